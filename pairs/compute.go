@@ -1,0 +1,218 @@
+// Package pairs computes ground-truth W2² for pairs of images of one
+// collection, in parallel across pairs (never inside one solve), and stores
+// them in the kenn pairs file format (see format.go), which a killed job
+// resumes without losing or repeating a pair.
+package pairs
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/ot"
+)
+
+// Pair names two images of a collection by 0-based index.
+type Pair struct{ I, J int }
+
+// Method selects how W2² is computed.
+type Method struct {
+	// Name is "exact" (network simplex, the LP optimum), "sinkhorn"
+	// (entropic, log-domain) or "sliced" (sliced W2²).
+	Name string
+	// Epsilon is Sinkhorn's regularization in pixel² units (default 1).
+	Epsilon float64
+	// Slices is the number of directions of sliced W2 (default 64).
+	Slices int
+}
+
+// String describes the method and its parameters, as recorded in headers.
+func (m Method) String() string {
+	switch m.Name {
+	case "sinkhorn":
+		return fmt.Sprintf("sinkhorn epsilon=%g", m.eps())
+	case "sliced":
+		return fmt.Sprintf("sliced directions=%d", m.slices())
+	}
+	return m.Name
+}
+
+func (m Method) eps() float64 {
+	if m.Epsilon == 0 {
+		return 1
+	}
+	return m.Epsilon
+}
+
+func (m Method) slices() int {
+	if m.Slices == 0 {
+		return 64
+	}
+	return m.Slices
+}
+
+// Validate checks the method name and parameters.
+func (m Method) Validate() error {
+	switch m.Name {
+	case "exact", "sinkhorn", "sliced":
+	default:
+		return fmt.Errorf("unknown method %q (want exact, sinkhorn or sliced)", m.Name)
+	}
+	if m.Epsilon < 0 || m.Slices < 0 {
+		return fmt.Errorf("method %s: negative parameter", m.Name)
+	}
+	return nil
+}
+
+// evaluator computes one method for one goroutine, with its own buffers.
+type evaluator struct {
+	imgs   *dataset.Images
+	method Method
+	solver *ot.Solver
+	sliced *ot.Sliced
+	a, b   []float64
+}
+
+func newEvaluator(imgs *dataset.Images, m Method) *evaluator {
+	e := &evaluator{imgs: imgs, method: m, solver: ot.NewSolver()}
+	if m.Name == "sliced" {
+		e.sliced = ot.NewSliced(imgs.H, imgs.W, m.slices())
+	}
+	return e
+}
+
+func (e *evaluator) eval(p Pair) (float64, error) {
+	x := e.imgs.Image(p.I, e.a)
+	y := e.imgs.Image(p.J, e.b)
+	e.a, e.b = x.Pix, y.Pix
+	var v float64
+	var err error
+	switch e.method.Name {
+	case "exact":
+		v, err = e.solver.W2Sq(x, y)
+	case "sinkhorn":
+		v, err = ot.Sinkhorn(x, y, ot.SinkhornOptions{Epsilon: e.method.eps()})
+	case "sliced":
+		v, err = e.sliced.W2Sq(x, y)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("pair (%d, %d): %w", p.I, p.J, err)
+	}
+	return v, nil
+}
+
+// CheckIndices reports the first pair whose index is outside [0, n).
+func CheckIndices(ps []Pair, n int) error {
+	for k, p := range ps {
+		for _, i := range []int{p.I, p.J} {
+			if i < 0 || i >= n {
+				return fmt.Errorf("pair %d: index %d out of range (the collection has %d images)", k, i, n)
+			}
+		}
+	}
+	return nil
+}
+
+// Options configures Compute.
+type Options struct {
+	Method  Method
+	Workers int // goroutines; 0 means runtime.NumCPU()
+	// Progress, if set, is called from one goroutine after each finished
+	// pair with the number done so far (resumed pairs included) and the
+	// total.
+	Progress func(done, total int)
+}
+
+// Compute returns W2² for each pair, in input order. Work is spread over
+// Options.Workers goroutines, each with its own solver. It stops at the
+// first error or when ctx is cancelled.
+func Compute(ctx context.Context, imgs *dataset.Images, ps []Pair, opt Options) ([]float64, error) {
+	out := make([]float64, len(ps))
+	todo := make([]int, len(ps))
+	for k := range todo {
+		todo[k] = k
+	}
+	n := 0
+	err := run(ctx, imgs, ps, todo, opt, func(k int, v float64) {
+		out[k] = v
+		if n++; opt.Progress != nil {
+			opt.Progress(n, len(ps))
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// run evaluates ps[k] for every k in todo and hands each result to done,
+// which runs on the calling goroutine.
+func run(ctx context.Context, imgs *dataset.Images, ps []Pair, todo []int, opt Options, done func(k int, v float64)) error {
+	if err := opt.Method.Validate(); err != nil {
+		return err
+	}
+	if err := CheckIndices(ps, imgs.N); err != nil {
+		return err
+	}
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		k   int
+		v   float64
+		err error
+	}
+	jobs := make(chan []int)
+	results := make(chan result, 256)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ev := newEvaluator(imgs, opt.Method)
+			for chunk := range jobs {
+				for _, k := range chunk {
+					v, err := ev.eval(ps[k])
+					select {
+					case results <- result{k, v, err}:
+					case <-ctx.Done():
+						return
+					}
+				}
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		const chunk = 16
+		for s := 0; s < len(todo); s += chunk {
+			select {
+			case jobs <- todo[s:min(s+chunk, len(todo))]:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(results) }()
+	var firstErr error
+	for r := range results {
+		if firstErr != nil {
+			continue
+		}
+		if r.err != nil {
+			firstErr = r.err
+			cancel()
+			continue
+		}
+		done(r.k, r.v)
+	}
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
+}

@@ -1,0 +1,291 @@
+package pairs
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/kenn-ot/kenn/dataset"
+)
+
+// The kenn pairs file is UTF-8 text: header lines starting with "# ", a
+// column line "i,j,w2sq", then one line per pair with two 0-based image
+// indices and W2² in pixel² units, printed with 17 significant digits (the
+// float64 round trip):
+//
+//	# kenn-pairs 1
+//	# images: testdata/mnist-train-images-idx3-ubyte
+//	# images-sha256: 3b4c…
+//	# images-count: 1000
+//	# grid: 28x28
+//	# method: exact
+//	# selection: random n=5000 seed=1
+//	# count: 5000
+//	i,j,w2sq
+//	412,17,9.8212839470553829
+//
+// Selection is "random n=N seed=S" (N distinct unordered pairs i<j drawn
+// with a PCG generator seeded by S) or "all" (every pair i<j, row by row).
+// Lines follow the selection's order. Readers check that the count matches
+// the lines and, given the images, that the hash, count and grid match.
+
+// FormatVersion is the version written in the first header line.
+const FormatVersion = 1
+
+// Header is the metadata block of a pairs file.
+type Header struct {
+	Images      string // path of the images file, as given
+	ImagesSHA   string
+	ImagesCount int
+	H, W        int
+	Method      string // Method.String()
+	Selection   string
+	Count       int
+}
+
+// NewHeader describes pairs of imgs computed with m.
+func NewHeader(imgs *dataset.Images, m Method, selection string, count int) Header {
+	return Header{Images: imgs.Source, ImagesSHA: imgs.SHA256, ImagesCount: imgs.N, H: imgs.H, W: imgs.W,
+		Method: m.String(), Selection: selection, Count: count}
+}
+
+// Write writes the header and the column line.
+func (h Header) Write(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "# kenn-pairs %d\n# images: %s\n# images-sha256: %s\n# images-count: %d\n# grid: %dx%d\n# method: %s\n# selection: %s\n# count: %d\ni,j,w2sq\n",
+		FormatVersion, h.Images, h.ImagesSHA, h.ImagesCount, h.H, h.W, h.Method, h.Selection, h.Count)
+	return err
+}
+
+// Matches reports how h differs from want in what defines the job (the
+// images' content, the method, the selection and the count); the path of
+// the images may differ.
+func (h Header) Matches(want Header) error {
+	switch {
+	case h.ImagesSHA != want.ImagesSHA:
+		return fmt.Errorf("made from images with sha256 %s, not %s (%s)", short(h.ImagesSHA), short(want.ImagesSHA), want.Images)
+	case h.ImagesCount != want.ImagesCount || h.H != want.H || h.W != want.W:
+		return fmt.Errorf("made for %d images of %dx%d, not %d of %dx%d", h.ImagesCount, h.H, h.W, want.ImagesCount, want.H, want.W)
+	case h.Method != want.Method:
+		return fmt.Errorf("made with method %q, not %q", h.Method, want.Method)
+	case h.Selection != want.Selection:
+		return fmt.Errorf("made for selection %q, not %q", h.Selection, want.Selection)
+	case h.Count != want.Count:
+		return fmt.Errorf("made for %d pairs, not %d", h.Count, want.Count)
+	}
+	return nil
+}
+
+// CheckImages verifies that the file was made from imgs.
+func (h Header) CheckImages(imgs *dataset.Images) error {
+	if h.ImagesSHA != imgs.SHA256 {
+		return fmt.Errorf("pairs were computed on images with sha256 %s, but %s has sha256 %s", short(h.ImagesSHA), imgs.Source, short(imgs.SHA256))
+	}
+	if h.ImagesCount != imgs.N || h.H != imgs.H || h.W != imgs.W {
+		return fmt.Errorf("pairs were computed on %d images of %dx%d, but %s has %d of %dx%d", h.ImagesCount, h.H, h.W, imgs.Source, imgs.N, imgs.H, imgs.W)
+	}
+	return nil
+}
+
+func short(s string) string {
+	if len(s) > 12 {
+		return s[:12] + "…"
+	}
+	return s
+}
+
+// File is a parsed pairs file.
+type File struct {
+	Header Header
+	Pairs  []Pair
+	W2Sq   []float64
+}
+
+// ReadFile reads and checks a complete pairs file.
+func ReadFile(path string) (*File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	pf, _, err := parse(path, bufio.NewReader(f), false)
+	if err != nil {
+		return nil, err
+	}
+	if len(pf.Pairs) != pf.Header.Count {
+		return nil, fmt.Errorf("%s: header promises %d pairs, file has %d (incomplete file?)", path, pf.Header.Count, len(pf.Pairs))
+	}
+	return pf, nil
+}
+
+// parse reads a header and data lines. With partial set, a last line
+// without its newline is ignored (an interrupted write) and the byte
+// length of the complete part is returned.
+func parse(path string, r *bufio.Reader, partial bool) (*File, int64, error) {
+	pf := &File{}
+	h := &pf.Header
+	var good int64
+	seen := map[string]bool{}
+	inHeader := true
+	for line := 1; ; line++ {
+		text, err := r.ReadString('\n')
+		if err == io.EOF {
+			if text != "" && !partial {
+				err = nil // a final line without newline is fine in a complete file
+			} else {
+				break
+			}
+		} else if err != nil {
+			return nil, 0, fmt.Errorf("%s: %w", path, err)
+		}
+		n := len(text)
+		text = strings.TrimRight(text, "\r\n")
+		if inHeader {
+			if strings.HasPrefix(text, "# ") {
+				key, val, ok := strings.Cut(text[2:], ":")
+				if line == 1 {
+					if text != fmt.Sprintf("# kenn-pairs %d", FormatVersion) {
+						return nil, 0, fmt.Errorf("%s:1: not a kenn pairs file (want %q, got %q)", path, fmt.Sprintf("# kenn-pairs %d", FormatVersion), text)
+					}
+					good += int64(n)
+					continue
+				}
+				if !ok {
+					return nil, 0, fmt.Errorf("%s:%d: malformed header line %q", path, line, text)
+				}
+				val = strings.TrimSpace(val)
+				seen[key] = true
+				var perr error
+				switch key {
+				case "images":
+					h.Images = val
+				case "images-sha256":
+					h.ImagesSHA = val
+				case "images-count":
+					h.ImagesCount, perr = strconv.Atoi(val)
+				case "grid":
+					_, perr = fmt.Sscanf(val, "%dx%d", &h.H, &h.W)
+				case "method":
+					h.Method = val
+				case "selection":
+					h.Selection = val
+				case "count":
+					h.Count, perr = strconv.Atoi(val)
+				}
+				if perr != nil {
+					return nil, 0, fmt.Errorf("%s:%d: bad %s %q: %v", path, line, key, val, perr)
+				}
+				good += int64(n)
+				continue
+			}
+			if line == 1 {
+				return nil, 0, fmt.Errorf("%s:1: not a kenn pairs file (no \"# kenn-pairs\" header)", path)
+			}
+			if text != "i,j,w2sq" {
+				return nil, 0, fmt.Errorf("%s:%d: want the column line \"i,j,w2sq\", got %q", path, line, text)
+			}
+			for _, k := range []string{"images-sha256", "images-count", "grid", "method", "selection", "count"} {
+				if !seen[k] {
+					return nil, 0, fmt.Errorf("%s: header lacks %q", path, k)
+				}
+			}
+			inHeader = false
+			good += int64(n)
+			continue
+		}
+		p, v, err := parseLine(text, true, h.ImagesCount)
+		if err != nil {
+			return nil, 0, fmt.Errorf("%s:%d: %w", path, line, err)
+		}
+		pf.Pairs = append(pf.Pairs, p)
+		pf.W2Sq = append(pf.W2Sq, v)
+		good += int64(n)
+	}
+	if inHeader {
+		return nil, 0, fmt.Errorf("%s: incomplete header (no column line \"i,j,w2sq\")", path)
+	}
+	return pf, good, nil
+}
+
+// parseLine parses "i,j" or, with value set, "i,j,w2sq"; indices must lie
+// in [0, n) when n > 0.
+func parseLine(text string, value bool, n int) (Pair, float64, error) {
+	f := strings.Split(text, ",")
+	want := 2
+	if value {
+		want = 3
+	}
+	if len(f) != want {
+		return Pair{}, 0, fmt.Errorf("want %d comma-separated fields, got %d in %q", want, len(f), text)
+	}
+	var p Pair
+	var err error
+	if p.I, err = strconv.Atoi(strings.TrimSpace(f[0])); err != nil {
+		return Pair{}, 0, fmt.Errorf("index i %q is not an integer", f[0])
+	}
+	if p.J, err = strconv.Atoi(strings.TrimSpace(f[1])); err != nil {
+		return Pair{}, 0, fmt.Errorf("index j %q is not an integer", f[1])
+	}
+	for _, i := range []int{p.I, p.J} {
+		if i < 0 || (n > 0 && i >= n) {
+			return Pair{}, 0, fmt.Errorf("index %d out of range (the images file has %d images)", i, n)
+		}
+	}
+	var v float64
+	if value {
+		if v, err = strconv.ParseFloat(strings.TrimSpace(f[2]), 64); err != nil || math.IsNaN(v) || v < 0 {
+			return Pair{}, 0, fmt.Errorf("w2sq %q is not a non-negative number", f[2])
+		}
+	}
+	return p, v, nil
+}
+
+// ReadPairList reads a CSV of "i,j" lines (a header line "i,j" or any
+// first line that is not two integers is allowed), checking indices
+// against n images. Errors name the file and line.
+func ReadPairList(path string, n int) ([]Pair, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	var ps []Pair
+	for line := 1; sc.Scan(); line++ {
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		p, _, err := parseLine(text, false, n)
+		if err != nil {
+			if line == 1 && isHeader(text) {
+				continue
+			}
+			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
+		}
+		ps = append(ps, p)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(ps) == 0 {
+		return nil, fmt.Errorf("%s: no pairs", path)
+	}
+	return ps, nil
+}
+
+// isHeader accepts a first line made of names rather than numbers.
+func isHeader(text string) bool {
+	for _, f := range strings.Split(text, ",") {
+		if _, err := strconv.Atoi(strings.TrimSpace(f)); err == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// FormatValue prints a W2² value with 17 significant digits.
+func FormatValue(v float64) string { return strconv.FormatFloat(v, 'g', 17, 64) }
