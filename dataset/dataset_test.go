@@ -1,0 +1,164 @@
+package dataset
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func idxBytes(magic uint32, dims []uint32, payload []byte) []byte {
+	var b bytes.Buffer
+	binary.Write(&b, binary.BigEndian, magic)
+	binary.Write(&b, binary.BigEndian, dims)
+	b.Write(payload)
+	return b.Bytes()
+}
+
+func write(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestIDXRoundTripAndGzip(t *testing.T) {
+	s, err := Load("../testdata/mnist-test-images-idx3-ubyte")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.N != 500 || s.H != 28 || s.W != 28 || len(s.Labels) != 500 {
+		t.Fatalf("got %d×%d×%d with %d labels", s.N, s.H, s.W, len(s.Labels))
+	}
+	raw, _ := os.ReadFile("../testdata/mnist-test-images-idx3-ubyte")
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(raw)
+	zw.Close()
+	g, err := ReadIDXImages(write(t, "x-images.gz", gz.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range s.Pix {
+		if s.Pix[i] != g.Pix[i] {
+			t.Fatalf("gzip pixel %d differs", i)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "rt")
+	if err := s.WriteIDX(out); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Load(out + "-images-idx3-ubyte")
+	if err != nil || back.N != s.N || len(back.Labels) != s.N || back.Labels[499] != s.Labels[499] {
+		t.Fatalf("round trip: %v", err)
+	}
+}
+
+func TestBadIDX(t *testing.T) {
+	good := idxBytes(IDXImages, []uint32{2, 2, 2}, []byte{1, 2, 3, 4, 5, 6, 7, 8})
+	cases := []struct {
+		name, want string
+		data       []byte
+	}{
+		{"truncated", "truncated IDX file", good[:len(good)-3]},
+		{"labels", "is an IDX label file", idxBytes(IDXLabels, []uint32{8}, make([]byte, 8))},
+		{"garbage", "not an IDX file", []byte("hello world, not idx")},
+		{"short-header", "truncated IDX header", good[:9]},
+		{"trailing", "header promises", append(append([]byte{}, good...), 9)},
+		{"zero-dim", "dimension", idxBytes(IDXImages, []uint32{0, 2, 2}, nil)},
+	}
+	for _, tc := range cases {
+		p := write(t, tc.name+"-images-idx3-ubyte", tc.data)
+		_, err := ReadIDXImages(p)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), p) {
+			t.Errorf("%s: got %v, want an error naming %s and saying %q", tc.name, err, p, tc.want)
+		}
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(good)
+	zw.Close()
+	p := write(t, "cut.gz", gz.Bytes()[:gz.Len()-10])
+	if _, err := ReadIDXImages(p); err == nil || !strings.Contains(err.Error(), p) {
+		t.Errorf("truncated gzip: %v", err)
+	}
+}
+
+func TestLabelCountMismatch(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a-images-idx3-ubyte"), idxBytes(IDXImages, []uint32{2, 1, 1}, []byte{1, 2}), 0o644)
+	os.WriteFile(filepath.Join(dir, "a-labels-idx1-ubyte"), idxBytes(IDXLabels, []uint32{3}, []byte{1, 2, 3}), 0o644)
+	if _, err := Load(filepath.Join(dir, "a-images-idx3-ubyte")); err == nil || !strings.Contains(err.Error(), "3 labels") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestCheckNamesImage(t *testing.T) {
+	s := &Images{N: 3, H: 1, W: 2, Pix: []float32{1, 0, 0, 0, 2, 1}, Source: "x.idx"}
+	if err := s.Check(); err == nil || !strings.Contains(err.Error(), "image 1 is all zero") {
+		t.Fatalf("got %v", err)
+	}
+	s.Pix[2] = -1
+	if err := s.Check(); err == nil || !strings.Contains(err.Error(), "image 1, pixel 0") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestPNGDir(t *testing.T) {
+	dir := t.TempDir()
+	g := image.NewGray(image.Rect(0, 0, 3, 2))
+	g.SetGray(2, 1, color.Gray{200})
+	for _, name := range []string{"b.png", "a.png"} {
+		f, _ := os.Create(filepath.Join(dir, name))
+		png.Encode(f, g)
+		f.Close()
+	}
+	s, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.N != 2 || s.H != 2 || s.W != 3 || s.Pix[5] != 200 {
+		t.Fatalf("got %+v", s)
+	}
+	// a colour PNG is refused, by name
+	rgb := image.NewRGBA(image.Rect(0, 0, 3, 2))
+	f, _ := os.Create(filepath.Join(dir, "c.png"))
+	png.Encode(f, rgb)
+	f.Close()
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "c.png") || !strings.Contains(err.Error(), "not grayscale") {
+		t.Fatalf("colour PNG: %v", err)
+	}
+	os.Remove(filepath.Join(dir, "c.png"))
+	// a different size is refused, by name
+	f, _ = os.Create(filepath.Join(dir, "d.png"))
+	png.Encode(f, image.NewGray(image.Rect(0, 0, 4, 4)))
+	f.Close()
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "d.png") {
+		t.Fatalf("size mismatch: %v", err)
+	}
+}
+
+func TestMNISTJSON(t *testing.T) {
+	vals := make([]string, 784*2)
+	for i := range vals {
+		vals[i] = "0"
+	}
+	vals[5] = "0.5"
+	p := write(t, "3.json", []byte(`{"data":[`+strings.Join(vals, ",")+`]}`))
+	s, err := Load(p)
+	if err != nil || s.N != 2 || s.Pix[5] != 128 {
+		t.Fatalf("got %v %v", s, err)
+	}
+	p = write(t, "bad.json", []byte(`{"data":[0.5, 2]}`))
+	if _, err := Load(p); err == nil || !strings.Contains(err.Error(), "bad.json") {
+		t.Fatalf("got %v", err)
+	}
+}

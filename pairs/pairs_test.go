@@ -1,0 +1,160 @@
+package pairs
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/ot"
+)
+
+func testImages(t *testing.T, n int) *dataset.Images {
+	t.Helper()
+	s, err := dataset.Load("../testdata/mnist-train-images-idx3-ubyte")
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i * 7
+	}
+	sub := s.Subset(idx)
+	sub.Source, sub.SHA256 = "subset", "feed"
+	return sub
+}
+
+func TestComputeMatchesSolver(t *testing.T) {
+	imgs := testImages(t, 30)
+	ps, _ := Selection{N: 50, Seed: 9}.Pairs(imgs.N)
+	got, err := Compute(context.Background(), imgs, ps, Options{Method: Method{Name: "exact"}, Workers: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sol := ot.NewSolver()
+	for k, p := range ps {
+		want, _ := sol.W2Sq(imgs.Image(p.I, nil), imgs.Image(p.J, nil))
+		if got[k] != want {
+			t.Fatalf("pair %d: %v vs %v", k, got[k], want)
+		}
+	}
+}
+
+func TestSelection(t *testing.T) {
+	ps, err := Selection{All: true}.Pairs(5)
+	if err != nil || len(ps) != 10 || ps[0] != (Pair{0, 1}) || ps[9] != (Pair{3, 4}) {
+		t.Fatalf("all: %v %v", ps, err)
+	}
+	a, _ := Selection{N: 40, Seed: 3}.Pairs(20)
+	b, _ := Selection{N: 40, Seed: 3}.Pairs(20)
+	seen := map[Pair]bool{}
+	for k := range a {
+		if a[k] != b[k] || a[k].I >= a[k].J || seen[a[k]] {
+			t.Fatalf("random pairs not repeatable, ordered and distinct: %v", a)
+		}
+		seen[a[k]] = true
+	}
+	if _, err := (Selection{N: 11}).Pairs(5); err == nil {
+		t.Fatal("asked for more distinct pairs than exist")
+	}
+}
+
+func TestGenerateResumesExactlyOnce(t *testing.T) {
+	imgs := testImages(t, 40)
+	dir := t.TempDir()
+	sel := Selection{N: 300, Seed: 5}
+	m := Method{Name: "exact"}
+	ref := filepath.Join(dir, "ref.txt")
+	if _, err := Generate(context.Background(), imgs, sel, ref, Options{Method: m}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.txt")
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err := Generate(ctx, imgs, sel, out, Options{Method: m, Workers: 2, Progress: func(done, total int) {
+		if done == 120 {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("want a cancelled run, got %v", err)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Fatalf("interrupted job left %s", out)
+	}
+	// a torn last line, as after a kill in the middle of a write
+	f, _ := os.OpenFile(out+PartialSuffix, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("3,1")
+	f.Close()
+	sum, err := Generate(context.Background(), imgs, sel, out, Options{Method: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Resumed < 120 || sum.Resumed+sum.Computed != 300 {
+		t.Fatalf("resumed %d + computed %d, want ≥120 + rest = 300", sum.Resumed, sum.Computed)
+	}
+	a, _ := os.ReadFile(ref)
+	b, _ := os.ReadFile(out)
+	if string(a) != string(b) {
+		t.Fatal("resumed result differs from an uninterrupted run")
+	}
+	if _, err := os.Stat(out + PartialSuffix); !os.IsNotExist(err) {
+		t.Fatal("partial file left behind")
+	}
+	sum, err = Generate(context.Background(), imgs, sel, out, Options{Method: m})
+	if err != nil || !sum.UpToDate {
+		t.Fatalf("second run should be up to date: %+v %v", sum, err)
+	}
+	pf, err := ReadFile(out)
+	if err != nil || len(pf.Pairs) != 300 || pf.Header.CheckImages(imgs) != nil {
+		t.Fatalf("read back: %v", err)
+	}
+}
+
+func TestPartialFromOtherJobRefused(t *testing.T) {
+	imgs := testImages(t, 20)
+	out := filepath.Join(t.TempDir(), "o.txt")
+	hdr := NewHeader(imgs, Method{Name: "exact"}, Selection{N: 10, Seed: 1}.String(), 10)
+	f, _ := os.Create(out + PartialSuffix)
+	hdr.Write(f)
+	f.Close()
+	_, err := Generate(context.Background(), imgs, Selection{N: 10, Seed: 2}, out, Options{Method: Method{Name: "exact"}})
+	if err == nil || !strings.Contains(err.Error(), "selection") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestReadErrorsNameTheLine(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "p.csv")
+	os.WriteFile(p, []byte("i,j\n0,1\n2,x\n"), 0o644)
+	if _, err := ReadPairList(p, 10); err == nil || !strings.Contains(err.Error(), "p.csv:3") {
+		t.Fatalf("got %v", err)
+	}
+	os.WriteFile(p, []byte("0,1\n2,10\n"), 0o644)
+	if _, err := ReadPairList(p, 10); err == nil || !strings.Contains(err.Error(), "p.csv:2") || !strings.Contains(err.Error(), "out of range") {
+		t.Fatalf("got %v", err)
+	}
+	imgs := testImages(t, 10)
+	out := filepath.Join(dir, "o.txt")
+	if _, err := Generate(context.Background(), imgs, Selection{N: 5, Seed: 1}, out, Options{Method: Method{Name: "exact"}}); err != nil {
+		t.Fatal(err)
+	}
+	pf, err := ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := *imgs
+	other.SHA256 = "other"
+	if err := pf.Header.CheckImages(&other); err == nil || !strings.Contains(err.Error(), "sha256") {
+		t.Fatalf("hash mismatch not detected: %v", err)
+	}
+	raw, _ := os.ReadFile(out)
+	lines := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
+	os.WriteFile(out, []byte(strings.Join(lines[:len(lines)-1], "\n")+"\n"), 0o644)
+	if _, err := ReadFile(out); err == nil || !strings.Contains(err.Error(), "promises 5 pairs") {
+		t.Fatalf("short file: %v", err)
+	}
+}
