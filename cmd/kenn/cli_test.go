@@ -1,0 +1,147 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var kennBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "kenn-cli")
+	if err != nil {
+		panic(err)
+	}
+	kennBin = filepath.Join(dir, "kenn")
+	if out, err := exec.Command("go", "build", "-o", kennBin, ".").CombinedOutput(); err != nil {
+		panic(string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func kenn(args ...string) (string, string, error) {
+
+	cmd := exec.Command(kennBin, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	return out.String(), errb.String(), err
+}
+
+const mnist = "../../testdata/mnist-train-images-idx3-ubyte"
+
+func TestW2CSV(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "p.csv")
+	os.WriteFile(p, []byte("i,j\n0,1\n7,7\n999,0\n"), 0o644)
+	out, stderr, err := kenn("w2", "--images", mnist, "--pairs", p)
+	if err != nil {
+		t.Fatalf("%v: %s", err, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 || lines[0] != "i,j,w2sq" || lines[2] != "7,7,0" || !strings.HasPrefix(lines[3], "999,0,") {
+		t.Fatalf("output:\n%s", out)
+	}
+	// at least 12 significant digits
+	if v := strings.Split(lines[1], ",")[2]; len(strings.TrimLeft(strings.Replace(v, ".", "", 1), "0")) < 12 {
+		t.Fatalf("value %q has fewer than 12 significant digits", v)
+	}
+}
+
+func TestW2BadInput(t *testing.T) {
+	dir := t.TempDir()
+	outPath := filepath.Join(dir, "out.csv")
+	cases := []struct{ name, pairs, want string }{
+		{"range", "0,1\n2,1000\n", "p.csv:2"},
+		{"malformed", "0,1\n2;3\n", "p.csv:2"},
+		{"fields", "0,1,2\n", "p.csv:1"},
+	}
+	for _, tc := range cases {
+		p := filepath.Join(dir, "p.csv")
+		os.WriteFile(p, []byte(tc.pairs), 0o644)
+		_, stderr, err := kenn("w2", "--images", mnist, "--pairs", p, "-o", outPath)
+		if err == nil || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%s: err %v, stderr %q; want it to name %q", tc.name, err, stderr, tc.want)
+		}
+		if _, err := os.Stat(outPath); err == nil {
+			t.Errorf("%s: partial output left", tc.name)
+		}
+	}
+	// an all-zero image, named by index
+	blank := filepath.Join(dir, "blank.npy")
+	writeNPY(t, blank, 2, 4, 4, []byte{1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	p := filepath.Join(dir, "q.csv")
+	os.WriteFile(p, []byte("0,1\n"), 0o644)
+	if _, stderr, err := kenn("w2", "--images", blank, "--pairs", p); err == nil || !strings.Contains(stderr, "image 1 is all zero") {
+		t.Errorf("all-zero image: %v %q", err, stderr)
+	}
+}
+
+// writeNPY writes a uint8 array of shape (n, h, w).
+func writeNPY(t *testing.T, path string, n, h, w int, data []byte) {
+	hdr := "{'descr': '|u1', 'fortran_order': False, 'shape': (" + strconv.Itoa(n) + ", " + strconv.Itoa(h) + ", " + strconv.Itoa(w) + "), }"
+	for (10+len(hdr)+1)%64 != 0 {
+		hdr += " "
+	}
+	hdr += "\n"
+	var b bytes.Buffer
+	b.WriteString("\x93NUMPY\x01\x00")
+	b.WriteByte(byte(len(hdr)))
+	b.WriteByte(byte(len(hdr) >> 8))
+	b.WriteString(hdr)
+	b.Write(data)
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+
+// A job killed with SIGKILL and restarted ends with every pair exactly
+// once, identical to an uninterrupted run.
+func TestPairsKillAndResume(t *testing.T) {
+	dir := t.TempDir()
+	ref := filepath.Join(dir, "ref.txt")
+	args := []string{"pairs", "--images", mnist, "--n", "3000", "--seed", "4"}
+	if _, stderr, err := kenn(append(args, "-o", ref)...); err != nil {
+		t.Fatalf("%v: %s", err, stderr)
+	}
+	out := filepath.Join(dir, "out.txt")
+	cmd := exec.Command(kennBin, append(args, "-o", out)...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// kill once some pairs are on disk
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if st, err := os.Stat(out + ".partial"); err == nil && st.Size() > 20000 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if _, err := os.Stat(out); err == nil {
+		t.Skip("the job finished before it could be killed; nothing to resume")
+	}
+	_, stderr, err := kenn(append(args, "-o", out)...)
+	if err != nil {
+		t.Fatalf("%v: %s", err, stderr)
+	}
+	if !strings.Contains(stderr, "resumed") || strings.Contains(stderr, "(0 resumed") {
+		t.Fatalf("restart did not resume: %s", stderr)
+	}
+	a, _ := os.ReadFile(ref)
+	b, _ := os.ReadFile(out)
+	if !bytes.Equal(a, b) {
+		t.Fatal("resumed output differs from an uninterrupted run")
+	}
+}

@@ -1,0 +1,42 @@
+// Package archtest checks the architecture rules of the module with
+// `go list -deps`: which packages may import which.
+package archtest
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/kenn-ot/kenn"
+
+func deps(t *testing.T, pkg string) []string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-deps", module+"/"+pkg).Output()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v", pkg, err)
+	}
+	return strings.Fields(string(out))
+}
+
+func TestImportRules(t *testing.T) {
+	rules := []struct {
+		pkg       string
+		forbidden []string // import path prefixes
+	}{
+		// ot imports no other package of ours
+		{"ot", []string{module + "/"}},
+	}
+	for _, r := range rules {
+		for _, d := range deps(t, r.pkg) {
+			if d == module+"/"+r.pkg {
+				continue
+			}
+			for _, f := range r.forbidden {
+				if strings.HasPrefix(d, f) {
+					t.Errorf("%s depends on %s, which the architecture rules forbid", r.pkg, d)
+				}
+			}
+		}
+	}
+}
