@@ -233,18 +233,16 @@ func (g *network) findEnteringArc() bool {
 	var min int64
 	cnt := g.blockSize
 	m := g.arcs
-	cost, src, tgt, pi, state := g.cost[:m], g.src[:m], g.tgt[:m], g.pi, g.state[:m]
+	cost, src, tgt, pi := g.cost[:m], g.src[:m], g.tgt[:m], g.pi
 	in := int32(-1)
 	e := g.nextArc
+	// Tree arcs have reduced cost exactly 0, so they are never selected:
+	// no state test is needed in this loop.
 	for k := 0; k < m; k++ {
-		if state[e] != stateTree {
-			c := cost[e] + pi[src[e]] - pi[tgt[e]]
-			if c < min {
-				min, in = c, int32(e)
-			}
+		if c := cost[e] + pi[src[e]] - pi[tgt[e]]; c < min {
+			min, in = c, int32(e)
 		}
-		e++
-		if e == m {
+		if e++; e == m {
 			e = 0
 		}
 		if cnt--; cnt == 0 {
