@@ -26,6 +26,11 @@ func TestImportRules(t *testing.T) {
 	}{
 		// ot imports no other package of ours
 		{"ot", []string{module + "/"}},
+		// models is data: neither Gorgonia nor ONNX
+		{"models", []string{"gorgonia.org/", "github.com/owulveryck/onnx-go", "github.com/yalue/onnxruntime_go", module + "/export", module + "/build", module + "/runtime"}},
+		// a deployment needs only onnxruntime
+		{"export", []string{"gorgonia.org/", module + "/build"}},
+		{"runtime", []string{"gorgonia.org/", module + "/build"}},
 	}
 	for _, r := range rules {
 		for _, d := range deps(t, r.pkg) {
