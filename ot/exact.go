@@ -27,6 +27,18 @@ type Solver struct {
 	rows     []int32
 	cols     []int32
 	seen     []bool
+
+	same      bool // the last solveInts had identical masses
+	rowsFirst bool // orientation of the last graph
+	// multiscale warm start (see multiscale.go)
+	multiscale bool
+	coarse     *Solver
+	pixSrc     []int32 // fine pixel -> source index, or -1
+	pixDst     []int32
+	uf         []int32
+	ra, rb     []int64
+	rf         []int64 // refined flow per arc
+	used       []int32
 	// stats of the last solve
 	last Stats
 }
@@ -48,7 +60,7 @@ type point struct {
 }
 
 // NewSolver returns a Solver with empty buffers.
-func NewSolver() *Solver { return &Solver{} }
+func NewSolver() *Solver { return &Solver{multiscale: true} }
 
 // LastStats returns statistics of the most recent successful solve.
 func (s *Solver) LastStats() Stats { return s.last }
@@ -79,60 +91,62 @@ func (s *Solver) solve(a, b Image, wantPlan bool) (float64, *Plan, error) {
 	s.ma, s.mb = grow64(s.ma, n), grow64(s.mb, n)
 	total, exact := scaledMasses(a, b, s.ma, s.mb)
 	s.last = Stats{Exact: exact}
-
-	same := true
-	for i := range s.ma {
-		if s.ma[i] != s.mb[i] {
-			same = false
-			break
-		}
-	}
-	if same {
-		var p *Plan
-		if wantPlan {
-			p = &Plan{H: a.H, W: a.W}
-			for i, m := range s.ma {
-				if m > 0 {
-					p.Entries = append(p.Entries, PlanEntry{From: i, To: i, Mass: float64(m) / float64(total)})
-				}
-			}
-		}
-		return 0, p, nil
-	}
-
-	// Choose the orientation with fewer arcs.
-	rowsFirst := s.arcCount(a, b, true) <= s.arcCount(a, b, false)
-	s.collect(a, b, rowsFirst)
-	cost, err := s.build()
+	c, err := s.solveInts(a.H, a.W)
 	if err != nil {
 		return 0, nil, err
 	}
-	_ = cost
-	c, err := s.net.solve()
-	if err != nil {
-		return 0, nil, err
-	}
-	s.last.Pivots = s.net.pivots
 	w := float64(c) / float64(total)
 	if !wantPlan {
 		return w, nil, nil
 	}
-	p := s.extractPlan(a.H, a.W, rowsFirst, total)
-	p.W2Sq = w
+	p := &Plan{H: a.H, W: a.W, W2Sq: w}
+	for _, e := range s.planEntries(a.W) {
+		p.Entries = append(p.Entries, PlanEntry{From: int(e.from), To: int(e.to), Mass: float64(e.m) / float64(total)})
+	}
 	return w, p, nil
+}
+
+// solveInts solves the transport problem between the integer masses s.ma
+// and s.mb (equal totals) on an h×w grid and returns the optimal cost in
+// units of mass·pixel². The optimal flow stays in s.net.
+func (s *Solver) solveInts(h, w int) (int64, error) {
+	s.same = true
+	for i := range s.ma {
+		if s.ma[i] != s.mb[i] {
+			s.same = false
+			break
+		}
+	}
+	if s.same {
+		return 0, nil
+	}
+	// Choose the orientation with fewer arcs.
+	s.rowsFirst = s.arcCount(h, w, true) <= s.arcCount(h, w, false)
+	s.collect(w, s.rowsFirst)
+	side := s.build()
+	if s.multiscale && max(len(s.src), len(s.dst)) >= coarseMinSupport && h >= 4 && w >= 4 {
+		if err := s.warmFromCoarse(h, w, side); err != nil {
+			return 0, err
+		}
+	}
+	c, err := s.net.solve()
+	if err != nil {
+		return 0, err
+	}
+	s.last.Pivots += s.net.pivots
+	return c, nil
 }
 
 // arcCount counts the arcs of the separable graph in one orientation
 // without building it: |S|·|lines of T| + |T|·|lines of S|.
-func (s *Solver) arcCount(a, b Image, rowsFirst bool) int {
-	w := a.W
+func (s *Solver) arcCount(h, w int, rowsFirst bool) int {
 	line := func(i int, across bool) int {
 		if across {
 			return i % w
 		}
 		return w + i/w // rows are numbered after the columns
 	}
-	s.seen = growBool(s.seen, a.W+a.H)
+	s.seen = growBool(s.seen, w+h)
 	count := func(m []int64, across bool) (support, lines int) {
 		for i := range s.seen {
 			s.seen[i] = false
@@ -164,9 +178,8 @@ func growBool(s []bool, n int) []bool {
 
 // collect fills s.src and s.dst with the supports, in (x, y) coordinates
 // where x is the coordinate moved first.
-func (s *Solver) collect(a, b Image, rowsFirst bool) {
+func (s *Solver) collect(w int, rowsFirst bool) {
 	s.src, s.dst = s.src[:0], s.dst[:0]
-	w := a.W
 	for i, m := range s.ma {
 		if m > 0 {
 			r, c := int32(i/w), int32(i%w)
@@ -192,8 +205,7 @@ func (s *Solver) collect(a, b Image, rowsFirst bool) {
 // build lays out the separable graph: sources, then intermediate nodes
 // (x', y) for x' among the targets' x and y among the sources' y, then
 // targets.
-func (s *Solver) build() (int, error) {
-	side := 0
+func (s *Solver) build() (side int) {
 	for _, p := range s.src {
 		side = max(side, int(p.x)+1, int(p.y)+1)
 	}
@@ -268,7 +280,7 @@ func (s *Solver) build() (int, error) {
 	if e != arcs {
 		panic(fmt.Sprintf("ot: internal error: built %d arcs, want %d", e, arcs))
 	}
-	return arcs, nil
+	return side
 }
 
 func sortInt32(v []int32) {

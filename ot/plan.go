@@ -29,52 +29,61 @@ func (p *Plan) Cost() float64 {
 	return c
 }
 
-// extractPlan turns the optimal flow on the separable graph into a
-// bipartite plan. Flow through an intermediate node may be matched between
-// its in- and out-arcs in any way without changing the cost, since every
-// path source→mid→target costs exactly the squared distance of its ends.
-func (s *Solver) extractPlan(h, w int, rowsFirst bool, total int64) *Plan {
+// planEntry is one entry of an integer plan between pixels (row-major).
+type planEntry struct {
+	from, to int32
+	m        int64
+}
+
+// planEntries turns the optimal flow of the last solveInts on a grid of
+// width w into a bipartite plan. Flow through an intermediate node may be
+// matched between its in- and out-arcs in any way without changing the
+// cost, since every path source→mid→target costs exactly the squared
+// distance of its ends.
+func (s *Solver) planEntries(w int) []planEntry {
+	if s.same {
+		var out []planEntry
+		for i, m := range s.ma {
+			if m > 0 {
+				out = append(out, planEntry{int32(i), int32(i), m})
+			}
+		}
+		return out
+	}
 	g := &s.net
-	nS, nT := len(s.src), len(s.dst)
-	nR, nC := len(s.rows), len(s.cols)
-	nMid := nR * nC
+	nS := len(s.src)
+	nMid := len(s.rows) * len(s.cols)
 	type part struct {
 		end int32 // source or target index
 		m   int64
 	}
 	ins := make([][]part, nMid)
 	outs := make([][]part, nMid)
-	e := 0
-	for i := 0; i < nS; i++ {
-		for k := 0; k < nR; k++ {
-			if f := g.flow[e]; f > 0 {
-				mid := int(g.tgt[e]) - nS
-				ins[mid] = append(ins[mid], part{int32(i), f})
-			}
-			e++
+	for e := 0; e < g.arcs; e++ {
+		f := g.flow[e]
+		if f == 0 {
+			continue
+		}
+		if from := int(g.src[e]); from < nS {
+			mid := int(g.tgt[e]) - nS
+			ins[mid] = append(ins[mid], part{int32(from), f})
+		} else {
+			mid := from - nS
+			outs[mid] = append(outs[mid], part{g.tgt[e] - int32(nS+nMid), f})
 		}
 	}
-	for j := 0; j < nT; j++ {
-		for k := 0; k < nC; k++ {
-			if f := g.flow[e]; f > 0 {
-				mid := int(g.src[e]) - nS
-				outs[mid] = append(outs[mid], part{int32(j), f})
-			}
-			e++
+	pix := func(p point) int32 {
+		if s.rowsFirst {
+			return p.x*int32(w) + p.y
 		}
+		return p.y*int32(w) + p.x
 	}
-	pix := func(p point) int {
-		if rowsFirst {
-			return int(p.x)*w + int(p.y)
-		}
-		return int(p.y)*w + int(p.x)
-	}
-	acc := make(map[[2]int]int64)
+	acc := make(map[[2]int32]int64)
 	for mid := 0; mid < nMid; mid++ {
 		in, out := ins[mid], outs[mid]
 		for a, b := 0, 0; a < len(in) && b < len(out); {
 			m := min(in[a].m, out[b].m)
-			acc[[2]int{pix(s.src[in[a].end]), pix(s.dst[out[b].end])}] += m
+			acc[[2]int32{pix(s.src[in[a].end]), pix(s.dst[out[b].end])}] += m
 			in[a].m -= m
 			out[b].m -= m
 			if in[a].m == 0 {
@@ -85,16 +94,16 @@ func (s *Solver) extractPlan(h, w int, rowsFirst bool, total int64) *Plan {
 			}
 		}
 	}
-	p := &Plan{H: h, W: w, Entries: make([]PlanEntry, 0, len(acc))}
+	entries := make([]planEntry, 0, len(acc))
 	for k, m := range acc {
-		p.Entries = append(p.Entries, PlanEntry{From: k[0], To: k[1], Mass: float64(m) / float64(total)})
+		entries = append(entries, planEntry{k[0], k[1], m})
 	}
-	sort.Slice(p.Entries, func(i, j int) bool {
-		a, b := p.Entries[i], p.Entries[j]
-		if a.From != b.From {
-			return a.From < b.From
+	sort.Slice(entries, func(i, j int) bool {
+		a, b := entries[i], entries[j]
+		if a.from != b.from {
+			return a.from < b.from
 		}
-		return a.To < b.To
+		return a.to < b.to
 	})
-	return p
+	return entries
 }

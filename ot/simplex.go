@@ -38,6 +38,15 @@ type network struct {
 	dirty     []int32
 	crash     []int32
 
+	// warm start: when useWarm is set, solve starts from the forest of
+	// the arcs marked in warm (see warm.go) instead of the artificial tree.
+	useWarm bool
+	warm    []bool
+	head    []int32
+	adj     []int32
+	fill    []int32
+	order   []int32
+
 	// pivot state
 	inArc, join, uIn, vIn, uOut int32
 	delta                       int64
@@ -126,6 +135,23 @@ func (g *network) solve() (int64, error) {
 	}
 	artCost := (maxCost + 1) * int64(n)
 
+	if g.useWarm {
+		g.useWarm = false
+		g.startFromForest(artCost)
+		if debugWarm {
+			a, t, h := g.debugArt()
+			println("art frac", float64(a)/float64(t), "hung-with-flow", h, "nodes", n)
+		}
+	} else {
+		g.artificialStart(artCost)
+		g.initialPivots()
+	}
+	return g.iterate()
+}
+
+// artificialStart hangs every node from the root by its artificial arc.
+func (g *network) artificialStart(artCost int64) {
+	n, m := g.nodes, g.arcs
 	for e := 0; e < m; e++ {
 		g.flow[e] = 0
 		g.state[e] = stateLower
@@ -162,7 +188,11 @@ func (g *network) solve() (int64, error) {
 			g.cost[e] = artCost
 		}
 	}
+}
 
+// iterate runs block-search pivots to optimality.
+func (g *network) iterate() (int64, error) {
+	n, m := g.nodes, g.arcs
 	g.blockSize = int(math.Sqrt(float64(m)))
 	if g.blockSize < 10 {
 		g.blockSize = 10
@@ -176,7 +206,6 @@ func (g *network) solve() (int64, error) {
 		limit = 1000*(n+m) + 1_000_000
 	}
 
-	g.initialPivots()
 	for g.findEnteringArc() {
 		if g.pivots++; g.pivots > limit {
 			return 0, fmt.Errorf("%w (%d pivots on %d nodes, %d arcs)", errPivotLimit, limit, n, m)

@@ -1,0 +1,171 @@
+package ot
+
+import "sort"
+
+// Multiscale warm start.
+//
+// A cold network simplex spends most of its pivots far from the optimum:
+// restarted from the optimal plan's own arcs, a 28×28 solve needs about a
+// tenth of its cold pivots. So before a solve on supports of at least
+// coarseMinSupport pixels, the Solver solves the same problem on the grid
+// coarsened 2×2 (pixel masses summed, recursively coarsened again while
+// large enough), and refines the coarse optimal plan: each coarse entry
+// A→B ships its mass between the fine pixels of blocks A and B, nearest
+// pairs first. The arcs of those fine shipments (each routed through its
+// intermediate node) that do not close a cycle form a forest, from which
+// the simplex starts (network.startFromForest). Only the starting point
+// changes: the result is the same LP optimum, checked against POT.
+
+// coarseMinSupport is the support size from which a coarse solve pays
+// for itself.
+const coarseMinSupport = 48
+
+func (s *Solver) warmFromCoarse(h, w, side int) error {
+	h2, w2 := (h+1)/2, (w+1)/2
+	if s.coarse == nil {
+		s.coarse = &Solver{multiscale: true}
+	}
+	c := s.coarse
+	c.ma, c.mb = grow64(c.ma, h2*w2), grow64(c.mb, h2*w2)
+	for i := range c.ma {
+		c.ma[i], c.mb[i] = 0, 0
+	}
+	for i := range s.ma {
+		k := (i/w/2)*w2 + (i%w)/2
+		c.ma[k] += s.ma[i]
+		c.mb[k] += s.mb[i]
+	}
+	c.last = Stats{}
+	if _, err := c.solveInts(h2, w2); err != nil {
+		return err
+	}
+	s.last.Pivots += c.last.Pivots
+	entries := c.planEntries(w2)
+
+	g := &s.net
+	nS := len(s.src)
+	nR, nC := len(s.rows), len(s.cols)
+	n := h * w
+	s.pixSrc, s.pixDst = grow32(s.pixSrc, n), grow32(s.pixDst, n)
+	for i := range s.pixSrc {
+		s.pixSrc[i], s.pixDst[i] = -1, -1
+	}
+	pix := func(p point) int {
+		if s.rowsFirst {
+			return int(p.x)*w + int(p.y)
+		}
+		return int(p.y)*w + int(p.x)
+	}
+	s.ra, s.rb = grow64(s.ra, nS), grow64(s.rb, len(s.dst))
+	for i, p := range s.src {
+		s.pixSrc[pix(p)] = int32(i)
+		s.ra[i] = p.m
+	}
+	for j, p := range s.dst {
+		s.pixDst[pix(p)] = int32(j)
+		s.rb[j] = p.m
+	}
+	if len(s.rf) < g.arcs {
+		s.rf = make([]int64, g.arcs) // kept all-zero between uses
+	}
+	s.used = s.used[:0]
+	g.warm = growBool(g.warm, g.arcs)
+	for e := range g.warm {
+		g.warm[e] = false
+	}
+	s.uf = grow32(s.uf, g.nodes)
+	for u := range s.uf {
+		s.uf[u] = int32(u)
+	}
+	find := func(u int32) int32 {
+		for s.uf[u] != u {
+			s.uf[u] = s.uf[s.uf[u]]
+			u = s.uf[u]
+		}
+		return u
+	}
+	// block lists: the fine sources of coarse block A and sinks of B
+	var fa, fb [4]int32
+	type cand struct {
+		i, j int32
+		d    int32
+	}
+	var cands [16]cand
+	block := func(k int32, of []int32, out *[4]int32) int {
+		r0, c0 := int(k)/w2*2, int(k)%w2*2
+		cnt := 0
+		for r := r0; r < min(r0+2, h); r++ {
+			for cc := c0; cc < min(c0+2, w); cc++ {
+				if v := of[r*w+cc]; v >= 0 {
+					out[cnt] = v
+					cnt++
+				}
+			}
+		}
+		return cnt
+	}
+	for _, e := range entries {
+		na := block(e.from, s.pixSrc, &fa)
+		nb := block(e.to, s.pixDst, &fb)
+		nc := 0
+		for _, i := range fa[:na] {
+			p := s.src[i]
+			for _, j := range fb[:nb] {
+				q := s.dst[j]
+				dx, dy := p.x-q.x, p.y-q.y
+				cd := cand{i, j, dx*dx + dy*dy}
+				k := nc
+				for k > 0 && cands[k-1].d > cd.d { // insertion sort
+					cands[k] = cands[k-1]
+					k--
+				}
+				cands[k] = cd
+				nc++
+			}
+		}
+		left := e.m
+		for _, cd := range cands[:nc] {
+			if left == 0 {
+				break
+			}
+			i, j := cd.i, cd.j
+			amt := min(left, s.ra[i], s.rb[j])
+			if amt == 0 {
+				continue
+			}
+			left -= amt
+			s.ra[i] -= amt
+			s.rb[j] -= amt
+			p, q := s.src[i], s.dst[j]
+			e1 := int(i)*nR + int(s.rowOf[q.x])
+			e2 := nS*nR + int(j)*nC + int(s.colOf[p.y])
+			if s.rf[e1] == 0 {
+				s.used = append(s.used, int32(e1))
+			}
+			if s.rf[e2] == 0 {
+				s.used = append(s.used, int32(e2))
+			}
+			s.rf[e1] += amt
+			s.rf[e2] += amt
+		}
+	}
+	// Kruskal: keep the arcs of largest refined flow that form a forest.
+	used := s.used
+	sort.Slice(used, func(x, y int) bool {
+		if s.rf[used[x]] != s.rf[used[y]] {
+			return s.rf[used[x]] > s.rf[used[y]]
+		}
+		return used[x] < used[y]
+	})
+	for _, e := range used {
+		s.rf[e] = 0
+		ru, rv := find(g.src[e]), find(g.tgt[e])
+		if ru != rv {
+			g.warm[e] = true
+			s.uf[ru] = rv
+		}
+	}
+	s.used = used[:0]
+	g.useWarm = true
+	return nil
+}

@@ -1,0 +1,186 @@
+package ot
+
+// startFromForest builds the initial spanning tree from the arcs marked in
+// g.warm, which must form a forest. Tree arcs carry the flow that
+// conservation demands; an arc that would carry zero or negative flow is
+// cut, and the cut-off subtree hangs from the root by its artificial arc,
+// carrying its imbalance. All zero-flow tree arcs then point away from the
+// root: the tree is strongly feasible.
+func (g *network) startFromForest(artCost int64) {
+	n, m := g.nodes, g.arcs
+	root := int32(n)
+	g.head = grow32(g.head, n+2)
+	for i := range g.head {
+		g.head[i] = 0
+	}
+	cnt := 0
+	for e := 0; e < m; e++ {
+		if g.warm[e] {
+			g.head[g.src[e]+1]++
+			g.head[g.tgt[e]+1]++
+			cnt += 2
+		}
+	}
+	for u := 1; u <= n+1; u++ {
+		g.head[u] += g.head[u-1]
+	}
+	g.adj = grow32(g.adj, cnt)
+	fill := append(g.fill[:0], g.head[:n+1]...)
+	for e := 0; e < m; e++ {
+		if g.warm[e] {
+			u, v := g.src[e], g.tgt[e]
+			g.adj[fill[u]] = int32(e)
+			fill[u]++
+			g.adj[fill[v]] = int32(e)
+			fill[v]++
+		}
+	}
+	g.fill = fill
+
+	sub := g.flow[m : m+n] // scratch: artificial flows are rewritten below
+	for u := 0; u < n; u++ {
+		sub[u] = g.supply[u]
+		g.parent[u] = -2 // unvisited
+	}
+	order := g.order[:0]
+	for s := 0; s < n; s++ {
+		if g.parent[s] != -2 {
+			continue
+		}
+		g.parent[s] = root
+		g.pred[s] = -1
+		start := len(order)
+		order = append(order, int32(s))
+		for k := start; k < len(order); k++ { // BFS: parents before children
+			u := order[k]
+			for _, e := range g.adj[g.head[u]:g.head[u+1]] {
+				v := g.src[e]
+				if v == u {
+					v = g.tgt[e]
+				}
+				if g.parent[v] == -2 {
+					g.parent[v] = u
+					g.pred[v] = e
+					order = append(order, v)
+				}
+			}
+		}
+	}
+	g.order = order
+	for e := 0; e < m; e++ {
+		g.flow[e] = 0
+		g.state[e] = stateLower
+	}
+	for k := n - 1; k >= 0; k-- { // children before parents
+		u := order[k]
+		if e := g.pred[u]; e >= 0 {
+			f := sub[u] // u -> parent carries S(u)
+			if g.src[e] != u {
+				f = -f
+			}
+			if f > 0 {
+				g.flow[e] = f
+				g.state[e] = stateTree
+				if g.src[e] == u {
+					g.predDir[u] = dirUp
+				} else {
+					g.predDir[u] = dirDown
+				}
+				sub[g.parent[u]] += sub[u]
+				continue
+			}
+			g.parent[u] = root
+		}
+		a := m + int(u)
+		g.pred[u] = int32(a)
+		g.state[a] = stateTree
+		if sub[u] > 0 {
+			g.src[a], g.tgt[a], g.cost[a] = u, root, 0
+			g.predDir[u] = dirUp
+		} else {
+			g.src[a], g.tgt[a], g.cost[a] = root, u, artCost
+			g.predDir[u] = dirDown
+		}
+	}
+	for u := 0; u < n; u++ {
+		a := m + u
+		if g.pred[u] == int32(a) {
+			g.flow[a] = max(sub[u], -sub[u])
+		} else {
+			g.src[a], g.tgt[a], g.cost[a] = int32(u), root, 0
+			g.state[a] = stateLower
+			g.flow[a] = 0
+		}
+	}
+	// children lists, then thread (preorder), potentials, subtree sizes
+	g.head = grow32(g.head, n+2)
+	for i := range g.head {
+		g.head[i] = -1
+	}
+	g.fill = grow32(g.fill, n+1) // next sibling
+	for k := n - 1; k >= 0; k-- {
+		u := order[k]
+		p := g.parent[u]
+		g.fill[u] = g.head[p]
+		g.head[p] = u
+	}
+	g.parent[root] = -1
+	g.pred[root] = -1
+	g.pi[root] = 0
+	stack := append(g.order[:0], root)
+	prev := int32(-1)
+	for len(stack) > 0 {
+		u := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if prev >= 0 {
+			g.thread[prev] = u
+			g.revThread[u] = prev
+		}
+		prev = u
+		if u != root {
+			e := g.pred[u]
+			if g.predDir[u] == dirUp {
+				g.pi[u] = g.pi[g.parent[u]] - g.cost[e]
+			} else {
+				g.pi[u] = g.pi[g.parent[u]] + g.cost[e]
+			}
+		}
+		for c := g.head[u]; c >= 0; c = g.fill[c] {
+			stack = append(stack, c)
+		}
+	}
+	g.thread[prev] = root
+	g.revThread[root] = prev
+	g.order = stack
+	for u := 0; u <= n; u++ {
+		g.succNum[u] = 1
+		g.lastSucc[u] = int32(u)
+	}
+	for u := prev; ; u = g.revThread[u] { // reverse preorder
+		if p := g.parent[u]; p >= 0 {
+			g.succNum[p] += g.succNum[u]
+			if g.lastSucc[p] == p {
+				g.lastSucc[p] = g.lastSucc[u]
+			}
+		}
+		if u == root {
+			break
+		}
+	}
+}
+
+func (g *network) debugArt() (art, total int64, hung int) {
+	for u := 0; u < g.nodes; u++ {
+		if g.pred[u] == int32(g.arcs+u) {
+			art += g.flow[g.arcs+u]
+			if g.flow[g.arcs+u] > 0 {
+				hung++
+			}
+		}
+		if g.supply[u] > 0 {
+			total += g.supply[u]
+		}
+	}
+	return
+}
+var debugWarm = false
