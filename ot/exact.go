@@ -39,6 +39,7 @@ type Solver struct {
 	ra, rb     []int64
 	rf         []int64 // refined flow per arc
 	used       []int32
+	inTier     []bool
 	// stats of the last solve
 	last Stats
 }

@@ -20,6 +20,15 @@ import "sort"
 // for itself.
 const coarseMinSupport = 48
 
+// tierReach is the half-width, in grid lines, of the neighbourhood of the
+// refined plan that is priced first.
+const tierReach = 2
+
+// tierMaxArcs: above this many arcs (128×128 digits have about a
+// million) the neighbourhood pricing measured slower than plain block
+// search, and is not used.
+const tierMaxArcs = 250_000
+
 func (s *Solver) warmFromCoarse(h, w, side int) error {
 	h2, w2 := (h+1)/2, (w+1)/2
 	if s.coarse == nil {
@@ -69,6 +78,10 @@ func (s *Solver) warmFromCoarse(h, w, side int) error {
 		s.rf = make([]int64, g.arcs) // kept all-zero between uses
 	}
 	s.used = s.used[:0]
+	if len(s.inTier) < g.arcs {
+		s.inTier = make([]bool, g.arcs)
+	}
+	g.tier = g.tier[:0]
 	g.warm = growBool(g.warm, g.arcs)
 	for e := range g.warm {
 		g.warm[e] = false
@@ -147,6 +160,21 @@ func (s *Solver) warmFromCoarse(h, w, side int) error {
 			}
 			s.rf[e1] += amt
 			s.rf[e2] += amt
+			// the neighbourhood priced first: the rows around the
+			// target's row for the source, the columns around the
+			// source's column for the target
+			for d := int32(-tierReach); d <= tierReach; d++ {
+				if x := q.x + d; x >= 0 && int(x) < len(s.rowOf) {
+					if k := s.rowOf[x]; k >= 0 {
+						s.markTier(int32(int(i)*nR) + k)
+					}
+				}
+				if y := p.y + d; y >= 0 && int(y) < len(s.colOf) {
+					if k := s.colOf[y]; k >= 0 {
+						s.markTier(int32(nS*nR+int(j)*nC) + k)
+					}
+				}
+			}
 		}
 	}
 	// Kruskal: keep the arcs of largest refined flow that form a forest.
@@ -166,6 +194,22 @@ func (s *Solver) warmFromCoarse(h, w, side int) error {
 		}
 	}
 	s.used = used[:0]
+	// price in memory order: the tier is a scattered subset of the arcs
+	tier := g.tier[:0]
+	for e, in := range s.inTier[:g.arcs] {
+		if in {
+			tier = append(tier, int32(e))
+			s.inTier[e] = false // keep inTier all-false between uses
+		}
+	}
+	g.tier = tier
+	if g.arcs > tierMaxArcs {
+		g.tier = nil
+	}
 	g.useWarm = true
 	return nil
+}
+
+func (s *Solver) markTier(e int32) {
+	s.inTier[e] = true
 }

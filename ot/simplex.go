@@ -38,6 +38,15 @@ type network struct {
 	dirty     []int32
 	crash     []int32
 
+	// tier, when not nil, lists the arcs that block search prices first;
+	// only when none of them has a negative reduced cost are all arcs
+	// scanned, and those found negative join the tier (see
+	// findEnteringTiered). Optimality is always proven on all arcs.
+	tier      []int32
+	tierBlock int
+	// FullScans counts the full scans of the last solve.
+	FullScans int
+
 	// warm start: when useWarm is set, solve starts from the forest of
 	// the arcs marked in warm (see warm.go) instead of the artificial tree.
 	useWarm bool
@@ -138,10 +147,6 @@ func (g *network) solve() (int64, error) {
 	if g.useWarm {
 		g.useWarm = false
 		g.startFromForest(artCost)
-		if debugWarm {
-			a, t, h := g.debugArt()
-			println("art frac", float64(a)/float64(t), "hung-with-flow", h, "nodes", n)
-		}
 	} else {
 		g.artificialStart(artCost)
 		g.initialPivots()
@@ -199,6 +204,7 @@ func (g *network) iterate() (int64, error) {
 	}
 	g.nextArc = 0
 	g.pivots = 0
+	g.FullScans = 0
 	limit := g.maxPivots
 	if limit <= 0 {
 		// Far above anything observed (a few times the node count), yet
@@ -206,12 +212,18 @@ func (g *network) iterate() (int64, error) {
 		limit = 1000*(n+m) + 1_000_000
 	}
 
-	for g.findEnteringArc() {
+	find := g.findEnteringArc
+	if g.tier != nil {
+		find = g.findEnteringTiered
+		g.setTierBlock()
+	}
+	for find() {
 		if g.pivots++; g.pivots > limit {
 			return 0, fmt.Errorf("%w (%d pivots on %d nodes, %d arcs)", errPivotLimit, limit, n, m)
 		}
 		g.pivot()
 	}
+	g.tier = nil
 	for e := m; e < m+n; e++ {
 		if g.flow[e] != 0 {
 			return 0, fmt.Errorf("ot: internal error: transport problem infeasible (artificial arc %d carries %d)", e-m, g.flow[e])
@@ -487,7 +499,68 @@ func (g *network) dirOf(u int32) int8 {
 func (g *network) updatePotential() {
 	sigma := g.pi[g.vIn] - g.pi[g.uIn] - int64(g.predDir[g.uIn])*g.cost[g.inArc]
 	end := g.thread[g.lastSucc[g.uIn]]
-	for u := g.uIn; u != end; u = g.thread[u] {
-		g.pi[u] += sigma
+	if 2*int(g.succNum[g.uIn]) <= g.nodes+1 {
+		for u := g.uIn; u != end; u = g.thread[u] {
+			g.pi[u] += sigma
+		}
+		return
+	}
+	// The moved subtree is most of the tree: shift the rest instead.
+	// Potentials matter only up to a common constant.
+	for u := end; u != g.uIn; u = g.thread[u] {
+		g.pi[u] -= sigma
+	}
+}
+
+func (g *network) setTierBlock() {
+	g.tierBlock = max(10, int(math.Sqrt(float64(len(g.tier)))))
+	g.nextArc = 0
+}
+
+// findEnteringTiered is block search over g.tier, falling back to a full
+// scan of all arcs when the tier holds no candidate.
+func (g *network) findEnteringTiered() bool {
+	cost, src, tgt, pi := g.cost, g.src, g.tgt, g.pi
+	for {
+		var min int64
+		t := g.tier
+		nt := len(t)
+		in := int32(-1)
+		k := g.nextArc
+		cnt := g.tierBlock
+		for s := 0; s < nt; s++ {
+			e := t[k]
+			if c := cost[e] + pi[src[e]] - pi[tgt[e]]; c < min {
+				min, in = c, e
+			}
+			if k++; k == nt {
+				k = 0
+			}
+			if cnt--; cnt == 0 {
+				if min < 0 {
+					break
+				}
+				cnt = g.tierBlock
+			}
+		}
+		if min < 0 {
+			g.inArc = in
+			g.nextArc = k
+			return true
+		}
+		// No candidate in the tier: every arc with a negative reduced
+		// cost lies outside it. Scan them all.
+		g.FullScans++
+		added := false
+		for e := 0; e < g.arcs; e++ {
+			if cost[e]+pi[src[e]]-pi[tgt[e]] < 0 {
+				g.tier = append(g.tier, int32(e))
+				added = true
+			}
+		}
+		if !added {
+			return false
+		}
+		g.setTierBlock()
 	}
 }

@@ -168,19 +168,3 @@ func (g *network) startFromForest(artCost int64) {
 		}
 	}
 }
-
-func (g *network) debugArt() (art, total int64, hung int) {
-	for u := 0; u < g.nodes; u++ {
-		if g.pred[u] == int32(g.arcs+u) {
-			art += g.flow[g.arcs+u]
-			if g.flow[g.arcs+u] > 0 {
-				hung++
-			}
-		}
-		if g.supply[u] > 0 {
-			total += g.supply[u]
-		}
-	}
-	return
-}
-var debugWarm = false

@@ -104,7 +104,6 @@ func writeNPY(t *testing.T, path string, n, h, w int, data []byte) {
 	}
 }
 
-
 // A job killed with SIGKILL and restarted ends with every pair exactly
 // once, identical to an uninterrupted run.
 func TestPairsKillAndResume(t *testing.T) {
