@@ -101,7 +101,7 @@ func (s *Solver) solve(a, b Image, wantPlan bool) (float64, *Plan, error) {
 		return w, nil, nil
 	}
 	p := &Plan{H: a.H, W: a.W, W2Sq: w}
-	for _, e := range s.planEntries(a.W) {
+	for _, e := range s.planEntries(a.W, true) {
 		p.Entries = append(p.Entries, PlanEntry{From: int(e.from), To: int(e.to), Mass: float64(e.m) / float64(total)})
 	}
 	return w, p, nil

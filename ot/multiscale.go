@@ -1,6 +1,9 @@
 package ot
 
-import "sort"
+import (
+	"cmp"
+	"slices"
+)
 
 // Multiscale warm start.
 //
@@ -49,7 +52,7 @@ func (s *Solver) warmFromCoarse(h, w, side int) error {
 		return err
 	}
 	s.last.Pivots += c.last.Pivots
-	entries := c.planEntries(w2)
+	entries := c.planEntries(w2, false)
 
 	g := &s.net
 	nS := len(s.src)
@@ -179,11 +182,11 @@ func (s *Solver) warmFromCoarse(h, w, side int) error {
 	}
 	// Kruskal: keep the arcs of largest refined flow that form a forest.
 	used := s.used
-	sort.Slice(used, func(x, y int) bool {
-		if s.rf[used[x]] != s.rf[used[y]] {
-			return s.rf[used[x]] > s.rf[used[y]]
+	slices.SortFunc(used, func(x, y int32) int {
+		if c := cmp.Compare(s.rf[y], s.rf[x]); c != 0 {
+			return c
 		}
-		return used[x] < used[y]
+		return cmp.Compare(x, y)
 	})
 	for _, e := range used {
 		s.rf[e] = 0

@@ -1,6 +1,9 @@
 package ot
 
-import "sort"
+import (
+	"cmp"
+	"slices"
+)
 
 // Plan is a sparse optimal transport plan between two H×W images.
 // Entries move Mass (a fraction of the unit total) from pixel From to pixel
@@ -40,7 +43,7 @@ type planEntry struct {
 // matched between its in- and out-arcs in any way without changing the
 // cost, since every path source→mid→target costs exactly the squared
 // distance of its ends.
-func (s *Solver) planEntries(w int) []planEntry {
+func (s *Solver) planEntries(w int, merge bool) []planEntry {
 	if s.same {
 		var out []planEntry
 		for i, m := range s.ma {
@@ -78,12 +81,12 @@ func (s *Solver) planEntries(w int) []planEntry {
 		}
 		return p.y*int32(w) + p.x
 	}
-	acc := make(map[[2]int32]int64)
+	var raw []planEntry
 	for mid := 0; mid < nMid; mid++ {
 		in, out := ins[mid], outs[mid]
 		for a, b := 0, 0; a < len(in) && b < len(out); {
 			m := min(in[a].m, out[b].m)
-			acc[[2]int32{pix(s.src[in[a].end]), pix(s.dst[out[b].end])}] += m
+			raw = append(raw, planEntry{pix(s.src[in[a].end]), pix(s.dst[out[b].end]), m})
 			in[a].m -= m
 			out[b].m -= m
 			if in[a].m == 0 {
@@ -94,16 +97,23 @@ func (s *Solver) planEntries(w int) []planEntry {
 			}
 		}
 	}
-	entries := make([]planEntry, 0, len(acc))
-	for k, m := range acc {
-		entries = append(entries, planEntry{k[0], k[1], m})
+	if !merge {
+		return raw
 	}
-	sort.Slice(entries, func(i, j int) bool {
-		a, b := entries[i], entries[j]
+	// one entry per (from, to), sorted
+	slices.SortFunc(raw, func(a, b planEntry) int {
 		if a.from != b.from {
-			return a.from < b.from
+			return cmp.Compare(a.from, b.from)
 		}
-		return a.to < b.to
+		return cmp.Compare(a.to, b.to)
 	})
+	entries := raw[:0]
+	for _, e := range raw {
+		if n := len(entries); n > 0 && entries[n-1].from == e.from && entries[n-1].to == e.to {
+			entries[n-1].m += e.m
+			continue
+		}
+		entries = append(entries, e)
+	}
 	return entries
 }
