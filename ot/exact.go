@@ -40,6 +40,10 @@ type Solver struct {
 	rf         []int64 // refined flow per arc
 	used       []int32
 	inTier     []bool
+	// plan extraction buffers
+	midStart []int32
+	parts    []flowPart
+	entries  []planEntry
 	// stats of the last solve
 	last Stats
 }

@@ -56,12 +56,31 @@ func (s *Solver) planEntries(w int, merge bool) []planEntry {
 	g := &s.net
 	nS := len(s.src)
 	nMid := len(s.rows) * len(s.cols)
-	type part struct {
-		end int32 // source or target index
-		m   int64
+	// Bucket the arcs carrying flow by intermediate node (counting sort).
+	s.midStart = grow32(s.midStart, 2*nMid+2)
+	inStart, outStart := s.midStart[:nMid+1], s.midStart[nMid+1:]
+	for i := range s.midStart {
+		s.midStart[i] = 0
 	}
-	ins := make([][]part, nMid)
-	outs := make([][]part, nMid)
+	nIn, nOut := 0, 0
+	for e := 0; e < g.arcs; e++ {
+		if g.flow[e] == 0 {
+			continue
+		}
+		if from := int(g.src[e]); from < nS {
+			inStart[int(g.tgt[e])-nS+1]++
+			nIn++
+		} else {
+			outStart[from-nS+1]++
+			nOut++
+		}
+	}
+	for k := 1; k <= nMid; k++ {
+		inStart[k] += inStart[k-1]
+		outStart[k] += outStart[k-1]
+	}
+	s.parts = growParts(s.parts, nIn+nOut)
+	ins, outs := s.parts[:nIn], s.parts[nIn:]
 	for e := 0; e < g.arcs; e++ {
 		f := g.flow[e]
 		if f == 0 {
@@ -69,37 +88,44 @@ func (s *Solver) planEntries(w int, merge bool) []planEntry {
 		}
 		if from := int(g.src[e]); from < nS {
 			mid := int(g.tgt[e]) - nS
-			ins[mid] = append(ins[mid], part{int32(from), f})
+			ins[inStart[mid]] = flowPart{int32(from), f}
+			inStart[mid]++
 		} else {
 			mid := from - nS
-			outs[mid] = append(outs[mid], part{g.tgt[e] - int32(nS+nMid), f})
+			outs[outStart[mid]] = flowPart{g.tgt[e] - int32(nS+nMid), f}
+			outStart[mid]++
 		}
 	}
+	// inStart[mid] now ends bucket mid; bucket mid starts at inStart[mid-1].
 	pix := func(p point) int32 {
 		if s.rowsFirst {
 			return p.x*int32(w) + p.y
 		}
 		return p.y*int32(w) + p.x
 	}
-	var raw []planEntry
+	raw := s.entries[:0]
+	ia, ob := 0, 0
 	for mid := 0; mid < nMid; mid++ {
-		in, out := ins[mid], outs[mid]
-		for a, b := 0, 0; a < len(in) && b < len(out); {
-			m := min(in[a].m, out[b].m)
-			raw = append(raw, planEntry{pix(s.src[in[a].end]), pix(s.dst[out[b].end]), m})
-			in[a].m -= m
-			out[b].m -= m
-			if in[a].m == 0 {
-				a++
+		ie, oe := int(inStart[mid]), int(outStart[mid])
+		for ia < ie && ob < oe {
+			m := min(ins[ia].m, outs[ob].m)
+			raw = append(raw, planEntry{pix(s.src[ins[ia].end]), pix(s.dst[outs[ob].end]), m})
+			ins[ia].m -= m
+			outs[ob].m -= m
+			if ins[ia].m == 0 {
+				ia++
 			}
-			if out[b].m == 0 {
-				b++
+			if outs[ob].m == 0 {
+				ob++
 			}
 		}
+		ia, ob = ie, oe
 	}
+	s.entries = raw
 	if !merge {
 		return raw
 	}
+	raw = slices.Clone(raw)
 	// one entry per (from, to), sorted
 	slices.SortFunc(raw, func(a, b planEntry) int {
 		if a.from != b.from {
@@ -116,4 +142,17 @@ func (s *Solver) planEntries(w int, merge bool) []planEntry {
 		entries = append(entries, e)
 	}
 	return entries
+}
+
+// flowPart is flow from (or to) one end through an intermediate node.
+type flowPart struct {
+	end int32 // source or target index
+	m   int64
+}
+
+func growParts(s []flowPart, n int) []flowPart {
+	if cap(s) < n {
+		return make([]flowPart, n)
+	}
+	return s[:n]
 }
