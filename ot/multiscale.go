@@ -19,9 +19,10 @@ import (
 // the simplex starts (network.startFromForest). Only the starting point
 // changes: the result is the same LP optimum, checked against POT.
 
-// coarseMinSupport is the support size from which a coarse solve pays
-// for itself.
-const coarseMinSupport = 48
+// coarseMinSupport is the support size (of the larger image) from which a
+// coarse solve pays for itself. Measured on MNIST and Fashion-MNIST pairs:
+// 96–128 is fastest; 48 saves pivots but not time, 192 loses both.
+const coarseMinSupport = 96
 
 // tierReach is the half-width, in grid lines, of the neighbourhood of the
 // refined plan that is priced first.
@@ -120,6 +121,17 @@ func (s *Solver) warmFromCoarse(h, w, side int) error {
 		}
 		return cnt
 	}
+	// Longest coarse moves first (then heaviest): they have the fewest
+	// good fine partners. Measured: a fifth fewer fine pivots than the
+	// plan's own order, and fewer than shortest-first or heaviest-first.
+	slices.SortFunc(entries, func(a, b planEntry) int {
+		ca := sq(a.from/int32(w2)-a.to/int32(w2)) + sq(a.from%int32(w2)-a.to%int32(w2))
+		cb := sq(b.from/int32(w2)-b.to/int32(w2)) + sq(b.from%int32(w2)-b.to%int32(w2))
+		if c := cmp.Compare(cb, ca); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.m, a.m)
+	})
 	for _, e := range entries {
 		na := block(e.from, s.pixSrc, &fa)
 		nb := block(e.to, s.pixDst, &fb)
@@ -130,6 +142,7 @@ func (s *Solver) warmFromCoarse(h, w, side int) error {
 				q := s.dst[j]
 				dx, dy := p.x-q.x, p.y-q.y
 				cd := cand{i, j, dx*dx + dy*dy}
+
 				k := nc
 				for k > 0 && cands[k-1].d > cd.d { // insertion sort
 					cands[k] = cands[k-1]
@@ -216,3 +229,7 @@ func (s *Solver) warmFromCoarse(h, w, side int) error {
 func (s *Solver) markTier(e int32) {
 	s.inTier[e] = true
 }
+
+
+func sq(x int32) int32 { return x * x }
+
