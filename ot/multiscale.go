@@ -230,6 +230,4 @@ func (s *Solver) markTier(e int32) {
 	s.inTier[e] = true
 }
 
-
 func sq(x int32) int32 { return x * x }
-
