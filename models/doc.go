@@ -1,12 +1,40 @@
 // Package models holds the declarative descriptions of kenn's W2
-// surrogates (DWE, DeepKENN, ODE-KENN, the single-layer baseline and
-// stochastic neural networks): layers, shapes, named parameters and
-// checkpoints, as plain Go data.
+// surrogates as plain Go data: layers, shapes, named parameters, the
+// distance each model predicts, and the checkpoint format that stores a
+// description with its weights.
 //
 // Architecture rule, checked by internal/archtest: models imports neither
 // Gorgonia nor ONNX code. The package build (training with Gorgonia) and
 // the package export (ONNX) are two compilers of these descriptions.
 //
-// Status: the descriptions arrive with the training work (issue 3); this
-// package currently declares only its contract.
+// # Inputs
+//
+// A model reads one H×W image of non-negative intensities, normalizes it to
+// unit mass and multiplies by H·W (so that a uniform image is all ones):
+// x̂ = x·H·W / Σx. Every compiler applies this same normalization.
+//
+// # Layers
+//
+// The encoder is a chain of layers, each followed by its activation:
+//
+//   - conv: 2-D convolution, stride 1, zero "same" padding, with bias;
+//     weights W [out, in, k, k], bias b [out].
+//   - dense: fully connected on the row-major flattening of the previous
+//     output (channels, rows, columns); weights W [in, out], bias b [out].
+//
+// # Distances
+//
+// Each model predicts either W2² (Target "w2sq") or W2 (Target "w2") in
+// pixel units:
+//
+//   - dwe: d²(x, y) = ‖φ(x) − φ(y)‖², φ the encoder output; W2 is √d².
+//   - deepkenn: d(x, y) = Σ_l softplus(β_l)·‖f_l(x) − f_l(y)‖₂ over every
+//     layer marked Feature (all of them), flattened.
+//   - naive: the same with the last layer alone.
+//   - odekenn: z(0) = φ(x) ∈ R^d, dz/dt = g(z, t) on [0, 1] with K fixed
+//     RK4 steps of size 1/K, g(z, t) = W₂·tanh(W₁·[z; t] + b₁) + b₂;
+//     d(x, y) = Σ_{k=0..K} softplus(α_k)·‖z_x(t_k) − z_y(t_k)‖₂.
+//
+// All are symmetric with d(x, x) = 0, and the W2 models are sums of
+// weighted Euclidean norms, hence pseudo-metrics (triangle inequality).
 package models

@@ -1,0 +1,272 @@
+package models
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+
+	"github.com/kenn-ot/kenn/internal/atomicfile"
+)
+
+// Checkpoint file format, version 1 (little-endian):
+//
+//	magic    8 bytes  "KENNCKPT"
+//	version  uint32   1
+//	hlen     uint32   length of the JSON header
+//	header   hlen bytes of JSON: {"model", "provenance", "metrics",
+//	         "state", "tensors": [{"name", "shape", "offset"}]}
+//	data     float32 values of every tensor, at its offset (in values)
+//	sha256   32 bytes over everything above
+//
+// Tensors are the weights (named as in Model.Params) and, in a checkpoint
+// taken during training, the optimizer's moments ("adam.m/NAME",
+// "adam.v/NAME"). A reader refuses a file whose checksum, magic or version
+// does not match.
+
+// CheckpointVersion is the version this package writes.
+const CheckpointVersion = 1
+
+var ckptMagic = []byte("KENNCKPT")
+
+// Provenance records what a model was trained on.
+type Provenance struct {
+	TrainPairs   string `json:"train_pairs,omitempty"` // path as given
+	TrainSHA256  string `json:"train_sha256,omitempty"`
+	ImagesSHA256 string `json:"images_sha256,omitempty"`
+	NumPairs     int    `json:"num_pairs,omitempty"`
+	NumImages    int    `json:"num_images,omitempty"`
+	Mode         string `json:"mode,omitempty"` // pair or block
+	Seed         uint64 `json:"seed"`
+	KennVersion  string `json:"kenn_version,omitempty"`
+}
+
+// TrainState is what a resumed run needs beyond the tensors.
+type TrainState struct {
+	Epoch      int     `json:"epoch"` // completed epochs
+	Step       int     `json:"step"`  // optimizer steps taken
+	BestVal    float64 `json:"best_val"`
+	BestEpoch  int     `json:"best_epoch"`
+	Bad        int     `json:"bad_epochs"` // epochs without improvement
+	LR         float64 `json:"lr"`
+	Batch      int     `json:"batch"`
+	Seconds    float64 `json:"seconds"` // training time so far
+	Done       bool    `json:"done"`
+	StopReason string  `json:"stop_reason,omitempty"`
+}
+
+// Checkpoint is a model description with its tensors and metadata.
+type Checkpoint struct {
+	Model      *Model             `json:"model"`
+	Provenance Provenance         `json:"provenance"`
+	Metrics    map[string]float64 `json:"metrics,omitempty"`
+	State      *TrainState        `json:"state,omitempty"`
+	// Tensors maps names to float32 values, shaped as in Shapes.
+	Tensors map[string][]float32 `json:"-"`
+	Shapes  map[string][]int     `json:"-"`
+}
+
+type tensorEntry struct {
+	Name   string `json:"name"`
+	Shape  []int  `json:"shape"`
+	Offset int    `json:"offset"`
+}
+
+type header struct {
+	*Checkpoint
+	Tensors []tensorEntry `json:"tensors"`
+}
+
+// NewCheckpoint returns a checkpoint of m with freshly initialized weights:
+// He-uniform for layers followed by ReLU, Glorot-uniform otherwise, zero
+// biases, distance weights β = α = softplus⁻¹(1/count) so the initial
+// distance is an average of the segments; the ODE's output layer starts
+// small.
+func NewCheckpoint(m *Model, seed uint64) (*Checkpoint, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x77656967)) // "weig"
+	c := &Checkpoint{Model: m, Tensors: map[string][]float32{}, Shapes: map[string][]int{}, Provenance: Provenance{Seed: seed}}
+	acts := map[string]string{}
+	for _, l := range m.Encoder {
+		acts[l.Name+".W"] = l.Act
+	}
+	for _, l := range m.Decoder {
+		acts["dec."+l.Name+".W"] = l.Act
+	}
+	for _, p := range m.Params() {
+		v := make([]float32, p.Size())
+		switch {
+		case p.Name == "beta" || p.Name == "alpha":
+			x := float32(math.Log(math.Expm1(1 / float64(len(v)))))
+			for i := range v {
+				v[i] = x
+			}
+		case len(p.Shape) >= 2:
+			fanIn, fanOut := p.Shape[0], p.Shape[1]
+			if len(p.Shape) == 4 { // conv [out, in, k, k]
+				fanIn = p.Shape[1] * p.Shape[2] * p.Shape[3]
+				fanOut = p.Shape[0] * p.Shape[2] * p.Shape[3]
+			}
+			limit := math.Sqrt(6 / float64(fanIn+fanOut))
+			if acts[p.Name] == ActReLU {
+				limit = math.Sqrt(6 / float64(fanIn))
+			}
+			if p.Name == "ode.W2" {
+				limit *= 0.1
+			}
+			for i := range v {
+				v[i] = float32((2*rng.Float64() - 1) * limit)
+			}
+		}
+		c.Tensors[p.Name] = v
+		c.Shapes[p.Name] = p.Shape
+	}
+	return c, nil
+}
+
+// Weights returns the model's parameter tensors in Params order.
+func (c *Checkpoint) Weights() ([][]float32, error) {
+	var out [][]float32
+	for _, p := range c.Model.Params() {
+		v, ok := c.Tensors[p.Name]
+		if !ok {
+			return nil, fmt.Errorf("checkpoint lacks parameter %s", p.Name)
+		}
+		if len(v) != p.Size() {
+			return nil, fmt.Errorf("checkpoint parameter %s has %d values, want %d", p.Name, len(v), p.Size())
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// Save writes the checkpoint atomically.
+func (c *Checkpoint) Save(path string) error {
+	names := make([]string, 0, len(c.Tensors))
+	for _, p := range c.Model.Params() {
+		if _, ok := c.Tensors[p.Name]; ok {
+			names = append(names, p.Name)
+		}
+	}
+	for _, p := range c.Model.Params() { // optimizer state after the weights
+		for _, pre := range []string{"adam.m/", "adam.v/"} {
+			if _, ok := c.Tensors[pre+p.Name]; ok {
+				names = append(names, pre+p.Name)
+			}
+		}
+	}
+	if len(names) != len(c.Tensors) {
+		return fmt.Errorf("checkpoint has %d tensors, %d of them named by the model", len(c.Tensors), len(names))
+	}
+	h := header{Checkpoint: c}
+	off := 0
+	for _, n := range names {
+		shape := c.Shapes[n]
+		if shape == nil {
+			shape = c.Shapes[n[len("adam.m/"):]]
+		}
+		h.Tensors = append(h.Tensors, tensorEntry{Name: n, Shape: shape, Offset: off})
+		off += len(c.Tensors[n])
+	}
+	js, err := json.Marshal(h)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	buf.Write(ckptMagic)
+	binary.Write(&buf, binary.LittleEndian, uint32(CheckpointVersion))
+	binary.Write(&buf, binary.LittleEndian, uint32(len(js)))
+	buf.Write(js)
+	raw := make([]byte, 4*off)
+	k := 0
+	for _, n := range names {
+		for _, v := range c.Tensors[n] {
+			binary.LittleEndian.PutUint32(raw[k:], math.Float32bits(v))
+			k += 4
+		}
+	}
+	buf.Write(raw)
+	sum := sha256.Sum256(buf.Bytes())
+	buf.Write(sum[:])
+	return atomicfile.WriteFile(path, func(w io.Writer) error {
+		_, err := w.Write(buf.Bytes())
+		return err
+	})
+}
+
+// ErrNotCheckpoint is returned for files that are not kenn checkpoints.
+var ErrNotCheckpoint = errors.New("not a kenn checkpoint")
+
+// LoadCheckpoint reads and verifies a checkpoint file.
+func LoadCheckpoint(path string) (*Checkpoint, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) < 16+32 || !bytes.Equal(raw[:8], ckptMagic) {
+		return nil, fmt.Errorf("%s: %w", path, ErrNotCheckpoint)
+	}
+	body, sum := raw[:len(raw)-32], raw[len(raw)-32:]
+	if got := sha256.Sum256(body); !bytes.Equal(got[:], sum) {
+		return nil, fmt.Errorf("%s: checksum mismatch: the file is corrupt or truncated", path)
+	}
+	if v := binary.LittleEndian.Uint32(body[8:]); v != CheckpointVersion {
+		return nil, fmt.Errorf("%s: checkpoint version %d, this kenn reads version %d", path, v, CheckpointVersion)
+	}
+	hlen := int(binary.LittleEndian.Uint32(body[12:]))
+	if 16+hlen > len(body) {
+		return nil, fmt.Errorf("%s: header length %d beyond the file", path, hlen)
+	}
+	c := &Checkpoint{}
+	h := header{Checkpoint: c}
+	if err := json.Unmarshal(body[16:16+hlen], &h); err != nil {
+		return nil, fmt.Errorf("%s: header: %w", path, err)
+	}
+	if c.Model == nil {
+		return nil, fmt.Errorf("%s: header has no model", path)
+	}
+	if err := c.Model.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	data := body[16+hlen:]
+	c.Tensors, c.Shapes = map[string][]float32{}, map[string][]int{}
+	for _, t := range h.Tensors {
+		n := 1
+		for _, d := range t.Shape {
+			n *= d
+		}
+		if t.Offset < 0 || 4*(t.Offset+n) > len(data) {
+			return nil, fmt.Errorf("%s: tensor %s lies beyond the data", path, t.Name)
+		}
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*(t.Offset+i):]))
+		}
+		c.Tensors[t.Name] = v
+		c.Shapes[t.Name] = t.Shape
+	}
+	if _, err := c.Weights(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// CheckCompatible refuses a checkpoint of another kind or input size.
+func (c *Checkpoint) CheckCompatible(kind string, h, w int) error {
+	m := c.Model
+	if kind != "" && m.Kind != kind {
+		return fmt.Errorf("checkpoint holds a %s model, not %s", m.Kind, kind)
+	}
+	if m.H != h || m.W != w {
+		return fmt.Errorf("checkpoint model takes %dx%d images, the data is %dx%d", m.H, m.W, h, w)
+	}
+	return nil
+}
