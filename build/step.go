@@ -1,0 +1,154 @@
+package build
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/kenn-ot/kenn/models"
+)
+
+// Batch is one training batch: B images and the pairs among them that
+// carry a target. In pair mode the images are x₁…x_P, y₁…y_P and the pairs
+// are (k, P+k); in block mode every pair i<j of the block is supervised.
+type Batch struct {
+	Images  [][]float32 // B images, raw intensities
+	Pairs   [][2]int    // indices into Images
+	Targets []float64   // per pair, on the model's target scale
+}
+
+// LossParts reports the terms of one evaluation of the loss.
+type LossParts struct {
+	Loss, MSE, KL, Sparse float64
+}
+
+// Forward evaluates the loss on a batch and leaves the gradients in the
+// graph (GradOf). The KL term includes the constant Σ x̃ log x̃, so it is
+// the true KL divergence.
+func (n *Net) Forward(bt *Batch) (LossParts, error) {
+	if !n.train {
+		return LossParts{}, fmt.Errorf("build: Forward on an inference graph")
+	}
+	m, B := n.M, n.B
+	if len(bt.Images) != B {
+		return LossParts{}, fmt.Errorf("build: batch of %d images, graph takes %d", len(bt.Images), B)
+	}
+	hw := m.H * m.W
+	x := make([]float64, B*hw)
+	for i, img := range bt.Images {
+		if len(img) != hw {
+			return LossParts{}, fmt.Errorf("build: image %d has %d pixels, the model takes %dx%d", i, len(img), m.H, m.W)
+		}
+		normalizeInto(x[i*hw:(i+1)*hw], img)
+	}
+	if err := n.letInput(n.X, x); err != nil {
+		return LossParts{}, err
+	}
+	t := make([]float64, B*B)
+	mask := make([]float64, B*B)
+	for k, p := range bt.Pairs {
+		t[p[0]*B+p[1]] = bt.Targets[k]
+		mask[p[0]*B+p[1]] = 1
+	}
+	if err := n.letInput(n.T, t); err != nil {
+		return LossParts{}, err
+	}
+	if err := n.letInput(n.Mask, mask); err != nil {
+		return LossParts{}, err
+	}
+	if err := n.letScalar(n.InvCount, 1/float64(len(bt.Pairs))); err != nil {
+		return LossParts{}, err
+	}
+	var entropy float64 // mean over images of Σ x̃ log x̃
+	if n.Xt != nil {
+		xt := make([]float64, B*hw)
+		for i := range xt {
+			xt[i] = x[i] / float64(hw)
+			if xt[i] > 0 {
+				entropy += xt[i] * math.Log(xt[i])
+			}
+		}
+		entropy /= float64(B)
+		if err := n.letInput(n.Xt, xt); err != nil {
+			return LossParts{}, err
+		}
+	}
+	n.vm.Reset()
+	if err := n.vm.RunAll(); err != nil {
+		return LossParts{}, err
+	}
+	lp := LossParts{Loss: values(n.Loss.Value())[0], MSE: values(n.MSE.Value())[0]}
+	if n.Recon != nil {
+		lp.KL = values(n.Recon.Value())[0] + entropy
+		lp.Sparse = values(n.Sparse.Value())[0]
+		lp.Loss += 2 * 10 * entropy
+	}
+	if math.IsNaN(lp.Loss) || math.IsInf(lp.Loss, 0) {
+		return lp, fmt.Errorf("build: loss is %v", lp.Loss)
+	}
+	return lp, nil
+}
+
+// GradOf returns the gradient of the last Forward's loss with respect to
+// the named parameter.
+func (n *Net) GradOf(name string) ([]float64, error) {
+	p, ok := n.byName[name]
+	if !ok {
+		return nil, fmt.Errorf("build: no parameter %s", name)
+	}
+	g, err := p.Grad()
+	if err != nil {
+		return nil, fmt.Errorf("build: gradient of %s: %w", name, err)
+	}
+	return values(g), nil
+}
+
+// ParamNames lists the graph's parameters in models Params order.
+func (n *Net) ParamNames() []string {
+	out := make([]string, len(n.params))
+	for i, p := range n.params {
+		out[i] = p.Name()
+	}
+	return out
+}
+
+// Adam is the optimizer, kept in Go so that its state lives in the
+// checkpoint (moments "adam.m/NAME", "adam.v/NAME") and a resumed run
+// continues exactly.
+type Adam struct {
+	LR, Beta1, Beta2, Eps float64
+}
+
+// DefaultAdam has the usual constants.
+func DefaultAdam(lr float64) Adam { return Adam{LR: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8} }
+
+// Step applies one Adam update from the graph's gradients to the
+// checkpoint's tensors (step counts from 1) and copies them into the graph.
+func (a Adam) Step(n *Net, c *models.Checkpoint, step int) error {
+	b1c := 1 - math.Pow(a.Beta1, float64(step))
+	b2c := 1 - math.Pow(a.Beta2, float64(step))
+	for _, p := range n.params {
+		name := p.Name()
+		g, err := n.GradOf(name)
+		if err != nil {
+			return err
+		}
+		w := c.Tensors[name]
+		mk, vk := "adam.m/"+name, "adam.v/"+name
+		if c.Tensors[mk] == nil {
+			c.Tensors[mk] = make([]float32, len(w))
+			c.Tensors[vk] = make([]float32, len(w))
+		}
+		mm, vv := c.Tensors[mk], c.Tensors[vk]
+		for i := range w {
+			gi := g[i]
+			mi := a.Beta1*float64(mm[i]) + (1-a.Beta1)*gi
+			vi := a.Beta2*float64(vv[i]) + (1-a.Beta2)*gi*gi
+			mm[i], vv[i] = float32(mi), float32(vi)
+			w[i] -= float32(a.LR * (mi / b1c) / (math.Sqrt(vi/b2c) + a.Eps))
+		}
+		if err := setData(p, w); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,90 @@
+package models
+
+import "math"
+
+// Segments returns the lengths of the embedding's segments, in order:
+// φ(x) for dwe, each feature layer for deepkenn and naive, each state
+// z(t_k) for odekenn. The embedding is their concatenation.
+func (m *Model) Segments() []int {
+	sh := m.EncoderShapes()
+	switch m.Kind {
+	case KindDeepKENN, KindNaive:
+		var out []int
+		for _, i := range m.Features() {
+			out = append(out, sh[i].Size())
+		}
+		return out
+	case KindODEKENN:
+		out := make([]int, m.ODE.Steps+1)
+		for i := range out {
+			out[i] = m.ODE.Dim
+		}
+		return out
+	}
+	return []int{sh[len(sh)-1].Size()}
+}
+
+// Softplus is log(1 + eˣ), computed stably.
+func Softplus(x float64) float64 {
+	if x > 30 {
+		return x
+	}
+	return math.Log1p(math.Exp(x))
+}
+
+// DistanceWeights returns the positive segment weights softplus(β) or
+// softplus(α); nil for dwe.
+func (c *Checkpoint) DistanceWeights() []float64 {
+	name := map[string]string{KindDeepKENN: "beta", KindNaive: "beta", KindODEKENN: "alpha"}[c.Model.Kind]
+	if name == "" {
+		return nil
+	}
+	raw := c.Tensors[name]
+	w := make([]float64, len(raw))
+	for i, v := range raw {
+		w[i] = Softplus(float64(v))
+	}
+	return w
+}
+
+// Distance is the model's prediction from two embeddings: W2² for dwe
+// (‖φx − φy‖²), W2 otherwise (Σ_l w_l‖fx_l − fy_l‖₂). It is exactly
+// symmetric and zero on equal embeddings.
+func Distance(m *Model, w []float64, fx, fy []float64) float64 {
+	if m.Kind == KindDWE {
+		var s float64
+		for i := range fx {
+			d := fx[i] - fy[i]
+			s += d * d
+		}
+		return s
+	}
+	var total float64
+	off := 0
+	for l, n := range m.Segments() {
+		var s float64
+		for i := off; i < off+n; i++ {
+			d := fx[i] - fy[i]
+			s += d * d
+		}
+		total += w[l] * math.Sqrt(s)
+		off += n
+	}
+	return total
+}
+
+// PredictW2 and PredictW2Sq convert a model's prediction to either scale.
+func PredictW2(m *Model, d float64) float64 {
+	if m.Target == TargetW2Sq {
+		return math.Sqrt(math.Max(d, 0))
+	}
+	return d
+}
+
+// PredictW2Sq is the prediction on the W2² scale.
+func PredictW2Sq(m *Model, d float64) float64 {
+	if m.Target == TargetW2Sq {
+		return d
+	}
+	return d * d
+}
