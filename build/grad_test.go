@@ -84,6 +84,7 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 				grads[name] = g
 			}
 			worst := 0.0
+			loose, checks := 0, 0
 			for _, name := range net.ParamNames() {
 				data := net.byName[name].Value().Data().([]float64)
 				for trial := 0; trial < 3; trial++ {
@@ -102,10 +103,17 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 					an := grads[name][i]
 					err := math.Abs(fd-an) / math.Max(1e-3, math.Abs(fd)+math.Abs(an))
 					worst = math.Max(worst, err)
-					if err > 1e-4 {
+					if err > 1e-5 {
+						loose++
+					}
+					checks++
+					if err > 1e-3 { // a ReLU kink crossed by ±h gives ~1e-4
 						t.Errorf("%s block=%v %s[%d]: analytic %.8g, finite difference %.8g", m.Kind, block, name, i, an, fd)
 					}
 				}
+			}
+			if loose*10 > checks {
+				t.Errorf("%s block=%v: %d of %d entries off by more than 1e-5", m.Kind, block, loose, checks)
 			}
 			t.Logf("%s block=%v: worst relative gradient error %.2e", m.Kind, block, worst)
 			net.Close()

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 
+	"gorgonia.org/tensor"
+
 	"github.com/kenn-ot/kenn/models"
 )
 
@@ -70,6 +72,14 @@ func (n *Net) Forward(bt *Batch) (LossParts, error) {
 		entropy /= float64(B)
 		if err := n.letInput(n.Xt, xt); err != nil {
 			return LossParts{}, err
+		}
+	}
+	// The tape machine accumulates into bound gradients: clear them.
+	for _, p := range n.params {
+		if g, err := p.Grad(); err == nil {
+			if z, ok := g.(tensor.Tensor); ok {
+				z.Zero()
+			}
 		}
 	}
 	n.vm.Reset()

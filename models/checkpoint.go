@@ -27,13 +27,17 @@ import (
 //
 // Tensors are the weights (named as in Model.Params) and, in a checkpoint
 // taken during training, the optimizer's moments ("adam.m/NAME",
-// "adam.v/NAME"). A reader refuses a file whose checksum, magic or version
+// "adam.v/NAME") and the best weights so far ("best/NAME"). A reader refuses a file whose checksum, magic or version
 // does not match.
 
 // CheckpointVersion is the version this package writes.
 const CheckpointVersion = 1
 
 var ckptMagic = []byte("KENNCKPT")
+
+// statePrefixes name the training-state tensors kept beside each weight:
+// Adam's moments and the best weights seen so far.
+var statePrefixes = []string{"adam.m/", "adam.v/", "best/"}
 
 // Provenance records what a model was trained on.
 type Provenance struct {
@@ -49,8 +53,9 @@ type Provenance struct {
 
 // TrainState is what a resumed run needs beyond the tensors.
 type TrainState struct {
-	Epoch      int     `json:"epoch"` // completed epochs
-	Step       int     `json:"step"`  // optimizer steps taken
+	Epoch      int     `json:"epoch"`      // completed epochs
+	EpochStep  int     `json:"epoch_step"` // steps done in the current epoch
+	Step       int     `json:"step"`       // optimizer steps taken
 	BestVal    float64 `json:"best_val"`
 	BestEpoch  int     `json:"best_epoch"`
 	Bad        int     `json:"bad_epochs"` // epochs without improvement
@@ -156,8 +161,8 @@ func (c *Checkpoint) Save(path string) error {
 			names = append(names, p.Name)
 		}
 	}
-	for _, p := range c.Model.Params() { // optimizer state after the weights
-		for _, pre := range []string{"adam.m/", "adam.v/"} {
+	for _, p := range c.Model.Params() { // training state after the weights
+		for _, pre := range statePrefixes {
 			if _, ok := c.Tensors[pre+p.Name]; ok {
 				names = append(names, pre+p.Name)
 			}
@@ -170,8 +175,10 @@ func (c *Checkpoint) Save(path string) error {
 	off := 0
 	for _, n := range names {
 		shape := c.Shapes[n]
-		if shape == nil {
-			shape = c.Shapes[n[len("adam.m/"):]]
+		for _, pre := range statePrefixes {
+			if shape == nil && len(n) > len(pre) && n[:len(pre)] == pre {
+				shape = c.Shapes[n[len(pre):]]
+			}
 		}
 		h.Tensors = append(h.Tensors, tensorEntry{Name: n, Shape: shape, Offset: off})
 		off += len(c.Tensors[n])

@@ -1,0 +1,408 @@
+package build
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"time"
+
+	"gorgonia.org/tensor"
+
+	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/pairs"
+)
+
+// Modes of training.
+const (
+	ModePair  = "pair"  // mini-batches of pairs: B/2 pairs, B images
+	ModeBlock = "block" // B images, all their B(B−1)/2 pairs supervised
+)
+
+// Data is a training set: images and exact W2² for pairs of them.
+type Data struct {
+	Images *dataset.Images
+	Pairs  *pairs.File
+}
+
+// Options configures Train. Zero values take the defaults.
+type Options struct {
+	Epochs   int     // default 20
+	Batch    int     // images per step; default 64
+	LR       float64 // Adam learning rate; default 1e-4 for dwe, 1e-3 otherwise
+	Seed     uint64  // data order and initialization
+	Patience int     // early stopping: epochs without validation gain; default 5
+	Mode     string  // pair, block, or "" for block when the pairs are all pairs
+	// Out is the final checkpoint. Training state goes to Out+".train"
+	// after every epoch and on interruption; a run finding it resumes.
+	Out string
+	// Progress, if set, is called after every step.
+	Progress func(epoch, step, steps int, loss float64)
+	// EpochDone, if set, is called after every epoch.
+	EpochDone func(epoch int, trainLoss, valMSE float64, improved bool)
+	// StopAfterSteps, if positive, interrupts training (as a cancelled
+	// context would) after that many steps of this call: for tests.
+	StopAfterSteps int
+}
+
+func (o *Options) defaults(m *models.Model) {
+	if o.LR == 0 && m != nil {
+		o.LR = 1e-3
+		if m.Kind == models.KindDWE {
+			// measured: at 1e-3 the first epoch kills DWE's ReLUs
+			o.LR = 1e-4
+		}
+	}
+	if o.Epochs == 0 {
+		o.Epochs = 20
+	}
+	if o.Batch == 0 {
+		o.Batch = 64
+	}
+	if o.Patience == 0 {
+		o.Patience = 5
+	}
+}
+
+// TrainSuffix is appended to Options.Out for the resumable state.
+const TrainSuffix = ".train"
+
+// ErrInterrupted is returned when training stops before its end; the
+// state is saved and the same call resumes it.
+var ErrInterrupted = errors.New("training interrupted")
+
+// target converts W2² to the model's target scale.
+func target(m *models.Model, w2sq float64) float64 {
+	if m.Target == models.TargetW2Sq {
+		return w2sq
+	}
+	return math.Sqrt(w2sq)
+}
+
+// Train fits m (ignored when a resumable state exists at Out+".train") on
+// train, with early stopping on val, and writes the best weights to Out.
+func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (*models.Checkpoint, error) {
+	opt.defaults(nil)
+	if opt.Out == "" {
+		return nil, errors.New("build: Options.Out is required")
+	}
+	if err := checkData(train, "training"); err != nil {
+		return nil, err
+	}
+	if err := checkData(val, "validation"); err != nil {
+		return nil, err
+	}
+	if err := disjoint(train, val); err != nil {
+		return nil, err
+	}
+	mode := opt.Mode
+	if mode == "" {
+		mode = ModePair
+		if train.Pairs.Header.Selection == "all" {
+			mode = ModeBlock
+		}
+	}
+	if mode != ModePair && mode != ModeBlock {
+		return nil, fmt.Errorf("build: unknown mode %q (want pair or block)", mode)
+	}
+	if opt.Batch < 2 || (mode == ModePair && opt.Batch%2 != 0) {
+		return nil, fmt.Errorf("build: batch %d: need at least 2 images (an even number in pair mode)", opt.Batch)
+	}
+
+	statePath := opt.Out + TrainSuffix
+	c, err := models.LoadCheckpoint(statePath)
+	switch {
+	case err == nil:
+		if c.State == nil || c.State.Batch != opt.Batch || c.Provenance.Seed != opt.Seed || c.Provenance.Mode != mode || c.Provenance.TrainSHA256 != train.Pairs.Header.ImagesSHA+"/"+train.Pairs.Header.Selection {
+			return nil, fmt.Errorf("build: %s was made by another run (batch, seed, mode or data differ); remove it to start over", statePath)
+		}
+		m = c.Model
+	case errors.Is(err, os.ErrNotExist):
+		if c, err = models.NewCheckpoint(m, opt.Seed); err != nil {
+			return nil, err
+		}
+		c.State = &TrainState{LR: opt.LR, Batch: opt.Batch, BestVal: math.MaxFloat64}
+		c.Provenance = models.Provenance{
+			TrainPairs: train.Pairs.Header.Images, TrainSHA256: train.Pairs.Header.ImagesSHA + "/" + train.Pairs.Header.Selection,
+			ImagesSHA256: train.Images.SHA256, NumPairs: len(train.Pairs.Pairs), NumImages: train.Images.N, Mode: mode, Seed: opt.Seed,
+		}
+	default:
+		return nil, err
+	}
+	if err := c.CheckCompatible(m.Kind, train.Images.H, train.Images.W); err != nil {
+		return nil, err
+	}
+	opt.defaults(m)
+	st := c.State
+	if st.LR == 0 {
+		st.LR = opt.LR
+	}
+
+	net, err := NewNet(m, opt.Batch, tensor.Float32, true)
+	if err != nil {
+		return nil, err
+	}
+	defer net.Close()
+	if err := net.SetWeights(c); err != nil {
+		return nil, err
+	}
+	eval, err := NewNet(m, evalBatch, tensor.Float32, false)
+	if err != nil {
+		return nil, err
+	}
+	defer eval.Close()
+
+	sched := newSchedule(m, train, mode, opt.Batch)
+	if st.Step == 0 && st.EpochStep == 0 && st.Epoch == 0 {
+		if err := calibrate(eval, c, sched.epoch(opt.Seed, 0)); err != nil {
+			return nil, err
+		}
+		if err := net.SetWeights(c); err != nil {
+			return nil, err
+		}
+	}
+	adam := DefaultAdam(st.LR)
+	stepsThisCall := 0
+	for st.Epoch < opt.Epochs && !st.Done {
+		start := time.Now()
+		batches := sched.epoch(opt.Seed, st.Epoch)
+		var sum float64
+		for k := st.EpochStep; k < len(batches); k++ {
+			if ctx.Err() != nil || (opt.StopAfterSteps > 0 && stepsThisCall >= opt.StopAfterSteps) {
+				st.Seconds += time.Since(start).Seconds()
+				if err := c.Save(statePath); err != nil {
+					return nil, err
+				}
+				return nil, fmt.Errorf("%w at epoch %d, step %d; rerun the same command to resume from %s", ErrInterrupted, st.Epoch+1, st.EpochStep, statePath)
+			}
+			lp, err := net.Forward(batches[k])
+			if err != nil {
+				return nil, fmt.Errorf("epoch %d step %d: %w", st.Epoch+1, k+1, err)
+			}
+			st.Step++
+			if err := adam.Step(net, c, st.Step); err != nil {
+				return nil, err
+			}
+			st.EpochStep = k + 1
+			stepsThisCall++
+			sum += lp.Loss
+			if opt.Progress != nil {
+				opt.Progress(st.Epoch+1, k+1, len(batches), lp.Loss)
+			}
+		}
+		trainLoss := sum / float64(max(1, len(batches)-0))
+		if err := eval.SetWeights(c); err != nil {
+			return nil, err
+		}
+		res, err := Evaluate(eval, c, val, nil)
+		if err != nil {
+			return nil, fmt.Errorf("validation: %w", err)
+		}
+		vmse := res.TargetMSE
+		improved := vmse < st.BestVal
+		if improved {
+			st.BestVal, st.BestEpoch, st.Bad = vmse, st.Epoch+1, 0
+			for _, p := range m.Params() {
+				c.Tensors["best/"+p.Name] = append([]float32(nil), c.Tensors[p.Name]...)
+			}
+		} else {
+			st.Bad++
+		}
+		st.Epoch++
+		st.EpochStep = 0
+		st.Seconds += time.Since(start).Seconds()
+		if st.Bad >= opt.Patience {
+			st.Done, st.StopReason = true, fmt.Sprintf("early stop: no validation gain in %d epochs", st.Bad)
+		}
+		if opt.EpochDone != nil {
+			opt.EpochDone(st.Epoch, trainLoss, vmse, improved)
+		}
+		if err := c.Save(statePath); err != nil {
+			return nil, err
+		}
+	}
+	if st.StopReason == "" {
+		st.StopReason = fmt.Sprintf("%d epochs", st.Epoch)
+	}
+	// the final checkpoint: best weights, no optimizer state
+	final := &models.Checkpoint{Model: m, Provenance: c.Provenance, Tensors: map[string][]float32{}, Shapes: map[string][]int{}}
+	for _, p := range m.Params() {
+		w := c.Tensors["best/"+p.Name]
+		if w == nil {
+			w = c.Tensors[p.Name]
+		}
+		final.Tensors[p.Name] = w
+		final.Shapes[p.Name] = p.Shape
+	}
+	fs := *st
+	fs.Done = true
+	final.State = &fs
+	if err := eval.SetWeights(final); err != nil {
+		return nil, err
+	}
+	res, err := Evaluate(eval, final, val, nil)
+	if err != nil {
+		return nil, err
+	}
+	final.Metrics = res.Map()
+	final.Metrics["train_seconds"] = st.Seconds
+	final.Metrics["best_epoch"] = float64(st.BestEpoch)
+	if err := final.Save(opt.Out); err != nil {
+		return nil, err
+	}
+	os.Remove(statePath)
+	return final, nil
+}
+
+// TrainState is re-exported for callers that inspect checkpoints.
+type TrainState = models.TrainState
+
+func checkData(d Data, what string) error {
+	if d.Images == nil || d.Pairs == nil {
+		return fmt.Errorf("build: no %s data", what)
+	}
+	if err := d.Pairs.Header.CheckImages(d.Images); err != nil {
+		return fmt.Errorf("%s pairs: %w", what, err)
+	}
+	return nil
+}
+
+// disjoint enforces the validation split by images: when both sets come
+// from one images file, no image may appear in both.
+func disjoint(train, val Data) error {
+	if train.Images.SHA256 != val.Images.SHA256 {
+		return nil
+	}
+	used := make(map[int]bool)
+	for _, p := range train.Pairs.Pairs {
+		used[p.I], used[p.J] = true, true
+	}
+	for k, p := range val.Pairs.Pairs {
+		for _, i := range []int{p.I, p.J} {
+			if used[i] {
+				return fmt.Errorf("build: validation pair %d uses image %d, which training pairs use too; split train and validation by images", k, i)
+			}
+		}
+	}
+	return nil
+}
+
+// schedule turns a training set into the batches of each epoch, in an
+// order that depends only on (seed, epoch): a resumed run sees exactly
+// the batches an uninterrupted one would.
+type schedule struct {
+	m      *models.Model
+	d      Data
+	mode   string
+	batch  int
+	images []int // images that appear in some pair
+	table  map[[2]int]float64
+}
+
+func newSchedule(m *models.Model, d Data, mode string, batch int) *schedule {
+	s := &schedule{m: m, d: d, mode: mode, batch: batch, table: make(map[[2]int]float64, len(d.Pairs.Pairs))}
+	seen := map[int]bool{}
+	for k, p := range d.Pairs.Pairs {
+		i, j := min(p.I, p.J), max(p.I, p.J)
+		s.table[[2]int{i, j}] = d.Pairs.W2Sq[k]
+		for _, x := range []int{i, j} {
+			if !seen[x] {
+				seen[x] = true
+				s.images = append(s.images, x)
+			}
+		}
+	}
+	return s
+}
+
+func (s *schedule) epoch(seed uint64, epoch int) []*Batch {
+	rng := rand.New(rand.NewPCG(seed, uint64(epoch)+0x65706f63)) // "epoc"
+	var out []*Batch
+	if s.mode == ModeBlock {
+		order := append([]int(nil), s.images...)
+		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
+		for k := 0; k+s.batch <= len(order); k += s.batch {
+			blk := order[k : k+s.batch]
+			bt := &Batch{}
+			for _, i := range blk {
+				bt.Images = append(bt.Images, s.d.Images.Row(i))
+			}
+			for a := 0; a < len(blk); a++ {
+				for b := a + 1; b < len(blk); b++ {
+					i, j := min(blk[a], blk[b]), max(blk[a], blk[b])
+					if v, ok := s.table[[2]int{i, j}]; ok {
+						bt.Pairs = append(bt.Pairs, [2]int{a, b})
+						bt.Targets = append(bt.Targets, target(s.m, v))
+					}
+				}
+			}
+			if len(bt.Pairs) > 0 {
+				out = append(out, bt)
+			}
+		}
+		return out
+	}
+	perm := rng.Perm(len(s.d.Pairs.Pairs))
+	half := s.batch / 2
+	for k := 0; k+half <= len(perm); k += half {
+		bt := &Batch{Images: make([][]float32, s.batch)}
+		for q, idx := range perm[k : k+half] {
+			p := s.d.Pairs.Pairs[idx]
+			bt.Images[q] = s.d.Images.Row(p.I)
+			bt.Images[half+q] = s.d.Images.Row(p.J)
+			bt.Pairs = append(bt.Pairs, [2]int{q, half + q})
+			bt.Targets = append(bt.Targets, target(s.m, s.d.Pairs.W2Sq[idx]))
+		}
+		out = append(out, bt)
+	}
+	return out
+}
+
+// calibrate rescales freshly initialized weights so that the mean
+// prediction on the first batches equals the mean target: the last dense
+// layer for dwe (whose output is squared), the segment weights otherwise.
+// Without it, initial distances are hundreds of times the targets and the
+// first Adam steps kill the ReLUs.
+func calibrate(eval *Net, c *models.Checkpoint, batches []*Batch) error {
+	m := c.Model
+	if err := eval.SetWeights(c); err != nil {
+		return err
+	}
+	w := c.DistanceWeights()
+	var sp, st float64
+	for _, bt := range batches[:min(4, len(batches))] {
+		emb, err := Embeddings(eval, bt.Images)
+		if err != nil {
+			return err
+		}
+		for k, p := range bt.Pairs {
+			sp += models.Distance(m, w, emb[p[0]], emb[p[1]])
+			st += bt.Targets[k]
+		}
+	}
+	if !(sp > 0) || !(st > 0) {
+		return nil
+	}
+	r := st / sp
+	if m.Kind == models.KindDWE {
+		last := m.Encoder[len(m.Encoder)-1].Name
+		f := float32(math.Sqrt(r))
+		for _, name := range []string{last + ".W", last + ".b"} {
+			for i := range c.Tensors[name] {
+				c.Tensors[name][i] *= f
+			}
+		}
+		return nil
+	}
+	name := "beta"
+	if m.Kind == models.KindODEKENN {
+		name = "alpha"
+	}
+	for i, v := range c.Tensors[name] {
+		c.Tensors[name][i] = float32(math.Log(math.Expm1(models.Softplus(float64(v)) * r)))
+	}
+	return nil
+}

@@ -1,0 +1,169 @@
+package build
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"gorgonia.org/tensor"
+
+	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/pairs"
+)
+
+// testData makes exact pairs on small real subsets: training pairs among
+// the first 60 MNIST train images, validation among 30 test images.
+func testData(t *testing.T, all bool) (Data, Data) {
+	t.Helper()
+	load := func(path string, n int, sel pairs.Selection) Data {
+		s, err := dataset.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx := make([]int, n)
+		for i := range idx {
+			idx[i] = i * (s.N / n)
+		}
+		sub := s.Subset(idx)
+		sub.Source, sub.SHA256 = path, s.SHA256+"-sub"
+		out := filepath.Join(t.TempDir(), "pairs.txt")
+		if _, err := pairs.Generate(context.Background(), sub, sel, out, pairs.Options{Method: pairs.Method{Name: "exact"}}); err != nil {
+			t.Fatal(err)
+		}
+		f, err := pairs.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Data{sub, f}
+	}
+	sel := pairs.Selection{N: 256, Seed: 1}
+	if all {
+		sel = pairs.Selection{All: true}
+	}
+	return load("../testdata/mnist-train-images-idx3-ubyte", 60, sel), load("../testdata/mnist-test-images-idx3-ubyte", 30, pairs.Selection{All: true})
+}
+
+func tiny(kind string) *models.Model {
+	bb := models.Backbone{C1: 4, C2: 2, Hidden: 16, Out: 8}
+	switch kind {
+	case models.KindDWE:
+		return smallModels(28, 28)[0]
+	case models.KindDeepKENN:
+		return models.DeepKENN(28, 28, bb)
+	case models.KindODEKENN:
+		return models.ODEKENN(28, 28, bb, 8, 3)
+	}
+	return models.Naive(28, 28, bb)
+}
+
+// A short run lowers the validation error of every model below its first
+// epoch's and below predicting the mean... and the training loss falls.
+func TestShortTrainingLossFalls(t *testing.T) {
+	tr, va := testData(t, true)
+	for _, kind := range models.Kinds {
+		var losses []float64
+		_, err := Train(context.Background(), tiny(kind), tr, va, Options{Epochs: 6, Batch: 16, Seed: 1, Patience: 10,
+			Out:       filepath.Join(t.TempDir(), kind+".ckpt"),
+			EpochDone: func(e int, tl, vm float64, imp bool) { losses = append(losses, tl) }})
+		if err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		if !(losses[len(losses)-1] < losses[0]) {
+			t.Errorf("%s: training loss did not fall: %v", kind, losses)
+		}
+		t.Logf("%s: training loss by epoch %.4g", kind, losses)
+	}
+}
+
+// A run interrupted mid-epoch and resumed ends with exactly the weights of
+// an uninterrupted run with the same seed.
+func TestResumeEqualsUninterrupted(t *testing.T) {
+	tr, va := testData(t, false)
+	for _, kind := range []string{models.KindDeepKENN, models.KindODEKENN} {
+		dir := t.TempDir()
+		opt := Options{Epochs: 2, Batch: 16, Seed: 7}
+		opt.Out = filepath.Join(dir, "a.ckpt")
+		a, err := Train(context.Background(), tiny(kind), tr, va, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt.Out = filepath.Join(dir, "b.ckpt")
+		opt.StopAfterSteps = 11 // mid second epoch (8 steps per epoch)
+		if _, err := Train(context.Background(), tiny(kind), tr, va, opt); !errors.Is(err, ErrInterrupted) {
+			t.Fatalf("want an interruption, got %v", err)
+		}
+		opt.StopAfterSteps = 0
+		b, err := Train(context.Background(), nil, tr, va, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, v := range a.Tensors {
+			w := b.Tensors[name]
+			for i := range v {
+				if v[i] != w[i] {
+					t.Fatalf("%s: %s[%d] differs after resume: %v vs %v", kind, name, i, v[i], w[i])
+				}
+			}
+		}
+	}
+}
+
+// Predicted distances are symmetric, zero on identical images, and (for
+// the W2 models) satisfy the triangle inequality; for dwe the W2
+// prediction is the square root of its W2² output.
+func TestMetricProperties(t *testing.T) {
+	s, err := dataset.Load("../testdata/mnist-test-images-idx3-ubyte")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(2, 3))
+	for _, kind := range models.Kinds {
+		m := tiny(kind)
+		c, _ := models.NewCheckpoint(m, 11)
+		net, err := NewNet(m, 8, tensor.Float32, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		net.SetWeights(c)
+		w := c.DistanceWeights()
+		for trial := 0; trial < 20; trial++ {
+			i, j, k := rng.IntN(s.N), rng.IntN(s.N), rng.IntN(s.N)
+			e, err := net.Embed([][]float32{s.Row(i), s.Row(j), s.Row(k), s.Row(i)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			dij, dji := models.Distance(m, w, e[0], e[1]), models.Distance(m, w, e[1], e[0])
+			if dij != dji {
+				t.Fatalf("%s: asymmetric %v %v", kind, dij, dji)
+			}
+			if d := models.Distance(m, w, e[0], e[3]); d != 0 {
+				t.Fatalf("%s: d(x, x) = %v", kind, d)
+			}
+			a := models.PredictW2(m, dij)
+			b := models.PredictW2(m, models.Distance(m, w, e[1], e[2]))
+			cc := models.PredictW2(m, models.Distance(m, w, e[0], e[2]))
+			if kind == models.KindDWE {
+				if math.Abs(a*a-dij) > 1e-9*dij {
+					t.Fatalf("dwe: W2 %v is not √W2² %v", a, dij)
+				}
+			}
+			if cc > a+b+1e-9 {
+				t.Fatalf("%s: triangle inequality violated: %v > %v + %v", kind, cc, a, b)
+			}
+		}
+		net.Close()
+	}
+}
+
+func TestValidationMustBeSplitByImages(t *testing.T) {
+	tr, _ := testData(t, false)
+	_, err := Train(context.Background(), tiny(models.KindNaive), tr, tr, Options{Epochs: 1, Batch: 16, Out: filepath.Join(t.TempDir(), "x.ckpt")})
+	if err == nil {
+		t.Fatal("validation sharing images with training was accepted")
+	}
+}
+
