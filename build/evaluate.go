@@ -5,6 +5,8 @@ import (
 	"math"
 	"time"
 
+	"gorgonia.org/tensor"
+
 	"github.com/kenn-ot/kenn/metrics"
 	"github.com/kenn-ot/kenn/models"
 )
@@ -68,4 +70,17 @@ func Evaluate(net *Net, c *models.Checkpoint, d Data, _ any) (metrics.Result, er
 		return r, fmt.Errorf("build: evaluation produced NaN")
 	}
 	return r, nil
+}
+
+// EvaluateCheckpoint builds an inference graph for c and evaluates it on d.
+func EvaluateCheckpoint(c *models.Checkpoint, d Data) (metrics.Result, error) {
+	net, err := NewNet(c.Model, evalBatch, tensor.Float32, false)
+	if err != nil {
+		return metrics.Result{}, err
+	}
+	defer net.Close()
+	if err := net.SetWeights(c); err != nil {
+		return metrics.Result{}, err
+	}
+	return Evaluate(net, c, d, nil)
 }

@@ -166,4 +166,3 @@ func TestValidationMustBeSplitByImages(t *testing.T) {
 		t.Fatal("validation sharing images with training was accepted")
 	}
 }
-

@@ -289,3 +289,38 @@ func isHeader(text string) bool {
 
 // FormatValue prints a W2² value with 17 significant digits.
 func FormatValue(v float64) string { return strconv.FormatFloat(v, 'g', 17, 64) }
+
+// ReadValueCSV reads a CSV of "i,j,w2sq" lines (a header line allowed),
+// as written by `kenn w2`, checking indices against n images.
+func ReadValueCSV(path string, n int) (*File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	pf := &File{}
+	for line := 1; sc.Scan(); line++ {
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		p, v, err := parseLine(text, true, n)
+		if err != nil {
+			if line == 1 && isHeader(text) {
+				continue
+			}
+			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
+		}
+		pf.Pairs = append(pf.Pairs, p)
+		pf.W2Sq = append(pf.W2Sq, v)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(pf.Pairs) == 0 {
+		return nil, fmt.Errorf("%s: no pairs", path)
+	}
+	pf.Header.Count = len(pf.Pairs)
+	return pf, nil
+}

@@ -144,3 +144,54 @@ func TestPairsKillAndResume(t *testing.T) {
 		t.Fatal("resumed output differs from an uninterrupted run")
 	}
 }
+
+func TestTrainAndEval(t *testing.T) {
+	dir := t.TempDir()
+	tr, va := filepath.Join(dir, "tr.txt"), filepath.Join(dir, "va.txt")
+	if _, stderr, err := kenn("pairs", "--images", mnist, "--n", "256", "-o", tr); err != nil {
+		t.Fatal(stderr)
+	}
+	if _, stderr, err := kenn("pairs", "--images", "../../testdata/mnist-test-images-idx3-ubyte", "--n", "64", "-o", va); err != nil {
+		t.Fatal(stderr)
+	}
+	ck := filepath.Join(dir, "m.ckpt")
+	out, stderr, err := kenn("train", "--model", "naive", "--pairs", tr, "--val", va, "-o", ck, "--epochs", "2", "--batch", "32")
+	if err != nil {
+		t.Fatalf("%v: %s", err, stderr)
+	}
+	if !strings.Contains(out, "pearson") || !strings.Contains(stderr, "epoch 2") {
+		t.Fatalf("train output:\n%s\n%s", out, stderr)
+	}
+	out, stderr, err = kenn("eval", "--model", ck, "--images", "../../testdata/mnist-test-images-idx3-ubyte", "--pairs", va, "--json")
+	if err != nil {
+		t.Fatalf("%v: %s", err, stderr)
+	}
+	for _, k := range []string{"mse_w2sq", "rel_mse_w2sq", "mse_w2", "pearson", "spearman", "pairs_per_s"} {
+		if !strings.Contains(out, `"`+k+`"`) {
+			t.Errorf("eval JSON lacks %s:\n%s", k, out)
+		}
+	}
+	// a CSV i,j,w2sq from kenn w2 works too
+	csv := filepath.Join(dir, "p.csv")
+	os.WriteFile(csv, []byte("0,1\n2,3\n4,5\n6,7\n"), 0o644)
+	vals := filepath.Join(dir, "v.csv")
+	if _, stderr, err := kenn("w2", "--images", mnist, "--pairs", csv, "-o", vals); err != nil {
+		t.Fatal(stderr)
+	}
+	if _, stderr, err := kenn("eval", "--model", ck, "--images", mnist, "--pairs", vals); err != nil {
+		t.Fatalf("eval on CSV: %s", stderr)
+	}
+	// a model for another input size is refused
+	big := filepath.Join(dir, "big.npy")
+	writeNPY(t, big, 1, 8, 8, make([]byte, 64))
+	if _, stderr, err := kenn("eval", "--model", ck, "--images", big, "--pairs", vals); err == nil || !strings.Contains(stderr, "28x28") {
+		t.Errorf("other size: %v %s", err, stderr)
+	}
+	// a corrupt checkpoint is refused
+	raw, _ := os.ReadFile(ck)
+	raw[100] ^= 0xff
+	os.WriteFile(ck, raw, 0o644)
+	if _, stderr, err := kenn("eval", "--model", ck, "--images", mnist, "--pairs", vals); err == nil || !strings.Contains(stderr, "checksum") {
+		t.Errorf("corrupt checkpoint: %v %s", err, stderr)
+	}
+}

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/kenn-ot/kenn/build"
+	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/internal/progress"
+	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/pairs"
+)
+
+// loadPairsData reads a pairs file and its images (the header's path
+// unless overridden), checking that they belong together.
+func loadPairsData(pairsPath, imagesPath string) (build.Data, error) {
+	pf, err := pairs.ReadFile(pairsPath)
+	if err != nil {
+		return build.Data{}, err
+	}
+	if imagesPath == "" {
+		imagesPath = pf.Header.Images
+	}
+	imgs, err := dataset.Load(imagesPath)
+	if err != nil {
+		return build.Data{}, fmt.Errorf("images of %s: %w", pairsPath, err)
+	}
+	if err := pf.Header.CheckImages(imgs); err != nil {
+		return build.Data{}, fmt.Errorf("%s: %w", pairsPath, err)
+	}
+	return build.Data{Images: imgs, Pairs: pf}, nil
+}
+
+func newModel(kind string, h, w, steps, match int) (*models.Model, error) {
+	b := models.DefaultBackbone
+	if match == 0 && kind != models.KindDWE {
+		match = models.DeepKENN(h, w, b).NumDistanceParams()
+	}
+	switch kind {
+	case models.KindDWE:
+		return models.DWE(h, w), nil
+	case models.KindDeepKENN, models.KindODEKENN, models.KindNaive:
+		return models.Matched(kind, h, w, match, b, 64, steps)
+	}
+	return nil, fmt.Errorf("unknown model %q (want %s)", kind, strings.Join(models.Kinds, ", "))
+}
+
+func runTrain(ctx context.Context, args []string) error {
+	fs := newFlags("train", "--model dwe|deepkenn|odekenn|naive --pairs TRAIN --val VAL -o M.ckpt [flags]")
+	kind := fs.String("model", "", "dwe | deepkenn | odekenn | naive")
+	trainPath := fs.String("pairs", "", "training pairs (a kenn pairs file; `kenn pairs --all` enables block mode)")
+	valPath := fs.String("val", "", "validation pairs, on images disjoint from the training images")
+	images := fs.String("images", "", "images of the training pairs (default: the path in their header)")
+	valImages := fs.String("val-images", "", "images of the validation pairs (default: the path in their header)")
+	out := fs.String("o", "", "output checkpoint")
+	epochs := fs.Int("epochs", 20, "maximum epochs")
+	batch := fs.Int("batch", 64, "images per step (block size in block mode, twice the pairs in pair mode)")
+	lr := fs.Float64("lr", 0, "Adam learning rate (default 1e-4 for dwe, 1e-3 otherwise)")
+	steps := fs.Int("steps", 8, "odekenn: RK4 steps K")
+	match := fs.Int("match", 0, "deepkenn/odekenn/naive: target parameter count (default: DeepKENN's with the default backbone)")
+	mode := fs.String("mode", "", "pair | block (default: block for all-pairs files, else pair)")
+	seed := fs.Uint64("seed", 1, "seed of initialization and data order")
+	patience := fs.Int("patience", 5, "early stopping: epochs without validation gain")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *kind == "" || *trainPath == "" || *valPath == "" || *out == "" {
+		return errors.New("--model, --pairs, --val and -o are required")
+	}
+	train, err := loadPairsData(*trainPath, *images)
+	if err != nil {
+		return err
+	}
+	val, err := loadPairsData(*valPath, *valImages)
+	if err != nil {
+		return err
+	}
+	m, err := newModel(*kind, train.Images.H, train.Images.W, *steps, *match)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "%s: %d parameters (%d in the distance), %d training pairs on %d images, %d validation pairs\n",
+		m.Kind, m.NumParams(), m.NumDistanceParams(), len(train.Pairs.Pairs), train.Images.N, len(val.Pairs.Pairs))
+	var bar *progress.Bar
+	c, err := build.Train(ctx, m, train, val, build.Options{
+		Epochs: *epochs, Batch: *batch, LR: *lr, Seed: *seed, Patience: *patience, Mode: *mode, Out: *out,
+		Progress: func(epoch, step, n int, loss float64) {
+			if step == 1 {
+				bar = progress.New(fmt.Sprintf("epoch %d", epoch), n, "steps")
+			}
+			bar.Set(step)
+		},
+		EpochDone: func(epoch int, tl, vm float64, improved bool) {
+			if bar != nil {
+				bar.Finish()
+			}
+			mark := ""
+			if improved {
+				mark = " *"
+			}
+			fmt.Fprintf(os.Stderr, "epoch %d: train loss %.5g, validation MSE %.5g%s\n", epoch, tl, vm, mark)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "%s: %s; best epoch %d\n", *out, c.State.StopReason, c.State.BestEpoch)
+	return printMetrics(os.Stdout, c.Metrics, false)
+}
+
+func printMetrics(w *os.File, m map[string]float64, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(m)
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "%-14s %.6g\n", k, m[k])
+	}
+	return nil
+}
+
+// readEvalPairs reads a kenn pairs file or a CSV i,j,w2sq.
+func readEvalPairs(path string, imgs *dataset.Images) (*pairs.File, error) {
+	if pf, err := pairs.ReadFile(path); err == nil {
+		if err := pf.Header.CheckImages(imgs); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return pf, nil
+	} else if !strings.Contains(err.Error(), "not a kenn pairs file") {
+		return nil, err
+	}
+	return pairs.ReadValueCSV(path, imgs.N)
+}
+
+func runEval(ctx context.Context, args []string) error {
+	fs := newFlags("eval", "--model M.ckpt --images FILE --pairs PAIRS [--json]")
+	model := fs.String("model", "", "a checkpoint (.ckpt)")
+	images := fs.String("images", "", "images the pairs index")
+	pairsPath := fs.String("pairs", "", "a kenn pairs file, or a CSV i,j,w2sq")
+	asJSON := fs.Bool("json", false, "print the metrics as JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *model == "" || *images == "" || *pairsPath == "" {
+		return errors.New("--model, --images and --pairs are required")
+	}
+	if strings.HasSuffix(*model, ".onnx") {
+		return errors.New("evaluating .onnx models needs the onnxruntime package, not built yet (issue 4); evaluate the checkpoint")
+	}
+	c, err := models.LoadCheckpoint(*model)
+	if err != nil {
+		return err
+	}
+	imgs, err := dataset.Load(*images)
+	if err != nil {
+		return err
+	}
+	if err := c.CheckCompatible("", imgs.H, imgs.W); err != nil {
+		return fmt.Errorf("%s: %w", *model, err)
+	}
+	pf, err := readEvalPairs(*pairsPath, imgs)
+	if err != nil {
+		return err
+	}
+	res, err := build.EvaluateCheckpoint(c, build.Data{Images: imgs, Pairs: pf})
+	if err != nil {
+		return err
+	}
+	return printMetrics(os.Stdout, res.Map(), *asJSON)
+}
