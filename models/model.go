@@ -117,18 +117,18 @@ func (m *Model) Features() []int {
 	return f
 }
 
-// EmbeddingDim is the length of φ(x) (dwe, odekenn) or of the
-// concatenated feature segments (deepkenn, naive).
+// EmbeddingDim is the length of the embedding: the sum of Segments().
 func (m *Model) EmbeddingDim() int {
-	sh := m.EncoderShapes()
-	switch m.Kind {
-	case KindDeepKENN, KindNaive:
-		n := 0
-		for _, i := range m.Features() {
-			n += sh[i].Size()
-		}
-		return n
+	n := 0
+	for _, s := range m.Segments() {
+		n += s
 	}
+	return n
+}
+
+// outputDim is the size of the encoder's last layer.
+func (m *Model) outputDim() int {
+	sh := m.EncoderShapes()
 	return sh[len(sh)-1].Size()
 }
 
@@ -243,8 +243,8 @@ func (m *Model) Validate() error {
 		if m.ODE == nil || m.ODE.Steps <= 0 || m.ODE.Hidden <= 0 {
 			return errors.New("models: odekenn needs an ODE with steps and hidden units")
 		}
-		if m.ODE.Dim != m.EmbeddingDim() {
-			return fmt.Errorf("models: ODE dimension %d, encoder output %d", m.ODE.Dim, m.EmbeddingDim())
+		if m.ODE.Dim != m.outputDim() {
+			return fmt.Errorf("models: ODE dimension %d, encoder output %d", m.ODE.Dim, m.outputDim())
 		}
 	case KindDeepKENN, KindNaive:
 		if len(m.Features()) == 0 {

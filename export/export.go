@@ -1,0 +1,303 @@
+package export
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/kenn-ot/kenn/export/onnxpb"
+	"github.com/kenn-ot/kenn/internal/atomicfile"
+	"github.com/kenn-ot/kenn/models"
+)
+
+// Version is recorded in every file's metadata.
+const Version = "kenn 0.1"
+
+// Files are the three exported models (see the package documentation).
+type Files struct {
+	Embed, Pairwise, Pair *onnxpb.ModelProto
+}
+
+// segment is one distance segment of the embedding.
+type segment struct {
+	off, n int
+	w      float32 // weight (1 for dwe)
+}
+
+func segments(c *models.Checkpoint) []segment {
+	w := c.DistanceWeights()
+	var out []segment
+	off := 0
+	for l, n := range c.Model.Segments() {
+		s := segment{off: off, n: n, w: 1}
+		if w != nil {
+			s.w = float32(w[l])
+		}
+		out = append(out, s)
+		off += n
+	}
+	return out
+}
+
+// Export compiles c into its three ONNX models.
+func Export(c *models.Checkpoint) (*Files, error) {
+	m := c.Model
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	if _, err := c.Weights(); err != nil {
+		return nil, err
+	}
+	F := int64(m.EmbeddingDim())
+	H, W := int64(m.H), int64(m.W)
+	meta := metadata(c)
+
+	// embedding
+	g := &graph{}
+	feat := embed(g, c, "images")
+	g.nodes = append(g.nodes, &onnxpb.NodeProto{OpType: "Identity", Input: []string{feat}, Output: []string{"features"}, Name: "features"})
+	emb := model(g, "embed", "images [N,1,H,W] of raw intensities → features [N,F]",
+		[]*onnxpb.ValueInfoProto{tensorInfo("images", []int64{-1, 1, H, W}, "N")},
+		[]*onnxpb.ValueInfoProto{tensorInfo("features", []int64{-1, F}, "N")}, meta)
+
+	// pairwise
+	g = &graph{}
+	d := pairwise(g, c, "a", "b")
+	g.nodes = append(g.nodes, &onnxpb.NodeProto{OpType: "Identity", Input: []string{d}, Output: []string{"distances"}, Name: "distances"})
+	pw := model(g, "pairwise", "features a [N,F] and b [M,F] → model distances [N,M]",
+		[]*onnxpb.ValueInfoProto{tensorInfo("a", []int64{-1, F}, "N"), tensorInfo("b", []int64{-2, F}, "N", "M")},
+		[]*onnxpb.ValueInfoProto{tensorInfo("distances", []int64{-1, -2}, "N", "M")}, meta)
+
+	// pair
+	g = &graph{}
+	cat := g.op("Concat", []string{"x", "y"}, attrInt("axis", 0))
+	e := embed(g, c, cat)
+	halves := g.opN("Split", []string{e}, 2, attrInt("axis", 0))
+	p := pairDistance(g, c, halves[0], halves[1])
+	g.nodes = append(g.nodes, &onnxpb.NodeProto{OpType: "Identity", Input: []string{p}, Output: []string{"distance"}, Name: "distance"})
+	pr := model(g, "pair", "images x and y [N,1,H,W] → model distance [N] of each pair",
+		[]*onnxpb.ValueInfoProto{tensorInfo("x", []int64{-1, 1, H, W}, "N"), tensorInfo("y", []int64{-1, 1, H, W}, "N")},
+		[]*onnxpb.ValueInfoProto{tensorInfo("distance", []int64{-1}, "N")}, meta)
+	return &Files{Embed: emb, Pairwise: pw, Pair: pr}, nil
+}
+
+func metadata(c *models.Checkpoint) []*onnxpb.StringStringEntryProto {
+	m := c.Model
+	var seg []string
+	for _, n := range m.Segments() {
+		seg = append(seg, fmt.Sprint(n))
+	}
+	var w []string
+	for _, s := range segments(c) {
+		w = append(w, fmt.Sprint(s.w))
+	}
+	metrics, _ := json.Marshal(c.Metrics)
+	desc, _ := json.Marshal(m)
+	kv := [][2]string{
+		{"kenn.kind", m.Kind},
+		{"kenn.target", m.Target},
+		{"kenn.units", "pixel"},
+		{"kenn.input", fmt.Sprintf("%dx%d", m.H, m.W)},
+		{"kenn.normalization", "x*H*W/sum(x) per image (unit mass, times H*W)"},
+		{"kenn.features", strings.Join(seg, ",")},
+		{"kenn.segment_weights", strings.Join(w, ",")},
+		{"kenn.train_sha256", c.Provenance.TrainSHA256},
+		{"kenn.metrics", string(metrics)},
+		{"kenn.model", string(desc)},
+		{"kenn.version", Version},
+	}
+	out := make([]*onnxpb.StringStringEntryProto, len(kv))
+	for i, p := range kv {
+		out[i] = &onnxpb.StringStringEntryProto{Key: p[0], Value: p[1]}
+	}
+	return out
+}
+
+func model(g *graph, name, doc string, in, out []*onnxpb.ValueInfoProto, meta []*onnxpb.StringStringEntryProto) *onnxpb.ModelProto {
+	return &onnxpb.ModelProto{
+		IrVersion:       IRVersion,
+		OpsetImport:     []*onnxpb.OperatorSetIdProto{{Domain: "", Version: Opset}},
+		ProducerName:    "kenn",
+		ProducerVersion: Version,
+		DocString:       "kenn " + name + ": " + doc + ". W2 surrogate; distances in pixel units (see kenn.target).",
+		Graph: &onnxpb.GraphProto{
+			Name: "kenn_" + name, Node: g.nodes, Initializer: g.inits, Input: in, Output: out,
+		},
+		MetadataProps: meta,
+	}
+}
+
+// embed appends the normalization and the encoder (and the ODE) and
+// returns the features' name.
+func embed(g *graph, c *models.Checkpoint, x string) string {
+	m := c.Model
+	param := func(name string, dims []int) string {
+		if !g.has(name) {
+			g.floats(name, dims, c.Tensors[name])
+		}
+		return name
+	}
+	sum := g.op("ReduceSum", []string{x, g.ints(1, 2, 3)}, attrInt("keepdims", 1))
+	cur := g.op("Mul", []string{g.op("Div", []string{x, sum}), g.scalar(float32(m.H * m.W))})
+	four := true
+	var outs []string
+	var flatOuts []string
+	params := map[string][]int{}
+	for _, p := range m.Params() {
+		params[p.Name] = p.Shape
+	}
+	for _, l := range m.Encoder {
+		w, b := param(l.Name+".W", params[l.Name+".W"]), param(l.Name+".b", params[l.Name+".b"])
+		switch l.Op {
+		case models.OpConv:
+			p := int64(l.Kernel / 2)
+			cur = g.op("Conv", []string{cur, w, b}, attrInts("kernel_shape", int64(l.Kernel), int64(l.Kernel)), attrInts("pads", p, p, p, p), attrInts("strides", 1, 1))
+		case models.OpDense:
+			if four {
+				cur = g.op("Flatten", []string{cur}, attrInt("axis", 1))
+				four = false
+			}
+			cur = g.op("Gemm", []string{cur, w, b})
+		}
+		if l.Act == models.ActReLU {
+			cur = g.op("Relu", []string{cur})
+		}
+		outs = append(outs, cur)
+		if four {
+			flatOuts = append(flatOuts, g.op("Flatten", []string{cur}, attrInt("axis", 1)))
+		} else {
+			flatOuts = append(flatOuts, cur)
+		}
+	}
+	switch m.Kind {
+	case models.KindDeepKENN, models.KindNaive:
+		var segs []string
+		for _, i := range m.Features() {
+			segs = append(segs, flatOuts[i])
+		}
+		if len(segs) == 1 {
+			return segs[0]
+		}
+		return g.op("Concat", segs, attrInt("axis", 1))
+	case models.KindODEKENN:
+		return g.op("Concat", rk4(g, c, cur), attrInt("axis", 1))
+	}
+	return cur
+}
+
+func (g *graph) has(name string) bool {
+	for _, t := range g.inits {
+		if t.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// rk4 unrolls the K RK4 steps exactly as build does (same operations in
+// the same order, in float32) and returns z(t_0), …, z(t_K).
+func rk4(g *graph, c *models.Checkpoint, z string) []string {
+	o := c.Model.ODE
+	w1 := c.Tensors["ode.W1"]
+	W1z := g.floats("ode.W1z", []int{o.Dim, o.Hidden}, w1[:o.Dim*o.Hidden])
+	w1t := g.floats("ode.W1t", []int{o.Hidden}, w1[o.Dim*o.Hidden:])
+	b1 := g.floats("ode.b1", []int{o.Hidden}, c.Tensors["ode.b1"])
+	W2 := g.floats("ode.W2", []int{o.Hidden, o.Dim}, c.Tensors["ode.W2"])
+	b2 := g.floats("ode.b2", []int{o.Dim}, c.Tensors["ode.b2"])
+	field := func(z string, t float64) string {
+		bias := g.op("Add", []string{g.op("Mul", []string{g.scalar(float32(t)), w1t}), b1})
+		h := g.op("Tanh", []string{g.op("Add", []string{g.op("MatMul", []string{z, W1z}), bias})})
+		return g.op("Add", []string{g.op("MatMul", []string{h, W2}), b2})
+	}
+	axpy := func(a float64, x, y string) string {
+		return g.op("Add", []string{y, g.op("Mul", []string{g.scalar(float32(a)), x})})
+	}
+	K := o.Steps
+	h := 1 / float64(K)
+	states := []string{z}
+	for k := 0; k < K; k++ {
+		t := float64(k) * h
+		k1 := field(z, t)
+		k2 := field(axpy(h/2, k1, z), t+h/2)
+		k3 := field(axpy(h/2, k2, z), t+h/2)
+		k4 := field(axpy(h, k3, z), t+h)
+		sum := g.op("Add", []string{g.op("Add", []string{k1, k4}), g.op("Mul", []string{g.scalar(2), g.op("Add", []string{k2, k3})})})
+		z = axpy(h/6, sum, z)
+		states = append(states, z)
+	}
+	return states
+}
+
+func slice(g *graph, x string, s segment) string {
+	return g.op("Slice", []string{x, g.ints(int64(s.off)), g.ints(int64(s.off + s.n)), g.ints(1)})
+}
+
+// pairwise appends the Gram-form distance matrix between a and b.
+func pairwise(g *graph, c *models.Checkpoint, a, b string) string {
+	var total string
+	for _, s := range segments(c) {
+		al, bl := slice(g, a, s), slice(g, b, s)
+		sqa := g.op("ReduceSumSquare", []string{al}, attrInts("axes", 1), attrInt("keepdims", 1))
+		sqb := g.op("Transpose", []string{g.op("ReduceSumSquare", []string{bl}, attrInts("axes", 1), attrInt("keepdims", 1))}, attrInts("perm", 1, 0))
+		gram := g.op("Gemm", []string{al, bl}, attrInt("transB", 1))
+		d2 := g.op("Relu", []string{g.op("Sub", []string{g.op("Add", []string{sqa, sqb}), g.op("Mul", []string{gram, g.scalar(2)})})})
+		term := d2
+		if c.Model.Kind != models.KindDWE {
+			term = g.op("Mul", []string{g.op("Sqrt", []string{d2}), g.scalar(s.w)})
+		}
+		if total == "" {
+			total = term
+		} else {
+			total = g.op("Add", []string{total, term})
+		}
+	}
+	return total
+}
+
+// pairDistance appends the distance between matching rows of ex and ey.
+func pairDistance(g *graph, c *models.Checkpoint, ex, ey string) string {
+	diff := g.op("Sub", []string{ex, ey})
+	if c.Model.Kind == models.KindDWE {
+		return g.op("ReduceSumSquare", []string{diff}, attrInts("axes", 1), attrInt("keepdims", 0))
+	}
+	var total string
+	for _, s := range segments(c) {
+		n := g.op("ReduceL2", []string{slice(g, diff, s)}, attrInts("axes", 1), attrInt("keepdims", 0))
+		term := g.op("Mul", []string{n, g.scalar(s.w)})
+		if total == "" {
+			total = term
+		} else {
+			total = g.op("Add", []string{total, term})
+		}
+	}
+	return total
+}
+
+// Paths returns the three file names for an embedding path NAME.onnx.
+func Paths(path string) (embed, pairwise, pair string) {
+	base := strings.TrimSuffix(path, ".onnx")
+	return base + ".onnx", base + ".pairwise.onnx", base + ".pair.onnx"
+}
+
+// WriteFiles exports c next to path (see Paths), each file atomically.
+func WriteFiles(c *models.Checkpoint, path string) ([]string, error) {
+	f, err := Export(c)
+	if err != nil {
+		return nil, err
+	}
+	e, pw, pr := Paths(path)
+	out := []string{e, pw, pr}
+	for i, mp := range []*onnxpb.ModelProto{f.Embed, f.Pairwise, f.Pair} {
+		raw, err := proto.Marshal(mp)
+		if err != nil {
+			return nil, err
+		}
+		if err := atomicfile.WriteFile(out[i], func(w io.Writer) error { _, err := w.Write(raw); return err }); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

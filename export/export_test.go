@@ -1,0 +1,56 @@
+package export
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kenn-ot/kenn/models"
+)
+
+// TestModels are small models of every kind, for export tests here and in
+// the runtime package.
+func testModels() []*models.Model {
+	bb := models.Backbone{C1: 3, C2: 2, Hidden: 8, Out: 5}
+	return []*models.Model{models.DWE(12, 10), models.DeepKENN(12, 10, bb), models.ODEKENN(12, 10, bb, 6, 3), models.Naive(12, 10, bb)}
+}
+
+// Every exported file passes the ONNX checker with full_check (Debian
+// python3-onnx 1.12, installed by `make test`).
+func TestCheckerAcceptsExports(t *testing.T) {
+	py := "/usr/bin/python3"
+	if out, err := exec.Command(py, "-c", "import onnx").CombinedOutput(); err != nil {
+		t.Fatalf("the ONNX checker needs Debian's python3-onnx (make test installs it): %v %s", err, out)
+	}
+	dir := t.TempDir()
+	var files []string
+	for _, m := range testModels() {
+		c, err := models.NewCheckpoint(m, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs, err := WriteFiles(c, filepath.Join(dir, m.Kind+".onnx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, fs...)
+	}
+	script := `
+import sys, onnx
+for p in sys.argv[1:]:
+    m = onnx.load(p)
+    onnx.checker.check_model(m, full_check=True)
+    meta = {e.key: e.value for e in m.metadata_props}
+    assert meta["kenn.units"] == "pixel", p
+    assert m.opset_import[0].version == 17 and m.ir_version == 8, p
+    print("ok", p)
+`
+	out, err := exec.Command(py, append([]string{"-c", script}, files...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("onnx checker: %v\n%s", err, out)
+	}
+	if n := strings.Count(string(out), "ok "); n != len(files) {
+		t.Fatalf("checked %d of %d files:\n%s", n, len(files), out)
+	}
+}
