@@ -30,6 +30,7 @@ type Net struct {
 	params []*G.Node // models Params order
 	byName map[string]*G.Node
 	segs   []*G.Node // embedding segments, each [B, n]
+	emb    *G.Node   // inference: the segments concatenated [B, F]
 
 	// training inputs and outputs
 	T, Mask  *G.Node // [B, B]
@@ -109,6 +110,14 @@ func (n *Net) lower() (err error) {
 		n.segs = n.rk4(flat(cur))
 	}
 	if !n.train {
+		// One output node that depends on every segment: the tape machine
+		// may reuse a node's memory once no later node needs it (RK4's
+		// additions overwrite earlier states in place), so segments must be
+		// consumed inside the graph, not read after the run.
+		n.emb = n.segs[0]
+		if len(n.segs) > 1 {
+			n.emb = G.Must(G.Concat(1, n.segs...))
+		}
 		return nil
 	}
 	n.T = G.NewMatrix(n.g, n.dt, G.WithShape(b, b), G.WithName("target"))
@@ -365,13 +374,14 @@ func (n *Net) Embed(imgs [][]float32) ([][]float64, error) {
 		return nil, err
 	}
 	defer n.vm.Reset()
+	if n.emb == nil {
+		return nil, fmt.Errorf("build: Embed on a training graph")
+	}
 	out := make([][]float64, len(imgs))
-	for _, s := range n.segs {
-		v := values(s.Value())
-		w := s.Shape()[1]
-		for i := range out {
-			out[i] = append(out[i], v[i*w:(i+1)*w]...)
-		}
+	v := values(n.emb.Value())
+	w := n.emb.Shape()[1]
+	for i := range out {
+		out[i] = v[i*w : (i+1)*w]
 	}
 	for _, e := range out {
 		for _, v := range e {

@@ -1,9 +1,26 @@
-// Package runtime runs exported models with onnxruntime to compute
-// embeddings, pairwise W2 matrices and nearest neighbours at scale.
+// Package runtime runs kenn's exported ONNX models with onnxruntime
+// (github.com/yalue/onnxruntime_go over the shared library
+// libonnxruntime.so.1) to compute embeddings, pairwise distance matrices
+// and nearest neighbours at scale.
 //
 // Architecture rule, checked by internal/archtest: runtime never imports
-// Gorgonia.
+// Gorgonia; a deployment needs only onnxruntime.
 //
-// Status: arrives with the export and runtime work (issue 4); this package
-// currently declares only its contract.
+// # The library
+//
+// Open looks for libonnxruntime.so.1 in Options.Library, then in
+// $ONNXRUNTIME_SHARED_LIBRARY_PATH, then in the Makefile's cache
+// (.cache/onnxruntime/ of the working directory or a parent), where
+// `make ort` puts the one shipped in the npm package onnxruntime-node
+// 1.30.0. The onnxruntime environment is process-wide: one Runtime may be
+// open at a time, and Close destroys its sessions and tensors before the
+// environment (which unloads the library).
+//
+// # Units and shapes
+//
+// Images are float32 [N, 1, H, W] raw intensities; features [N, F] as in
+// the export package; distances are the model's (W2² for dwe, W2
+// otherwise, metadata kenn.target), in pixel units. Pairwise matrices are
+// computed in tiles of T×T and streamed to a .npy file of float32, so that
+// memory is O(T·(T + F)) whatever N and M are.
 package runtime

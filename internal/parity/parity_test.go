@@ -1,0 +1,135 @@
+// Package parity holds the test that keeps the two compilers of a model
+// description together: the Gorgonia graph (package build) and the ONNX
+// export run by onnxruntime (packages export and runtime) must compute the
+// same embeddings and distances from the same weights.
+package parity
+
+import (
+	"context"
+	"math"
+	"path/filepath"
+	"testing"
+
+	"gorgonia.org/tensor"
+
+	"github.com/kenn-ot/kenn/build"
+	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/export"
+	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/pairs"
+	"github.com/kenn-ot/kenn/runtime"
+)
+
+func kinds() []*models.Model {
+	bb := models.Backbone{C1: 6, C2: 3, Hidden: 24, Out: 10}
+	dwe := models.DWE(28, 28)
+	return []*models.Model{dwe, models.DeepKENN(28, 28, bb), models.ODEKENN(28, 28, bb, 16, 4), models.Naive(28, 28, bb)}
+}
+
+// trained returns a checkpoint after a short real training run.
+func trained(t *testing.T, m *models.Model) *models.Checkpoint {
+	load := func(path string, sel pairs.Selection) build.Data {
+		imgs, err := dataset.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(t.TempDir(), "p.txt")
+		if _, err := pairs.Generate(context.Background(), imgs, sel, out, pairs.Options{Method: pairs.Method{Name: "exact"}}); err != nil {
+			t.Fatal(err)
+		}
+		pf, err := pairs.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return build.Data{Images: imgs, Pairs: pf}
+	}
+	tr := load("../../testdata/mnist-train-images-idx3-ubyte", pairs.Selection{N: 128, Seed: 3})
+	va := load("../../testdata/mnist-test-images-idx3-ubyte", pairs.Selection{N: 32, Seed: 4})
+	c, err := build.Train(context.Background(), m, tr, va, build.Options{Epochs: 2, Batch: 16, Seed: 5, Out: filepath.Join(t.TempDir(), "m.ckpt")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestGorgoniaEqualsONNXRuntime(t *testing.T) {
+	rt, err := runtime.Open(runtime.Options{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	imgs, err := dataset.Load("../../testdata/mnist-test-images-idx3-ubyte")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := imgs.Subset([]int{0, 7, 50, 123, 260, 333, 401, 499})
+	for _, m := range kinds() {
+		random, err := models.NewCheckpoint(m, 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, c := range map[string]*models.Checkpoint{"random": random, "trained": trained(t, m)} {
+			path := filepath.Join(t.TempDir(), m.Kind+".onnx")
+			if _, err := export.WriteFiles(c, path); err != nil {
+				t.Fatal(err)
+			}
+			model, err := rt.Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := model.Embed(context.Background(), sub, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			net, err := build.NewNet(c.Model, 8, tensor.Float32, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			net.SetWeights(c)
+			var rows [][]float32
+			for i := 0; i < sub.N; i++ {
+				rows = append(rows, sub.Row(i))
+			}
+			want, err := build.Embeddings(net, rows)
+			net.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			F := model.F
+			scale := 0.0
+			for _, e := range want {
+				for _, v := range e {
+					scale = math.Max(scale, math.Abs(v))
+				}
+			}
+			worst := 0.0
+			for i, e := range want {
+				for k, v := range e {
+					worst = math.Max(worst, math.Abs(float64(got[i*F+k])-v)/scale)
+				}
+			}
+			if worst > 1e-5 {
+				t.Errorf("%s %s: embeddings differ by %.2e relative", m.Kind, name, worst)
+			}
+			// distances: ONNX pairwise against models.Distance on Gorgonia's embeddings
+			d := make([]float32, sub.N*sub.N)
+			if err := model.PairwiseTile(got, sub.N, got, sub.N, d); err != nil {
+				t.Fatal(err)
+			}
+			w := c.DistanceWeights()
+			dworst := 0.0
+			for i := 0; i < sub.N; i++ {
+				for j := 0; j < sub.N; j++ {
+					ref := models.Distance(c.Model, w, want[i], want[j])
+					if i != j {
+						dworst = math.Max(dworst, math.Abs(float64(d[i*sub.N+j])-ref)/ref)
+					}
+				}
+			}
+			if dworst > 1e-5 {
+				t.Errorf("%s %s: distances differ by %.2e relative", m.Kind, name, dworst)
+			}
+			t.Logf("%s %s: embedding %.1e, distance %.1e relative", m.Kind, name, worst, dworst)
+		}
+	}
+}

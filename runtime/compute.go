@@ -1,0 +1,199 @@
+package runtime
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math"
+
+	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/internal/atomicfile"
+)
+
+// CheckImages refuses images of another size than the model's, and
+// images with no mass (they have no normalization).
+func (m *Model) CheckImages(imgs *dataset.Images) error {
+	if imgs.H != m.H || imgs.W != m.W {
+		return fmt.Errorf("%s takes %dx%d images, %s has %dx%d", m.Path, m.H, m.W, imgs.Source, imgs.H, imgs.W)
+	}
+	return imgs.Check()
+}
+
+// Embed returns the features of every image, row-major [N, F], computed in
+// batches of batch images (default 256).
+func (m *Model) Embed(ctx context.Context, imgs *dataset.Images, batch int) ([]float32, error) {
+	if err := m.CheckImages(imgs); err != nil {
+		return nil, err
+	}
+	if batch <= 0 {
+		batch = 256
+	}
+	hw := m.H * m.W
+	out := make([]float32, imgs.N*m.F)
+	for s := 0; s < imgs.N; s += batch {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		n := min(batch, imgs.N-s)
+		in, err := ort.NewTensor(ort.NewShape(int64(n), 1, int64(m.H), int64(m.W)), imgs.Pix[s*hw:(s+n)*hw])
+		if err != nil {
+			return nil, err
+		}
+		res, err := ort.NewTensor(ort.NewShape(int64(n), int64(m.F)), out[s*m.F:(s+n)*m.F])
+		if err != nil {
+			in.Destroy()
+			return nil, err
+		}
+		err = m.embed.Run([]ort.Value{in}, []ort.Value{res})
+		in.Destroy()
+		res.Destroy()
+		if err != nil {
+			return nil, fmt.Errorf("embedding images %d–%d: %w", s, s+n-1, err)
+		}
+	}
+	return out, nil
+}
+
+// PairwiseTile writes into out (na×nb, row-major) the model distances
+// between the na rows of a and the nb rows of b (features [·, F]).
+func (m *Model) PairwiseTile(a []float32, na int, b []float32, nb int, out []float32) error {
+	ta, err := ort.NewTensor(ort.NewShape(int64(na), int64(m.F)), a[:na*m.F])
+	if err != nil {
+		return err
+	}
+	defer ta.Destroy()
+	tb, err := ort.NewTensor(ort.NewShape(int64(nb), int64(m.F)), b[:nb*m.F])
+	if err != nil {
+		return err
+	}
+	defer tb.Destroy()
+	to, err := ort.NewTensor(ort.NewShape(int64(na), int64(nb)), out[:na*nb])
+	if err != nil {
+		return err
+	}
+	defer to.Destroy()
+	return m.pairwis.Run([]ort.Value{ta, tb}, []ort.Value{to})
+}
+
+// npyHeader returns a NumPy 1.0 header for a C-ordered float32 matrix.
+func npyHeader(rows, cols int) []byte {
+	dict := fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }", rows, cols)
+	total := 10 + len(dict) + 1
+	pad := (64 - total%64) % 64
+	h := make([]byte, 0, total+pad)
+	h = append(h, "\x93NUMPY\x01\x00"...)
+	h = binary.LittleEndian.AppendUint16(h, uint16(len(dict)+pad+1))
+	h = append(h, dict...)
+	for i := 0; i < pad; i++ {
+		h = append(h, ' ')
+	}
+	return append(h, '\n')
+}
+
+// PairwiseNPY computes the na×nb matrix between a and b in tiles of
+// tile×tile (default 1024) and writes it atomically to path as .npy
+// float32. With b nil, it is the all-pairs matrix of a: only tiles on or
+// above the diagonal are computed, and each is written twice (mirrored).
+// Memory is O(tile·(tile+F)), independent of na and nb.
+func (m *Model) PairwiseNPY(ctx context.Context, a []float32, na int, b []float32, nb int, path string, tile int, progress func(done, total int)) error {
+	sym := b == nil
+	if sym {
+		b, nb = a, na
+	}
+	if tile <= 0 {
+		tile = 1024
+	}
+	f, err := atomicfile.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Abort()
+	hdr := npyHeader(na, nb)
+	if _, err := f.Write(hdr); err != nil {
+		return err
+	}
+	if err := f.Truncate(int64(len(hdr)) + 4*int64(na)*int64(nb)); err != nil {
+		return err
+	}
+	base := int64(len(hdr))
+	buf := make([]float32, tile*tile)
+	row := make([]byte, 4*tile)
+	writeRows := func(r0, nr, c0, nc int, vals []float32, transpose bool) error {
+		for r := 0; r < nr; r++ {
+			for c := 0; c < nc; c++ {
+				v := vals[r*nc+c]
+				if transpose {
+					v = vals[c*nr+r]
+				}
+				binary.LittleEndian.PutUint32(row[4*c:], math.Float32bits(v))
+			}
+			if _, err := f.WriteAt(row[:4*nc], base+4*(int64(r0+r)*int64(nb)+int64(c0))); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	total, done := 0, 0
+	for i := 0; i < na; i += tile {
+		for j := 0; j < nb; j += tile {
+			if !sym || j >= i {
+				total++
+			}
+		}
+	}
+	for i := 0; i < na; i += tile {
+		ni := min(tile, na-i)
+		for j := 0; j < nb; j += tile {
+			if sym && j < i {
+				continue
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			nj := min(tile, nb-j)
+			vals := buf[:ni*nj]
+			if err := m.PairwiseTile(a[i*m.F:], ni, b[j*m.F:], nj, vals); err != nil {
+				return fmt.Errorf("tile (%d, %d): %w", i, j, err)
+			}
+			if sym && i == j {
+				for r := 0; r < ni; r++ { // exact symmetry and zero diagonal
+					vals[r*nj+r] = 0
+					for c := r + 1; c < nj; c++ {
+						vals[c*nj+r] = vals[r*nj+c]
+					}
+				}
+			}
+			if err := writeRows(i, ni, j, nj, vals, false); err != nil {
+				return err
+			}
+			if sym && j > i {
+				if err := writeRows(j, nj, i, ni, vals, true); err != nil {
+					return err
+				}
+			}
+			done++
+			if progress != nil {
+				progress(done, total)
+			}
+		}
+	}
+	return f.Commit()
+}
+
+// WriteNPY writes a row-major float32 matrix as .npy, atomically.
+func WriteNPY(path string, rows, cols int, v []float32) error {
+	return atomicfile.WriteFile(path, func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		bw.Write(npyHeader(rows, cols))
+		var b [4]byte
+		for _, x := range v {
+			binary.LittleEndian.PutUint32(b[:], math.Float32bits(x))
+			bw.Write(b[:])
+		}
+		return bw.Flush()
+	})
+}

@@ -1,0 +1,223 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+
+	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/kenn-ot/kenn/export"
+)
+
+// LibraryEnv names the environment variable that overrides the library.
+const LibraryEnv = "ONNXRUNTIME_SHARED_LIBRARY_PATH"
+
+// Options configures Open.
+type Options struct {
+	Library string // path of libonnxruntime.so.1; see the package doc
+	Device  string // "cpu" (default) or "cuda:N"
+	Threads int    // intra-op threads on CPU; 0 lets onnxruntime choose
+}
+
+// Runtime owns the onnxruntime environment.
+type Runtime struct {
+	opt    Options
+	mu     sync.Mutex
+	models []*Model
+	closed bool
+}
+
+// ErrNoLibrary is returned (wrapped) when libonnxruntime.so.1 is missing.
+var ErrNoLibrary = errors.New("onnxruntime shared library not found")
+
+// FindLibrary resolves the library path as described in the package doc.
+func FindLibrary(explicit string) (string, error) {
+	var tried []string
+	for _, p := range []string{explicit, os.Getenv(LibraryEnv)} {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+		tried = append(tried, p)
+	}
+	if dir, err := os.Getwd(); err == nil {
+		for {
+			p := filepath.Join(dir, ".cache", "onnxruntime", "libonnxruntime.so.1")
+			if _, err := os.Stat(p); err == nil {
+				return p, nil
+			}
+			tried = append(tried, p)
+			parent := filepath.Dir(dir)
+			if parent == dir {
+				break
+			}
+			dir = parent
+		}
+	}
+	return "", fmt.Errorf("%w (looked in: %s); run `make ort` in the kenn checkout, or set %s to a libonnxruntime.so.1 (onnxruntime 1.30)",
+		ErrNoLibrary, strings.Join(tried, ", "), LibraryEnv)
+}
+
+// Open loads the library and initializes the environment.
+func Open(opt Options) (*Runtime, error) {
+	if opt.Device == "" {
+		opt.Device = "cpu"
+	}
+	if opt.Device != "cpu" && !strings.HasPrefix(opt.Device, "cuda:") {
+		return nil, fmt.Errorf("runtime: device %q: want cpu or cuda:N", opt.Device)
+	}
+	lib, err := FindLibrary(opt.Library)
+	if err != nil {
+		return nil, err
+	}
+	opt.Library = lib
+	if ort.IsInitialized() {
+		return nil, errors.New("runtime: an onnxruntime environment is already open in this process; Close it first")
+	}
+	ort.SetSharedLibraryPath(lib)
+	if err := ort.InitializeEnvironment(ort.WithLogLevelError()); err != nil {
+		return nil, fmt.Errorf("runtime: loading %s: %w", lib, err)
+	}
+	return &Runtime{opt: opt}, nil
+}
+
+// Close destroys every model's sessions, then the environment.
+func (r *Runtime) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	var first error
+	for _, m := range r.models {
+		if err := m.destroy(); err != nil && first == nil {
+			first = err
+		}
+	}
+	if err := ort.DestroyEnvironment(); err != nil && first == nil {
+		first = err
+	}
+	return first
+}
+
+func (r *Runtime) sessionOptions() (*ort.SessionOptions, error) {
+	so, err := ort.NewSessionOptions()
+	if err != nil {
+		return nil, err
+	}
+	if r.opt.Threads > 0 {
+		if err := so.SetIntraOpNumThreads(r.opt.Threads); err != nil {
+			so.Destroy()
+			return nil, err
+		}
+		so.SetInterOpNumThreads(1)
+	}
+	if strings.HasPrefix(r.opt.Device, "cuda:") {
+		id, err := strconv.Atoi(strings.TrimPrefix(r.opt.Device, "cuda:"))
+		if err != nil || id < 0 {
+			so.Destroy()
+			return nil, fmt.Errorf("runtime: device %q: want cuda:N", r.opt.Device)
+		}
+		cuda, err := ort.NewCUDAProviderOptions()
+		if err != nil {
+			so.Destroy()
+			return nil, fmt.Errorf("runtime: CUDA is not available: %w", err)
+		}
+		defer cuda.Destroy()
+		// use_tf32=0: full float32 matrix products, for parity with CPU
+		if err := cuda.Update(map[string]string{"device_id": strconv.Itoa(id), "use_tf32": "0"}); err != nil {
+			so.Destroy()
+			return nil, fmt.Errorf("runtime: CUDA options: %w", err)
+		}
+		if err := so.AppendExecutionProviderCUDA(cuda); err != nil {
+			so.Destroy()
+			return nil, fmt.Errorf("runtime: the CUDA execution provider is not available with %s (%w); use --device cpu, or a GPU build of onnxruntime", r.opt.Library, err)
+		}
+	}
+	return so, nil
+}
+
+// Model is an exported kenn model: its embedding and pairwise sessions.
+type Model struct {
+	Path           string
+	Kind, Target   string
+	H, W, F        int
+	Segments       []int
+	Weights        []float32
+	embed, pairwis *ort.DynamicAdvancedSession
+}
+
+// Load opens NAME.onnx and NAME.pairwise.onnx (see export.Paths).
+func (r *Runtime) Load(path string) (*Model, error) {
+	embedPath, pairwisePath, _ := export.Paths(path)
+	m := &Model{Path: embedPath}
+	meta, err := ort.GetModelMetadata(embedPath)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a readable ONNX model: %w", embedPath, err)
+	}
+	get := func(k string) string {
+		v, _, _ := meta.LookupCustomMetadataMap(k)
+		return v
+	}
+	m.Kind, m.Target = get("kenn.kind"), get("kenn.target")
+	input, seg, wts := get("kenn.input"), get("kenn.features"), get("kenn.segment_weights")
+	meta.Destroy()
+	if m.Kind == "" || input == "" || seg == "" {
+		return nil, fmt.Errorf("%s: not a kenn model (no kenn.kind/kenn.input/kenn.features metadata)", embedPath)
+	}
+	if _, err := fmt.Sscanf(input, "%dx%d", &m.H, &m.W); err != nil {
+		return nil, fmt.Errorf("%s: bad kenn.input %q", embedPath, input)
+	}
+	for _, s := range strings.Split(seg, ",") {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return nil, fmt.Errorf("%s: bad kenn.features %q", embedPath, seg)
+		}
+		m.Segments = append(m.Segments, n)
+		m.F += n
+	}
+	for _, s := range strings.Split(wts, ",") {
+		v, err := strconv.ParseFloat(s, 32)
+		if err != nil {
+			return nil, fmt.Errorf("%s: bad kenn.segment_weights %q", embedPath, wts)
+		}
+		m.Weights = append(m.Weights, float32(v))
+	}
+	so, err := r.sessionOptions()
+	if err != nil {
+		return nil, err
+	}
+	defer so.Destroy()
+	if m.embed, err = ort.NewDynamicAdvancedSession(embedPath, []string{"images"}, []string{"features"}, so); err != nil {
+		return nil, fmt.Errorf("%s: %w", embedPath, err)
+	}
+	if m.pairwis, err = ort.NewDynamicAdvancedSession(pairwisePath, []string{"a", "b"}, []string{"distances"}, so); err != nil {
+		m.embed.Destroy()
+		return nil, fmt.Errorf("%s: %w", pairwisePath, err)
+	}
+	r.mu.Lock()
+	r.models = append(r.models, m)
+	r.mu.Unlock()
+	return m, nil
+}
+
+func (m *Model) destroy() error {
+	var first error
+	for _, s := range []*ort.DynamicAdvancedSession{m.embed, m.pairwis} {
+		if s != nil {
+			if err := s.Destroy(); err != nil && first == nil {
+				first = err
+			}
+		}
+	}
+	m.embed, m.pairwis = nil, nil
+	return first
+}
