@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/internal/atomicfile"
+	"github.com/kenn-ot/kenn/internal/progress"
+	"github.com/kenn-ot/kenn/runtime"
+)
+
+// openModel opens onnxruntime and the model, returning a closer.
+func openModel(path, device string, threads int) (*runtime.Runtime, *runtime.Model, error) {
+	rt, err := runtime.Open(runtime.Options{Device: device, Threads: threads})
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := rt.Load(path)
+	if err != nil {
+		rt.Close()
+		return nil, nil, err
+	}
+	return rt, m, nil
+}
+
+func embedImages(ctx context.Context, m *runtime.Model, path string) ([]float32, int, error) {
+	imgs, err := dataset.Load(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	f, err := m.Embed(ctx, imgs, 256)
+	return f, imgs.N, err
+}
+
+func runEmbed(ctx context.Context, args []string) error {
+	fs := newFlags("embed", "--model M.onnx --images FILE -o E.npy")
+	model := fs.String("model", "", "exported model (NAME.onnx)")
+	images := fs.String("images", "", "images")
+	out := fs.String("o", "", "output .npy, float32 [N, F]")
+	device := fs.String("device", "cpu", "cpu | cuda:N")
+	threads := fs.Int("threads", 0, "CPU threads (0: onnxruntime's default)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *model == "" || *images == "" || *out == "" {
+		return errors.New("--model, --images and -o are required")
+	}
+	rt, m, err := openModel(*model, *device, *threads)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	f, n, err := embedImages(ctx, m, *images)
+	if err != nil {
+		return err
+	}
+	return runtime.WriteNPY(*out, n, m.F, f)
+}
+
+func runPairwise(ctx context.Context, args []string) error {
+	fs := newFlags("pairwise", "--model M.onnx --images A [--against B] -o D.npy [--device cpu|cuda:0]")
+	model := fs.String("model", "", "exported model (NAME.onnx; NAME.pairwise.onnx beside it)")
+	images := fs.String("images", "", "images A (rows)")
+	against := fs.String("against", "", "images B (columns; default: A, computing one triangle)")
+	out := fs.String("o", "", "output .npy, float32 [N, M], the model's distances (kenn.target)")
+	device := fs.String("device", "cpu", "cpu | cuda:N")
+	threads := fs.Int("threads", 0, "CPU threads (0: onnxruntime's default)")
+	tile := fs.Int("tile", 1024, "tile side")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *model == "" || *images == "" || *out == "" {
+		return errors.New("--model, --images and -o are required")
+	}
+	rt, m, err := openModel(*model, *device, *threads)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	a, na, err := embedImages(ctx, m, *images)
+	if err != nil {
+		return err
+	}
+	var b []float32
+	nb := na
+	if *against != "" {
+		if b, nb, err = embedImages(ctx, m, *against); err != nil {
+			return err
+		}
+	}
+	var bar *progress.Bar
+	err = m.PairwiseNPY(ctx, a, na, b, nb, *out, *tile, func(done, total int) {
+		if bar == nil {
+			bar = progress.New("pairwise", total, "tiles")
+		}
+		bar.Set(done)
+	})
+	if bar != nil && err == nil {
+		bar.Finish()
+	}
+	return err
+}
+
+func runKNN(ctx context.Context, args []string) error {
+	fs := newFlags("knn", "--model M.onnx --index A --query B -k 10 -o knn.csv")
+	model := fs.String("model", "", "exported model")
+	index := fs.String("index", "", "images to search")
+	query := fs.String("query", "", "query images")
+	k := fs.Int("k", 10, "neighbours per query")
+	out := fs.String("o", "", "output CSV query,rank,index,distance (default stdout)")
+	device := fs.String("device", "cpu", "cpu | cuda:N")
+	threads := fs.Int("threads", 0, "CPU threads")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *model == "" || *index == "" || *query == "" {
+		return errors.New("--model, --index and --query are required")
+	}
+	rt, m, err := openModel(*model, *device, *threads)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	a, na, err := embedImages(ctx, m, *index)
+	if err != nil {
+		return err
+	}
+	q, nq, err := embedImages(ctx, m, *query)
+	if err != nil {
+		return err
+	}
+	nbs, err := m.KNN(ctx, a, na, q, nq, *k, 1024)
+	if err != nil {
+		return err
+	}
+	write := func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		fmt.Fprintln(bw, "query,rank,index,distance")
+		for qi, list := range nbs {
+			for r, nb := range list {
+				fmt.Fprintf(bw, "%d,%d,%d,%.9g\n", qi, r+1, nb.Index, nb.Distance)
+			}
+		}
+		return bw.Flush()
+	}
+	if *out == "" {
+		return write(os.Stdout)
+	}
+	return atomicfile.WriteFile(*out, write)
+}

@@ -1,0 +1,191 @@
+package runtime
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/export"
+	"github.com/kenn-ot/kenn/models"
+)
+
+func exportTiny(t *testing.T, kind string, h, w int) string {
+	t.Helper()
+	bb := models.Backbone{C1: 3, C2: 2, Hidden: 8, Out: 5}
+	m := map[string]*models.Model{
+		models.KindDWE:      models.DWE(h, w),
+		models.KindDeepKENN: models.DeepKENN(h, w, bb),
+		models.KindODEKENN:  models.ODEKENN(h, w, bb, 6, 3),
+		models.KindNaive:    models.Naive(h, w, bb),
+	}[kind]
+	c, err := models.NewCheckpoint(m, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), kind+".onnx")
+	if _, err := export.WriteFiles(c, path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func readNPY(t *testing.T, path string) (int, int, []float32) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hl := int(binary.LittleEndian.Uint16(raw[8:]))
+	hdr := string(raw[10 : 10+hl])
+	var r, c int
+	i := strings.Index(hdr, "(")
+	if _, err := fmtSscanf(hdr[i:], &r, &c); err != nil {
+		t.Fatalf("header %q: %v", hdr, err)
+	}
+	data := raw[10+hl:]
+	if len(data) != 4*r*c || (10+hl)%64 != 0 {
+		t.Fatalf("npy: %d bytes for %dx%d, header end %d", len(data), r, c, 10+hl)
+	}
+	v := make([]float32, r*c)
+	for k := range v {
+		v[k] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*k:]))
+	}
+	return r, c, v
+}
+
+func testImages(t *testing.T, n int) *dataset.Images {
+	s, err := dataset.Load("../testdata/mnist-test-images-idx3-ubyte")
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i * 13 % s.N
+	}
+	return s.Subset(idx)
+}
+
+// The tiled, triangle-only all-pairs matrix equals the full rectangular
+// one, is exactly symmetric with a zero diagonal; kNN equals a brute-force
+// sort of the matrix.
+func TestPairwiseTilesAndKNN(t *testing.T) {
+	rt, err := Open(Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	imgs := testImages(t, 37)
+	for _, kind := range models.Kinds {
+		m, err := rt.Load(exportTiny(t, kind, 28, 28))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := m.Embed(context.Background(), imgs, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		tri, full := filepath.Join(dir, "tri.npy"), filepath.Join(dir, "full.npy")
+		if err := m.PairwiseNPY(context.Background(), f, imgs.N, nil, 0, tri, 8, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.PairwiseNPY(context.Background(), f, imgs.N, f, imgs.N, full, 16, nil); err != nil {
+			t.Fatal(err)
+		}
+		n, _, T := readNPY(t, tri)
+		_, _, F := readNPY(t, full)
+		for i := 0; i < n; i++ {
+			if T[i*n+i] != 0 {
+				t.Fatalf("%s: diagonal %v", kind, T[i*n+i])
+			}
+			for j := 0; j < n; j++ {
+				if T[i*n+j] != T[j*n+i] {
+					t.Fatalf("%s: asymmetric at (%d,%d)", kind, i, j)
+				}
+				if i != j && math.Abs(float64(T[i*n+j]-F[i*n+j])) > 1e-5*math.Abs(float64(F[i*n+j])) {
+					t.Fatalf("%s: (%d,%d) tiled %v, full %v", kind, i, j, T[i*n+j], F[i*n+j])
+				}
+			}
+		}
+		nbs, err := m.KNN(context.Background(), f, imgs.N, f[:5*m.F], 5, 4, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for q := 0; q < 5; q++ {
+			idx := make([]int, n)
+			for i := range idx {
+				idx[i] = i
+			}
+			sort.SliceStable(idx, func(a, b int) bool { return F[q*n+idx[a]] < F[q*n+idx[b]] })
+			for r := 0; r < 4; r++ {
+				if nbs[q][r].Index != idx[r] && F[q*n+nbs[q][r].Index] != F[q*n+idx[r]] {
+					t.Fatalf("%s: query %d rank %d: knn %d, brute force %d", kind, q, r, nbs[q][r].Index, idx[r])
+				}
+			}
+		}
+	}
+}
+
+func TestBadInputs(t *testing.T) {
+	rt, err := Open(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	path := exportTiny(t, models.KindNaive, 12, 10)
+	// truncated and corrupt files
+	raw, _ := os.ReadFile(path)
+	cut := filepath.Join(t.TempDir(), "cut.onnx")
+	os.WriteFile(cut, raw[:len(raw)/2], 0o644)
+	if _, err := rt.Load(cut); err == nil || !strings.Contains(err.Error(), "cut.onnx") {
+		t.Errorf("truncated model: %v", err)
+	}
+	junk := filepath.Join(t.TempDir(), "junk.onnx")
+	os.WriteFile(junk, []byte("this is not a model"), 0o644)
+	if _, err := rt.Load(junk); err == nil || !strings.Contains(err.Error(), "junk.onnx") {
+		t.Errorf("corrupt model: %v", err)
+	}
+	// a model for another input size
+	m, err := rt.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Embed(context.Background(), testImages(t, 3), 0); err == nil || !strings.Contains(err.Error(), "12x10") {
+		t.Errorf("wrong image size: %v", err)
+	}
+}
+
+func TestMissingLibrary(t *testing.T) {
+	t.Setenv(LibraryEnv, "")
+	wd, _ := os.Getwd()
+	defer os.Chdir(wd)
+	os.Chdir(t.TempDir())
+	_, err := Open(Options{Library: "/nonexistent/libonnxruntime.so.1"})
+	if err == nil || !strings.Contains(err.Error(), "make ort") || !strings.Contains(err.Error(), LibraryEnv) {
+		t.Fatalf("want a clear error naming the fix, got %v", err)
+	}
+}
+
+// CUDA: runs only where a GPU build of onnxruntime and a GPU are present.
+func TestCUDAProvider(t *testing.T) {
+	rt, err := Open(Options{Device: "cuda:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	_, err = rt.Load(exportTiny(t, models.KindNaive, 28, 28))
+	if err != nil {
+		if strings.Contains(err.Error(), "CUDA") {
+			t.Skipf("CUDA execution provider unavailable here (skipped, not passed): %v", err)
+		}
+		t.Fatal(err)
+	}
+}
+
+func fmtSscanf(s string, r, c *int) (int, error) { return fmt.Sscanf(s, "(%d, %d)", r, c) }
