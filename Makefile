@@ -83,7 +83,7 @@ bench-ot: data $(KENN)
 	KENN=$(KENN) $(PY) scripts/bench_ot.py
 
 # The main job on the committed testdata.
-demo: $(KENN)
+demo: $(KENN) ort
 	./scripts/demo.sh
 
 clean:

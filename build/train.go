@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"time"
 
 	"gorgonia.org/tensor"
@@ -101,7 +102,7 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 	mode := opt.Mode
 	if mode == "" {
 		mode = ModePair
-		if train.Pairs.Header.Selection == "all" {
+		if strings.HasPrefix(train.Pairs.Header.Selection, "all") {
 			mode = ModeBlock
 		}
 	}

@@ -29,7 +29,8 @@ import (
 //	412,17,9.8212839470553829
 //
 // Selection is "random n=N seed=S" (N distinct unordered pairs i<j drawn
-// with a PCG generator seeded by S) or "all" (every pair i<j, row by row).
+// with a PCG generator seeded by S) or "all" (every pair i<j, row by row),
+// optionally followed by " first=K" when only images 0..K-1 take part.
 // Lines follow the selection's order. Readers check that the count matches
 // the lines and, given the images, that the hash, count and grid match.
 

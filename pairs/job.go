@@ -16,22 +16,33 @@ import (
 
 // Selection chooses which pairs of a collection a job computes.
 type Selection struct {
-	All  bool   // every pair i<j
-	N    int    // otherwise: N distinct random pairs i<j
-	Seed uint64 // seed of the random pairs
+	All   bool   // every pair i<j
+	N     int    // otherwise: N distinct random pairs i<j
+	Seed  uint64 // seed of the random pairs
+	First int    // if positive, only images 0..First-1 take part
 }
 
 // String is the selection as recorded in file headers.
 func (s Selection) String() string {
+	out := fmt.Sprintf("random n=%d seed=%d", s.N, s.Seed)
 	if s.All {
-		return "all"
+		out = "all"
 	}
-	return fmt.Sprintf("random n=%d seed=%d", s.N, s.Seed)
+	if s.First > 0 {
+		out += fmt.Sprintf(" first=%d", s.First)
+	}
+	return out
 }
 
 // Pairs lists the selected pairs of a collection of n images, in the
 // selection's order.
 func (s Selection) Pairs(n int) ([]Pair, error) {
+	if s.First > 0 {
+		if s.First > n {
+			return nil, fmt.Errorf("first %d images requested, the collection has %d", s.First, n)
+		}
+		n = s.First
+	}
 	max := n * (n - 1) / 2
 	if s.All {
 		if n < 2 {

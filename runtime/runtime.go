@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -220,4 +221,26 @@ func (m *Model) destroy() error {
 	}
 	m.embed, m.pairwis = nil, nil
 	return first
+}
+
+// Distance is the model's distance between two feature rows, as the
+// pairwise model computes it (exact norms, no Gram form): W2² for dwe,
+// W2 otherwise.
+func (m *Model) Distance(fx, fy []float32) float64 {
+	var total float64
+	off := 0
+	for l, n := range m.Segments {
+		var s float64
+		for i := off; i < off+n; i++ {
+			d := float64(fx[i]) - float64(fy[i])
+			s += d * d
+		}
+		if m.Kind == "dwe" {
+			total += s
+		} else {
+			total += float64(m.Weights[l]) * math.Sqrt(s)
+		}
+		off += n
+	}
+	return total
 }

@@ -5,13 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/kenn-ot/kenn/build"
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/internal/progress"
+	"github.com/kenn-ot/kenn/metrics"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/pairs"
 )
@@ -156,7 +159,7 @@ func runEval(ctx context.Context, args []string) error {
 		return errors.New("--model, --images and --pairs are required")
 	}
 	if strings.HasSuffix(*model, ".onnx") {
-		return errors.New("evaluating .onnx models needs the onnxruntime package, not built yet (issue 4); evaluate the checkpoint")
+		return evalONNX(ctx, *model, *images, *pairsPath, *asJSON)
 	}
 	c, err := models.LoadCheckpoint(*model)
 	if err != nil {
@@ -178,4 +181,44 @@ func runEval(ctx context.Context, args []string) error {
 		return err
 	}
 	return printMetrics(os.Stdout, res.Map(), *asJSON)
+}
+
+// evalONNX scores an exported model run by onnxruntime.
+func evalONNX(ctx context.Context, modelPath, imagesPath, pairsPath string, asJSON bool) error {
+	rt, m, err := openModel(modelPath, "cpu", 0)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	imgs, err := dataset.Load(imagesPath)
+	if err != nil {
+		return err
+	}
+	pf, err := readEvalPairs(pairsPath, imgs)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	f, err := m.Embed(ctx, imgs, 256)
+	if err != nil {
+		return err
+	}
+	pred := make([]float64, len(pf.Pairs))
+	is, js := make([]int, len(pred)), make([]int, len(pred))
+	for k, p := range pf.Pairs {
+		d := m.Distance(f[p.I*m.F:(p.I+1)*m.F], f[p.J*m.F:(p.J+1)*m.F])
+		if m.Target == models.TargetW2 {
+			d *= d
+		}
+		pred[k] = d
+		is[k], js[k] = p.I, p.J
+	}
+	el := time.Since(start).Seconds()
+	r := metrics.Compute(pred, pf.W2Sq)
+	r.PairsPerSecond = float64(len(pred)) / el
+	r.TargetMSE = math.NaN() // the checkpoint's own-scale loss: not part of an ONNX evaluation
+	if rec, ok := metrics.KNNRecall(is, js, pred, pf.W2Sq, 10); ok {
+		r.KNNRecall, r.K = rec, 10
+	}
+	return printMetrics(os.Stdout, r.Map(), asJSON)
 }
