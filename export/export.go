@@ -57,16 +57,14 @@ func Export(c *models.Checkpoint) (*Files, error) {
 
 	// embedding
 	g := &graph{}
-	feat := embed(g, c, "images")
-	g.nodes = append(g.nodes, &onnxpb.NodeProto{OpType: "Identity", Input: []string{feat}, Output: []string{"features"}, Name: "features"})
+	g.rename(embed(g, c, "images"), "features")
 	emb := model(g, "embed", "images [N,1,H,W] of raw intensities → features [N,F]",
 		[]*onnxpb.ValueInfoProto{tensorInfo("images", []int64{-1, 1, H, W}, "N")},
 		[]*onnxpb.ValueInfoProto{tensorInfo("features", []int64{-1, F}, "N")}, meta)
 
 	// pairwise
 	g = &graph{}
-	d := pairwise(g, c, "a", "b")
-	g.nodes = append(g.nodes, &onnxpb.NodeProto{OpType: "Identity", Input: []string{d}, Output: []string{"distances"}, Name: "distances"})
+	g.rename(pairwise(g, c, "a", "b"), "distances")
 	pw := model(g, "pairwise", "features a [N,F] and b [M,F] → model distances [N,M]",
 		[]*onnxpb.ValueInfoProto{tensorInfo("a", []int64{-1, F}, "N"), tensorInfo("b", []int64{-2, F}, "N", "M")},
 		[]*onnxpb.ValueInfoProto{tensorInfo("distances", []int64{-1, -2}, "N", "M")}, meta)
@@ -235,18 +233,40 @@ func slice(g *graph, x string, s segment) string {
 	return g.op("Slice", []string{x, g.ints(int64(s.off)), g.ints(int64(s.off + s.n)), g.ints(1)})
 }
 
-// pairwise appends the Gram-form distance matrix between a and b.
+// pairwise appends the Gram-form distance matrix between a and b. The
+// segment weights are folded into the features first (w·‖x−y‖ = ‖w·x −
+// w·y‖ for w > 0), and each segment's squared distances come out of one
+// Gemm: −2·a_l·b_lᵀ + ‖a_l‖², plus ‖b_l‖².
 func pairwise(g *graph, c *models.Checkpoint, a, b string) string {
+	segs := segments(c)
+	kenn := c.Model.Kind != models.KindDWE
+	if kenn {
+		var w []float32
+		for _, s := range segs {
+			for i := 0; i < s.n; i++ {
+				w = append(w, s.w)
+			}
+		}
+		wv := g.floats(g.name("segment_weights"), []int{len(w)}, w)
+		a = g.op("Mul", []string{a, wv})
+		b = g.op("Mul", []string{b, wv})
+	}
+	F := 0
+	for _, s := range segs {
+		F += s.n
+	}
 	var total string
-	for _, s := range segments(c) {
-		al, bl := slice(g, a, s), slice(g, b, s)
+	for _, s := range segs {
+		al, bl := a, b
+		if s.n != F {
+			al, bl = slice(g, a, s), slice(g, b, s)
+		}
 		sqa := g.op("ReduceSumSquare", []string{al}, attrInts("axes", 1), attrInt("keepdims", 1))
 		sqb := g.op("Transpose", []string{g.op("ReduceSumSquare", []string{bl}, attrInts("axes", 1), attrInt("keepdims", 1))}, attrInts("perm", 1, 0))
-		gram := g.op("Gemm", []string{al, bl}, attrInt("transB", 1))
-		d2 := g.op("Relu", []string{g.op("Sub", []string{g.op("Add", []string{sqa, sqb}), g.op("Mul", []string{gram, g.scalar(2)})})})
-		term := d2
-		if c.Model.Kind != models.KindDWE {
-			term = g.op("Mul", []string{g.op("Sqrt", []string{d2}), g.scalar(s.w)})
+		cross := g.op("Gemm", []string{al, bl, sqa}, attrInt("transB", 1), &onnxpb.AttributeProto{Name: "alpha", Type: onnxpb.AttributeProto_FLOAT, F: -2})
+		term := g.op("Relu", []string{g.op("Add", []string{cross, sqb})})
+		if kenn {
+			term = g.op("Sqrt", []string{term})
 		}
 		if total == "" {
 			total = term

@@ -92,3 +92,17 @@ func tensorInfo(name string, dims []int64, params ...string) *pb.ValueInfoProto 
 	return &pb.ValueInfoProto{Name: name, Type: &pb.TypeProto{Value: &pb.TypeProto_TensorType{TensorType: &pb.TypeProto_Tensor{
 		ElemType: int32(pb.TensorProto_FLOAT), Shape: shape}}}}
 }
+
+// rename makes the node that produces out write to name instead (a graph
+// output), avoiding an Identity copy.
+func (g *graph) rename(out, name string) {
+	for i := len(g.nodes) - 1; i >= 0; i-- {
+		for k, o := range g.nodes[i].Output {
+			if o == out {
+				g.nodes[i].Output[k] = name
+				return
+			}
+		}
+	}
+	panic("export: no node produces " + out)
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"unsafe"
 
 	ort "github.com/yalue/onnxruntime_go"
 
@@ -121,21 +122,47 @@ func (m *Model) PairwiseNPY(ctx context.Context, a []float32, na int, b []float3
 	}
 	base := int64(len(hdr))
 	buf := make([]float32, tile*tile)
-	row := make([]byte, 4*tile)
-	writeRows := func(r0, nr, c0, nc int, vals []float32, transpose bool) error {
-		for r := 0; r < nr; r++ {
-			for c := 0; c < nc; c++ {
-				v := vals[r*nc+c]
-				if transpose {
-					v = vals[c*nr+r]
+	// put writes an nr×nc block at (r0, c0) of the matrix; with transposed
+	// set, vals holds it as nc×nc… row-major transposed (nc rows of nr).
+	// The data region is memory-mapped when possible (no system call per
+	// row); otherwise each row is one WriteAt. The .npy is little-endian,
+	// like every platform onnxruntime_go supports.
+	var put func(r0, nr, c0, nc int, vals []float32, transposed bool) error
+	if data, unmap, err := mapFloats(f.File, base, int64(na)*int64(nb)); err == nil {
+		defer unmap()
+		put = func(r0, nr, c0, nc int, vals []float32, transposed bool) error {
+			for r := 0; r < nr; r++ {
+				row := data[(r0+r)*nb+c0 : (r0+r)*nb+c0+nc]
+				if !transposed {
+					copy(row, vals[r*nc:(r+1)*nc])
+					continue
 				}
-				binary.LittleEndian.PutUint32(row[4*c:], math.Float32bits(v))
+				for c := range row {
+					row[c] = vals[c*nr+r]
+				}
 			}
-			if _, err := f.WriteAt(row[:4*nc], base+4*(int64(r0+r)*int64(nb)+int64(c0))); err != nil {
-				return err
-			}
+			return nil
 		}
-		return nil
+	} else {
+		tr := make([]float32, tile*tile)
+		put = func(r0, nr, c0, nc int, vals []float32, transposed bool) error {
+			if transposed {
+				t := tr[:nr*nc]
+				for r := 0; r < nr; r++ {
+					for c := 0; c < nc; c++ {
+						t[r*nc+c] = vals[c*nr+r]
+					}
+				}
+				vals = t
+			}
+			raw := unsafe.Slice((*byte)(unsafe.Pointer(&vals[0])), 4*nr*nc)
+			for r := 0; r < nr; r++ {
+				if _, err := f.WriteAt(raw[4*r*nc:4*(r+1)*nc], base+4*(int64(r0+r)*int64(nb)+int64(c0))); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
 	}
 	total, done := 0, 0
 	for i := 0; i < na; i += tile {
@@ -167,11 +194,11 @@ func (m *Model) PairwiseNPY(ctx context.Context, a []float32, na int, b []float3
 					}
 				}
 			}
-			if err := writeRows(i, ni, j, nj, vals, false); err != nil {
+			if err := put(i, ni, j, nj, vals, false); err != nil {
 				return err
 			}
-			if sym && j > i {
-				if err := writeRows(j, nj, i, ni, vals, true); err != nil {
+			if sym && j > i { // the mirror block, rows j.., columns i..
+				if err := put(j, nj, i, ni, vals, true); err != nil {
 					return err
 				}
 			}

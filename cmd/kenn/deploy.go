@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/internal/atomicfile"
@@ -71,6 +72,7 @@ func runPairwise(ctx context.Context, args []string) error {
 	device := fs.String("device", "cpu", "cpu | cuda:N")
 	threads := fs.Int("threads", 0, "CPU threads (0: onnxruntime's default)")
 	tile := fs.Int("tile", 1024, "tile side")
+	timing := fs.Bool("timing", false, "print embedding, pairwise and total times to stderr")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -82,6 +84,7 @@ func runPairwise(ctx context.Context, args []string) error {
 		return err
 	}
 	defer rt.Close()
+	start := time.Now()
 	a, na, err := embedImages(ctx, m, *images)
 	if err != nil {
 		return err
@@ -93,6 +96,7 @@ func runPairwise(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	tEmbed := time.Since(start).Seconds()
 	var bar *progress.Bar
 	err = m.PairwiseNPY(ctx, a, na, b, nb, *out, *tile, func(done, total int) {
 		if bar == nil {
@@ -102,6 +106,15 @@ func runPairwise(ctx context.Context, args []string) error {
 	})
 	if bar != nil && err == nil {
 		bar.Finish()
+	}
+	if err == nil && *timing {
+		total := time.Since(start).Seconds()
+		nimg := na
+		if b != nil {
+			nimg += nb
+		}
+		fmt.Fprintf(os.Stderr, "timing: embed %d images %.4f s (%.0f images/s); pairwise %d×%d %.4f s (%.4g pairs/s incl. writing); total %.4f s\n",
+			nimg, tEmbed, float64(nimg)/tEmbed, na, nb, total-tEmbed, float64(na)*float64(nb)/(total-tEmbed), total)
 	}
 	return err
 }

@@ -27,6 +27,7 @@ func commands() map[string]command {
 		"train":    {"train a W2 surrogate (dwe, deepkenn, odekenn, naive) on exact pairs", runTrain},
 		"eval":     {"score a trained model against exact W2 on pairs of images", runEval},
 		"export":   {"compile a checkpoint to ONNX (embedding, pairwise and pair models)", runExport},
+		"init":     {"an untrained checkpoint of a model description (parameter counts, benchmarks)", runInit},
 		"embed":    {"embeddings of a collection with onnxruntime (.npy)", runEmbed},
 		"pairwise": {"model distance matrix of one or two collections, tiled, streamed to .npy", runPairwise},
 		"knn":      {"k nearest neighbours of queries in an index, without the full matrix", runKNN},

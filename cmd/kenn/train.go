@@ -222,3 +222,33 @@ func evalONNX(ctx context.Context, modelPath, imagesPath, pairsPath string, asJS
 	}
 	return printMetrics(os.Stdout, r.Map(), asJSON)
 }
+
+func runInit(ctx context.Context, args []string) error {
+	fs := newFlags("init", "--model dwe|deepkenn|odekenn|naive [--size 28x28] -o M.ckpt")
+	kind := fs.String("model", "", "dwe | deepkenn | odekenn | naive")
+	size := fs.String("size", "28x28", "input size HxW")
+	steps := fs.Int("steps", 8, "odekenn: RK4 steps K")
+	match := fs.Int("match", 0, "deepkenn/odekenn/naive: target parameter count")
+	seed := fs.Uint64("seed", 1, "initialization seed")
+	out := fs.String("o", "", "output checkpoint")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	var h, w int
+	if _, err := fmt.Sscanf(*size, "%dx%d", &h, &w); err != nil || h <= 0 || w <= 0 {
+		return fmt.Errorf("--size %q: want HxW", *size)
+	}
+	if *kind == "" || *out == "" {
+		return errors.New("--model and -o are required")
+	}
+	m, err := newModel(*kind, h, w, *steps, *match)
+	if err != nil {
+		return err
+	}
+	c, err := models.NewCheckpoint(m, *seed)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "%s %dx%d: %d parameters (%d in the distance), embedding of %d values\n", m.Kind, h, w, m.NumParams(), m.NumDistanceParams(), m.EmbeddingDim())
+	return c.Save(*out)
+}
