@@ -12,7 +12,7 @@ ORT_VERSION := 1.30.0
 ORT_LIB   := $(CACHE)/onnxruntime/libonnxruntime.so.1
 NODE_ORT  := $(CACHE)/node/node_modules/onnxruntime-node/package.json
 
-.PHONY: all build test vet demo data deps-python ort node-ort proto bench-ot pot-reference clean
+.PHONY: all build test vet demo data deps-python ort node-ort proto bench-ot bench-runtime pot-reference clean
 
 all: build
 
@@ -81,6 +81,12 @@ pot-reference: deps-python
 # The exact engine against POT, side by side; writes docs/bench-ot.md.
 bench-ot: data $(KENN)
 	KENN=$(KENN) $(PY) scripts/bench_ot.py
+
+# onnxruntime deployment against PyTorch, POT and the machine's limits;
+# writes docs/bench-runtime.md.
+bench-runtime: data ort $(KENN)
+	@dpkg -s python3-torch >/dev/null 2>&1 || (SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); $$SUDO apt-get install -y -qq --no-install-recommends python3-torch >/dev/null)
+	KENN=$(KENN) $(PY) scripts/bench_runtime.py
 
 # The main job on the committed testdata.
 demo: $(KENN) ort

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"time"
 	"unsafe"
 
 	ort "github.com/yalue/onnxruntime_go"
@@ -100,7 +101,25 @@ func npyHeader(rows, cols int) []byte {
 // float32. With b nil, it is the all-pairs matrix of a: only tiles on or
 // above the diagonal are computed, and each is written twice (mirrored).
 // Memory is O(tile·(tile+F)), independent of na and nb.
-func (m *Model) PairwiseNPY(ctx context.Context, a []float32, na int, b []float32, nb int, path string, tile int, progress func(done, total int)) error {
+// PairwiseOptions configures PairwiseNPY. Zero values take the defaults.
+type PairwiseOptions struct {
+	Tile     int                   // tile side, default 1024
+	Progress func(done, total int) // called after each tile
+	// Stats, if set, receives the time spent in onnxruntime (the
+	// distances themselves) apart from the time spent writing.
+	Stats *PairwiseStats
+}
+
+// PairwiseStats splits the time of a PairwiseNPY call.
+type PairwiseStats struct {
+	Computed    int64   // distances computed (one triangle for all-pairs)
+	ComputeSecs float64 // in onnxruntime
+	TotalSecs   float64 // compute, mirroring and writing
+}
+
+func (m *Model) PairwiseNPY(ctx context.Context, a []float32, na int, b []float32, nb int, path string, opt PairwiseOptions) error {
+	start := time.Now()
+	tile, progress := opt.Tile, opt.Progress
 	sym := b == nil
 	if sym {
 		b, nb = a, na
@@ -183,8 +202,13 @@ func (m *Model) PairwiseNPY(ctx context.Context, a []float32, na int, b []float3
 			}
 			nj := min(tile, nb-j)
 			vals := buf[:ni*nj]
+			t0 := time.Now()
 			if err := m.PairwiseTile(a[i*m.F:], ni, b[j*m.F:], nj, vals); err != nil {
 				return fmt.Errorf("tile (%d, %d): %w", i, j, err)
+			}
+			if opt.Stats != nil {
+				opt.Stats.ComputeSecs += time.Since(t0).Seconds()
+				opt.Stats.Computed += int64(ni * nj)
 			}
 			if sym && i == j {
 				for r := 0; r < ni; r++ { // exact symmetry and zero diagonal
@@ -208,7 +232,13 @@ func (m *Model) PairwiseNPY(ctx context.Context, a []float32, na int, b []float3
 			}
 		}
 	}
-	return f.Commit()
+	if err := f.Commit(); err != nil {
+		return err
+	}
+	if opt.Stats != nil {
+		opt.Stats.TotalSecs = time.Since(start).Seconds()
+	}
+	return nil
 }
 
 // WriteNPY writes a row-major float32 matrix as .npy, atomically.

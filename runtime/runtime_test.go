@@ -92,10 +92,10 @@ func TestPairwiseTilesAndKNN(t *testing.T) {
 		}
 		dir := t.TempDir()
 		tri, full := filepath.Join(dir, "tri.npy"), filepath.Join(dir, "full.npy")
-		if err := m.PairwiseNPY(context.Background(), f, imgs.N, nil, 0, tri, 8, nil); err != nil {
+		if err := m.PairwiseNPY(context.Background(), f, imgs.N, nil, 0, tri, PairwiseOptions{Tile: 8}); err != nil {
 			t.Fatal(err)
 		}
-		if err := m.PairwiseNPY(context.Background(), f, imgs.N, f, imgs.N, full, 16, nil); err != nil {
+		if err := m.PairwiseNPY(context.Background(), f, imgs.N, f, imgs.N, full, PairwiseOptions{Tile: 16}); err != nil {
 			t.Fatal(err)
 		}
 		n, _, T := readNPY(t, tri)

@@ -98,12 +98,13 @@ func runPairwise(ctx context.Context, args []string) error {
 	}
 	tEmbed := time.Since(start).Seconds()
 	var bar *progress.Bar
-	err = m.PairwiseNPY(ctx, a, na, b, nb, *out, *tile, func(done, total int) {
+	var st runtime.PairwiseStats
+	err = m.PairwiseNPY(ctx, a, na, b, nb, *out, runtime.PairwiseOptions{Tile: *tile, Stats: &st, Progress: func(done, total int) {
 		if bar == nil {
 			bar = progress.New("pairwise", total, "tiles")
 		}
 		bar.Set(done)
-	})
+	}})
 	if bar != nil && err == nil {
 		bar.Finish()
 	}
@@ -113,8 +114,8 @@ func runPairwise(ctx context.Context, args []string) error {
 		if b != nil {
 			nimg += nb
 		}
-		fmt.Fprintf(os.Stderr, "timing: embed %d images %.4f s (%.0f images/s); pairwise %d×%d %.4f s (%.4g pairs/s incl. writing); total %.4f s\n",
-			nimg, tEmbed, float64(nimg)/tEmbed, na, nb, total-tEmbed, float64(na)*float64(nb)/(total-tEmbed), total)
+		fmt.Fprintf(os.Stderr, "timing: embed %d images %.4f s (%.0f images/s); pairwise %d×%d %.4f s (%.4g pairs/s incl. writing); onnxruntime %.4f s for %d distances (%.4g distances/s); total %.4f s\n",
+			nimg, tEmbed, float64(nimg)/tEmbed, na, nb, total-tEmbed, float64(na)*float64(nb)/(total-tEmbed), st.ComputeSecs, st.Computed, float64(st.Computed)/st.ComputeSecs, total)
 	}
 	return err
 }
