@@ -93,7 +93,7 @@ func runTrain(ctx context.Context, args []string) error {
 	c, err := build.Train(ctx, m, train, val, build.Options{
 		Epochs: *epochs, Batch: *batch, LR: *lr, Seed: *seed, Patience: *patience, Mode: *mode, Out: *out,
 		Progress: func(epoch, step, n int, loss float64) {
-			if step == 1 {
+			if bar == nil || step == 1 { // step > 1 first when resuming mid-epoch
 				bar = progress.New(fmt.Sprintf("epoch %d", epoch), n, "steps")
 			}
 			bar.Set(step)
@@ -101,6 +101,7 @@ func runTrain(ctx context.Context, args []string) error {
 		EpochDone: func(epoch int, tl, vm float64, improved bool) {
 			if bar != nil {
 				bar.Finish()
+				bar = nil
 			}
 			mark := ""
 			if improved {

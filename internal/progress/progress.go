@@ -46,16 +46,16 @@ func newBar(w io.Writer, description string, total int, unit string) *Bar {
 	)}
 }
 
-// Set moves the bar to done units.
+// Set moves the bar to done units. A nil Bar ignores every call.
 func (b *Bar) Set(done int) {
-	if b.bar != nil {
+	if b != nil && b.bar != nil {
 		b.bar.Set(done)
 	}
 }
 
 // Finish completes the bar.
 func (b *Bar) Finish() {
-	if b.bar != nil {
+	if b != nil && b.bar != nil {
 		b.bar.Finish()
 	}
 }
