@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,7 +16,15 @@ import (
 	"github.com/kenn-ot/kenn/runtime"
 )
 
-// openModel opens onnxruntime and the model, returning a closer.
+// runtimeFlags registers --device and --threads; the returned function
+// opens onnxruntime and the model with them.
+func runtimeFlags(fs *flag.FlagSet) func(path string) (*runtime.Runtime, *runtime.Model, error) {
+	device := fs.String("device", "cpu", "cpu | cuda:N")
+	threads := fs.Int("threads", 0, "CPU threads (0: onnxruntime's default)")
+	return func(path string) (*runtime.Runtime, *runtime.Model, error) { return openModel(path, *device, *threads) }
+}
+
+// openModel opens onnxruntime and the model.
 func openModel(path, device string, threads int) (*runtime.Runtime, *runtime.Model, error) {
 	rt, err := runtime.Open(runtime.Options{Device: device, Threads: threads})
 	if err != nil {
@@ -43,15 +52,14 @@ func runEmbed(ctx context.Context, args []string) error {
 	model := fs.String("model", "", "exported model (NAME.onnx)")
 	images := fs.String("images", "", "images")
 	out := fs.String("o", "", "output .npy, float32 [N, F]")
-	device := fs.String("device", "cpu", "cpu | cuda:N")
-	threads := fs.Int("threads", 0, "CPU threads (0: onnxruntime's default)")
+	open := runtimeFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *model == "" || *images == "" || *out == "" {
 		return errors.New("--model, --images and -o are required")
 	}
-	rt, m, err := openModel(*model, *device, *threads)
+	rt, m, err := open(*model)
 	if err != nil {
 		return err
 	}
@@ -69,8 +77,7 @@ func runPairwise(ctx context.Context, args []string) error {
 	images := fs.String("images", "", "images A (rows)")
 	against := fs.String("against", "", "images B (columns; default: A, computing one triangle)")
 	out := fs.String("o", "", "output .npy, float32 [N, M], the model's distances (kenn.target)")
-	device := fs.String("device", "cpu", "cpu | cuda:N")
-	threads := fs.Int("threads", 0, "CPU threads (0: onnxruntime's default)")
+	open := runtimeFlags(fs)
 	tile := fs.Int("tile", 1024, "tile side")
 	timing := fs.Bool("timing", false, "print embedding, pairwise and total times to stderr")
 	if err := parse(fs, args); err != nil {
@@ -79,7 +86,7 @@ func runPairwise(ctx context.Context, args []string) error {
 	if *model == "" || *images == "" || *out == "" {
 		return errors.New("--model, --images and -o are required")
 	}
-	rt, m, err := openModel(*model, *device, *threads)
+	rt, m, err := open(*model)
 	if err != nil {
 		return err
 	}
@@ -127,15 +134,14 @@ func runKNN(ctx context.Context, args []string) error {
 	query := fs.String("query", "", "query images")
 	k := fs.Int("k", 10, "neighbours per query")
 	out := fs.String("o", "", "output CSV query,rank,index,distance (default stdout)")
-	device := fs.String("device", "cpu", "cpu | cuda:N")
-	threads := fs.Int("threads", 0, "CPU threads")
+	open := runtimeFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *model == "" || *index == "" || *query == "" {
 		return errors.New("--model, --index and --query are required")
 	}
-	rt, m, err := openModel(*model, *device, *threads)
+	rt, m, err := open(*model)
 	if err != nil {
 		return err
 	}
