@@ -127,20 +127,21 @@ func (r *Runtime) sessionOptions() (*ort.SessionOptions, error) {
 			so.Destroy()
 			return nil, fmt.Errorf("runtime: device %q: want cuda:N", r.opt.Device)
 		}
+		unavailable := func(err error) error {
+			so.Destroy()
+			return fmt.Errorf("runtime: the CUDA execution provider is unavailable with %s (the onnxruntime-node build is CPU-only): use --device cpu, or point %s to a GPU build of onnxruntime 1.30 on a machine with CUDA: %w", r.opt.Library, LibraryEnv, err)
+		}
 		cuda, err := ort.NewCUDAProviderOptions()
 		if err != nil {
-			so.Destroy()
-			return nil, fmt.Errorf("runtime: CUDA is not available: %w", err)
+			return nil, unavailable(err)
 		}
 		defer cuda.Destroy()
 		// use_tf32=0: full float32 matrix products, for parity with CPU
 		if err := cuda.Update(map[string]string{"device_id": strconv.Itoa(id), "use_tf32": "0"}); err != nil {
-			so.Destroy()
-			return nil, fmt.Errorf("runtime: CUDA options: %w", err)
+			return nil, unavailable(err)
 		}
 		if err := so.AppendExecutionProviderCUDA(cuda); err != nil {
-			so.Destroy()
-			return nil, fmt.Errorf("runtime: the CUDA execution provider is not available with %s (%w); use --device cpu, or a GPU build of onnxruntime", r.opt.Library, err)
+			return nil, unavailable(err)
 		}
 	}
 	return so, nil
