@@ -114,6 +114,10 @@ func (r *Runtime) sessionOptions() (*ort.SessionOptions, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := so.SetGraphOptimizationLevel(graphOpt); err != nil {
+		so.Destroy()
+		return nil, err
+	}
 	if r.opt.Threads > 0 {
 		if err := so.SetIntraOpNumThreads(r.opt.Threads); err != nil {
 			so.Destroy()
@@ -208,7 +212,36 @@ func (r *Runtime) Load(path string) (*Model, error) {
 	r.mu.Lock()
 	r.models = append(r.models, m)
 	r.mu.Unlock()
+	if err := m.warmUp(); err != nil {
+		return nil, fmt.Errorf("%s: %w", embedPath, err)
+	}
 	return m, nil
+}
+
+// warmUp runs both sessions once on one uniform image, so that
+// onnxruntime's lazy initialization is paid at Load, not in the first
+// batch of real work.
+func (m *Model) warmUp() error {
+	img := make([]float32, m.H*m.W)
+	for i := range img {
+		img[i] = 1
+	}
+	in, err := ort.NewTensor(ort.NewShape(1, 1, int64(m.H), int64(m.W)), img)
+	if err != nil {
+		return err
+	}
+	defer in.Destroy()
+	f := make([]float32, m.F)
+	out, err := ort.NewTensor(ort.NewShape(1, int64(m.F)), f)
+	if err != nil {
+		return err
+	}
+	defer out.Destroy()
+	if err := m.embed.Run([]ort.Value{in}, []ort.Value{out}); err != nil {
+		return err
+	}
+	d := make([]float32, 1)
+	return m.PairwiseTile(f, 1, f, 1, d)
 }
 
 func (m *Model) destroy() error {
@@ -245,3 +278,5 @@ func (m *Model) Distance(fx, fy []float32) float64 {
 	}
 	return total
 }
+
+var graphOpt ort.GraphOptimizationLevel = ort.GraphOptimizationLevelEnableAll
