@@ -195,3 +195,56 @@ func TestTrainAndEval(t *testing.T) {
 		t.Errorf("corrupt checkpoint: %v %s", err, stderr)
 	}
 }
+
+// export → embed → pairwise (one collection and two) → knn, end to end.
+func TestDeployCommands(t *testing.T) {
+	dir := t.TempDir()
+	ck, onnx := filepath.Join(dir, "m.ckpt"), filepath.Join(dir, "m.onnx")
+	if _, stderr, err := kenn("init", "--model", "naive", "-o", ck); err != nil {
+		t.Fatal(stderr)
+	}
+	if _, stderr, err := kenn("export", ck, "-o", onnx); err != nil {
+		t.Fatal(stderr)
+	}
+	for _, f := range []string{"m.onnx", "m.pairwise.onnx", "m.pair.onnx"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Fatalf("export did not write %s", f)
+		}
+	}
+	test := "../../testdata/mnist-test-images-idx3-ubyte"
+	e := filepath.Join(dir, "e.npy")
+	if _, stderr, err := kenn("embed", "--model", onnx, "--images", test, "-o", e); err != nil {
+		t.Fatal(stderr)
+	}
+	d := filepath.Join(dir, "d.npy")
+	if _, stderr, err := kenn("pairwise", "--model", onnx, "--images", test, "-o", d, "--tile", "128"); err != nil {
+		t.Fatal(stderr)
+	}
+	d2 := filepath.Join(dir, "d2.npy")
+	if _, stderr, err := kenn("pairwise", "--model", onnx, "--images", mnist, "--against", test, "-o", d2); err != nil {
+		t.Fatal(stderr)
+	}
+	for path, want := range map[string]string{d: "(500, 500)", d2: "(1000, 500)"} {
+		raw, _ := os.ReadFile(path)
+		if !strings.Contains(string(raw[:128]), want) || len(raw) < 4*500*500 {
+			t.Errorf("%s: header %q, %d bytes", path, raw[:64], len(raw))
+		}
+	}
+	out, stderr, err := kenn("knn", "--model", onnx, "--index", test, "--query", test, "-k", "3")
+	if err != nil {
+		t.Fatal(stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 1+500*3 || lines[0] != "query,rank,index,distance" || !strings.HasPrefix(lines[1], "0,1,0,0") {
+		t.Fatalf("knn output: %d lines, first %q %q", len(lines), lines[0], lines[1])
+	}
+	// a pairwise request on images of another size fails before any output
+	big := filepath.Join(dir, "big.npy")
+	writeNPY(t, big, 2, 8, 8, make([]byte, 128))
+	if _, stderr, err := kenn("pairwise", "--model", onnx, "--images", big, "-o", filepath.Join(dir, "x.npy")); err == nil || !strings.Contains(stderr, "28x28") {
+		t.Errorf("wrong size: %v %s", err, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x.npy")); err == nil {
+		t.Error("partial output left")
+	}
+}
