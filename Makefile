@@ -12,7 +12,7 @@ ORT_VERSION := 1.30.0
 ORT_LIB   := $(CACHE)/onnxruntime/libonnxruntime.so.1
 NODE_ORT  := $(CACHE)/node/node_modules/onnxruntime-node/package.json
 
-.PHONY: all build test vet demo data deps-python ort node-ort proto bench-ot bench-runtime pot-reference clean
+.PHONY: all build test vet demo data deps-python ort node-ort proto bench-ot bench-runtime bench-train pot-reference clean
 
 all: build
 
@@ -87,6 +87,11 @@ bench-ot: data $(KENN)
 bench-runtime: data ort $(KENN)
 	@dpkg -s python3-torch >/dev/null 2>&1 || (SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); $$SUDO apt-get install -y -qq --no-install-recommends python3-torch >/dev/null)
 	KENN=$(KENN) $(PY) scripts/bench_runtime.py
+
+# Gorgonia against PyTorch on the DWE architecture; writes docs/bench-train.md.
+bench-train: $(KENN)
+	@dpkg -s python3-torch >/dev/null 2>&1 || (SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); $$SUDO apt-get install -y -qq --no-install-recommends python3-torch >/dev/null)
+	KENN=$(KENN) $(PY) scripts/bench_train.py
 
 # The main job on the committed testdata.
 demo: $(KENN) ort

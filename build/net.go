@@ -127,7 +127,7 @@ func (n *Net) lower() (err error) {
 	diff := G.Must(G.Sub(d, n.T))
 	n.MSE = G.Must(G.Mul(G.Must(G.Sum(G.Must(G.HadamardProd(n.Mask, G.Must(G.Square(diff)))))), n.InvCount))
 	n.Loss = n.MSE
-	if m.Kind == models.KindDWE {
+	if m.Kind == models.KindDWE && len(m.Decoder) > 0 {
 		n.decoder(n.segs[0])
 		// per pair, the reference loss adds KL(x‖ψφx) + KL(y‖ψφy): twice
 		// the mean over images

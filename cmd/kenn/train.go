@@ -253,3 +253,39 @@ func runInit(ctx context.Context, args []string) error {
 	fmt.Fprintf(os.Stderr, "%s %dx%d: %d parameters (%d in the distance), embedding of %d values\n", m.Kind, h, w, m.NumParams(), m.NumDistanceParams(), m.EmbeddingDim())
 	return c.Save(*out)
 }
+
+func runBenchTrain(ctx context.Context, args []string) error {
+	fs := newFlags("bench-train", "--model dwe|dwe-encoder|deepkenn|odekenn|naive --images FILE [--mode pair|block] [--batch 64] [--steps 20]")
+	kind := fs.String("model", "dwe", "a model kind, or dwe-encoder (DWE without its decoder)")
+	images := fs.String("images", "", "images to draw batches from")
+	mode := fs.String("mode", "pair", "pair | block")
+	batch := fs.Int("batch", 64, "images per step")
+	steps := fs.Int("steps", 20, "timed steps (after 2 warm-up steps)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *images == "" {
+		return errors.New("--images is required")
+	}
+	imgs, err := dataset.Load(*images)
+	if err != nil {
+		return err
+	}
+	name := *kind
+	if name == "dwe-encoder" {
+		name = models.KindDWE
+	}
+	m, err := newModel(name, imgs.H, imgs.W, 8, 0)
+	if err != nil {
+		return err
+	}
+	if *kind == "dwe-encoder" {
+		m.Decoder, m.DecoderChannels = nil, 0
+	}
+	sp, err := build.Benchmark(m, imgs, *mode, *batch, *steps, 1)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("model %s mode %s batch %d: %.1f images/s, %.1f pairs/s, %.4f s/step\n", *kind, *mode, *batch, sp.ImagesPerSec, sp.PairsPerSec, sp.StepSecs)
+	return nil
+}
