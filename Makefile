@@ -89,9 +89,17 @@ bench-runtime: data ort $(KENN)
 	KENN=$(KENN) $(PY) scripts/bench_runtime.py
 
 # Gorgonia against PyTorch on the DWE architecture; writes docs/bench-train.md.
+# BLAS=openblas builds kenn with gonum's netlib over Debian's OpenBLAS.
+BLAS ?= gonum
 bench-train: $(KENN)
 	@dpkg -s python3-torch >/dev/null 2>&1 || (SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); $$SUDO apt-get install -y -qq --no-install-recommends python3-torch >/dev/null)
+ifeq ($(BLAS),openblas)
+	@dpkg -s libopenblas-dev >/dev/null 2>&1 || (SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); $$SUDO apt-get install -y -qq --no-install-recommends libopenblas-dev >/dev/null)
+	CGO_LDFLAGS=-lopenblas $(GO) build -tags openblas -o bin/kenn-openblas ./cmd/kenn
+	KENN=bin/kenn-openblas KENN_BLAS=openblas $(PY) scripts/bench_train.py
+else
 	KENN=$(KENN) $(PY) scripts/bench_train.py
+endif
 
 # The main job on the committed testdata.
 demo: $(KENN) ort
