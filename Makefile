@@ -12,7 +12,7 @@ ORT_VERSION := 1.30.0
 ORT_LIB   := $(CACHE)/onnxruntime/libonnxruntime.so.1
 NODE_ORT  := $(CACHE)/node/node_modules/onnxruntime-node/package.json
 
-.PHONY: all build test vet demo data deps-python ort node-ort proto bench-ot bench-runtime bench-train pot-reference clean
+.PHONY: all build test vet demo data deps-python ort node-ort proto bench-ot bench-runtime bench-train reproduce pot-reference clean
 
 all: build
 
@@ -100,6 +100,10 @@ ifeq ($(BLAS),openblas)
 else
 	KENN=$(KENN) $(PY) scripts/bench_train.py
 endif
+
+# The MNIST reproduction: exact pairs → every model → docs/results.md.
+reproduce: data ort $(KENN)
+	KENN=$(KENN) $(PY) scripts/reproduce.py
 
 # The main job on the committed testdata.
 demo: $(KENN) ort

@@ -19,7 +19,8 @@ type Selection struct {
 	All   bool   // every pair i<j
 	N     int    // otherwise: N distinct random pairs i<j
 	Seed  uint64 // seed of the random pairs
-	First int    // if positive, only images 0..First-1 take part
+	First int    // if positive, only First images take part,
+	Skip  int    // starting at image Skip
 }
 
 // String is the selection as recorded in file headers.
@@ -31,18 +32,35 @@ func (s Selection) String() string {
 	if s.First > 0 {
 		out += fmt.Sprintf(" first=%d", s.First)
 	}
+	if s.Skip > 0 {
+		out += fmt.Sprintf(" skip=%d", s.Skip)
+	}
 	return out
 }
 
 // Pairs lists the selected pairs of a collection of n images, in the
 // selection's order.
 func (s Selection) Pairs(n int) ([]Pair, error) {
+	if s.Skip < 0 || s.Skip >= n {
+		return nil, fmt.Errorf("skip %d: the collection has %d images", s.Skip, n)
+	}
+	n -= s.Skip
 	if s.First > 0 {
 		if s.First > n {
-			return nil, fmt.Errorf("first %d images requested, the collection has %d", s.First, n)
+			return nil, fmt.Errorf("%d images requested after skipping %d, the collection has %d more", s.First, s.Skip, n)
 		}
 		n = s.First
 	}
+	ps, err := s.local(n)
+	for k := range ps {
+		ps[k].I += s.Skip
+		ps[k].J += s.Skip
+	}
+	return ps, err
+}
+
+// local lists the selected pairs among n images numbered from 0.
+func (s Selection) local(n int) ([]Pair, error) {
 	max := n * (n - 1) / 2
 	if s.All {
 		if n < 2 {

@@ -158,3 +158,16 @@ func TestReadErrorsNameTheLine(t *testing.T) {
 		t.Fatalf("short file: %v", err)
 	}
 }
+
+func TestSelectionSkipFirst(t *testing.T) {
+	ps, err := Selection{All: true, First: 3, Skip: 5}.Pairs(10)
+	if err != nil || len(ps) != 3 || ps[0] != (Pair{5, 6}) || ps[2] != (Pair{6, 7}) {
+		t.Fatalf("all first=3 skip=5: %v %v", ps, err)
+	}
+	if s := (Selection{All: true, First: 3, Skip: 5}).String(); s != "all first=3 skip=5" {
+		t.Fatalf("String: %q", s)
+	}
+	if _, err := (Selection{All: true, First: 6, Skip: 5}).Pairs(10); err == nil {
+		t.Fatal("range beyond the collection accepted")
+	}
+}

@@ -16,7 +16,8 @@ func runPairs(ctx context.Context, args []string) error {
 	n := fs.Int("n", 0, "number of distinct random pairs i<j")
 	seed := fs.Uint64("seed", 1, "seed of the random pairs")
 	all := fs.Bool("all", false, "every pair i<j of the collection")
-	first := fs.Int("first", 0, "only the first N images take part (0: all)")
+	first := fs.Int("first", 0, "only N images take part (0: all)")
+	skip := fs.Int("skip", 0, "the images taking part start at this index")
 	out := fs.String("o", "", "output pairs file (see README: the kenn pairs format)")
 	workers := fs.Int("workers", 0, "parallel workers (default: all cores)")
 	method := methodFlags(fs)
@@ -33,7 +34,7 @@ func runPairs(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	sel := pairs.Selection{All: *all, N: *n, Seed: *seed, First: *first}
+	sel := pairs.Selection{All: *all, N: *n, Seed: *seed, First: *first, Skip: *skip}
 	var bar *progress.Bar
 	sum, err := pairs.Generate(ctx, imgs, sel, *out, pairs.Options{Method: method(), Workers: *workers,
 		Progress: func(done, total int) {

@@ -289,3 +289,54 @@ func runBenchTrain(ctx context.Context, args []string) error {
 	fmt.Printf("model %s mode %s batch %d: %.1f images/s, %.1f pairs/s, %.4f s/step\n", *kind, *mode, *batch, sp.ImagesPerSec, sp.PairsPerSec, sp.StepSecs)
 	return nil
 }
+
+func runScore(ctx context.Context, args []string) error {
+	fs := newFlags("score", "--pred PRED.csv --exact PAIRS [--json]")
+	pred := fs.String("pred", "", "predicted W2² as a CSV i,j,w2sq (e.g. from kenn w2 --method sliced)")
+	exact := fs.String("exact", "", "exact W2² for the same pairs: a kenn pairs file or a CSV i,j,w2sq")
+	scale := fs.String("calibrate", "", "a,b: score a·pred + b instead of pred (a linear calibration)")
+	asJSON := fs.Bool("json", false, "print the metrics as JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *pred == "" || *exact == "" {
+		return errors.New("--pred and --exact are required")
+	}
+	p, err := pairs.ReadValueCSV(*pred, 0)
+	if err != nil {
+		return err
+	}
+	e, err := pairs.ReadFile(*exact)
+	if err != nil {
+		if e, err = pairs.ReadValueCSV(*exact, 0); err != nil {
+			return err
+		}
+	}
+	a, b := 1.0, 0.0
+	if *scale != "" {
+		if _, err := fmt.Sscanf(*scale, "%g,%g", &a, &b); err != nil {
+			return fmt.Errorf("--calibrate %q: want a,b", *scale)
+		}
+	}
+	want := make(map[pairs.Pair]float64, len(e.Pairs))
+	for k, q := range e.Pairs {
+		want[q] = e.W2Sq[k]
+	}
+	var pv, tv []float64
+	var is, js []int
+	for k, q := range p.Pairs {
+		t, ok := want[q]
+		if !ok {
+			return fmt.Errorf("%s: pair (%d, %d) is not in %s", *pred, q.I, q.J, *exact)
+		}
+		pv = append(pv, a*p.W2Sq[k]+b)
+		tv = append(tv, t)
+		is, js = append(is, q.I), append(js, q.J)
+	}
+	r := metrics.Compute(pv, tv)
+	r.TargetMSE, r.PairsPerSecond = math.NaN(), math.NaN()
+	if rec, ok := metrics.KNNRecall(is, js, pv, tv, 10); ok {
+		r.KNNRecall, r.K = rec, 10
+	}
+	return printMetrics(os.Stdout, r.Map(), *asJSON)
+}
