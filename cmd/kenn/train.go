@@ -96,6 +96,7 @@ func runTrain(ctx context.Context, args []string) error {
 			if bar == nil || step == 1 { // step > 1 first when resuming mid-epoch
 				bar = progress.New(fmt.Sprintf("epoch %d", epoch), n, "steps")
 			}
+			bar.Describe(fmt.Sprintf("epoch %d loss %.4g", epoch, loss))
 			bar.Set(step)
 		},
 		EpochDone: func(epoch int, tl, vm float64, improved bool) {

@@ -59,3 +59,10 @@ func (b *Bar) Finish() {
 		b.bar.Finish()
 	}
 }
+
+// Describe replaces the text before the bar (for example a running loss).
+func (b *Bar) Describe(text string) {
+	if b != nil && b.bar != nil {
+		b.bar.Describe(text)
+	}
+}
