@@ -181,6 +181,19 @@ func TestTrainAndEval(t *testing.T) {
 	if _, stderr, err := kenn("eval", "--model", ck, "--images", mnist, "--pairs", vals); err != nil {
 		t.Fatalf("eval on CSV: %s", stderr)
 	}
+	// kenn score: sliced predictions against exact values, raw and calibrated
+	sl := filepath.Join(dir, "sl.csv")
+	if _, stderr, err := kenn("w2", "--images", mnist, "--pairs", csv, "--method", "sliced", "-o", sl); err != nil {
+		t.Fatal(stderr)
+	}
+	scored, stderr, err := kenn("score", "--pred", sl, "--exact", vals)
+	if err != nil || !strings.Contains(scored, "pearson") {
+		t.Fatalf("score: %v %s %s", err, scored, stderr)
+	}
+	same, _, err := kenn("score", "--pred", vals, "--exact", vals)
+	if err != nil || !strings.Contains(same, "mse_w2sq       0\n") {
+		t.Fatalf("a prediction equal to the truth must score MSE 0:\n%s", same)
+	}
 	// a model for another input size is refused
 	big := filepath.Join(dir, "big.npy")
 	writeNPY(t, big, 1, 8, 8, make([]byte, 64))

@@ -28,6 +28,7 @@ func commands() map[string]command {
 		"eval":        {"score a trained model against exact W2 on pairs of images", runEval},
 		"export":      {"compile a checkpoint to ONNX (embedding, pairwise and pair models)", runExport},
 		"bench-train": {"training throughput of a model (images/s, pairs/s), for make bench-train", runBenchTrain},
+		"score":       {"score predicted W2² (a CSV) against exact pairs, optionally linearly calibrated", runScore},
 		"init":        {"an untrained checkpoint of a model description (parameter counts, benchmarks)", runInit},
 		"embed":       {"embeddings of a collection with onnxruntime (.npy)", runEmbed},
 		"pairwise":    {"model distance matrix of one or two collections, tiled, streamed to .npy", runPairwise},
