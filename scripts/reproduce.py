@@ -11,18 +11,18 @@ output stays in out/reproduce/; a rerun skips the steps already done, and
 
 Sizes (environment): N_TRAIN (2000 train digits, all their pairs), N_VAL
 (200 further train digits), N_TEST (500 test digits), N_FASHION (300),
-EPOCHS (20).
+EPOCHS (60), OUT (out/reproduce).
 """
 import json, os, subprocess, sys, time
 import numpy as np
 
 KENN = os.environ.get('KENN', 'bin/kenn')
-OUT = 'out/reproduce'
+OUT = os.environ.get('OUT', 'out/reproduce')
 N_TRAIN = int(os.environ.get('N_TRAIN', 2000))
 N_VAL = int(os.environ.get('N_VAL', 200))
 N_TEST = int(os.environ.get('N_TEST', 500))
 N_FASHION = int(os.environ.get('N_FASHION', 300))
-EPOCHS = int(os.environ.get('EPOCHS', 20))
+EPOCHS = int(os.environ.get('EPOCHS', 60))
 MN_TRAIN = 'data/mnist/train-images-idx3-ubyte'
 MN_TEST = 'data/mnist/t10k-images-idx3-ubyte'
 FA_TEST = 'data/fashion-mnist/t10k-images-idx3-ubyte'
@@ -75,7 +75,7 @@ def main():
         ck = '%s/%s.ckpt' % (OUT, kind)
         if not os.path.exists(ck):
             r, s = kenn('train', '--model', kind, '--pairs', P['train'][0], '--val', P['val'][0], '-o', ck,
-                        '--epochs', str(EPOCHS), '--patience', '5', '--batch', '64')
+                        '--epochs', str(EPOCHS), '--patience', '8', '--batch', '64')
             timing['train-' + kind] = s
             timing['params-' + kind] = int(r.stderr.split(': ')[1].split(' parameters')[0])
             save()
@@ -150,7 +150,7 @@ digits, never seen in training; cross-domain: all pairs of %d Fashion-MNIST test
 
 By test MSE on W2², best first: %s. (KENN reports ODE-KENN < DeepKENN < single-layer; this is what this
 run measured at the parameter counts above, not a claim about the paper.)
-""" % (time.strftime('%%Y-%%m-%%d'), os.cpu_count(), N_TRAIN, n_train, EPOCHS, N_VAL, len(test_lines), N_TEST, N_FASHION,
+""" % (time.strftime('%Y-%m-%d'), os.cpu_count(), N_TRAIN, n_train, EPOCHS, N_VAL, len(test_lines), N_TEST, N_FASHION,
        '\n'.join(lines), '\n'.join(flines), ' < '.join('%s (%.4g)' % (r[0], r[3]['mse_w2sq']) for r in order))
     with open('docs/results.md.tmp', 'w') as f:
         f.write(text)
