@@ -30,7 +30,7 @@ func Embeddings(net *Net, images [][]float32) ([][]float64, error) {
 // Evaluate predicts every pair of d with the checkpoint's weights (already
 // set in net, an inference graph of c.Model) and scores them against the
 // exact values. kNN recall@10 is reported when d holds all pairs of a set.
-func Evaluate(net *Net, c *models.Checkpoint, d Data, _ any) (metrics.Result, error) {
+func Evaluate(net *Net, c *models.Checkpoint, d Data) (metrics.Result, error) {
 	m := c.Model
 	start := time.Now()
 	idx := map[int]int{}
@@ -82,5 +82,5 @@ func EvaluateCheckpoint(c *models.Checkpoint, d Data) (metrics.Result, error) {
 	if err := net.SetWeights(c); err != nil {
 		return metrics.Result{}, err
 	}
-	return Evaluate(net, c, d, nil)
+	return Evaluate(net, c, d)
 }

@@ -198,7 +198,7 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 		if err := eval.SetWeights(c); err != nil {
 			return nil, err
 		}
-		res, err := Evaluate(eval, c, val, nil)
+		res, err := Evaluate(eval, c, val)
 		if err != nil {
 			return nil, fmt.Errorf("validation: %w", err)
 		}
@@ -244,7 +244,7 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 	if err := eval.SetWeights(final); err != nil {
 		return nil, err
 	}
-	res, err := Evaluate(eval, final, val, nil)
+	res, err := Evaluate(eval, final, val)
 	if err != nil {
 		return nil, err
 	}
