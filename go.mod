@@ -1,6 +1,6 @@
 module github.com/kenn-ot/kenn
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/sbinet/npyio v0.6.0
