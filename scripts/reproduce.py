@@ -9,19 +9,21 @@ linearly calibrated on training pairs (kenn w2, kenn score). Every step's
 output stays in out/reproduce/; a rerun skips the steps already done, and
 `kenn pairs` / `kenn train` resume an interrupted step.
 
-Sizes (environment): N_TRAIN (2000 train digits, all their pairs), N_VAL
-(200 further train digits), N_TEST (500 test digits), N_FASHION (300),
-EPOCHS (60), OUT (out/reproduce).
+Every subset is stratified: the make data splits are grouped by digit, so
+each subset takes the first K images of every class (K = size/10), written
+as IDX files in OUT. Sizes (environment): N_TRAIN (1000 train digits, all
+their pairs), N_VAL (200 further train digits), N_TEST (500 test digits),
+N_FASHION (200 Fashion-MNIST test images), EPOCHS (60), OUT.
 """
 import json, os, subprocess, sys, time
 import numpy as np
 
 KENN = os.environ.get('KENN', 'bin/kenn')
 OUT = os.environ.get('OUT', 'out/reproduce')
-N_TRAIN = int(os.environ.get('N_TRAIN', 2000))
+N_TRAIN = int(os.environ.get('N_TRAIN', 1000))
 N_VAL = int(os.environ.get('N_VAL', 200))
 N_TEST = int(os.environ.get('N_TEST', 500))
-N_FASHION = int(os.environ.get('N_FASHION', 300))
+N_FASHION = int(os.environ.get('N_FASHION', 200))
 EPOCHS = int(os.environ.get('EPOCHS', 60))
 MN_TRAIN = 'data/mnist/train-images-idx3-ubyte'
 MN_TEST = 'data/mnist/t10k-images-idx3-ubyte'
@@ -51,19 +53,52 @@ def metrics(path):
         m[k] = float(v)
     return m
 
+def read_idx(path, magic):
+    import gzip, struct
+    raw = open(path, 'rb').read()
+    if raw[:2] == b'\x1f\x8b':
+        raw = gzip.decompress(raw)
+    nd = raw[3]
+    dims = struct.unpack('>' + 'I' * nd, raw[4:4 + 4 * nd])
+    assert struct.unpack('>I', raw[:4])[0] == magic, path
+    return np.frombuffer(raw[4 + 4 * nd:], dtype=np.uint8).reshape(dims)
+
+def stratified(images, per_class, skip, out):
+    """Write the images skip..skip+per_class-1 of every class (labels beside the images file)."""
+    if os.path.exists(out):
+        return out
+    X = read_idx(images, 0x803)
+    y = read_idx(images.replace('images-idx3', 'labels-idx1'), 0x801)
+    idx = np.concatenate([np.flatnonzero(y == c)[skip:skip + per_class] for c in range(10)])
+    import struct
+    with open(out + '.tmp', 'wb') as f:
+        f.write(struct.pack('>IIII', 0x803, len(idx), X.shape[1], X.shape[2]))
+        f.write(X[idx].tobytes())
+    os.replace(out + '.tmp', out)
+    lab = out.replace('images-idx3', 'labels-idx1')
+    with open(lab + '.tmp', 'wb') as f:
+        f.write(struct.pack('>II', 0x801, len(idx)))
+        f.write(y[idx].astype(np.uint8).tobytes())
+    os.replace(lab + '.tmp', lab)
+    return out
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for f in (MN_TRAIN, MN_TEST, FA_TEST):
         if not os.path.exists(f):
             sys.exit('%s missing: run make data' % f)
+    tr = stratified(MN_TRAIN, N_TRAIN // 10, 0, OUT + '/train-images-idx3-ubyte')
+    va = stratified(MN_TRAIN, N_VAL // 10, N_TRAIN // 10, OUT + '/val-images-idx3-ubyte')
+    te = stratified(MN_TEST, N_TEST // 10, 0, OUT + '/test-images-idx3-ubyte')
+    fa = stratified(FA_TEST, N_FASHION // 10, 0, OUT + '/fashion-images-idx3-ubyte')
     timing = json.load(open(OUT + '/timing.json')) if os.path.exists(OUT + '/timing.json') else {}
     def save():
         json.dump(timing, open(OUT + '/timing.json', 'w'), indent=1)
     P = {
-        'train': (OUT + '/train-all.txt', MN_TRAIN, ['--all', '--first', str(N_TRAIN)]),
-        'val': (OUT + '/val-all.txt', MN_TRAIN, ['--all', '--first', str(N_VAL), '--skip', str(N_TRAIN)]),
-        'test': (OUT + '/test-all.txt', MN_TEST, ['--all', '--first', str(N_TEST)]),
-        'fashion': (OUT + '/fashion-all.txt', FA_TEST, ['--all', '--first', str(N_FASHION)]),
+        'train': (OUT + '/train-all.txt', tr, ['--all']),
+        'val': (OUT + '/val-all.txt', va, ['--all']),
+        'test': (OUT + '/test-all.txt', te, ['--all']),
+        'fashion': (OUT + '/fashion-all.txt', fa, ['--all']),
     }
     for k, (path, imgs, sel) in P.items():
         s = step(path, 'pairs', '--images', imgs, *sel, '-o', path)
@@ -80,8 +115,8 @@ def main():
             timing['params-' + kind] = int(r.stderr.split(': ')[1].split(' parameters')[0])
             save()
         kenn('export', ck, '-o', '%s/%s.onnx' % (OUT, kind))
-        kenn('eval', '--model', '%s/%s.onnx' % (OUT, kind), '--images', MN_TEST, '--pairs', P['test'][0], out='%s/eval-%s.txt' % (OUT, kind))
-        kenn('eval', '--model', '%s/%s.onnx' % (OUT, kind), '--images', FA_TEST, '--pairs', P['fashion'][0], out='%s/eval-fashion-%s.txt' % (OUT, kind))
+        kenn('eval', '--model', '%s/%s.onnx' % (OUT, kind), '--images', te, '--pairs', P['test'][0], out='%s/eval-%s.txt' % (OUT, kind))
+        kenn('eval', '--model', '%s/%s.onnx' % (OUT, kind), '--images', fa, '--pairs', P['fashion'][0], out='%s/eval-fashion-%s.txt' % (OUT, kind))
         rows.append((kind, timing['train-' + kind], timing['params-' + kind], metrics('%s/eval-%s.txt' % (OUT, kind))))
         frows.append((kind, metrics('%s/eval-fashion-%s.txt' % (OUT, kind))))
 
@@ -93,14 +128,14 @@ def main():
     with open(OUT + '/test-pairs.csv', 'w') as f:
         f.write('i,j\n' + ''.join(','.join(l.split(',')[:2]) + '\n' for l in test_lines))
     if not os.path.exists(OUT + '/sliced-test.csv'):
-        _, timing['sliced-test'] = kenn('w2', '--images', MN_TEST, '--pairs', OUT + '/test-pairs.csv', '--method', 'sliced', '-o', OUT + '/sliced-test.csv')
+        _, timing['sliced-test'] = kenn('w2', '--images', te, '--pairs', OUT + '/test-pairs.csv', '--method', 'sliced', '-o', OUT + '/sliced-test.csv')
         save()
     # linear calibration of sliced W2² on 5,000 training pairs
     train_lines = pair_lines(P['train'][0])
     pick = rng.choice(len(train_lines), size=min(5000, len(train_lines)), replace=False)
     with open(OUT + '/calib-pairs.csv', 'w') as f:
         f.write('i,j\n' + ''.join(','.join(train_lines[k].split(',')[:2]) + '\n' for k in pick))
-    kenn('w2', '--images', MN_TRAIN, '--pairs', OUT + '/calib-pairs.csv', '--method', 'sliced', '-o', OUT + '/calib-sliced.csv')
+    kenn('w2', '--images', tr, '--pairs', OUT + '/calib-pairs.csv', '--method', 'sliced', '-o', OUT + '/calib-sliced.csv')
     sl = np.loadtxt(OUT + '/calib-sliced.csv', delimiter=',', skiprows=1)[:, 2]
     ex = np.array([float(train_lines[k].split(',')[2]) for k in pick])
     a, b = np.linalg.lstsq(np.stack([sl, np.ones_like(sl)], 1), ex, rcond=None)[0]
@@ -110,7 +145,7 @@ def main():
     with open(OUT + '/sk-pairs.csv', 'w') as f:
         f.write('i,j\n' + ''.join(','.join(test_lines[k].split(',')[:2]) + '\n' for k in sample))
     if not os.path.exists(OUT + '/sinkhorn-test.csv'):
-        _, timing['sinkhorn-test'] = kenn('w2', '--images', MN_TEST, '--pairs', OUT + '/sk-pairs.csv', '--method', 'sinkhorn', '--epsilon', '0.25', '-o', OUT + '/sinkhorn-test.csv')
+        _, timing['sinkhorn-test'] = kenn('w2', '--images', te, '--pairs', OUT + '/sk-pairs.csv', '--method', 'sinkhorn', '--epsilon', '0.25', '-o', OUT + '/sinkhorn-test.csv')
         save()
     kenn('score', '--pred', OUT + '/sinkhorn-test.csv', '--exact', P['test'][0], out=OUT + '/score-sinkhorn.txt')
 
@@ -133,10 +168,11 @@ def main():
     order = sorted(rows, key=lambda r: r[3]['mse_w2sq'])
     text = """# Results
 
-Made by `make reproduce` (scripts/reproduce.py) on %s, %d cores. Exact W2² on all pairs of the first %d
-MNIST train-split digits (%d pairs) trains every model in block mode (batch 64, at most %d epochs, early
-stopping on all pairs of %d further train digits). Test: all %d pairs of the first %d MNIST test-split
-digits, never seen in training; cross-domain: all pairs of %d Fashion-MNIST test images.
+Made by `make reproduce` (scripts/reproduce.py) on %s, %d cores. Exact W2² on all pairs of %d MNIST
+train-split digits (%d pairs; the first tenth of that count from every class) trains every model in block
+mode (batch 64, at most %d epochs, early stopping on all pairs of %d further train digits, again per
+class). Test: all %d pairs of %d MNIST test-split digits (per class), never seen in training;
+cross-domain: all pairs of %d Fashion-MNIST test images (per class).
 
 ## MNIST test pairs
 
