@@ -30,8 +30,8 @@ import (
 //
 // Selection is "random n=N seed=S" (N distinct unordered pairs i<j drawn
 // with a PCG generator seeded by S) or "all" (every pair i<j, row by row),
-// optionally followed by " first=K" (only K images take part) and
-// " skip=S" (starting at image S instead of 0).
+// optionally followed by " first=K" (only K images take part), " skip=S"
+// (starting at image S instead of 0) and " every=E" (every E-th image).
 // Lines follow the selection's order. Readers check that the count matches
 // the lines and, given the images, that the hash, count and grid match.
 

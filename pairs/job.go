@@ -20,7 +20,8 @@ type Selection struct {
 	N     int    // otherwise: N distinct random pairs i<j
 	Seed  uint64 // seed of the random pairs
 	First int    // if positive, only First images take part,
-	Skip  int    // starting at image Skip
+	Skip  int    // starting at image Skip,
+	Every int    // and taking every Every-th image (default 1)
 }
 
 // String is the selection as recorded in file headers.
@@ -35,6 +36,9 @@ func (s Selection) String() string {
 	if s.Skip > 0 {
 		out += fmt.Sprintf(" skip=%d", s.Skip)
 	}
+	if s.Every > 1 {
+		out += fmt.Sprintf(" every=%d", s.Every)
+	}
 	return out
 }
 
@@ -44,7 +48,8 @@ func (s Selection) Pairs(n int) ([]Pair, error) {
 	if s.Skip < 0 || s.Skip >= n {
 		return nil, fmt.Errorf("skip %d: the collection has %d images", s.Skip, n)
 	}
-	n -= s.Skip
+	every := max(s.Every, 1)
+	n = (n - s.Skip + every - 1) / every // images Skip, Skip+every, …
 	if s.First > 0 {
 		if s.First > n {
 			return nil, fmt.Errorf("%d images requested after skipping %d, the collection has %d more", s.First, s.Skip, n)
@@ -53,8 +58,8 @@ func (s Selection) Pairs(n int) ([]Pair, error) {
 	}
 	ps, err := s.local(n)
 	for k := range ps {
-		ps[k].I += s.Skip
-		ps[k].J += s.Skip
+		ps[k].I = s.Skip + ps[k].I*every
+		ps[k].J = s.Skip + ps[k].J*every
 	}
 	return ps, err
 }

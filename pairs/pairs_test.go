@@ -171,3 +171,10 @@ func TestSelectionSkipFirst(t *testing.T) {
 		t.Fatal("range beyond the collection accepted")
 	}
 }
+
+func TestSelectionEvery(t *testing.T) {
+	ps, err := Selection{All: true, Skip: 1, Every: 4}.Pairs(10) // images 1, 5, 9
+	if err != nil || len(ps) != 3 || ps[0] != (Pair{1, 5}) || ps[2] != (Pair{5, 9}) {
+		t.Fatalf("every=4 skip=1: %v %v", ps, err)
+	}
+}

@@ -18,6 +18,7 @@ func runPairs(ctx context.Context, args []string) error {
 	all := fs.Bool("all", false, "every pair i<j of the collection")
 	first := fs.Int("first", 0, "only N images take part (0: all)")
 	skip := fs.Int("skip", 0, "the images taking part start at this index")
+	every := fs.Int("every", 1, "and are every N-th image (e.g. to sample all classes of a file grouped by class)")
 	out := fs.String("o", "", "output pairs file (see README: the kenn pairs format)")
 	workers := fs.Int("workers", 0, "parallel workers (default: all cores)")
 	method := methodFlags(fs)
@@ -34,7 +35,7 @@ func runPairs(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	sel := pairs.Selection{All: *all, N: *n, Seed: *seed, First: *first, Skip: *skip}
+	sel := pairs.Selection{All: *all, N: *n, Seed: *seed, First: *first, Skip: *skip, Every: *every}
 	var bar *progress.Bar
 	sum, err := pairs.Generate(ctx, imgs, sel, *out, pairs.Options{Method: method(), Workers: *workers,
 		Progress: func(done, total int) {
