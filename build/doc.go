@@ -1,6 +1,18 @@
 // Package build compiles a models description into a Gorgonia graph and
-// trains it on ground-truth pairs made by the pairs package.
+// trains it on exact pairs made by the pairs package.
 //
-// Status: arrives with the training work (issue 3); this package currently
-// declares only its contract.
+// A Net is the graph for a fixed batch of B images (float32 for training,
+// float64 for gradient checks). Training supervises the B×B matrix of
+// model distances against exact targets through a mask: pair mode puts
+// B/2 pairs in a batch, block mode all B(B−1)/2 pairs of B images (from an
+// all-pairs file), for the price of B forward and backward passes. The
+// target scale is the model's (W2² for dwe, W2 otherwise, pixel units).
+// Adam runs in Go so that its state is saved in the checkpoint: Train
+// writes Out+".train" every epoch and on interruption, and a resumed run
+// ends with exactly the weights of an uninterrupted one (same seed).
+//
+// Inputs are normalized as the models package documents (x·H·W/Σx); the
+// export package computes the same function, held together by the parity
+// test in internal/parity. Gorgonia's BLAS is its pure-Go default; the
+// openblas build tag (CGO_LDFLAGS=-lopenblas) switches to OpenBLAS.
 package build
