@@ -120,6 +120,10 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 		if c.State == nil || c.State.Batch != opt.Batch || c.Provenance.Seed != opt.Seed || c.Provenance.Mode != mode || c.Provenance.TrainSHA256 != train.Pairs.Header.ImagesSHA+"/"+train.Pairs.Header.Selection {
 			return nil, fmt.Errorf("build: %s was made by another run (batch, seed, mode or data differ); remove it to start over", statePath)
 		}
+		if m != nil && (m.Kind != c.Model.Kind || m.H != c.Model.H || m.W != c.Model.W) {
+			return nil, fmt.Errorf("build: %s holds a %s model for %dx%d images, not the %s for %dx%d asked for; remove it to start over",
+				statePath, c.Model.Kind, c.Model.H, c.Model.W, m.Kind, m.H, m.W)
+		}
 		m = c.Model
 	case errors.Is(err, os.ErrNotExist):
 		if c, err = models.NewCheckpoint(m, opt.Seed); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strings"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
@@ -164,5 +165,20 @@ func TestValidationMustBeSplitByImages(t *testing.T) {
 	_, err := Train(context.Background(), tiny(models.KindNaive), tr, tr, Options{Epochs: 1, Batch: 16, Out: filepath.Join(t.TempDir(), "x.ckpt")})
 	if err == nil {
 		t.Fatal("validation sharing images with training was accepted")
+	}
+}
+
+// A resumable state of another model kind is refused, not silently used.
+func TestResumeRefusesOtherKind(t *testing.T) {
+	tr, va := testData(t, false)
+	out := filepath.Join(t.TempDir(), "m.ckpt")
+	opt := Options{Epochs: 2, Batch: 16, Seed: 3, Out: out, StopAfterSteps: 2}
+	if _, err := Train(context.Background(), tiny(models.KindNaive), tr, va, opt); !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("want an interruption, got %v", err)
+	}
+	opt.StopAfterSteps = 0
+	_, err := Train(context.Background(), tiny(models.KindDeepKENN), tr, va, opt)
+	if err == nil || !strings.Contains(err.Error(), "holds a naive model") {
+		t.Fatalf("got %v", err)
 	}
 }
