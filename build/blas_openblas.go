@@ -3,8 +3,8 @@
 package build
 
 import (
-	G "gorgonia.org/gorgonia"
 	"gonum.org/v1/netlib/blas/netlib"
+	G "gorgonia.org/gorgonia"
 )
 
 // With the openblas build tag (and CGO_LDFLAGS=-lopenblas, Debian's

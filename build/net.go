@@ -86,11 +86,10 @@ func (n *Net) lower() (err error) {
 		n.byName[p.Name] = node
 	}
 	n.X = G.NewTensor(n.g, n.dt, 4, G.WithShape(b, 1, m.H, m.W), G.WithName("x"))
-	shapes := m.EncoderShapes()
 	cur := n.X
 	var outs []*G.Node
-	for i, l := range m.Encoder {
-		cur = n.layer(cur, l, "", shapes, i)
+	for _, l := range m.Encoder {
+		cur = n.layer(cur, l, "")
 		outs = append(outs, cur)
 	}
 	flat := func(x *G.Node) *G.Node {
@@ -139,7 +138,7 @@ func (n *Net) lower() (err error) {
 	return err
 }
 
-func (n *Net) layer(cur *G.Node, l models.Layer, prefix string, shapes []models.Shape, i int) *G.Node {
+func (n *Net) layer(cur *G.Node, l models.Layer, prefix string) *G.Node {
 	W, bias := n.byName[prefix+l.Name+".W"], n.byName[prefix+l.Name+".b"]
 	b := cur.Shape()[0]
 	var out *G.Node
@@ -241,12 +240,12 @@ func (n *Net) decoder(emb *G.Node) {
 		}
 	}
 	cur := emb
-	for i, l := range dense {
-		cur = n.layer(cur, l, "dec.", nil, i)
+	for _, l := range dense {
+		cur = n.layer(cur, l, "dec.")
 	}
 	cur = G.Must(G.Reshape(cur, tensor.Shape{b, m.DecoderChannels, m.H, m.W}))
-	for i, l := range conv {
-		cur = n.layer(cur, l, "dec.", nil, i)
+	for _, l := range conv {
+		cur = n.layer(cur, l, "dec.")
 	}
 	logits := G.Must(G.Reshape(cur, tensor.Shape{b, m.H * m.W}))
 	psi := G.Must(G.SoftMax(logits, 1))

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"math"
-	"strings"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gorgonia.org/tensor"

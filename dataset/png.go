@@ -1,16 +1,20 @@
 package dataset
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/kenn-ot/kenn/internal/atomicfile"
 )
 
 // ReadPNGDir reads every *.png file of dir, in name order, as one
@@ -41,7 +45,7 @@ func ReadPNGDir(dir string) (*Images, error) {
 		}
 		h.Write([]byte(name))
 		h.Write(raw)
-		img, err := png.Decode(strings.NewReader(string(raw)))
+		img, err := png.Decode(bytes.NewReader(raw))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
@@ -97,17 +101,5 @@ func (s *Images) WritePNG(path string, i int) error {
 	for k, v := range s.Row(i) {
 		img.Pix[k] = uint8(min(max(v, 0), 255))
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".png.tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.WriteFile(path, func(w io.Writer) error { return png.Encode(w, img) })
 }
