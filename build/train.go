@@ -36,6 +36,9 @@ type Options struct {
 	LR       float64 // Adam learning rate; default 1e-4 for dwe, 1e-3 otherwise
 	Seed     uint64  // data order and initialization
 	Patience int     // early stopping: epochs without validation gain; default 5
+	// LRPatience: the learning rate halves after every LRPatience epochs
+	// without validation gain (default 3; negative: never).
+	LRPatience int
 	Mode     string  // pair, block, or "" for block when the pairs are all pairs
 	// Out is the final checkpoint. Training state goes to Out+".train"
 	// after every epoch and on interruption; a run finding it resumes.
@@ -65,6 +68,9 @@ func (o *Options) defaults(m *models.Model) {
 	}
 	if o.Patience == 0 {
 		o.Patience = 5
+	}
+	if o.LRPatience == 0 {
+		o.LRPatience = 3
 	}
 }
 
@@ -102,7 +108,7 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 	mode := opt.Mode
 	if mode == "" {
 		mode = ModePair
-		if strings.HasPrefix(train.Pairs.Header.Selection, "all") {
+		if sel := train.Pairs.Header.Selection; strings.HasPrefix(sel, "all") || strings.HasPrefix(sel, "groups") {
 			mode = ModeBlock
 		}
 	}
@@ -219,6 +225,10 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 		st.Epoch++
 		st.EpochStep = 0
 		st.Seconds += time.Since(start).Seconds()
+		if !improved && opt.LRPatience > 0 && st.Bad%opt.LRPatience == 0 {
+			st.LR /= 2
+			adam.LR = st.LR
+		}
 		if st.Bad >= opt.Patience {
 			st.Done, st.StopReason = true, fmt.Sprintf("early stop: no validation gain in %d epochs", st.Bad)
 		}
@@ -303,7 +313,8 @@ type schedule struct {
 	d      Data
 	mode   string
 	batch  int
-	images []int // images that appear in some pair
+	images []int   // images that appear in some pair
+	comps  [][]int // connected components of the pair graph, if more than one
 	table  map[[2]int]float64
 }
 
@@ -320,17 +331,84 @@ func newSchedule(m *models.Model, d Data, mode string, batch int) *schedule {
 			}
 		}
 	}
+	s.components()
 	return s
+}
+
+// components groups the images by connected component of the pair graph
+// (kenn pairs --groups makes one per group); block batches are then cut
+// within components, so that they carry all their pairs.
+func (s *schedule) components() {
+	parent := make(map[int]int, len(s.images))
+	var find func(int) int
+	find = func(x int) int {
+		for parent[x] != x {
+			parent[x] = parent[parent[x]]
+			x = parent[x]
+		}
+		return x
+	}
+	for _, x := range s.images {
+		parent[x] = x
+	}
+	for _, p := range s.d.Pairs.Pairs {
+		if a, b := find(p.I), find(p.J); a != b {
+			parent[max(a, b)] = min(a, b)
+		}
+	}
+	index := map[int]int{}
+	var comps [][]int
+	for _, x := range s.images {
+		r := find(x)
+		k, ok := index[r]
+		if !ok {
+			k = len(comps)
+			index[r] = k
+			comps = append(comps, nil)
+		}
+		comps[k] = append(comps[k], x)
+	}
+	if len(comps) > 1 {
+		s.comps = comps
+	}
+}
+
+// blocks cuts one epoch's blocks of images: the images shuffled, B at a
+// time (a remainder smaller than B sits the epoch out); with several
+// components, each component's shuffled images B at a time, the
+// components' remainders pooled and cut the same way, all blocks shuffled.
+func (s *schedule) blocks(rng *rand.Rand) [][]int {
+	var out [][]int
+	cut := func(order []int) (rest []int) {
+		k := 0
+		for ; k+s.batch <= len(order); k += s.batch {
+			out = append(out, order[k:k+s.batch])
+		}
+		return order[k:]
+	}
+	if s.comps == nil {
+		order := append([]int(nil), s.images...)
+		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
+		cut(order)
+		return out
+	}
+	var pool []int
+	for _, c := range s.comps {
+		order := append([]int(nil), c...)
+		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
+		pool = append(pool, cut(order)...)
+	}
+	rng.Shuffle(len(pool), func(a, b int) { pool[a], pool[b] = pool[b], pool[a] })
+	cut(pool)
+	rng.Shuffle(len(out), func(a, b int) { out[a], out[b] = out[b], out[a] })
+	return out
 }
 
 func (s *schedule) epoch(seed uint64, epoch int) []*Batch {
 	rng := rand.New(rand.NewPCG(seed, uint64(epoch)+0x65706f63)) // "epoc"
 	var out []*Batch
 	if s.mode == ModeBlock {
-		order := append([]int(nil), s.images...)
-		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
-		for k := 0; k+s.batch <= len(order); k += s.batch {
-			blk := order[k : k+s.batch]
+		for _, blk := range s.blocks(rng) {
 			bt := &Batch{}
 			for _, i := range blk {
 				bt.Images = append(bt.Images, s.d.Images.Row(i))

@@ -182,3 +182,36 @@ func TestResumeRefusesOtherKind(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// With pairs within groups of B images (kenn pairs --groups B), every block
+// is one whole group: all B(B−1)/2 pairs supervised, none lost.
+func TestBlocksFollowGroups(t *testing.T) {
+	s, err := dataset.Load("../testdata/mnist-train-images-idx3-ubyte")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const B = 6
+	ps, err := pairs.Selection{Groups: B, Seed: 2}.Pairs(s.N)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &pairs.File{Pairs: ps, W2Sq: make([]float64, len(ps))}
+	for k := range f.W2Sq {
+		f.W2Sq[k] = float64(k + 1)
+	}
+	sch := newSchedule(models.Naive(28, 28, models.DefaultBackbone), Data{s, f}, ModeBlock, B)
+	batches := sch.epoch(1, 0)
+	if len(batches) != s.N/B {
+		t.Fatalf("%d blocks, want %d", len(batches), s.N/B)
+	}
+	total := 0
+	for k, bt := range batches {
+		if len(bt.Pairs) != B*(B-1)/2 {
+			t.Fatalf("block %d carries %d pairs, want %d", k, len(bt.Pairs), B*(B-1)/2)
+		}
+		total += len(bt.Pairs)
+	}
+	if total != len(ps) {
+		t.Fatalf("%d pairs supervised in an epoch, want %d", total, len(ps))
+	}
+}

