@@ -39,7 +39,7 @@ type Options struct {
 	// LRPatience: the learning rate halves after every LRPatience epochs
 	// without validation gain (default 3; negative: never).
 	LRPatience int
-	Mode     string  // pair, block, or "" for block when the pairs are all pairs
+	Mode       string // pair, block, or "" for block when the pairs are all pairs
 	// Out is the final checkpoint. Training state goes to Out+".train"
 	// after every epoch and on interruption; a run finding it resumes.
 	Out string

@@ -20,9 +20,9 @@ type Selection struct {
 	Groups int    // otherwise, if positive: every pair within random groups of this many images
 	N      int    // otherwise: N distinct random pairs i<j
 	Seed   uint64 // seed of the random pairs or groups
-	First int    // if positive, only First images take part,
-	Skip  int    // starting at image Skip,
-	Every int    // and taking every Every-th image (default 1)
+	First  int    // if positive, only First images take part,
+	Skip   int    // starting at image Skip,
+	Every  int    // and taking every Every-th image (default 1)
 }
 
 // String is the selection as recorded in file headers.
