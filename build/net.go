@@ -40,6 +40,7 @@ type Net struct {
 	Loss     *G.Node
 	Recon    *G.Node // mean over images of −Σ x̃ log ψ (dwe)
 	Sparse   *G.Node // mean over images of Σ √ψ (dwe)
+	Psi      *G.Node // [B, H·W] decoded distributions ψ(φ(x)) (dwe)
 }
 
 // NewNet lowers m for batches of b images. dt is tensor.Float32 for
@@ -249,6 +250,7 @@ func (n *Net) decoder(emb *G.Node) {
 	}
 	logits := G.Must(G.Reshape(cur, tensor.Shape{b, m.H * m.W}))
 	psi := G.Must(G.SoftMax(logits, 1))
+	n.Psi = psi
 	n.Xt = G.NewMatrix(n.g, n.dt, G.WithShape(b, m.H*m.W), G.WithName("xt"))
 	tiny := n.scalar(1e-12)
 	logpsi := G.Must(G.Log(G.Must(G.Add(psi, tiny))))

@@ -162,3 +162,27 @@ func (a Adam) Step(n *Net, c *models.Checkpoint, step int) error {
 	}
 	return nil
 }
+
+// Reconstructions returns DWE's decoded images ψ(φ(x)) of the batch last
+// passed to Forward, each a distribution over the H·W pixels.
+func (n *Net) Reconstructions() ([][]float64, error) {
+	if n.Psi == nil || n.Psi.Value() == nil {
+		return nil, fmt.Errorf("build: no reconstructions (a dwe training graph after Forward has them)")
+	}
+	hw := n.M.H * n.M.W
+	out := make([][]float64, n.B)
+	for i := range out {
+		out[i] = make([]float64, hw)
+	}
+	switch d := n.Psi.Value().Data().(type) {
+	case []float32:
+		for k, v := range d {
+			out[k/hw][k%hw] = float64(v)
+		}
+	case []float64:
+		for k, v := range d {
+			out[k/hw][k%hw] = v
+		}
+	}
+	return out, nil
+}

@@ -8,7 +8,7 @@
 //
 // # Files
 //
-// Export writes three models, each a standalone .onnx file with the same
+// Export writes three models (four with a decoder), each a standalone .onnx file with the same
 // metadata, so that any ONNX runtime can use the part it needs:
 //
 //   - NAME.onnx, the embedding: "images" float32 [N, 1, H, W] of raw
@@ -20,6 +20,10 @@
 //     2·a_l·b_l), weighted and summed (dwe: the squared distance itself).
 //   - NAME.pair.onnx: "x" and "y" [N, 1, H, W] → "distance" [N], the model
 //     on N pairs of images, end to end.
+//   - NAME.decoder.onnx, for models with a decoder (dwe) only: "features"
+//     [N, F] → "images" [N, 1, H, W], DWE's ψ; each output image is a
+//     probability distribution over the pixels (sums to 1). Barycenters,
+//     interpolations and geodesics in the embedding decode through it.
 //
 // N and M are symbolic (dim_param). The ODE of ODE-KENN is unrolled into
 // its K fixed RK4 steps, the same arithmetic as in training.

@@ -16,9 +16,10 @@ import (
 // Version is recorded in every file's metadata.
 const Version = "kenn 0.1"
 
-// Files are the three exported models (see the package documentation).
+// Files are the exported models (see the package documentation). Decoder
+// is nil unless the model has one (dwe).
 type Files struct {
-	Embed, Pairwise, Pair *onnxpb.ModelProto
+	Embed, Pairwise, Pair, Decoder *onnxpb.ModelProto
 }
 
 // segment is one distance segment of the embedding.
@@ -79,7 +80,50 @@ func Export(c *models.Checkpoint) (*Files, error) {
 	pr := model(g, "pair", "images x and y [N,1,H,W] → model distance [N] of each pair",
 		[]*onnxpb.ValueInfoProto{tensorInfo("x", []int64{-1, 1, H, W}, "N"), tensorInfo("y", []int64{-1, 1, H, W}, "N")},
 		[]*onnxpb.ValueInfoProto{tensorInfo("distance", []int64{-1}, "N")}, meta)
-	return &Files{Embed: emb, Pairwise: pw, Pair: pr}, nil
+	files := &Files{Embed: emb, Pairwise: pw, Pair: pr}
+	if len(m.Decoder) > 0 {
+		g = &graph{}
+		g.rename(decoder(g, c, "features"), "images")
+		files.Decoder = model(g, "decoder", "features [N,F] → decoded images [N,1,H,W], each a probability distribution over the pixels (DWE's ψ)",
+			[]*onnxpb.ValueInfoProto{tensorInfo("features", []int64{-1, F}, "N")},
+			[]*onnxpb.ValueInfoProto{tensorInfo("images", []int64{-1, 1, H, W}, "N")}, meta)
+	}
+	return files, nil
+}
+
+// decoder appends DWE's ψ, as build lowers it: the dense layers, a reshape
+// to [N, C, H, W], the same-padded convolutions, a softmax over all
+// pixels; it returns the [N,1,H,W] output's name.
+func decoder(g *graph, c *models.Checkpoint, x string) string {
+	m := c.Model
+	shapes := map[string][]int{}
+	for _, p := range m.Params() {
+		shapes[p.Name] = p.Shape
+	}
+	param := func(name string) string { return g.floats(name, shapes[name], c.Tensors[name]) }
+	cur := x
+	var conv []models.Layer
+	for _, l := range m.Decoder {
+		if l.Op != models.OpDense {
+			conv = append(conv, l)
+			continue
+		}
+		cur = g.op("Gemm", []string{cur, param("dec." + l.Name + ".W"), param("dec." + l.Name + ".b")})
+		if l.Act == models.ActReLU {
+			cur = g.op("Relu", []string{cur})
+		}
+	}
+	cur = g.op("Reshape", []string{cur, g.ints(-1, int64(m.DecoderChannels), int64(m.H), int64(m.W))})
+	for _, l := range conv {
+		p := int64(l.Kernel / 2)
+		cur = g.op("Conv", []string{cur, param("dec." + l.Name + ".W"), param("dec." + l.Name + ".b")},
+			attrInts("kernel_shape", int64(l.Kernel), int64(l.Kernel)), attrInts("pads", p, p, p, p), attrInts("strides", 1, 1))
+		if l.Act == models.ActReLU {
+			cur = g.op("Relu", []string{cur})
+		}
+	}
+	probs := g.op("Softmax", []string{g.op("Flatten", []string{cur}, attrInt("axis", 1))}, attrInt("axis", 1))
+	return g.op("Reshape", []string{probs, g.ints(-1, 1, int64(m.H), int64(m.W))})
 }
 
 func metadata(c *models.Checkpoint) []*onnxpb.StringStringEntryProto {
@@ -302,7 +346,12 @@ func Paths(path string) (embed, pairwise, pair string) {
 	return base + ".onnx", base + ".pairwise.onnx", base + ".pair.onnx"
 }
 
-// WriteFiles exports c next to path (see Paths), each file atomically.
+// DecoderPath returns the decoder's file name for an embedding path
+// NAME.onnx: NAME.decoder.onnx.
+func DecoderPath(path string) string { return strings.TrimSuffix(path, ".onnx") + ".decoder.onnx" }
+
+// WriteFiles exports c next to path (see Paths and DecoderPath), each
+// file atomically, and returns the paths written.
 func WriteFiles(c *models.Checkpoint, path string) ([]string, error) {
 	f, err := Export(c)
 	if err != nil {
@@ -310,7 +359,12 @@ func WriteFiles(c *models.Checkpoint, path string) ([]string, error) {
 	}
 	e, pw, pr := Paths(path)
 	out := []string{e, pw, pr}
-	for i, mp := range []*onnxpb.ModelProto{f.Embed, f.Pairwise, f.Pair} {
+	protos := []*onnxpb.ModelProto{f.Embed, f.Pairwise, f.Pair}
+	if f.Decoder != nil {
+		out = append(out, DecoderPath(path))
+		protos = append(protos, f.Decoder)
+	}
+	for i, mp := range protos {
 		raw, err := proto.Marshal(mp)
 		if err != nil {
 			return nil, err

@@ -60,6 +60,43 @@ func (m *Model) Embed(ctx context.Context, imgs *dataset.Images, batch int) ([]f
 	return out, nil
 }
 
+// HasDecoder reports whether the model came with a decoder
+// (NAME.decoder.onnx, dwe).
+func (m *Model) HasDecoder() bool { return m.decoder != nil }
+
+// Decode maps n feature rows ([n, F], row-major) through the decoder to n
+// images [n, H·W], each a probability distribution over the pixels.
+func (m *Model) Decode(features []float32, n int) ([]float32, error) {
+	if m.decoder == nil {
+		return nil, fmt.Errorf("%s has no decoder (only dwe models export NAME.decoder.onnx)", m.Path)
+	}
+	if len(features) != n*m.F {
+		return nil, fmt.Errorf("decode: %d values for %d rows of %d features", len(features), n, m.F)
+	}
+	hw := m.H * m.W
+	out := make([]float32, n*hw)
+	const batch = 256
+	for s := 0; s < n; s += batch {
+		k := min(batch, n-s)
+		in, err := ort.NewTensor(ort.NewShape(int64(k), int64(m.F)), features[s*m.F:(s+k)*m.F])
+		if err != nil {
+			return nil, err
+		}
+		res, err := ort.NewTensor(ort.NewShape(int64(k), 1, int64(m.H), int64(m.W)), out[s*hw:(s+k)*hw])
+		if err != nil {
+			in.Destroy()
+			return nil, err
+		}
+		err = m.decoder.Run([]ort.Value{in}, []ort.Value{res})
+		in.Destroy()
+		res.Destroy()
+		if err != nil {
+			return nil, fmt.Errorf("decoding rows %d–%d: %w", s, s+k-1, err)
+		}
+	}
+	return out, nil
+}
+
 // PairwiseTile writes into out (na×nb, row-major) the model distances
 // between the na rows of a and the nb rows of b (features [·, F]).
 func (m *Model) PairwiseTile(a []float32, na int, b []float32, nb int, out []float32) error {

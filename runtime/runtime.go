@@ -159,6 +159,7 @@ type Model struct {
 	Segments       []int
 	Weights        []float32
 	embed, pairwis *ort.DynamicAdvancedSession
+	decoder        *ort.DynamicAdvancedSession // NAME.decoder.onnx, if present
 }
 
 // Load opens NAME.onnx and NAME.pairwise.onnx (see export.Paths).
@@ -209,6 +210,13 @@ func (r *Runtime) Load(path string) (*Model, error) {
 		m.embed.Destroy()
 		return nil, fmt.Errorf("%s: %w", pairwisePath, err)
 	}
+	if dec := export.DecoderPath(path); fileExists(dec) {
+		if m.decoder, err = ort.NewDynamicAdvancedSession(dec, []string{"features"}, []string{"images"}, so); err != nil {
+			m.embed.Destroy()
+			m.pairwis.Destroy()
+			return nil, fmt.Errorf("%s: %w", dec, err)
+		}
+	}
 	r.mu.Lock()
 	r.models = append(r.models, m)
 	r.mu.Unlock()
@@ -246,14 +254,14 @@ func (m *Model) warmUp() error {
 
 func (m *Model) destroy() error {
 	var first error
-	for _, s := range []*ort.DynamicAdvancedSession{m.embed, m.pairwis} {
+	for _, s := range []*ort.DynamicAdvancedSession{m.embed, m.pairwis, m.decoder} {
 		if s != nil {
 			if err := s.Destroy(); err != nil && first == nil {
 				first = err
 			}
 		}
 	}
-	m.embed, m.pairwis = nil, nil
+	m.embed, m.pairwis, m.decoder = nil, nil, nil
 	return first
 }
 
@@ -280,3 +288,8 @@ func (m *Model) Distance(fx, fy []float32) float64 {
 }
 
 var graphOpt ort.GraphOptimizationLevel = ort.GraphOptimizationLevelEnableAll
+
+func fileExists(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
+}

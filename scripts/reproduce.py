@@ -13,8 +13,8 @@ Every subset is stratified: the make data splits are grouped by digit, so
 each subset takes the first K images of every class (K = size/10), written
 as IDX files in OUT. Sizes (environment): N_TRAIN (1000 train digits, all
 their pairs), N_VAL (200 further train digits), N_TEST (500 test digits),
-N_FASHION (200 Fashion-MNIST test images), EPOCHS (60), OUT, GROUPS (if set:
-the training pairs are all pairs within random groups of GROUPS digits,
+N_FASHION (200 Fashion-MNIST test images), EPOCHS (60), OUT, GROUP_SIZE (if set:
+the training pairs are all pairs within random groups of GROUP_SIZE digits,
 kenn pairs --groups, instead of all pairs of N_TRAIN), KINDS (models to
 train, comma-separated), DOC (the results file, docs/results.md).
 """
@@ -28,7 +28,7 @@ N_VAL = int(os.environ.get('N_VAL', 200))
 N_TEST = int(os.environ.get('N_TEST', 500))
 N_FASHION = int(os.environ.get('N_FASHION', 200))
 EPOCHS = int(os.environ.get('EPOCHS', 60))
-GROUPS = int(os.environ.get('GROUPS', 0))
+GROUPS = int(os.environ.get('GROUP_SIZE', 0))  # not GROUPS: bash ignores assignments to it
 KINDS = os.environ.get('KINDS', 'dwe,deepkenn,odekenn,naive').split(',')
 DOC = os.environ.get('DOC', 'docs/results.md')  # PATIENCE (8): early stopping
 MN_TRAIN = 'data/mnist/train-images-idx3-ubyte'
@@ -194,7 +194,7 @@ cross-domain: all pairs of %d Fashion-MNIST test images (per class).
 
 By test MSE on W2², best first: %s. (KENN reports ODE-KENN < DeepKENN < single-layer; this is what this
 run measured at the parameter counts above, not a claim about the paper.)
-""" % (' '.join('%s=%s' % (k, os.environ[k]) for k in ('N_TRAIN', 'GROUPS', 'EPOCHS', 'KINDS') if k in os.environ) + (' ' if any(k in os.environ for k in ('N_TRAIN', 'GROUPS', 'EPOCHS', 'KINDS')) else ''),
+""" % (' '.join('%s=%s' % (k, os.environ[k]) for k in ('N_TRAIN', 'GROUP_SIZE', 'EPOCHS', 'KINDS') if k in os.environ) + (' ' if any(k in os.environ for k in ('N_TRAIN', 'GROUP_SIZE', 'EPOCHS', 'KINDS')) else ''),
        time.strftime('%Y-%m-%d'), os.cpu_count(), train_what, n_train, EPOCHS, N_VAL, len(test_lines), N_TEST, N_FASHION,
        '\n'.join(lines), '\n'.join(flines), ' < '.join('%s (%.4g)' % (r[0], r[3]['mse_w2sq']) for r in order))
     with open(DOC + '.tmp', 'w') as f:

@@ -133,3 +133,79 @@ func TestGorgoniaEqualsONNXRuntime(t *testing.T) {
 		}
 	}
 }
+
+// DWE's decoder: ψ(φ(x)) from Gorgonia's training graph equals the
+// exported NAME.decoder.onnx run by onnxruntime on the exported
+// embedding, for random and trained weights.
+func TestDecoderGorgoniaEqualsONNXRuntime(t *testing.T) {
+	rt, err := runtime.Open(runtime.Options{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	imgs, err := dataset.Load("../../testdata/mnist-test-images-idx3-ubyte")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := imgs.Subset([]int{3, 9, 77, 150, 222, 300, 410, 480})
+	m := models.DWE(28, 28)
+	random, err := models.NewCheckpoint(m, 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]*models.Checkpoint{"random": random, "trained": trained(t, m)} {
+		path := filepath.Join(t.TempDir(), "dwe.onnx")
+		if _, err := export.WriteFiles(c, path); err != nil {
+			t.Fatal(err)
+		}
+		model, err := rt.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !model.HasDecoder() {
+			t.Fatalf("%s: the exported dwe has no decoder", name)
+		}
+		feats, err := model.Embed(context.Background(), sub, 8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := model.Decode(feats, sub.N)
+		if err != nil {
+			t.Fatal(err)
+		}
+		net, err := build.NewNet(c.Model, sub.N, tensor.Float32, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		net.SetWeights(c)
+		bt := &build.Batch{Pairs: [][2]int{{0, 1}}, Targets: []float64{1}}
+		for i := 0; i < sub.N; i++ {
+			bt.Images = append(bt.Images, sub.Row(i))
+		}
+		if _, err := net.Forward(bt); err != nil {
+			t.Fatal(err)
+		}
+		want, err := net.Reconstructions()
+		net.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		hw := 28 * 28
+		worst, scale := 0.0, 0.0
+		for i, img := range want {
+			sum := 0.0
+			for p, v := range img {
+				scale = math.Max(scale, v)
+				worst = math.Max(worst, math.Abs(float64(got[i*hw+p])-v))
+				sum += float64(got[i*hw+p])
+			}
+			if math.Abs(sum-1) > 1e-4 {
+				t.Errorf("%s: decoded image %d sums to %v, not 1", name, i, sum)
+			}
+		}
+		if worst/scale > 1e-4 {
+			t.Errorf("%s: decoded images differ by %.2e of the largest pixel", name, worst/scale)
+		}
+		t.Logf("dwe decoder %s: %.1e of the largest pixel", name, worst/scale)
+	}
+}
