@@ -1,0 +1,193 @@
+package plots
+
+import (
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"sort"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/kenn-ot/kenn/internal/atomicfile"
+)
+
+func save(p *plot.Plot, w, h vg.Length, path string) error {
+	wt, err := p.WriterTo(w, h, "png")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, func(f io.Writer) error { _, err := wt.WriteTo(f); return err })
+}
+
+// PredVsExact plots predicted against exact values (the same units, e.g.
+// W2² in pixel²): up to maxPoints pairs as dots, the identity line, and,
+// over bins of the exact value holding equal numbers of pairs, the median
+// and the 5–95% and 25–75% bands of the prediction.
+func PredVsExact(path, title, units string, exact, pred []float64, maxPoints int) error {
+	n := len(exact)
+	if n != len(pred) || n < 20 {
+		return fmt.Errorf("plots: %d exact and %d predicted values (need the same number, at least 20)", n, len(pred))
+	}
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return exact[order[a]] < exact[order[b]] })
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = "exact " + units
+	p.Y.Label.Text = "predicted " + units
+	step := max(1, n/max(1, maxPoints))
+	var pts plotter.XYs
+	for k := 0; k < n; k += step {
+		pts = append(pts, plotter.XY{X: exact[order[k]], Y: pred[order[k]]})
+	}
+	sc, err := plotter.NewScatter(pts)
+	if err != nil {
+		return err
+	}
+	sc.GlyphStyle.Radius = vg.Points(0.8)
+	sc.GlyphStyle.Shape = draw.CircleGlyph{}
+	sc.GlyphStyle.Color = color.RGBA{120, 120, 120, 255}
+	bins := min(25, n/10)
+	qs := []float64{0.05, 0.25, 0.5, 0.75, 0.95}
+	lines := make([]plotter.XYs, len(qs))
+	for b := 0; b < bins; b++ {
+		lo, hi := b*n/bins, (b+1)*n/bins
+		var ys []float64
+		x := 0.0
+		for _, i := range order[lo:hi] {
+			ys = append(ys, pred[i])
+			x += exact[i]
+		}
+		x /= float64(hi - lo)
+		sort.Float64s(ys)
+		for q, qv := range qs {
+			lines[q] = append(lines[q], plotter.XY{X: x, Y: ys[int(qv*float64(len(ys)-1))]})
+		}
+	}
+	band := func(lo, hi plotter.XYs, c color.Color) (*plotter.Polygon, error) {
+		var ring plotter.XYs
+		ring = append(ring, lo...)
+		for k := len(hi) - 1; k >= 0; k-- {
+			ring = append(ring, hi[k])
+		}
+		poly, err := plotter.NewPolygon(ring)
+		if err != nil {
+			return nil, err
+		}
+		poly.Color = c
+		poly.LineStyle.Width = 0
+		return poly, nil
+	}
+	outer, err := band(lines[0], lines[4], color.RGBA{190, 210, 240, 200})
+	if err != nil {
+		return err
+	}
+	inner, err := band(lines[1], lines[3], color.RGBA{110, 150, 220, 200})
+	if err != nil {
+		return err
+	}
+	med, err := plotter.NewLine(lines[2])
+	if err != nil {
+		return err
+	}
+	med.Color = color.RGBA{20, 40, 140, 255}
+	med.Width = vg.Points(1.5)
+	top := math.Max(exact[order[n-1]], 0)
+	for _, v := range pred {
+		top = math.Max(top, v)
+	}
+	id, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: top, Y: top}})
+	if err != nil {
+		return err
+	}
+	id.Color = color.RGBA{200, 30, 30, 255}
+	id.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+	p.Add(sc, outer, inner, med, id)
+	p.Legend.Add("pairs", sc)
+	p.Legend.Add("5–95%", outer)
+	p.Legend.Add("25–75%", inner)
+	p.Legend.Add("median", med)
+	p.Legend.Add("exact = predicted", id)
+	p.Legend.Top, p.Legend.Left = true, true
+	return save(p, 5*vg.Inch, 5*vg.Inch, path)
+}
+
+// Profile plots one learned weight per position (a layer, or a time step):
+// names label the positions along the x axis.
+func Profile(path, title, xlabel, ylabel string, names []string, values []float64) error {
+	if len(names) != len(values) || len(values) == 0 {
+		return fmt.Errorf("plots: %d names for %d values", len(names), len(values))
+	}
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = xlabel
+	p.Y.Label.Text = ylabel
+	bars, err := plotter.NewBarChart(plotter.Values(values), vg.Points(18))
+	if err != nil {
+		return err
+	}
+	bars.Color = color.RGBA{60, 110, 190, 255}
+	bars.LineStyle.Width = 0
+	p.Add(bars)
+	p.NominalX(names...)
+	p.Y.Min = 0
+	return save(p, 5*vg.Inch, 3.5*vg.Inch, path)
+}
+
+// Scatter2D plots n points (xy, [n, 2] row-major), one colour per label
+// (nil labels: one colour), with a legend.
+func Scatter2D(path, title string, xy []float64, labels []int) error {
+	n := len(xy) / 2
+	if labels != nil && len(labels) != n {
+		return fmt.Errorf("plots: %d labels for %d points", len(labels), n)
+	}
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = "Wassmap 1 (px)"
+	p.Y.Label.Text = "Wassmap 2 (px)"
+	groups := map[int]plotter.XYs{}
+	for i := 0; i < n; i++ {
+		l := 0
+		if labels != nil {
+			l = labels[i]
+		}
+		groups[l] = append(groups[l], plotter.XY{X: xy[2*i], Y: xy[2*i+1]})
+	}
+	keys := make([]int, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	sort.Ints(keys)
+	for c, k := range keys {
+		sc, err := plotter.NewScatter(groups[k])
+		if err != nil {
+			return err
+		}
+		sc.GlyphStyle.Color = palette(c)
+		sc.GlyphStyle.Radius = vg.Points(2)
+		sc.GlyphStyle.Shape = draw.CircleGlyph{}
+		p.Add(sc)
+		if labels != nil {
+			p.Legend.Add(fmt.Sprint(k), sc)
+		}
+	}
+	p.Legend.Top = true
+	return save(p, 6*vg.Inch, 5*vg.Inch, path)
+}
+
+// palette is a qualitative colour for class c (tab10 for the first ten).
+func palette(c int) color.Color {
+	tab10 := []color.RGBA{{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 160, 44, 255}, {214, 39, 40, 255}, {148, 103, 189, 255},
+		{140, 86, 75, 255}, {227, 119, 194, 255}, {127, 127, 127, 255}, {188, 189, 34, 255}, {23, 190, 207, 255}}
+	if c < len(tab10) {
+		return tab10[c]
+	}
+	return plotutil.Color(c)
+}
