@@ -162,3 +162,24 @@ func TestMNISTJSON(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestReadLabels(t *testing.T) {
+	dir := t.TempDir()
+	idx := filepath.Join(dir, "l-idx1-ubyte")
+	if err := WriteIDXLabels(idx, []int{3, 1, 4}); err != nil {
+		t.Fatal(err)
+	}
+	txt := filepath.Join(dir, "labels.csv")
+	os.WriteFile(txt, []byte("label\n3\n1\n4\n"), 0o644)
+	for _, p := range []string{idx, txt} {
+		got, err := ReadLabels(p)
+		if err != nil || len(got) != 3 || got[0] != 3 || got[1] != 1 || got[2] != 4 {
+			t.Errorf("%s: %v %v", p, got, err)
+		}
+	}
+	bad := filepath.Join(dir, "bad.txt")
+	os.WriteFile(bad, []byte("1\n2\nseven\n"), 0o644)
+	if _, err := ReadLabels(bad); err == nil || !strings.Contains(err.Error(), "bad.txt:3") {
+		t.Errorf("bad label: %v, want an error naming bad.txt:3", err)
+	}
+}

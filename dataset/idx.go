@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/kenn-ot/kenn/internal/atomicfile"
 )
@@ -114,6 +116,35 @@ func ReadIDXLabels(path string) ([]int, error) {
 		labels[i] = int(b)
 	}
 	return labels, nil
+}
+
+// ReadLabels reads one integer label per image: an IDX label file
+// (gzipped or not), or text with one integer per line (a first line that
+// is not a number is taken as a header; blank lines are errors).
+func ReadLabels(path string) ([]int, error) {
+	data, err := readMaybeGzip(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) >= 4 && binary.BigEndian.Uint32(data) == IDXLabels {
+		return ReadIDXLabels(path)
+	}
+	var out []int
+	for k, line := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
+		line = strings.TrimSpace(strings.TrimSuffix(line, "\r"))
+		v, err := strconv.Atoi(line)
+		if err != nil {
+			if k == 0 && line != "" {
+				continue // header
+			}
+			return nil, fmt.Errorf("%s:%d: label %q is not an integer", path, k+1, line)
+		}
+		out = append(out, v)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no labels", path)
+	}
+	return out, nil
 }
 
 // WriteIDXImages writes s as an uncompressed IDX image file, atomically.

@@ -1,6 +1,9 @@
 package models
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // Segments returns the lengths of the embedding's segments, in order:
 // φ(x) for dwe, each feature layer for deepkenn and naive, each state
@@ -87,4 +90,25 @@ func PredictW2Sq(m *Model, d float64) float64 {
 		return d
 	}
 	return d * d
+}
+
+// WeightProfile returns the learned distance weights with a name for
+// each: per feature layer for deepkenn and naive (the layer names), per
+// time t_k = k/K for odekenn. dwe has none (nil, nil).
+func (c *Checkpoint) WeightProfile() ([]string, []float64) {
+	w := c.DistanceWeights()
+	if w == nil {
+		return nil, nil
+	}
+	m := c.Model
+	names := make([]string, len(w))
+	for l := range w {
+		switch m.Kind {
+		case KindODEKENN:
+			names[l] = fmt.Sprintf("%.3g", float64(l)/float64(m.ODE.Steps))
+		default:
+			names[l] = m.Encoder[m.Features()[l]].Name
+		}
+	}
+	return names, w
 }

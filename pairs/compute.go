@@ -147,6 +147,26 @@ func Compute(ctx context.Context, imgs *dataset.Images, ps []Pair, opt Options) 
 	return out, nil
 }
 
+// Matrix returns the n×n matrix of W2² between all images of imgs
+// (row-major, symmetric, zero diagonal), computing each pair i<j once
+// with Compute.
+func Matrix(ctx context.Context, imgs *dataset.Images, opt Options) ([]float64, error) {
+	n := imgs.N
+	ps, err := Selection{All: true}.Pairs(n)
+	if err != nil {
+		return nil, err
+	}
+	v, err := Compute(ctx, imgs, ps, opt)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, n*n)
+	for k, p := range ps {
+		out[p.I*n+p.J], out[p.J*n+p.I] = v[k], v[k]
+	}
+	return out, nil
+}
+
 // run evaluates ps[k] for every k in todo and hands each result to done,
 // which runs on the calling goroutine.
 func run(ctx context.Context, imgs *dataset.Images, ps []Pair, todo []int, opt Options, done func(k int, v float64)) error {

@@ -60,6 +60,54 @@ func (m *Model) Embed(ctx context.Context, imgs *dataset.Images, batch int) ([]f
 	return out, nil
 }
 
+// Pairwise returns the na×nb matrix (row-major, the model's distances:
+// kenn.target) between the rows of a and of b, in memory, computed in
+// tiles of tile×tile (default 1024). With b nil it is the all-pairs matrix
+// of a: tiles above the diagonal are computed and mirrored, so the result
+// is exactly symmetric, with a zero diagonal.
+func (m *Model) Pairwise(ctx context.Context, a []float32, na int, b []float32, nb int, tile int) ([]float32, error) {
+	if tile <= 0 {
+		tile = 1024
+	}
+	sym := b == nil
+	if sym {
+		b, nb = a, na
+	}
+	out := make([]float32, na*nb)
+	buf := make([]float32, tile*tile)
+	for i := 0; i < na; i += tile {
+		ni := min(tile, na-i)
+		j0 := 0
+		if sym {
+			j0 = i
+		}
+		for j := j0; j < nb; j += tile {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			nj := min(tile, nb-j)
+			if err := m.PairwiseTile(a[i*m.F:], ni, b[j*m.F:], nj, buf[:ni*nj]); err != nil {
+				return nil, fmt.Errorf("pairwise tile (%d, %d): %w", i, j, err)
+			}
+			for r := 0; r < ni; r++ {
+				for c := 0; c < nj; c++ {
+					v := buf[r*nj+c]
+					out[(i+r)*nb+j+c] = v
+					if sym {
+						out[(j+c)*nb+i+r] = v
+					}
+				}
+			}
+		}
+	}
+	if sym {
+		for i := 0; i < na; i++ {
+			out[i*nb+i] = 0
+		}
+	}
+	return out, nil
+}
+
 // HasDecoder reports whether the model came with a decoder
 // (NAME.decoder.onnx, dwe).
 func (m *Model) HasDecoder() bool { return m.decoder != nil }
@@ -133,11 +181,6 @@ func npyHeader(rows, cols int) []byte {
 	return append(h, '\n')
 }
 
-// PairwiseNPY computes the na×nb matrix between a and b in tiles of
-// tile×tile (default 1024) and writes it atomically to path as .npy
-// float32. With b nil, it is the all-pairs matrix of a: only tiles on or
-// above the diagonal are computed, and each is written twice (mirrored).
-// Memory is O(tile·(tile+F)), independent of na and nb.
 // PairwiseOptions configures PairwiseNPY. Zero values take the defaults.
 type PairwiseOptions struct {
 	Tile     int                   // tile side, default 1024
@@ -154,6 +197,11 @@ type PairwiseStats struct {
 	TotalSecs   float64 // compute, mirroring and writing
 }
 
+// PairwiseNPY computes the na×nb matrix between a and b in tiles of
+// tile×tile (default 1024) and writes it atomically to path as .npy
+// float32. With b nil, it is the all-pairs matrix of a: only tiles on or
+// above the diagonal are computed, and each is written twice (mirrored).
+// Memory is O(tile·(tile+F)), independent of na and nb.
 func (m *Model) PairwiseNPY(ctx context.Context, a []float32, na int, b []float32, nb int, path string, opt PairwiseOptions) error {
 	start := time.Now()
 	tile, progress := opt.Tile, opt.Progress

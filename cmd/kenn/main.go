@@ -33,6 +33,11 @@ func commands() map[string]command {
 		"embed":       {"embeddings of a collection with onnxruntime (.npy)", runEmbed},
 		"pairwise":    {"model distance matrix of one or two collections, tiled, streamed to .npy", runPairwise},
 		"knn":         {"k nearest neighbours of queries in an index, without the full matrix", runKNN},
+		"wassmap":     {"Wassmap: MDS of a W2 matrix (a .npy, a model's or exact) to coordinates and a plot", runWassmap},
+		"barycenter":  {"per-class W2 barycenters in a dwe embedding, decoded to a PNG grid", runBarycenter},
+		"interpolate": {"interpolation between two images in a dwe embedding, decoded to a PNG grid", runInterpolate},
+		"pga":         {"principal geodesics of a dwe embedding, decoded to a PNG grid", runPGA},
+		"plot":        {"figures: predicted vs exact W2² with quantile bands; learned weight profiles", runPlot},
 	}
 }
 
@@ -45,7 +50,7 @@ func usage() {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(os.Stderr, "  %-9s %s\n", n, cmds[n].summary)
+		fmt.Fprintf(os.Stderr, "  %-11s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintf(os.Stderr, "\nRun `kenn <command> -h` for the flags of one command.\n")
 }

@@ -31,6 +31,10 @@ func TestImportRules(t *testing.T) {
 		// a deployment needs only onnxruntime
 		{"export", []string{"gorgonia.org/", module + "/build"}},
 		{"runtime", []string{"gorgonia.org/", module + "/build"}},
+		// the analysis packages run beside a deployment: no Gorgonia
+		{"manifold", []string{"gorgonia.org/", module + "/build", "github.com/yalue/onnxruntime_go"}},
+		{"latent", []string{"gorgonia.org/", module + "/build", "github.com/yalue/onnxruntime_go"}},
+		{"plots", []string{"gorgonia.org/", module + "/build", "github.com/yalue/onnxruntime_go"}},
 	}
 	for _, r := range rules {
 		for _, d := range deps(t, r.pkg) {

@@ -1,0 +1,578 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/export"
+	"github.com/kenn-ot/kenn/internal/atomicfile"
+	"github.com/kenn-ot/kenn/internal/progress"
+	"github.com/kenn-ot/kenn/latent"
+	"github.com/kenn-ot/kenn/manifold"
+	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/ot"
+	"github.com/kenn-ot/kenn/pairs"
+	"github.com/kenn-ot/kenn/plots"
+	"github.com/kenn-ot/kenn/runtime"
+)
+
+// loadModel opens an exported model (NAME.onnx) or a checkpoint, which is
+// exported to a temporary folder first; close releases both.
+func loadModel(path, device string, threads int) (m *runtime.Model, close func(), err error) {
+	dir := ""
+	if !strings.HasSuffix(path, ".onnx") {
+		c, err := models.LoadCheckpoint(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		if dir, err = os.MkdirTemp("", "kenn-export-"); err != nil {
+			return nil, nil, err
+		}
+		path = filepath.Join(dir, c.Model.Kind+".onnx")
+		if _, err := export.WriteFiles(c, path); err != nil {
+			os.RemoveAll(dir)
+			return nil, nil, err
+		}
+	}
+	rt, m, err := openModel(path, device, threads)
+	if err != nil {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
+		return nil, nil, err
+	}
+	return m, func() {
+		rt.Close()
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
+	}, nil
+}
+
+// labelsFor returns --labels if given, else the labels beside the images
+// (nil if none); their count must match n.
+func labelsFor(path string, imgs *dataset.Images, n int) ([]int, error) {
+	var labels []int
+	if path != "" {
+		l, err := dataset.ReadLabels(path)
+		if err != nil {
+			return nil, err
+		}
+		labels = l
+	} else if imgs != nil {
+		labels = imgs.Labels
+	}
+	if labels != nil && len(labels) != n {
+		return nil, fmt.Errorf("%d labels (%s) for %d images", len(labels), path, n)
+	}
+	return labels, nil
+}
+
+func floatList(s string) ([]float64, error) {
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a number", f)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// exactW2 is the exact W2 matrix (not squared) of a collection.
+func exactW2(ctx context.Context, imgs *dataset.Images) ([]float64, error) {
+	var bar *progress.Bar
+	v, err := pairs.Matrix(ctx, imgs, pairs.Options{Method: pairs.Method{Name: "exact"}, Progress: func(done, total int) {
+		if bar == nil {
+			bar = progress.New("exact W2", total, "pairs")
+		}
+		bar.Set(done)
+	}})
+	if bar != nil {
+		bar.Finish()
+	}
+	if err != nil {
+		return nil, err
+	}
+	for i := range v {
+		v[i] = math.Sqrt(v[i])
+	}
+	return v, nil
+}
+
+// modelW2 is a model's W2 matrix of a collection (square roots for dwe).
+func modelW2(ctx context.Context, m *runtime.Model, imgs *dataset.Images) ([]float64, error) {
+	f, err := m.Embed(ctx, imgs, 256)
+	if err != nil {
+		return nil, err
+	}
+	d, err := m.Pairwise(ctx, f, imgs.N, nil, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	v := make([]float64, len(d))
+	for i, x := range d {
+		v[i] = float64(x)
+		if m.Target == models.TargetW2Sq {
+			v[i] = math.Sqrt(math.Max(v[i], 0))
+		}
+	}
+	return v, nil
+}
+
+func runWassmap(ctx context.Context, args []string) error {
+	fs := newFlags("wassmap", "(--distances D.npy [--squared] | --model M.onnx|M.ckpt --images FILE | --exact --images FILE) [--labels L] [--dims 2] -o coords.csv [--plot map.png] [--compare-exact]")
+	dists := fs.String("distances", "", "a W2 matrix .npy (n×n, e.g. from kenn pairwise)")
+	squared := fs.Bool("squared", false, "the --distances matrix holds W2² (a dwe model's output): take square roots")
+	model := fs.String("model", "", "a model (NAME.onnx or a checkpoint): its W2 matrix of --images")
+	exact := fs.Bool("exact", false, "the exact W2 matrix of --images (n(n−1)/2 exact solves)")
+	images := fs.String("images", "", "images")
+	labelsPath := fs.String("labels", "", "labels (IDX or one integer per line; default: those beside the images)")
+	dims := fs.Int("dims", 2, "dimensions of the embedding")
+	out := fs.String("o", "", "output CSV: index,x1,x2[,…][,label]")
+	plotPath := fs.String("plot", "", "also draw the first two dimensions, coloured by label, as a PNG")
+	compare := fs.Bool("compare-exact", false, "also run Wassmap on the exact W2 matrix of --images and report the Procrustes disparity")
+	device := fs.String("device", "cpu", "cpu | cuda:N")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if btoi(*dists != "")+btoi(*model != "")+btoi(*exact) != 1 {
+		return errors.New("give exactly one of --distances, --model or --exact")
+	}
+	if *out == "" {
+		return errors.New("-o is required")
+	}
+	if *dims < 1 {
+		return fmt.Errorf("--dims %d: need at least 1", *dims)
+	}
+	var imgs *dataset.Images
+	if *images != "" {
+		var err error
+		if imgs, err = dataset.Load(*images); err != nil {
+			return err
+		}
+	} else if *model != "" || *exact || *compare {
+		return errors.New("--images is required with --model, --exact and --compare-exact")
+	}
+	var d *manifold.Distances
+	var err error
+	switch {
+	case *dists != "":
+		d, err = manifold.ReadDistances(*dists, *squared)
+		if err == nil && imgs != nil && imgs.N != d.N {
+			err = fmt.Errorf("%s is %d×%d but %s has %d images", *dists, d.N, d.N, *images, imgs.N)
+		}
+	case *model != "":
+		var m *runtime.Model
+		var done func()
+		if m, done, err = loadModel(*model, *device, 0); err != nil {
+			return err
+		}
+		var v []float64
+		v, err = modelW2(ctx, m, imgs)
+		done()
+		if err == nil {
+			d, err = manifold.NewDistances(*model, imgs.N, imgs.N, v)
+		}
+	default:
+		var v []float64
+		if v, err = exactW2(ctx, imgs); err == nil {
+			d, err = manifold.NewDistances("exact W2 of "+*images, imgs.N, imgs.N, v)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	labels, err := labelsFor(*labelsPath, imgs, d.N)
+	if err != nil {
+		return err
+	}
+	e, err := manifold.MDS(ctx, d, *dims)
+	if err != nil {
+		return err
+	}
+	if err := writeCoords(*out, e, labels); err != nil {
+		return err
+	}
+	share := 0.0
+	for _, v := range e.Eigen {
+		share += math.Max(v, 0) / e.Trace
+	}
+	fmt.Printf("points              %d\n", e.N)
+	fmt.Printf("eigenvalues         %s\n", fmtFloats(e.Eigen))
+	fmt.Printf("explained           %.4f\n", share)
+	if *compare {
+		v, err := exactW2(ctx, imgs)
+		if err != nil {
+			return err
+		}
+		de, err := manifold.NewDistances("exact W2 of "+*images, imgs.N, imgs.N, v)
+		if err != nil {
+			return err
+		}
+		ee, err := manifold.MDS(ctx, de, *dims)
+		if err != nil {
+			return err
+		}
+		disp, err := manifold.Procrustes(ee.Coords, e.Coords, e.N, e.K)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("procrustes_vs_exact %.6f\n", disp)
+	}
+	if *plotPath != "" {
+		if e.K < 2 {
+			return errors.New("--plot needs --dims ≥ 2")
+		}
+		xy := make([]float64, 2*e.N)
+		for i := 0; i < e.N; i++ {
+			xy[2*i], xy[2*i+1] = e.Coords[i*e.K], e.Coords[i*e.K+1]
+		}
+		src := *dists + *model
+		if *exact {
+			src = "exact W2"
+		}
+		if err := plots.Scatter2D(*plotPath, "Wassmap of "+filepath.Base(src), xy, labels); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func fmtFloats(v []float64) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.FormatFloat(x, 'g', 6, 64)
+	}
+	return strings.Join(s, " ")
+}
+
+func writeCoords(path string, e *manifold.Embedding, labels []int) error {
+	return atomicfile.WriteFile(path, func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		bw.WriteString("index")
+		for c := 1; c <= e.K; c++ {
+			fmt.Fprintf(bw, ",x%d", c)
+		}
+		if labels != nil {
+			bw.WriteString(",label")
+		}
+		bw.WriteString("\n")
+		for i := 0; i < e.N; i++ {
+			bw.WriteString(strconv.Itoa(i))
+			for c := 0; c < e.K; c++ {
+				bw.WriteString(",")
+				bw.WriteString(strconv.FormatFloat(e.Coords[i*e.K+c], 'g', 10, 64))
+			}
+			if labels != nil {
+				fmt.Fprintf(bw, ",%d", labels[i])
+			}
+			bw.WriteString("\n")
+		}
+		return bw.Flush()
+	})
+}
+
+// decoderFlags registers the flags shared by the decoder commands.
+func decoderFlags(fs *flag.FlagSet) (model, images, out *string, zoom *int) {
+	model = fs.String("model", "", "a dwe model with a decoder (NAME.onnx with NAME.decoder.onnx, or a checkpoint)")
+	images = fs.String("images", "", "images")
+	out = fs.String("o", "", "output PNG grid")
+	zoom = fs.Int("zoom", 3, "magnification of each image in the grid")
+	return
+}
+
+func openDecoder(model, images string) (*runtime.Model, func(), *dataset.Images, []float32, error) {
+	m, done, err := loadModel(model, "cpu", 0)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if !m.HasDecoder() {
+		done()
+		return nil, nil, nil, nil, fmt.Errorf("%s has no decoder: barycenters, interpolations and geodesics decode through DWE's ψ (a dwe model)", model)
+	}
+	imgs, err := dataset.Load(images)
+	if err != nil {
+		done()
+		return nil, nil, nil, nil, err
+	}
+	f, err := m.Embed(context.Background(), imgs, 256)
+	if err != nil {
+		done()
+		return nil, nil, nil, nil, err
+	}
+	return m, done, imgs, f, nil
+}
+
+func decodeRows(m *runtime.Model, rows [][]float32) ([][]float32, error) {
+	d, err := m.Decode(latent.Flatten(rows), len(rows))
+	if err != nil {
+		return nil, err
+	}
+	hw := m.H * m.W
+	out := make([][]float32, len(rows))
+	for i := range out {
+		out[i] = d[i*hw : (i+1)*hw]
+	}
+	return out, nil
+}
+
+func runBarycenter(ctx context.Context, args []string) error {
+	fs := newFlags("barycenter", "--model M.onnx --images FILE [--labels L] -o grid.png [--compare K]")
+	model, images, out, zoom := decoderFlags(fs)
+	labelsPath := fs.String("labels", "", "labels (default: those beside the images)")
+	compare := fs.Int("compare", 0, "also compute, for the first K images of each class, the ot engine's debiased entropic barycenter and the decoded one, and report W2² between them")
+	eps := fs.Float64("epsilon", 1, "--compare: entropic regularization of the ot barycenter, pixel²")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *model == "" || *images == "" || *out == "" {
+		return errors.New("--model, --images and -o are required")
+	}
+	m, done, imgs, f, err := openDecoder(*model, *images)
+	if err != nil {
+		return err
+	}
+	defer done()
+	labels, err := labelsFor(*labelsPath, imgs, imgs.N)
+	if err != nil {
+		return err
+	}
+	if labels == nil {
+		labels = make([]int, imgs.N) // one class: the barycenter of all
+	}
+	classes, bary, err := latent.ClassBarycenters(f, m.F, labels)
+	if err != nil {
+		return err
+	}
+	dec, err := decodeRows(m, bary)
+	if err != nil {
+		return err
+	}
+	grid := [][][]float32{dec}
+	fmt.Printf("classes %v: one decoded barycenter each, of %d images in all\n", classes, imgs.N)
+	if *compare > 0 {
+		var decK, otK, meanK [][]float32
+		fmt.Println("class,images,w2sq_decoded_vs_ot,w2sq_euclidean_mean_vs_ot")
+		for _, cl := range classes {
+			var rows []int
+			for i, l := range labels {
+				if l == cl && len(rows) < *compare {
+					rows = append(rows, i)
+				}
+			}
+			b, err := latent.Barycenter(f, m.F, rows, nil)
+			if err != nil {
+				return err
+			}
+			db, err := decodeRows(m, [][]float32{b})
+			if err != nil {
+				return err
+			}
+			var set []ot.Image
+			mean := make([]float64, imgs.Size())
+			for _, i := range rows {
+				img := imgs.Image(i, nil)
+				set = append(set, img)
+				mass := img.Mass()
+				for p, v := range img.Pix {
+					mean[p] += v / mass / float64(len(rows))
+				}
+			}
+			ob, err := ot.Barycenter(set, nil, ot.BarycenterOptions{Epsilon: *eps})
+			if err != nil {
+				return fmt.Errorf("class %d: %w", cl, err)
+			}
+			dimg := ot.Image{H: m.H, W: m.W, Pix: make([]float64, imgs.Size())}
+			for p, v := range db[0] {
+				dimg.Pix[p] = float64(v)
+			}
+			w1, err := ot.W2Sq(dimg, ob)
+			if err != nil {
+				return err
+			}
+			w2, err := ot.W2Sq(ot.Image{H: m.H, W: m.W, Pix: mean}, ob)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("%d,%d,%.4f,%.4f\n", cl, len(rows), w1, w2)
+			decK = append(decK, db[0])
+			otK = append(otK, toFloat32(ob.Pix))
+			meanK = append(meanK, toFloat32(mean))
+		}
+		grid = append(grid, decK, otK, meanK)
+	}
+	return plots.ImageGrid(*out, grid, m.H, m.W, *zoom)
+}
+
+func toFloat32(v []float64) []float32 {
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = float32(x)
+	}
+	return out
+}
+
+func runInterpolate(ctx context.Context, args []string) error {
+	fs := newFlags("interpolate", "--model M.onnx --images FILE --from I --to J [--steps 9] -o grid.png")
+	model, images, out, zoom := decoderFlags(fs)
+	from := fs.Int("from", 0, "index of the first image")
+	to := fs.Int("to", 1, "index of the second image")
+	steps := fs.Int("steps", 9, "points on the α grid from 0 to 1")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *model == "" || *images == "" || *out == "" {
+		return errors.New("--model, --images and -o are required")
+	}
+	if *steps < 2 {
+		return fmt.Errorf("--steps %d: need at least 2", *steps)
+	}
+	m, done, imgs, f, err := openDecoder(*model, *images)
+	if err != nil {
+		return err
+	}
+	defer done()
+	for _, i := range []int{*from, *to} {
+		if i < 0 || i >= imgs.N {
+			return fmt.Errorf("image index %d: %s has %d images", i, *images, imgs.N)
+		}
+	}
+	alphas := make([]float64, *steps)
+	for k := range alphas {
+		alphas[k] = float64(k) / float64(*steps-1)
+	}
+	rows := latent.Interpolate(f[*from*m.F:(*from+1)*m.F], f[*to*m.F:(*to+1)*m.F], alphas)
+	dec, err := decodeRows(m, rows)
+	if err != nil {
+		return err
+	}
+	grid := [][][]float32{make([][]float32, *steps), dec}
+	grid[0][0], grid[0][*steps-1] = imgs.Row(*from), imgs.Row(*to)
+	return plots.ImageGrid(*out, grid, m.H, m.W, *zoom)
+}
+
+func runPGA(ctx context.Context, args []string) error {
+	fs := newFlags("pga", "--model M.onnx --images FILE [--components 3] [--sigmas -2,-1,0,1,2] -o grid.png")
+	model, images, out, zoom := decoderFlags(fs)
+	comps := fs.Int("components", 3, "principal components, one row each")
+	sigmas := fs.String("sigmas", "-2,-1,0,1,2", "steps along each component, in its standard deviations")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *model == "" || *images == "" || *out == "" {
+		return errors.New("--model, --images and -o are required")
+	}
+	steps, err := floatList(*sigmas)
+	if err != nil {
+		return fmt.Errorf("--sigmas: %w", err)
+	}
+	m, done, imgs, f, err := openDecoder(*model, *images)
+	if err != nil {
+		return err
+	}
+	defer done()
+	g, err := latent.PrincipalGeodesics(f, imgs.N, m.F, *comps)
+	if err != nil {
+		return err
+	}
+	var grid [][][]float32
+	for c := 0; c < *comps; c++ {
+		dec, err := decodeRows(m, g.Walk(c, steps))
+		if err != nil {
+			return err
+		}
+		grid = append(grid, dec)
+		fmt.Printf("component %d: σ %.4g, explains %.4f of the variance\n", c+1, g.Sigma[c], g.Explained[c])
+	}
+	return plots.ImageGrid(*out, grid, m.H, m.W, *zoom)
+}
+
+func runPlot(ctx context.Context, args []string) error {
+	if len(args) == 0 || (args[0] != "pred" && args[0] != "weights") {
+		return errors.New("usage: kenn plot pred --model M --images FILE --pairs PAIRS -o fig.png | kenn plot weights --model M.ckpt -o fig.png")
+	}
+	what, args := args[0], args[1:]
+	if what == "weights" {
+		fs := newFlags("plot weights", "--model M.ckpt -o fig.png")
+		model := fs.String("model", "", "a deepkenn, naive or odekenn checkpoint")
+		out := fs.String("o", "", "output PNG")
+		if err := parse(fs, args); err != nil {
+			return err
+		}
+		if *model == "" || *out == "" {
+			return errors.New("--model and -o are required")
+		}
+		c, err := models.LoadCheckpoint(*model)
+		if err != nil {
+			return err
+		}
+		names, w := c.WeightProfile()
+		if w == nil {
+			return fmt.Errorf("%s is a %s model: it has no learned distance weights", *model, c.Model.Kind)
+		}
+		title, xl, yl := "DeepKENN layer weights", "feature layer", "softplus(β_l)"
+		if c.Model.Kind == models.KindODEKENN {
+			title, xl, yl = "ODE-KENN time weights", "time t_k", "softplus(α_k)"
+		} else if c.Model.Kind == models.KindNaive {
+			title = "single-layer baseline weight"
+		}
+		for i := range names {
+			fmt.Printf("%s %.6g\n", names[i], w[i])
+		}
+		return plots.Profile(*out, title, xl, yl, names, w)
+	}
+	fs := newFlags("plot pred", "--model M.onnx|M.ckpt --images FILE --pairs PAIRS -o fig.png")
+	model := fs.String("model", "", "a model (NAME.onnx or a checkpoint)")
+	images := fs.String("images", "", "images the pairs index")
+	pairsPath := fs.String("pairs", "", "a kenn pairs file, or a CSV i,j,w2sq")
+	out := fs.String("o", "", "output PNG")
+	title := fs.String("title", "", "title (default: the model's kind and file)")
+	points := fs.Int("points", 4000, "pairs drawn as dots (all pairs enter the bands)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *model == "" || *images == "" || *pairsPath == "" || *out == "" {
+		return errors.New("--model, --images, --pairs and -o are required")
+	}
+	m, done, err := loadModel(*model, "cpu", 0)
+	if err != nil {
+		return err
+	}
+	defer done()
+	imgs, err := dataset.Load(*images)
+	if err != nil {
+		return err
+	}
+	pf, err := readEvalPairs(*pairsPath, imgs)
+	if err != nil {
+		return err
+	}
+	f, err := m.Embed(ctx, imgs, 256)
+	if err != nil {
+		return err
+	}
+	pred := make([]float64, len(pf.Pairs))
+	for k, p := range pf.Pairs {
+		d := m.Distance(f[p.I*m.F:(p.I+1)*m.F], f[p.J*m.F:(p.J+1)*m.F])
+		if m.Target != models.TargetW2Sq {
+			d *= d
+		}
+		pred[k] = d
+	}
+	if *title == "" {
+		*title = fmt.Sprintf("%s (%s) on %d pairs", m.Kind, filepath.Base(*model), len(pred))
+	}
+	return plots.PredVsExact(*out, *title, "W2² (px²)", pf.W2Sq, pred, *points)
+}
