@@ -167,6 +167,28 @@ func Matrix(ctx context.Context, imgs *dataset.Images, opt Options) ([]float64, 
 	return out, nil
 }
 
+// MatrixOf returns the n×n W2² matrix held by f, a file of all pairs of
+// n images (any order): an error names the first pair it lacks.
+func MatrixOf(f *File, n int) ([]float64, error) {
+	out := make([]float64, n*n)
+	have := make([]bool, n*n)
+	for k, p := range f.Pairs {
+		if p.I < 0 || p.J < 0 || p.I >= n || p.J >= n {
+			return nil, fmt.Errorf("pair %d (%d, %d) is outside %d images", k, p.I, p.J, n)
+		}
+		out[p.I*n+p.J], out[p.J*n+p.I] = f.W2Sq[k], f.W2Sq[k]
+		have[p.I*n+p.J], have[p.J*n+p.I] = true, true
+	}
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			if !have[i*n+j] {
+				return nil, fmt.Errorf("the pairs lack (%d, %d): a matrix needs all pairs (kenn pairs --all)", i, j)
+			}
+		}
+	}
+	return out, nil
+}
+
 // run evaluates ps[k] for every k in todo and hands each result to done,
 // which runs on the calling goroutine.
 func run(ctx context.Context, imgs *dataset.Images, ps []Pair, todo []int, opt Options, done func(k int, v float64)) error {

@@ -111,6 +111,25 @@ func exactW2(ctx context.Context, imgs *dataset.Images) ([]float64, error) {
 	return v, nil
 }
 
+// pairsW2 is the W2 matrix of a kenn pairs file of all pairs of imgs.
+func pairsW2(path string, imgs *dataset.Images) (*manifold.Distances, error) {
+	pf, err := pairs.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pf.Header.CheckImages(imgs); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	v, err := pairs.MatrixOf(pf, imgs.N)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	for i := range v {
+		v[i] = math.Sqrt(v[i])
+	}
+	return manifold.NewDistances(path, imgs.N, imgs.N, v)
+}
+
 // modelW2 is a model's W2 matrix of a collection (square roots for dwe).
 func modelW2(ctx context.Context, m *runtime.Model, imgs *dataset.Images) ([]float64, error) {
 	f, err := m.Embed(ctx, imgs, 256)
@@ -132,11 +151,13 @@ func modelW2(ctx context.Context, m *runtime.Model, imgs *dataset.Images) ([]flo
 }
 
 func runWassmap(ctx context.Context, args []string) error {
-	fs := newFlags("wassmap", "(--distances D.npy [--squared] | --model M.onnx|M.ckpt --images FILE | --exact --images FILE) [--labels L] [--dims 2] -o coords.csv [--plot map.png] [--compare-exact]")
+	fs := newFlags("wassmap", "(--distances D.npy [--squared] | --model M.onnx|M.ckpt --images FILE | --exact --images FILE | --pairs ALL.txt --images FILE) [--labels L] [--dims 2] -o coords.csv [--plot map.png] [--compare-exact | --compare-pairs ALL.txt]")
 	dists := fs.String("distances", "", "a W2 matrix .npy (n×n, e.g. from kenn pairwise)")
 	squared := fs.Bool("squared", false, "the --distances matrix holds W2² (a dwe model's output): take square roots")
 	model := fs.String("model", "", "a model (NAME.onnx or a checkpoint): its W2 matrix of --images")
 	exact := fs.Bool("exact", false, "the exact W2 matrix of --images (n(n−1)/2 exact solves)")
+	pairsPath := fs.String("pairs", "", "the exact W2 matrix from a kenn pairs file of all pairs of --images")
+	comparePairs := fs.String("compare-pairs", "", "like --compare-exact, the exact matrix read from a kenn pairs file of all pairs of --images")
 	images := fs.String("images", "", "images")
 	labelsPath := fs.String("labels", "", "labels (IDX or one integer per line; default: those beside the images)")
 	dims := fs.Int("dims", 2, "dimensions of the embedding")
@@ -147,8 +168,11 @@ func runWassmap(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if btoi(*dists != "")+btoi(*model != "")+btoi(*exact) != 1 {
-		return errors.New("give exactly one of --distances, --model or --exact")
+	if btoi(*dists != "")+btoi(*model != "")+btoi(*exact)+btoi(*pairsPath != "") != 1 {
+		return errors.New("give exactly one of --distances, --model, --exact or --pairs")
+	}
+	if *compare && *comparePairs != "" {
+		return errors.New("give at most one of --compare-exact and --compare-pairs")
 	}
 	if *out == "" {
 		return errors.New("-o is required")
@@ -162,8 +186,8 @@ func runWassmap(ctx context.Context, args []string) error {
 		if imgs, err = dataset.Load(*images); err != nil {
 			return err
 		}
-	} else if *model != "" || *exact || *compare {
-		return errors.New("--images is required with --model, --exact and --compare-exact")
+	} else if *model != "" || *exact || *compare || *pairsPath != "" || *comparePairs != "" {
+		return errors.New("--images is required with --model, --exact, --pairs and --compare-*")
 	}
 	var d *manifold.Distances
 	var err error
@@ -185,6 +209,8 @@ func runWassmap(ctx context.Context, args []string) error {
 		if err == nil {
 			d, err = manifold.NewDistances(*model, imgs.N, imgs.N, v)
 		}
+	case *pairsPath != "":
+		d, err = pairsW2(*pairsPath, imgs)
 	default:
 		var v []float64
 		if v, err = exactW2(ctx, imgs); err == nil {
@@ -212,12 +238,16 @@ func runWassmap(ctx context.Context, args []string) error {
 	fmt.Printf("points              %d\n", e.N)
 	fmt.Printf("eigenvalues         %s\n", fmtFloats(e.Eigen))
 	fmt.Printf("explained           %.4f\n", share)
-	if *compare {
-		v, err := exactW2(ctx, imgs)
-		if err != nil {
-			return err
+	if *compare || *comparePairs != "" {
+		var de *manifold.Distances
+		if *comparePairs != "" {
+			de, err = pairsW2(*comparePairs, imgs)
+		} else {
+			var v []float64
+			if v, err = exactW2(ctx, imgs); err == nil {
+				de, err = manifold.NewDistances("exact W2 of "+*images, imgs.N, imgs.N, v)
+			}
 		}
-		de, err := manifold.NewDistances("exact W2 of "+*images, imgs.N, imgs.N, v)
 		if err != nil {
 			return err
 		}
@@ -239,7 +269,7 @@ func runWassmap(ctx context.Context, args []string) error {
 		for i := 0; i < e.N; i++ {
 			xy[2*i], xy[2*i+1] = e.Coords[i*e.K], e.Coords[i*e.K+1]
 		}
-		src := *dists + *model
+		src := *dists + *model + *pairsPath
 		if *exact {
 			src = "exact W2"
 		}

@@ -117,6 +117,24 @@ func TestWassmapExactRecoversShifts(t *testing.T) {
 	}
 	isPNG(t, plot)
 
+	// the same from a kenn pairs file of all pairs
+	all := filepath.Join(dir, "all.txt")
+	if _, stderr, err := kenn("pairs", "--images", imgs, "--all", "-o", all); err != nil {
+		t.Fatal(stderr)
+	}
+	coords2 := filepath.Join(dir, "c2.csv")
+	if _, stderr, err := kenn("wassmap", "--pairs", all, "--images", imgs, "--labels", labels, "-o", coords2); err != nil {
+		t.Fatal(stderr)
+	}
+	if a, b := must(os.ReadFile(coords)), must(os.ReadFile(coords2)); !bytes.Equal(a, b) {
+		t.Errorf("--pairs and --exact give different coordinates:\n%s\n%s", a, b)
+	}
+	some := filepath.Join(dir, "some.txt")
+	kenn("pairs", "--images", imgs, "--n", "5", "-o", some)
+	if _, stderr, err := kenn("wassmap", "--pairs", some, "--images", imgs, "-o", coords2); err == nil || !strings.Contains(stderr, "a matrix needs all pairs") {
+		t.Errorf("a pairs file lacking pairs: %v %s", err, stderr)
+	}
+
 	// the same through a model, compared with the exact map
 	ck := filepath.Join(dir, "m.ckpt")
 	if _, stderr, err := kenn("init", "--model", "deepkenn", "-o", ck); err != nil {
@@ -221,4 +239,11 @@ func TestPlotCommands(t *testing.T) {
 		t.Fatal(stderr)
 	}
 	isPNG(t, fig)
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
