@@ -85,11 +85,11 @@ func PredVsExact(path, title, units string, exact, pred []float64, maxPoints int
 		poly.LineStyle.Width = 0
 		return poly, nil
 	}
-	outer, err := band(lines[0], lines[4], color.RGBA{190, 210, 240, 200})
+	outer, err := band(lines[0], lines[4], color.NRGBA{R: 100, G: 150, B: 230, A: 90})
 	if err != nil {
 		return err
 	}
-	inner, err := band(lines[1], lines[3], color.RGBA{110, 150, 220, 200})
+	inner, err := band(lines[1], lines[3], color.NRGBA{R: 40, G: 90, B: 200, A: 110})
 	if err != nil {
 		return err
 	}

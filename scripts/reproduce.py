@@ -30,7 +30,8 @@ N_FASHION = int(os.environ.get('N_FASHION', 200))
 EPOCHS = int(os.environ.get('EPOCHS', 60))
 GROUPS = int(os.environ.get('GROUP_SIZE', 0))  # not GROUPS: bash ignores assignments to it
 KINDS = os.environ.get('KINDS', 'dwe,deepkenn,odekenn,naive').split(',')
-DOC = os.environ.get('DOC', 'docs/results.md')  # PATIENCE (8): early stopping
+DOC = os.environ.get('DOC', 'docs/results.md')
+FIGS = os.environ.get('FIGS', os.path.join(os.path.dirname(DOC), 'figures'))  # figures, linked from DOC  # PATIENCE (8): early stopping
 MN_TRAIN = 'data/mnist/train-images-idx3-ubyte'
 MN_TEST = 'data/mnist/t10k-images-idx3-ubyte'
 FA_TEST = 'data/fashion-mnist/t10k-images-idx3-ubyte'
@@ -174,6 +175,7 @@ def main():
     for kind, m in frows:
         flines.append('| %s | %s | %s | %s | %s | %s |' % (kind, fmt(m, 'mse_w2sq'), fmt(m, 'rel_mse_w2sq'), fmt(m, 'pearson'), fmt(m, 'spearman'), fmt(m, 'knn_recall')))
     order = sorted(rows, key=lambda r: r[3]['mse_w2sq'])
+    analysis = figures(order, te, P['test'][0], len(test_lines))
     text = """# Results
 
 Made by `%smake reproduce` (scripts/reproduce.py) on %s, %d cores. Exact W2² on %s, MNIST
@@ -194,13 +196,64 @@ cross-domain: all pairs of %d Fashion-MNIST test images (per class).
 
 By test MSE on W2², best first: %s. (KENN reports ODE-KENN < DeepKENN < single-layer; this is what this
 run measured at the parameter counts above, not a claim about the paper.)
-""" % (' '.join('%s=%s' % (k, os.environ[k]) for k in ('N_TRAIN', 'GROUP_SIZE', 'EPOCHS', 'KINDS') if k in os.environ) + (' ' if any(k in os.environ for k in ('N_TRAIN', 'GROUP_SIZE', 'EPOCHS', 'KINDS')) else ''),
+%s""" % (' '.join('%s=%s' % (k, os.environ[k]) for k in ('N_TRAIN', 'GROUP_SIZE', 'EPOCHS', 'KINDS') if k in os.environ) + (' ' if any(k in os.environ for k in ('N_TRAIN', 'GROUP_SIZE', 'EPOCHS', 'KINDS')) else ''),
        time.strftime('%Y-%m-%d'), os.cpu_count(), train_what, n_train, EPOCHS, N_VAL, len(test_lines), N_TEST, N_FASHION,
-       '\n'.join(lines), '\n'.join(flines), ' < '.join('%s (%.4g)' % (r[0], r[3]['mse_w2sq']) for r in order))
+       '\n'.join(lines), '\n'.join(flines), ' < '.join('%s (%.4g)' % (r[0], r[3]['mse_w2sq']) for r in order), analysis)
     with open(DOC + '.tmp', 'w') as f:
         f.write(text)
     os.replace(DOC + '.tmp', DOC)
     print(text)
+
+def figures(order, te, test_pairs, n_test):
+    """Figures (issue 5) into FIGS, and the markdown that shows them."""
+    os.makedirs(FIGS, exist_ok=True)
+    rel = os.path.relpath(FIGS, os.path.dirname(DOC) or '.')
+    md = ['', '## Figures', '']
+    best = order[0][0]
+    for kind in [best] + (['dwe'] if best != 'dwe' and any(r[0] == 'dwe' for r in order) else []):
+        f = '%s/pred-vs-exact-%s.png' % (FIGS, kind)
+        kenn('plot', 'pred', '--model', '%s/%s.onnx' % (OUT, kind), '--images', te, '--pairs', test_pairs, '-o', f,
+             '--title', '%s: predicted vs exact W2², %d MNIST test pairs' % (kind, n_test))
+        md.append('![%s predicted against exact W2²](%s/%s)' % (kind, rel, os.path.basename(f)))
+    md += ['', 'Predicted against exact W2² on the test pairs: the median and the 25–75% and 5–95% bands of the prediction over bins of the exact value (`kenn plot pred`).', '']
+    for kind, what in (('deepkenn', 'layer'), ('odekenn', 'time')):
+        if any(r[0] == kind for r in order):
+            f = '%s/%s-weights.png' % (FIGS, kind)
+            r, _ = kenn('plot', 'weights', '--model', '%s/%s.ckpt' % (OUT, kind), '-o', f)
+            md.append('![%s learned %s weights](%s/%s)' % (kind, what, rel, os.path.basename(f)))
+            md.append('')
+            md.append('%s %s weights (`kenn plot weights`): %s' % (kind, what, ', '.join('%s: %.3g' % tuple(l.split()[0:1] + [float(l.split()[1])]) for l in r.stdout.split('\n') if l)))
+            md.append('')
+    # Wassmap: exact and each model, on the test digits
+    md += ['### Wassmap of the %d test digits' % N_TEST, '',
+           '| W2 matrix | Procrustes disparity to the exact map (2-D) |', '|---|---|']
+    f = '%s/wassmap-exact.png' % FIGS
+    kenn('wassmap', '--pairs', test_pairs, '--images', te, '-o', OUT + '/wassmap-exact.csv', '--plot', f)
+    md[-2:-2] = ['![Wassmap on exact W2](%s/wassmap-exact.png) ![Wassmap on %s](%s/wassmap-%s.png)' % (rel, best, rel, best), '']
+    md.append('| exact | 0 |')
+    for kind, _, _, _ in order:
+        r, _ = kenn('wassmap', '--model', '%s/%s.onnx' % (OUT, kind), '--images', te, '--compare-pairs', test_pairs,
+                    '-o', '%s/wassmap-%s.csv' % (OUT, kind), '--plot', '%s/wassmap-%s.png' % (FIGS, kind))
+        disp = [l.split()[1] for l in r.stdout.split('\n') if l.startswith('procrustes_vs_exact')][0]
+        md.append('| %s | %s |' % (kind, disp))
+    md += ['', '(`kenn wassmap --model M.onnx --images TEST --compare-pairs TEST-ALL.txt --plot map.png`; 0 is identical up to a similarity.)', '']
+    if any(r[0] == 'dwe' for r in order):
+        model = '%s/dwe.onnx' % OUT
+        r, s = kenn('barycenter', '--model', model, '--images', te, '--compare', '10', '-o', FIGS + '/dwe-barycenters.png')
+        kenn('interpolate', '--model', model, '--images', te, '--from', '0', '--to', str(9 * (N_TEST // 10)), '-o', FIGS + '/dwe-interpolation.png')
+        r2, _ = kenn('pga', '--model', model, '--images', te, '-o', FIGS + '/dwe-pga.png')
+        rows = [l.split(',') for l in r.stdout.split('\n') if l and l[0].isdigit()]
+        md += ['### DWE decoder: barycenters, interpolation, principal geodesics', '',
+               '![DWE barycenters](%s/dwe-barycenters.png)' % rel, '',
+               'Rows: decoded barycenter ψ(mean φ) of every test digit of the class; decoded barycenter of the first 10; '
+               'the ot engine\'s debiased entropic barycenter (ε = 1 px²) of the same 10; their Euclidean mean (`kenn barycenter --compare 10`, %.0f s).' % s, '',
+               '| class | W2² decoded vs ot (px²) | W2² Euclidean mean vs ot (px²) |', '|---|---|---|']
+        md += ['| %s | %s | %s |' % (c[0], c[2], c[3]) for c in rows]
+        md += ['', '![DWE interpolation](%s/dwe-interpolation.png)' % rel, '',
+               'Interpolation between the first test 0 and the first test 9 (top: the two inputs; `kenn interpolate`).', '',
+               '![DWE principal geodesics](%s/dwe-pga.png)' % rel, '',
+               'Principal geodesics: rows are the first three components, columns −2σ … +2σ (`kenn pga`). ' + ' '.join(l for l in r2.stdout.split('\n') if l), '']
+    return '\n'.join(md)
 
 if __name__ == '__main__':
     main()
