@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
 	"github.com/kenn-ot/kenn/models"
@@ -121,6 +122,11 @@ func (n *Net) ParamNames() []string {
 	return out
 }
 
+// paramGraph is a graph with parameters bound to gradients (Net, SNNNet).
+type paramGraph interface{ paramNodes() []*G.Node }
+
+func (n *Net) paramNodes() []*G.Node { return n.params }
+
 // Adam is the optimizer, kept in Go so that its state lives in the
 // checkpoint (moments "adam.m/NAME", "adam.v/NAME") and a resumed run
 // continues exactly.
@@ -133,15 +139,16 @@ func DefaultAdam(lr float64) Adam { return Adam{LR: lr, Beta1: 0.9, Beta2: 0.999
 
 // Step applies one Adam update from the graph's gradients to the
 // checkpoint's tensors (step counts from 1) and copies them into the graph.
-func (a Adam) Step(n *Net, c *models.Checkpoint, step int) error {
+func (a Adam) Step(n paramGraph, c *models.Checkpoint, step int) error {
 	b1c := 1 - math.Pow(a.Beta1, float64(step))
 	b2c := 1 - math.Pow(a.Beta2, float64(step))
-	for _, p := range n.params {
+	for _, p := range n.paramNodes() {
 		name := p.Name()
-		g, err := n.GradOf(name)
+		gv, err := p.Grad()
 		if err != nil {
-			return err
+			return fmt.Errorf("build: gradient of %s: %w", name, err)
 		}
+		g := values(gv)
 		w := c.Tensors[name]
 		mk, vk := "adam.m/"+name, "adam.v/"+name
 		if c.Tensors[mk] == nil {

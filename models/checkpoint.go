@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 	"math/rand/v2"
 	"os"
 
@@ -111,6 +112,11 @@ func NewCheckpoint(m *Model, seed uint64) (*Checkpoint, error) {
 		switch {
 		case p.Name == "beta" || p.Name == "alpha":
 			x := float32(math.Log(math.Expm1(1 / float64(len(v)))))
+			for i := range v {
+				v[i] = x
+			}
+		case strings.HasSuffix(p.Name, "rho"):
+			x := float32(math.Log(m.SNN.InitSigma))
 			for i := range v {
 				v[i] = x
 			}
@@ -269,6 +275,9 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 // CheckCompatible refuses a checkpoint of another kind or input size.
 func (c *Checkpoint) CheckCompatible(kind string, h, w int) error {
 	m := c.Model
+	if m.Kind == KindSNN && kind != KindSNN {
+		return fmt.Errorf("checkpoint holds a stochastic neural network (snn) for tabular data, not an image model")
+	}
 	if kind != "" && m.Kind != kind {
 		return fmt.Errorf("checkpoint holds a %s model, not %s", m.Kind, kind)
 	}

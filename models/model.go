@@ -61,6 +61,9 @@ type Model struct {
 	// [DecoderChannels, H, W], then conv layers, then a softmax over pixels.
 	Decoder         []Layer `json:"decoder,omitempty"`
 	DecoderChannels int     `json:"decoder_channels,omitempty"`
+	// SNN is the description of a stochastic neural network (kind snn);
+	// image fields are unused then.
+	SNN *SNN `json:"snn,omitempty"`
 }
 
 // Shape is the output shape of a layer: C×H×W for conv, N for dense (C=N,
@@ -135,6 +138,9 @@ func (m *Model) outputDim() int {
 // Params lists every parameter, in a fixed order: encoder layers, then the
 // distance weights, the ODE and the decoder.
 func (m *Model) Params() []Param {
+	if m.Kind == KindSNN {
+		return m.SNN.params()
+	}
 	var ps []Param
 	add := func(prefix string, in Shape, layers []Layer) Shape {
 		for _, l := range layers {
@@ -199,6 +205,12 @@ func (m *Model) NumDistanceParams() int {
 
 // Validate checks the description for consistency.
 func (m *Model) Validate() error {
+	if m.Kind == KindSNN {
+		if m.SNN == nil {
+			return errors.New("models: snn without its description")
+		}
+		return m.SNN.validate()
+	}
 	if m.H <= 0 || m.W <= 0 {
 		return fmt.Errorf("models: input size %dx%d", m.H, m.W)
 	}

@@ -1,0 +1,231 @@
+package build
+
+import (
+	"fmt"
+	"math"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/kenn-ot/kenn/models"
+)
+
+// SNNNet is a stochastic neural network (models.SNN) lowered to a
+// Gorgonia graph for B rows: inputs X [B, in] (standardized), one noise
+// input per layer Eps[l] [B, width] (w2 loss), raw outputs Out [B, out].
+//
+// The loss inputs are per-cell weights of the same shape as Out, set by
+// the trainer (see snnLoss): WSq weighs (Out − T)², WCat weighs the
+// smooth categorical surrogate (1 − cos(P ⊙ (Out − T)))/2, and for the ce
+// baseline WCE weighs −T ⊙ log softmax(Out) within each categorical group.
+type SNNNet struct {
+	S      *models.SNN
+	B      int
+	dt     tensor.Dtype
+	g      *G.ExprGraph
+	vm     G.VM
+	params []*G.Node
+	byName map[string]*G.Node
+
+	X, Out             *G.Node
+	Eps                []*G.Node
+	T, WSq, WCat, P    *G.Node
+	WCE                *G.Node
+	Loss               *G.Node
+	hasCat, hasCE      bool
+	trainable          bool
+	lastInputs         snnInputs // of the last run (tests replay it)
+	outVal             G.Value   // Out, copied during the run (later ops may reuse its memory)
+}
+
+func (n *SNNNet) paramNodes() []*G.Node { return n.params }
+
+// Close releases the graph's machine.
+func (n *SNNNet) Close() { n.vm.Close() }
+
+// NewSNNNet lowers m (kind snn) for b rows; with train, it also builds the
+// loss and binds gradients.
+func NewSNNNet(m *models.Model, b int, dt tensor.Dtype, train bool) (net *SNNNet, err error) {
+	if m.Kind != models.KindSNN {
+		return nil, fmt.Errorf("build: %s is not an snn", m.Kind)
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	s := m.SNN
+	n := &SNNNet{S: s, B: b, dt: dt, g: G.NewGraph(), byName: map[string]*G.Node{}, trainable: train}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("build: lowering snn: %v", r)
+		}
+	}()
+	for _, p := range m.Params() {
+		node := G.NewTensor(n.g, dt, len(p.Shape), G.WithShape(p.Shape...), G.WithName(p.Name), G.WithInit(G.Zeroes()))
+		n.params = append(n.params, node)
+		n.byName[p.Name] = node
+	}
+	w := s.Widths()
+	n.X = G.NewMatrix(n.g, dt, G.WithShape(b, w[0]), G.WithName("x"))
+	cur := n.X
+	for l := 0; l+1 < len(w); l++ {
+		pre := fmt.Sprintf("snn.%d.", l)
+		z := G.Must(G.Mul(cur, n.byName[pre+"Wmu"]))
+		z = G.Must(G.BroadcastAdd(z, G.Must(G.Reshape(n.byName[pre+"bmu"], tensor.Shape{1, w[l+1]})), nil, []byte{0}))
+		if s.Stochastic() {
+			two := n.scalar(2)
+			vw := G.Must(G.Exp(G.Must(G.Mul(n.byName[pre+"Wrho"], two))))
+			vb := G.Must(G.Exp(G.Must(G.Mul(n.byName[pre+"brho"], two))))
+			v := G.Must(G.Mul(G.Must(G.Square(cur)), vw))
+			v = G.Must(G.BroadcastAdd(v, G.Must(G.Reshape(vb, tensor.Shape{1, w[l+1]})), nil, []byte{0}))
+			eps := G.NewMatrix(n.g, dt, G.WithShape(b, w[l+1]), G.WithName(fmt.Sprintf("eps%d", l)))
+			n.Eps = append(n.Eps, eps)
+			z = G.Must(G.Add(z, G.Must(G.HadamardProd(G.Must(G.Sqrt(v)), eps))))
+		}
+		if l+2 < len(w) {
+			z = G.Must(G.Tanh(z))
+		}
+		cur = z
+	}
+	n.Out = cur
+	G.Read(n.Out, &n.outVal)
+	var opts []G.VMOpt
+	if train {
+		n.buildLoss()
+		if _, err := G.Grad(n.Loss, n.params...); err != nil {
+			return nil, fmt.Errorf("build: snn gradients: %w", err)
+		}
+		opts = append(opts, G.BindDualValues(n.params...))
+	}
+	n.vm = G.NewTapeMachine(n.g, opts...)
+	return n, nil
+}
+
+func (n *SNNNet) scalar(v float64) *G.Node {
+	if n.dt == tensor.Float32 {
+		return G.NewConstant(float32(v))
+	}
+	return G.NewConstant(v)
+}
+
+func (n *SNNNet) mat(name string) *G.Node {
+	return G.NewMatrix(n.g, n.dt, G.WithShape(n.B, n.S.OutputDim()), G.WithName(name))
+}
+
+func (n *SNNNet) buildLoss() {
+	s := n.S
+	n.T, n.WSq = n.mat("t"), n.mat("wsq")
+	diff := G.Must(G.Sub(n.Out, n.T))
+	loss := G.Must(G.Sum(G.Must(G.HadamardProd(n.WSq, G.Must(G.Square(diff))))))
+	if s.Loss == models.LossW2 && len(s.Categories) > 0 {
+		n.hasCat = true
+		n.WCat, n.P = n.mat("wcat"), n.mat("p")
+		smooth := G.Must(G.Sub(n.scalar(1), G.Must(G.Cos(G.Must(G.HadamardProd(n.P, diff))))))
+		loss = G.Must(G.Add(loss, G.Must(G.Mul(n.scalar(0.5), G.Must(G.Sum(G.Must(G.HadamardProd(n.WCat, smooth))))))))
+	}
+	if s.Loss == models.LossCE {
+		n.hasCE = true
+		n.WCE = n.mat("wce")
+		off := s.Cont
+		for _, codes := range s.Categories {
+			k := len(codes)
+			logits := G.Must(G.Slice(n.Out, nil, G.S(off, off+k)))
+			lse := G.Must(G.Log(G.Must(G.Sum(G.Must(G.Exp(logits)), 1))))
+			logp := G.Must(G.BroadcastSub(logits, G.Must(G.Reshape(lse, tensor.Shape{n.B, 1})), nil, []byte{1}))
+			t := G.Must(G.Slice(n.T, nil, G.S(off, off+k)))
+			wce := G.Must(G.Slice(n.WCE, nil, G.S(off, off+k)))
+			ce := G.Must(G.Sum(G.Must(G.HadamardProd(wce, G.Must(G.HadamardProd(t, logp))))))
+			loss = G.Must(G.Sub(loss, ce))
+			off += k
+		}
+	}
+	n.Loss = loss
+}
+
+// SetWeights copies the checkpoint's weights into the graph.
+func (n *SNNNet) SetWeights(c *models.Checkpoint) error {
+	for _, p := range n.params {
+		src, ok := c.Tensors[p.Name()]
+		if !ok {
+			return fmt.Errorf("build: checkpoint lacks %s", p.Name())
+		}
+		if err := setData(p, src); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// snnInputs are the values fed to one run.
+type snnInputs struct {
+	X   []float64   // [B, in]
+	Eps [][]float64 // per layer [B, width]
+	// loss inputs, [B, out] each (nil when not training)
+	T, WSq, WCat, P, WCE []float64
+}
+
+func (n *SNNNet) let(node *G.Node, v []float64) error {
+	var t *tensor.Dense
+	if n.dt == tensor.Float32 {
+		f := make([]float32, len(v))
+		for i, x := range v {
+			f[i] = float32(x)
+		}
+		t = tensor.New(tensor.WithShape(node.Shape()...), tensor.WithBacking(f))
+	} else {
+		t = tensor.New(tensor.WithShape(node.Shape()...), tensor.WithBacking(append([]float64(nil), v...)))
+	}
+	return G.Let(node, t)
+}
+
+// run feeds in, runs the graph and returns Out [B, out] and, when
+// training, the graph's loss (gradients bound to the parameters).
+func (n *SNNNet) run(in snnInputs) ([]float64, float64, error) {
+	n.lastInputs = in
+	if err := n.let(n.X, in.X); err != nil {
+		return nil, 0, err
+	}
+	for l, e := range n.Eps {
+		if err := n.let(e, in.Eps[l]); err != nil {
+			return nil, 0, err
+		}
+	}
+	if n.trainable {
+		zero := make([]float64, n.B*n.S.OutputDim())
+		pick := func(v []float64) []float64 {
+			if v == nil {
+				return zero
+			}
+			return v
+		}
+		for _, p := range []struct {
+			node *G.Node
+			v    []float64
+		}{{n.T, in.T}, {n.WSq, in.WSq}, {n.WCat, in.WCat}, {n.P, in.P}, {n.WCE, in.WCE}} {
+			if p.node != nil {
+				if err := n.let(p.node, pick(p.v)); err != nil {
+					return nil, 0, err
+				}
+			}
+		}
+		for _, p := range n.params {
+			if g, err := p.Grad(); err == nil {
+				if z, ok := g.(tensor.Tensor); ok {
+					z.Zero()
+				}
+			}
+		}
+	}
+	n.vm.Reset()
+	if err := n.vm.RunAll(); err != nil {
+		return nil, 0, err
+	}
+	out := values(n.outVal)
+	loss := 0.0
+	if n.trainable {
+		loss = values(n.Loss.Value())[0]
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return nil, 0, fmt.Errorf("build: snn loss is %v", loss)
+		}
+	}
+	return out, loss, nil
+}

@@ -1,0 +1,163 @@
+package models
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// KindSNN is a stochastic neural network for conditional laws P(y | x)
+// (Xia and Shen, 2025); it is not an image model (see SNN).
+const KindSNN = "snn"
+
+// SNN losses.
+const (
+	LossW2  = "w2"  // the local empirical generalized W2² loss: a stochastic network
+	LossMSE = "mse" // baseline: a deterministic network, mean squared error on every output
+	LossCE  = "ce"  // baseline: deterministic, MSE on continuous outputs, cross-entropy per categorical output
+)
+
+// SNN describes a stochastic neural network on tabular data: inputs x
+// (standardized with InMean/InStd), dense layers whose weights and biases
+// are independent Gaussians N(μ, σ²) with σ = exp(ρ) (both learned; for
+// the w2 loss), and outputs y: Cont continuous columns (standardized with
+// OutMean/OutStd) then one column per categorical output, a real number
+// read by rounding to the nearest category index 0..K−1 (clamped), which
+// maps to the category's code.
+//
+// Sampling uses the local reparameterization: a layer's pre-activation
+// given its input a is a·Wμ + bμ + √(a²·σ_W² + σ_b²) ⊙ ε, ε ~ N(0, 1),
+// which is exactly the law of a·W + b for one draw of the weights per
+// sample. The deterministic baselines (mse, ce) have μ only.
+type SNN struct {
+	Inputs  []string `json:"inputs"`  // x column names
+	Outputs []string `json:"outputs"` // y column names: the continuous ones, then the categorical ones
+	Cont    int      `json:"cont"`    // number of continuous outputs
+	// Categories lists, per categorical output, its codes in index order.
+	Categories [][]float64 `json:"categories,omitempty"`
+	Hidden     []int       `json:"hidden"`
+	Loss       string      `json:"loss"`
+	Lambda     float64     `json:"lambda"` // cost of a categorical mismatch (w2), in standardized units²
+	InMean     []float64   `json:"in_mean"`
+	InStd      []float64   `json:"in_std"`
+	OutMean    []float64   `json:"out_mean"` // continuous outputs only
+	OutStd     []float64   `json:"out_std"`
+	// InitSigma is the initial σ of every weight (w2).
+	InitSigma float64 `json:"init_sigma,omitempty"`
+}
+
+// NewSNN returns a model of kind snn for the description s.
+func NewSNN(s *SNN) *Model { return &Model{Kind: KindSNN, Target: "y|x", SNN: s} }
+
+// Stochastic reports whether the network has weight noise (loss w2).
+func (s *SNN) Stochastic() bool { return s.Loss == LossW2 }
+
+// OutputDim is the width of the last layer: Cont + one per categorical
+// output, or Cont + Σ K_c logits for the ce baseline.
+func (s *SNN) OutputDim() int {
+	n := s.Cont
+	for _, c := range s.Categories {
+		if s.Loss == LossCE {
+			n += len(c)
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+// Widths are the layer widths from the input to the output.
+func (s *SNN) Widths() []int {
+	return append(append([]int{len(s.Inputs)}, s.Hidden...), s.OutputDim())
+}
+
+func (s *SNN) params() []Param {
+	var ps []Param
+	w := s.Widths()
+	for l := 0; l+1 < len(w); l++ {
+		p := fmt.Sprintf("snn.%d.", l)
+		ps = append(ps, Param{p + "Wmu", []int{w[l], w[l+1]}}, Param{p + "bmu", []int{w[l+1]}})
+		if s.Stochastic() {
+			ps = append(ps, Param{p + "Wrho", []int{w[l], w[l+1]}}, Param{p + "brho", []int{w[l+1]}})
+		}
+	}
+	return ps
+}
+
+func (s *SNN) validate() error {
+	if len(s.Inputs) == 0 {
+		return fmt.Errorf("models: snn without inputs")
+	}
+	if s.Cont < 0 || s.Cont+len(s.Categories) != len(s.Outputs) || len(s.Outputs) == 0 {
+		return fmt.Errorf("models: snn outputs %v: %d continuous + %d categorical", s.Outputs, s.Cont, len(s.Categories))
+	}
+	if len(s.InMean) != len(s.Inputs) || len(s.InStd) != len(s.Inputs) || len(s.OutMean) != s.Cont || len(s.OutStd) != s.Cont {
+		return fmt.Errorf("models: snn standardization has the wrong lengths")
+	}
+	for i, c := range s.Categories {
+		if len(c) < 2 {
+			return fmt.Errorf("models: snn categorical output %s has %d categories; need at least 2", s.Outputs[s.Cont+i], len(c))
+		}
+	}
+	for _, h := range s.Hidden {
+		if h <= 0 {
+			return fmt.Errorf("models: snn hidden width %d", h)
+		}
+	}
+	switch s.Loss {
+	case LossW2, LossMSE, LossCE:
+	default:
+		return fmt.Errorf("models: snn loss %q (want w2, mse or ce)", s.Loss)
+	}
+	if s.Loss == LossCE && len(s.Categories) == 0 {
+		return fmt.Errorf("models: the ce baseline needs a categorical output")
+	}
+	if !(s.Lambda >= 0) {
+		return fmt.Errorf("models: snn λ %v", s.Lambda)
+	}
+	return nil
+}
+
+// CategoryIndex returns the index of code in categorical output c, or an
+// error naming the declared set.
+func (s *SNN) CategoryIndex(c int, code float64) (int, error) {
+	for i, v := range s.Categories[c] {
+		if v == code {
+			return i, nil
+		}
+	}
+	parts := make([]string, len(s.Categories[c]))
+	for i, v := range s.Categories[c] {
+		parts[i] = fmt.Sprint(v)
+	}
+	return 0, fmt.Errorf("%s = %v is not one of the declared categories {%s}", s.Outputs[s.Cont+c], code, strings.Join(parts, ", "))
+}
+
+// Decode maps one raw output row (standardized continuous values, then
+// categorical indices as reals, or logits for ce) to y in data units:
+// continuous values unstandardized, categories rounded (or argmax) and
+// mapped to their codes.
+func (s *SNN) Decode(raw []float64) []float64 {
+	y := make([]float64, len(s.Outputs))
+	for k := 0; k < s.Cont; k++ {
+		y[k] = raw[k]*s.OutStd[k] + s.OutMean[k]
+	}
+	off := s.Cont
+	for c, codes := range s.Categories {
+		var idx int
+		if s.Loss == LossCE {
+			for i := range codes {
+				if raw[off+i] > raw[off+idx] {
+					idx = i
+				}
+			}
+			off += len(codes)
+		} else {
+			idx = int(math.Round(raw[off]))
+			idx = min(max(idx, 0), len(codes)-1)
+			off++
+		}
+		y[s.Cont+c] = codes[idx]
+	}
+	return y
+}
