@@ -603,3 +603,39 @@ func SampleSNN(c *models.Checkpoint, x [][]float64, n int, seed uint64) ([][][]f
 	}
 	return out, nil
 }
+
+// SNNForward runs the checkpoint's network on rows x (data units) with the
+// given standard normal noise per layer (eps[l] is [len(x), width of
+// layer l], row-major; nil for a deterministic baseline) and returns the
+// decoded outputs, one row per input: the reference against which
+// exported models are checked.
+func SNNForward(c *models.Checkpoint, x [][]float64, eps [][]float64) ([][]float64, error) {
+	s := c.Model.SNN
+	net, err := NewSNNNet(c.Model, len(x), tensor.Float64, false)
+	if err != nil {
+		return nil, err
+	}
+	defer net.Close()
+	if err := net.SetWeights(c); err != nil {
+		return nil, err
+	}
+	in := snnInputs{X: make([]float64, len(x)*len(s.Inputs)), Eps: eps}
+	for i, row := range x {
+		for k, v := range row {
+			in.X[i*len(s.Inputs)+k] = (v - s.InMean[k]) / s.InStd[k]
+		}
+	}
+	if s.Stochastic() && len(eps) != len(s.Widths())-1 {
+		return nil, fmt.Errorf("build: %d noise matrices for %d layers", len(eps), len(s.Widths())-1)
+	}
+	raw, _, err := net.run(in)
+	if err != nil {
+		return nil, err
+	}
+	D := s.OutputDim()
+	out := make([][]float64, len(x))
+	for i := range out {
+		out[i] = s.Decode(raw[i*D : (i+1)*D])
+	}
+	return out, nil
+}

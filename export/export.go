@@ -353,6 +353,9 @@ func DecoderPath(path string) string { return strings.TrimSuffix(path, ".onnx") 
 // WriteFiles exports c next to path (see Paths and DecoderPath), each
 // file atomically, and returns the paths written.
 func WriteFiles(c *models.Checkpoint, path string) ([]string, error) {
+	if c.Model.Kind == models.KindSNN {
+		return WriteSNN(c, path, c.Provenance.Seed)
+	}
 	f, err := Export(c)
 	if err != nil {
 		return nil, err
@@ -365,6 +368,26 @@ func WriteFiles(c *models.Checkpoint, path string) ([]string, error) {
 		protos = append(protos, f.Decoder)
 	}
 	for i, mp := range protos {
+		raw, err := proto.Marshal(mp)
+		if err != nil {
+			return nil, err
+		}
+		if err := atomicfile.WriteFile(out[i], func(w io.Writer) error { _, err := w.Write(raw); return err }); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// WriteSNN exports an snn checkpoint to path (NAME.onnx, sampling in the
+// graph with the given seed) and NoisePath(path), each atomically.
+func WriteSNN(c *models.Checkpoint, path string, seed uint64) ([]string, error) {
+	f, err := ExportSNN(c, seed)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{path, NoisePath(path)}
+	for i, mp := range []*onnxpb.ModelProto{f.Sample, f.Noise} {
 		raw, err := proto.Marshal(mp)
 		if err != nil {
 			return nil, err

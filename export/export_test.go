@@ -36,13 +36,26 @@ func TestCheckerAcceptsExports(t *testing.T) {
 		}
 		files = append(files, fs...)
 	}
+	for _, loss := range []string{models.LossW2, models.LossMSE, models.LossCE} {
+		sn := &models.SNN{Inputs: []string{"x1", "x2"}, Outputs: []string{"y", "c"}, Cont: 1, Categories: [][]float64{{0, 1, 2}},
+			Hidden: []int{4}, Loss: loss, Lambda: 1, InMean: []float64{0, 0}, InStd: []float64{1, 1}, OutMean: []float64{0}, OutStd: []float64{1}, InitSigma: 0.1}
+		c, err := models.NewCheckpoint(models.NewSNN(sn), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs, err := WriteFiles(c, filepath.Join(dir, "snn-"+loss+".onnx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, fs...)
+	}
 	script := `
 import sys, onnx
 for p in sys.argv[1:]:
     m = onnx.load(p)
     onnx.checker.check_model(m, full_check=True)
     meta = {e.key: e.value for e in m.metadata_props}
-    assert meta["kenn.units"] == "pixel", p
+    assert meta["kenn.kind"] == "snn" or meta["kenn.units"] == "pixel", p
     assert m.opset_import[0].version == 17 and m.ir_version == 8, p
     print("ok", p)
 `

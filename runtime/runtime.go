@@ -29,8 +29,9 @@ type Options struct {
 type Runtime struct {
 	opt    Options
 	mu     sync.Mutex
-	models []*Model
-	closed bool
+	models   []*Model
+	samplers []*Sampler
+	closed   bool
 }
 
 // ErrNoLibrary is returned (wrapped) when libonnxruntime.so.1 is missing.
@@ -100,6 +101,11 @@ func (r *Runtime) Close() error {
 	var first error
 	for _, m := range r.models {
 		if err := m.destroy(); err != nil && first == nil {
+			first = err
+		}
+	}
+	for _, sm := range r.samplers {
+		if err := sm.session.Destroy(); err != nil && first == nil {
 			first = err
 		}
 	}
