@@ -27,15 +27,15 @@ type SNNNet struct {
 	params []*G.Node
 	byName map[string]*G.Node
 
-	X, Out             *G.Node
-	Eps                []*G.Node
-	T, WSq, WCat, P    *G.Node
-	WCE                *G.Node
-	Loss               *G.Node
-	hasCat, hasCE      bool
-	trainable          bool
-	lastInputs         snnInputs // of the last run (tests replay it)
-	outVal             G.Value   // Out, copied during the run (later ops may reuse its memory)
+	X, Out          *G.Node
+	Eps             []*G.Node
+	T, WSq, WCat, P *G.Node
+	WCE             *G.Node
+	Loss            *G.Node
+	hasCat, hasCE   bool
+	trainable       bool
+	lastInputs      snnInputs // of the last run (tests replay it)
+	outVal          G.Value   // Out, copied during the run (later ops may reuse its memory)
 }
 
 func (n *SNNNet) paramNodes() []*G.Node { return n.params }

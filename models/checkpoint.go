@@ -9,9 +9,9 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strings"
 	"math/rand/v2"
 	"os"
+	"strings"
 
 	"github.com/kenn-ot/kenn/internal/atomicfile"
 )

@@ -27,8 +27,8 @@ type Options struct {
 
 // Runtime owns the onnxruntime environment.
 type Runtime struct {
-	opt    Options
-	mu     sync.Mutex
+	opt      Options
+	mu       sync.Mutex
 	models   []*Model
 	samplers []*Sampler
 	closed   bool
