@@ -357,6 +357,9 @@ func TrainSNN(ctx context.Context, m *models.Model, names []string, train, val S
 			return nil, err
 		}
 	}
+	if st.StopReason == "" {
+		st.StopReason = fmt.Sprintf("%d epochs", st.Epoch)
+	}
 	final := &models.Checkpoint{Model: m, Provenance: c.Provenance, Tensors: map[string][]float32{}, Shapes: map[string][]int{}}
 	for _, p := range m.Params() {
 		w := c.Tensors["best/"+p.Name]

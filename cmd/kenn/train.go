@@ -54,8 +54,11 @@ func newModel(kind string, h, w, steps, match int) (*models.Model, error) {
 }
 
 func runTrain(ctx context.Context, args []string) error {
-	fs := newFlags("train", "--model dwe|deepkenn|odekenn|naive --pairs TRAIN --val VAL -o M.ckpt [flags]")
-	kind := fs.String("model", "", "dwe | deepkenn | odekenn | naive")
+	if flagValue(args, "model") == models.KindSNN {
+		return runTrainSNN(ctx, args)
+	}
+	fs := newFlags("train", "--model dwe|deepkenn|odekenn|naive --pairs TRAIN --val VAL -o M.ckpt [flags]\n       kenn train --model snn --table TRAIN.csv --x X1[,…] --y Y1[,…] [--categorical C1[=codes],…] -o S.ckpt [flags] (see kenn train --model snn -h)")
+	kind := fs.String("model", "", "dwe | deepkenn | odekenn | naive (snn: tables, see above)")
 	trainPath := fs.String("pairs", "", "training pairs (a kenn pairs file; `kenn pairs --all` enables block mode)")
 	valPath := fs.String("val", "", "validation pairs, on images disjoint from the training images")
 	images := fs.String("images", "", "images of the training pairs (default: the path in their header)")
@@ -228,7 +231,7 @@ func evalONNX(ctx context.Context, modelPath, imagesPath, pairsPath string, asJS
 
 func runInit(ctx context.Context, args []string) error {
 	fs := newFlags("init", "--model dwe|deepkenn|odekenn|naive [--size 28x28] -o M.ckpt")
-	kind := fs.String("model", "", "dwe | deepkenn | odekenn | naive")
+	kind := fs.String("model", "", "dwe | deepkenn | odekenn | naive (snn: tables, see above)")
 	size := fs.String("size", "28x28", "input size HxW")
 	steps := fs.Int("steps", 8, "odekenn: RK4 steps K")
 	match := fs.Int("match", 0, "deepkenn/odekenn/naive: target parameter count")

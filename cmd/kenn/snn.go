@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/kenn-ot/kenn/build"
+	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/internal/progress"
+	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/runtime"
+)
+
+// flagValue returns the value of --name (or -name) in args, "" if absent.
+func flagValue(args []string, name string) string {
+	for i, a := range args {
+		a = strings.TrimLeft(a, "-")
+		if a == name && i+1 < len(args) {
+			return args[i+1]
+		}
+		if strings.HasPrefix(a, name+"=") {
+			return strings.TrimPrefix(a, name+"=")
+		}
+	}
+	return ""
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		out = append(out, strings.TrimSpace(p))
+	}
+	return out
+}
+
+func intList(s string) ([]int, error) {
+	var out []int
+	for _, p := range splitList(s) {
+		v, err := strconv.Atoi(p)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an integer", p)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// parseCategorical reads "c1=0:1:2,c2": names, optionally with their codes.
+func parseCategorical(s string) (map[string][]float64, error) {
+	out := map[string][]float64{}
+	for _, p := range splitList(s) {
+		name, codes, has := strings.Cut(p, "=")
+		out[name] = nil
+		if has {
+			for _, c := range strings.Split(codes, ":") {
+				v, err := strconv.ParseFloat(c, 64)
+				if err != nil {
+					return nil, fmt.Errorf("--categorical %s: code %q is not a number", name, c)
+				}
+				out[name] = append(out[name], v)
+			}
+		}
+	}
+	return out, nil
+}
+
+func tableData(t *dataset.Table, x, y []string) (build.SNNData, error) {
+	xs, err := t.Select(x)
+	if err != nil {
+		return build.SNNData{}, err
+	}
+	ys, err := t.Select(y)
+	if err != nil {
+		return build.SNNData{}, err
+	}
+	return build.SNNData{X: xs, Y: ys}, nil
+}
+
+func runTrainSNN(ctx context.Context, args []string) error {
+	fs := newFlags("train", "--model snn --table TRAIN.csv --x X1[,…] --y Y1[,…] [--categorical C1[=code:code…],…] [--val VAL.csv] [--loss w2|mse|ce] [--seed S] -o S.ckpt")
+	fs.String("model", "snn", "snn")
+	table := fs.String("table", "", "training table: CSV with a header")
+	val := fs.String("val", "", "validation table (default: every 5th row of --table, held out)")
+	xcols := fs.String("x", "", "input columns")
+	ycols := fs.String("y", "", "output columns (continuous and categorical)")
+	catcols := fs.String("categorical", "", "categorical outputs, each optionally with its codes: c1=0:1:2 (default: the codes in the training table)")
+	loss := fs.String("loss", models.LossW2, "w2 (stochastic network, local generalized W2² loss) | mse | ce (deterministic baselines)")
+	hidden := fs.String("hidden", "64,64", "hidden layer widths")
+	lambda := fs.Float64("lambda", 1, "cost of a categorical mismatch, in squared standardized units")
+	centers := fs.Int("centers", 8, "neighbourhoods per step")
+	neighbors := fs.Int("neighbors", 32, "rows per neighbourhood (nearest in x)")
+	delta := fs.Float64("delta", 0, "if positive: neighbourhoods only within δ of their centre (standardized x)")
+	epochs := fs.Int("epochs", 200, "maximum epochs")
+	lr := fs.Float64("lr", 1e-3, "Adam learning rate")
+	patience := fs.Int("patience", 20, "early stopping: epochs without validation gain")
+	seed := fs.Uint64("seed", 1, "seed of initialization, batches and noise")
+	out := fs.String("o", "", "output checkpoint")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *table == "" || *xcols == "" || *ycols == "" || *out == "" {
+		return errors.New("--table, --x, --y and -o are required")
+	}
+	cats, err := parseCategorical(*catcols)
+	if err != nil {
+		return err
+	}
+	hid, err := intList(*hidden)
+	if err != nil {
+		return fmt.Errorf("--hidden: %w", err)
+	}
+	t, err := dataset.ReadTable(*table)
+	if err != nil {
+		return err
+	}
+	x, y := splitList(*xcols), splitList(*ycols)
+	all, err := tableData(t, x, y)
+	if err != nil {
+		return err
+	}
+	tr, va := all, build.SNNData{}
+	if *val != "" {
+		vt, err := dataset.ReadTable(*val)
+		if err != nil {
+			return err
+		}
+		if va, err = tableData(vt, x, y); err != nil {
+			return err
+		}
+	} else {
+		tr = build.SNNData{}
+		for i := range all.X {
+			if i%5 == 4 {
+				va.X, va.Y = append(va.X, all.X[i]), append(va.Y, all.Y[i])
+			} else {
+				tr.X, tr.Y = append(tr.X, all.X[i]), append(tr.Y, all.Y[i])
+			}
+		}
+	}
+	m, err := build.NewSNNModel(tr.X, tr.Y, build.SNNSpec{X: x, Y: y, Categorical: cats, Hidden: hid, Loss: *loss, Lambda: *lambda})
+	if err != nil {
+		return fmt.Errorf("%s: %w", *table, err)
+	}
+	fmt.Fprintf(os.Stderr, "snn (%s loss): %d parameters, %d training rows, %d validation rows\n", *loss, m.NumParams(), len(tr.X), len(va.X))
+	c, err := build.TrainSNN(ctx, m, y, tr, va, build.SNNOptions{Epochs: *epochs, Centers: *centers, Neighbors: *neighbors, Delta: *delta,
+		LR: *lr, Seed: *seed, Patience: *patience, Out: *out,
+		EpochDone: func(epoch int, tl, vl float64, improved bool) {
+			if progress.Interactive(os.Stderr) && (epoch%10 == 0 || improved) {
+				fmt.Fprintf(os.Stderr, "epoch %d: train local W2² %.5f, validation %.5f\n", epoch, tl, vl)
+			}
+		}})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "%s: best validation local W2² %.5f at epoch %d (%s, %.0f s)\n", *out, c.State.BestVal, c.State.BestEpoch, c.State.StopReason, c.State.Seconds)
+	return nil
+}
+
+func runSample(ctx context.Context, args []string) error {
+	fs := newFlags("sample", "--model S.onnx|S.ckpt --x X.csv -n N [--seed S] -o samples.csv")
+	model := fs.String("model", "", "an exported snn (.onnx, run by onnxruntime) or a checkpoint (run by Gorgonia)")
+	xpath := fs.String("x", "", "CSV with a header holding the model's input columns (others are ignored)")
+	n := fs.Int("n", 100, "samples per row")
+	seed := fs.Uint64("seed", 1, "seed of the noise")
+	out := fs.String("o", "", "output CSV: row,sample,<y columns>")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *model == "" || *xpath == "" || *out == "" {
+		return errors.New("--model, --x and -o are required")
+	}
+	if *n < 1 {
+		return fmt.Errorf("-n %d: need at least 1", *n)
+	}
+	t, err := dataset.ReadTable(*xpath)
+	if err != nil {
+		return err
+	}
+	var s *models.SNN
+	var samples [][][]float64
+	if strings.HasSuffix(*model, ".onnx") {
+		rt, err := runtime.Open(runtime.Options{})
+		if err != nil {
+			return err
+		}
+		defer rt.Close()
+		sm, err := rt.LoadSampler(*model, *seed)
+		if err != nil {
+			return err
+		}
+		s = sm.SNN
+		x, err := t.Select(s.Inputs)
+		if err != nil {
+			return err
+		}
+		if samples, err = sm.Sample(x, *n); err != nil {
+			return err
+		}
+	} else {
+		c, err := models.LoadCheckpoint(*model)
+		if err != nil {
+			return err
+		}
+		if c.Model.Kind != models.KindSNN {
+			return fmt.Errorf("%s holds a %s model; kenn sample takes an snn", *model, c.Model.Kind)
+		}
+		s = c.Model.SNN
+		x, err := t.Select(s.Inputs)
+		if err != nil {
+			return err
+		}
+		if samples, err = build.SampleSNN(c, x, *n, *seed); err != nil {
+			return err
+		}
+	}
+	rows := make([][]float64, 0, len(samples)**n)
+	for i, ss := range samples {
+		for k, y := range ss {
+			rows = append(rows, append([]float64{float64(i), float64(k)}, y...))
+		}
+	}
+	return dataset.WriteTable(*out, append([]string{"row", "sample"}, s.Outputs...), rows)
+}
