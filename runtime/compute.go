@@ -212,118 +212,180 @@ func (m *Model) PairwiseNPY(ctx context.Context, a []float32, na int, b []float3
 	if tile <= 0 {
 		tile = 1024
 	}
-	f, err := atomicfile.Create(path)
+	w, err := NewTileWriter(path, na, nb, sym)
 	if err != nil {
 		return err
 	}
-	defer f.Abort()
-	hdr := npyHeader(na, nb)
-	if _, err := f.Write(hdr); err != nil {
-		return err
-	}
-	if err := f.Truncate(int64(len(hdr)) + 4*int64(na)*int64(nb)); err != nil {
-		return err
-	}
-	base := int64(len(hdr))
+	defer w.Abort()
 	buf := make([]float32, tile*tile)
-	// put writes an nr×nc block at (r0, c0) of the matrix; with transposed
-	// set, vals holds it as nc×nc… row-major transposed (nc rows of nr).
-	// The data region is memory-mapped when possible (no system call per
-	// row); otherwise each row is one WriteAt. The .npy is little-endian,
-	// like every platform onnxruntime_go supports.
-	var put func(r0, nr, c0, nc int, vals []float32, transposed bool) error
-	if data, unmap, err := mapFloats(f.File, base, int64(na)*int64(nb)); err == nil {
-		defer unmap()
-		put = func(r0, nr, c0, nc int, vals []float32, transposed bool) error {
-			for r := 0; r < nr; r++ {
-				row := data[(r0+r)*nb+c0 : (r0+r)*nb+c0+nc]
-				if !transposed {
-					copy(row, vals[r*nc:(r+1)*nc])
-					continue
-				}
-				for c := range row {
-					row[c] = vals[c*nr+r]
-				}
-			}
-			return nil
+	grid := TileGrid(na, nb, tile, sym)
+	for done, t := range grid {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-	} else {
-		tr := make([]float32, tile*tile)
-		put = func(r0, nr, c0, nc int, vals []float32, transposed bool) error {
-			if transposed {
-				t := tr[:nr*nc]
-				for r := 0; r < nr; r++ {
-					for c := 0; c < nc; c++ {
-						t[r*nc+c] = vals[c*nr+r]
-					}
-				}
-				vals = t
-			}
-			raw := unsafe.Slice((*byte)(unsafe.Pointer(&vals[0])), 4*nr*nc)
-			for r := 0; r < nr; r++ {
-				if _, err := f.WriteAt(raw[4*r*nc:4*(r+1)*nc], base+4*(int64(r0+r)*int64(nb)+int64(c0))); err != nil {
-					return err
-				}
-			}
-			return nil
+		i, j := t[0], t[1]
+		ni, nj := min(tile, na-i), min(tile, nb-j)
+		vals := buf[:ni*nj]
+		t0 := time.Now()
+		if err := m.Tile(a, na, b, nb, i, j, tile, sym, vals); err != nil {
+			return err
+		}
+		if opt.Stats != nil {
+			opt.Stats.ComputeSecs += time.Since(t0).Seconds()
+			opt.Stats.Computed += int64(ni * nj)
+		}
+		if err := w.Put(i, j, ni, nj, vals); err != nil {
+			return err
+		}
+		if progress != nil {
+			progress(done+1, len(grid))
 		}
 	}
-	total, done := 0, 0
-	for i := 0; i < na; i += tile {
-		for j := 0; j < nb; j += tile {
-			if !sym || j >= i {
-				total++
-			}
-		}
-	}
-	for i := 0; i < na; i += tile {
-		ni := min(tile, na-i)
-		for j := 0; j < nb; j += tile {
-			if sym && j < i {
-				continue
-			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			nj := min(tile, nb-j)
-			vals := buf[:ni*nj]
-			t0 := time.Now()
-			if err := m.PairwiseTile(a[i*m.F:], ni, b[j*m.F:], nj, vals); err != nil {
-				return fmt.Errorf("tile (%d, %d): %w", i, j, err)
-			}
-			if opt.Stats != nil {
-				opt.Stats.ComputeSecs += time.Since(t0).Seconds()
-				opt.Stats.Computed += int64(ni * nj)
-			}
-			if sym && i == j {
-				for r := 0; r < ni; r++ { // exact symmetry and zero diagonal
-					vals[r*nj+r] = 0
-					for c := r + 1; c < nj; c++ {
-						vals[c*nj+r] = vals[r*nj+c]
-					}
-				}
-			}
-			if err := put(i, ni, j, nj, vals, false); err != nil {
-				return err
-			}
-			if sym && j > i { // the mirror block, rows j.., columns i..
-				if err := put(j, nj, i, ni, vals, true); err != nil {
-					return err
-				}
-			}
-			done++
-			if progress != nil {
-				progress(done, total)
-			}
-		}
-	}
-	if err := f.Commit(); err != nil {
+	if err := w.Commit(); err != nil {
 		return err
 	}
 	if opt.Stats != nil {
 		opt.Stats.TotalSecs = time.Since(start).Seconds()
 	}
 	return nil
+}
+
+// TileGrid lists the tiles of an na×nb matrix as (first row, first
+// column), row-major; with sym (an all-pairs matrix, na = nb), only tiles
+// on or above the diagonal.
+func TileGrid(na, nb, tile int, sym bool) [][2]int {
+	var out [][2]int
+	for i := 0; i < na; i += tile {
+		for j := 0; j < nb; j += tile {
+			if !sym || j >= i {
+				out = append(out, [2]int{i, j})
+			}
+		}
+	}
+	return out
+}
+
+// Tile computes the tile at (i, j) of the matrix between the rows of a and
+// of b into out (ni×nj, row-major); with sym and i == j, the tile is made
+// exactly symmetric with a zero diagonal, as PairwiseNPY writes it.
+func (m *Model) Tile(a []float32, na int, b []float32, nb int, i, j, tile int, sym bool, out []float32) error {
+	ni, nj := min(tile, na-i), min(tile, nb-j)
+	if err := m.PairwiseTile(a[i*m.F:], ni, b[j*m.F:], nj, out[:ni*nj]); err != nil {
+		return fmt.Errorf("tile (%d, %d): %w", i, j, err)
+	}
+	if sym && i == j {
+		for r := 0; r < ni; r++ {
+			out[r*nj+r] = 0
+			for c := r + 1; c < nj; c++ {
+				out[c*nj+r] = out[r*nj+c]
+			}
+		}
+	}
+	return nil
+}
+
+// TileWriter assembles tiles into a float32 .npy matrix, written
+// atomically on Commit; with sym, each tile above the diagonal is also
+// written mirrored. The data region is memory-mapped when possible;
+// otherwise each row is one WriteAt. The .npy is little-endian, like
+// every platform onnxruntime_go supports.
+type TileWriter struct {
+	f      *atomicfile.File
+	na, nb int
+	sym    bool
+	base   int64
+	data   []float32
+	unmap  func()
+	tr     []float32
+}
+
+// NewTileWriter creates the .npy at path (as a temporary file until Commit).
+func NewTileWriter(path string, na, nb int, sym bool) (*TileWriter, error) {
+	f, err := atomicfile.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	hdr := npyHeader(na, nb)
+	if _, err := f.Write(hdr); err != nil {
+		f.Abort()
+		return nil, err
+	}
+	if err := f.Truncate(int64(len(hdr)) + 4*int64(na)*int64(nb)); err != nil {
+		f.Abort()
+		return nil, err
+	}
+	w := &TileWriter{f: f, na: na, nb: nb, sym: sym, base: int64(len(hdr))}
+	if data, unmap, err := mapFloats(f.File, w.base, int64(na)*int64(nb)); err == nil {
+		w.data, w.unmap = data, unmap
+	}
+	return w, nil
+}
+
+// Put writes the ni×nj tile at (i, j) (and its mirror when sym and j > i).
+func (w *TileWriter) Put(i, j, ni, nj int, vals []float32) error {
+	if err := w.put(i, ni, j, nj, vals, false); err != nil {
+		return err
+	}
+	if w.sym && j > i {
+		return w.put(j, nj, i, ni, vals, true)
+	}
+	return nil
+}
+
+// put writes an nr×nc block at (r0, c0); with transposed, vals holds it
+// transposed (nc rows of nr).
+func (w *TileWriter) put(r0, nr, c0, nc int, vals []float32, transposed bool) error {
+	nb := w.nb
+	if w.data != nil {
+		for r := 0; r < nr; r++ {
+			row := w.data[(r0+r)*nb+c0 : (r0+r)*nb+c0+nc]
+			if !transposed {
+				copy(row, vals[r*nc:(r+1)*nc])
+				continue
+			}
+			for c := range row {
+				row[c] = vals[c*nr+r]
+			}
+		}
+		return nil
+	}
+	if transposed {
+		if cap(w.tr) < nr*nc {
+			w.tr = make([]float32, nr*nc)
+		}
+		t := w.tr[:nr*nc]
+		for r := 0; r < nr; r++ {
+			for c := 0; c < nc; c++ {
+				t[r*nc+c] = vals[c*nr+r]
+			}
+		}
+		vals = t
+	}
+	raw := unsafe.Slice((*byte)(unsafe.Pointer(&vals[0])), 4*nr*nc)
+	for r := 0; r < nr; r++ {
+		if _, err := w.f.WriteAt(raw[4*r*nc:4*(r+1)*nc], w.base+4*(int64(r0+r)*int64(nb)+int64(c0))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Commit renames the finished file into place.
+func (w *TileWriter) Commit() error {
+	if w.unmap != nil {
+		w.unmap()
+		w.unmap, w.data = nil, nil
+	}
+	return w.f.Commit()
+}
+
+// Abort removes the temporary file (a no-op after Commit).
+func (w *TileWriter) Abort() {
+	if w.unmap != nil {
+		w.unmap()
+		w.unmap, w.data = nil, nil
+	}
+	w.f.Abort()
 }
 
 // WriteNPY writes a row-major float32 matrix as .npy, atomically.
