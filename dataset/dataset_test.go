@@ -183,3 +183,30 @@ func TestReadLabels(t *testing.T) {
 		t.Errorf("bad label: %v, want an error naming bad.txt:3", err)
 	}
 }
+
+// Random access reads the same pixels as a full load, for IDX (seeking)
+// and other formats (loaded whole).
+func TestReadImagesAt(t *testing.T) {
+	path := "../testdata/mnist-test-images-idx3-ubyte"
+	all, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := []int{499, 0, 37, 37}
+	got, err := ReadImagesAt(path, idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := all.Subset(idx)
+	if got.N != 4 || got.H != 28 || len(got.Pix) != len(want.Pix) {
+		t.Fatalf("got %d images %dx%d", got.N, got.H, got.W)
+	}
+	for i := range want.Pix {
+		if got.Pix[i] != want.Pix[i] {
+			t.Fatalf("pixel %d: %v, want %v", i, got.Pix[i], want.Pix[i])
+		}
+	}
+	if _, err := ReadImagesAt(path, []int{500}); err == nil || !strings.Contains(err.Error(), "image 500") {
+		t.Fatalf("out of range: %v", err)
+	}
+}

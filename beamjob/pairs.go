@@ -1,0 +1,252 @@
+package beamjob
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/internal/atomicfile"
+	"github.com/kenn-ot/kenn/pairs"
+)
+
+// PairsJob computes exact (or Sinkhorn, sliced) W2² for pairs of images.
+type PairsJob struct {
+	Images string          // images file, read by every worker
+	Sel    pairs.Selection // the pairs, as kenn pairs selects them,
+	List   []pairs.Pair    // or, if not nil, this list (ListLabel names it in the header)
+	// ListLabel is the header's selection for a list, e.g. "list pairs.csv".
+	ListLabel string
+	Method    pairs.Method
+	Out       string // the kenn pairs file written at the end
+	ShardSize int    // pairs per shard (default 1000)
+	Runner    Runner
+	// Fail, if set, makes the worker of that shard fail once (a worker
+	// failure injected into a bundle, for tests and drills).
+	Fail *Failure
+}
+
+// Failure injects one failure: the first worker to process Shard fails
+// after creating Marker; later attempts succeed.
+type Failure struct {
+	Shard  int
+	Marker string
+}
+
+// Summary reports a job.
+type Summary struct {
+	Shards, Resumed, Computed int // shards in all, found done, computed now
+	Pipelines                 int // pipelines submitted
+}
+
+// pairShard is one shard element: its number and its pairs.
+type pairShard struct {
+	K    int
+	I, J []int
+}
+
+// pairsFn computes one shard into Dir/shard-K.txt.
+type pairsFn struct {
+	Images, Dir string
+	Method      string
+	Epsilon     float64
+	Slices      int
+	FailShard   int
+	FailMarker  string
+}
+
+func init() {
+	register.DoFn2x2[context.Context, pairShard, int, error](&pairsFn{})
+	beam.RegisterType(typeOf[pairShard]())
+}
+
+func shardPath(dir string, k int) string { return filepath.Join(dir, fmt.Sprintf("shard-%06d.txt", k)) }
+
+func (f *pairsFn) ProcessElement(ctx context.Context, sh pairShard) (int, error) {
+	if f.FailMarker != "" && sh.K == f.FailShard {
+		if _, err := os.Stat(f.FailMarker); errors.Is(err, os.ErrNotExist) {
+			os.WriteFile(f.FailMarker, nil, 0o644)
+			return 0, fmt.Errorf("injected worker failure in shard %d", sh.K)
+		}
+	}
+	// the images this shard needs, once each
+	local := map[int]int{}
+	var idx []int
+	for _, list := range [][]int{sh.I, sh.J} {
+		for _, i := range list {
+			if _, ok := local[i]; !ok {
+				local[i] = len(idx)
+				idx = append(idx, i)
+			}
+		}
+	}
+	imgs, err := dataset.ReadImagesAt(f.Images, idx)
+	if err != nil {
+		return 0, err
+	}
+	ps := make([]pairs.Pair, len(sh.I))
+	for k := range ps {
+		ps[k] = pairs.Pair{I: local[sh.I[k]], J: local[sh.J[k]]}
+	}
+	vals, err := pairs.Compute(ctx, imgs, ps, pairs.Options{Method: pairs.Method{Name: f.Method, Epsilon: f.Epsilon, Slices: f.Slices}, Workers: 1})
+	if err != nil {
+		return 0, fmt.Errorf("shard %d: %w", sh.K, err)
+	}
+	err = atomicfile.WriteFile(shardPath(f.Dir, sh.K), func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		for k, v := range vals {
+			fmt.Fprintf(bw, "%d,%d,%s\n", sh.I[k], sh.J[k], pairs.FormatValue(v))
+		}
+		return bw.Flush()
+	})
+	return len(vals), err
+}
+
+// RunPairs runs the job: the shards not yet in Out+".shards/" go through
+// the pipeline (resubmitted for the shards still missing, up to
+// Runner.Attempts times), then the shards are merged into Out, the same
+// bytes as `kenn pairs` writes, and the shard folder is removed.
+func RunPairs(ctx context.Context, job PairsJob) (Summary, error) {
+	var sum Summary
+	if err := job.Runner.Check(); err != nil {
+		return sum, err
+	}
+	if err := job.Method.Validate(); err != nil {
+		return sum, err
+	}
+	imgs, err := dataset.Load(job.Images)
+	if err != nil {
+		return sum, err
+	}
+	for i := 0; i < imgs.N; i++ {
+		if err := imgs.CheckImage(i); err != nil {
+			return sum, err
+		}
+	}
+	ps, label := job.List, job.ListLabel
+	if ps == nil {
+		if ps, err = job.Sel.Pairs(imgs.N); err != nil {
+			return sum, fmt.Errorf("%s: %w", job.Images, err)
+		}
+		label = job.Sel.String()
+	} else if err := pairs.CheckIndices(ps, imgs.N); err != nil {
+		return sum, err
+	}
+	size := job.ShardSize
+	if size <= 0 {
+		size = 1000
+	}
+	hdr := pairs.NewHeader(imgs, job.Method, label, len(ps))
+	dir := job.Out + ".shards"
+	if err := prepareShardDir(dir, hdr); err != nil {
+		return sum, err
+	}
+	var shards []pairShard
+	for k := 0; k*size < len(ps); k++ {
+		sh := pairShard{K: k}
+		for _, p := range ps[k*size : min((k+1)*size, len(ps))] {
+			sh.I, sh.J = append(sh.I, p.I), append(sh.J, p.J)
+		}
+		shards = append(shards, sh)
+	}
+	sum.Shards = len(shards)
+	fn := &pairsFn{Images: job.Images, Dir: dir, Method: job.Method.Name, Epsilon: job.Method.Epsilon, Slices: job.Method.Slices, FailShard: -1}
+	if job.Fail != nil {
+		fn.FailShard, fn.FailMarker = job.Fail.Shard, job.Fail.Marker
+	}
+	attempts := max(job.Runner.Attempts, 1)
+	if job.Runner.Attempts == 0 {
+		attempts = 3
+	}
+	first := true
+	var lastErr error
+	for a := 0; a < attempts; a++ {
+		var todo []pairShard
+		for _, sh := range shards {
+			if _, err := os.Stat(shardPath(dir, sh.K)); err != nil {
+				todo = append(todo, sh)
+			}
+		}
+		if first {
+			sum.Resumed = len(shards) - len(todo)
+			first = false
+		}
+		if len(todo) == 0 {
+			break
+		}
+		p, s := beam.NewPipelineWithRoot()
+		items := make([]any, len(todo))
+		for i, sh := range todo {
+			items[i] = sh
+		}
+		beam.ParDo(s, fn, beam.Create(s, items...))
+		sum.Pipelines++
+		lastErr = job.Runner.execute(ctx, p)
+		if ctx.Err() != nil {
+			return sum, ctx.Err()
+		}
+	}
+	for _, sh := range shards {
+		if _, err := os.Stat(shardPath(dir, sh.K)); err != nil {
+			return sum, fmt.Errorf("shard %d still missing after %d pipeline(s); last error: %v", sh.K, sum.Pipelines, lastErr)
+		}
+	}
+	sum.Computed = sum.Shards - sum.Resumed
+	if err := mergePairs(job.Out, hdr, dir, shards); err != nil {
+		return sum, err
+	}
+	return sum, os.RemoveAll(dir)
+}
+
+// prepareShardDir creates dir with a manifest of the job's header, or
+// checks that an existing one belongs to the same job.
+func prepareShardDir(dir string, hdr pairs.Header) error {
+	var b strings.Builder
+	hdr.Write(&b)
+	want := b.String()
+	manifest := filepath.Join(dir, "JOB")
+	if got, err := os.ReadFile(manifest); err == nil {
+		if string(got) != want {
+			return fmt.Errorf("%s holds shards of another job (images, method or selection differ); remove it to start over", dir)
+		}
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(manifest, func(w io.Writer) error { _, err := io.WriteString(w, want); return err })
+}
+
+// mergePairs writes the kenn pairs file from the shard files, in order.
+func mergePairs(out string, hdr pairs.Header, dir string, shards []pairShard) error {
+	return atomicfile.WriteFile(out, func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		if err := hdr.Write(bw); err != nil {
+			return err
+		}
+		n := 0
+		for _, sh := range shards {
+			raw, err := os.ReadFile(shardPath(dir, sh.K))
+			if err != nil {
+				return err
+			}
+			if c := strings.Count(string(raw), "\n"); c != len(sh.I) {
+				return fmt.Errorf("%s has %d lines, shard %d has %d pairs", shardPath(dir, sh.K), c, sh.K, len(sh.I))
+			}
+			n += len(sh.I)
+			bw.Write(raw)
+		}
+		if n != hdr.Count {
+			return fmt.Errorf("merged %d pairs, the job has %d", n, hdr.Count)
+		}
+		return bw.Flush()
+	})
+}

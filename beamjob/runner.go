@@ -1,0 +1,106 @@
+package beamjob
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners/dataflow"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners/universal"
+)
+
+// Runner chooses where a pipeline runs.
+type Runner struct {
+	// Name is prism (in-process, the default), flink or spark (a portable
+	// job server at Endpoint), or dataflow.
+	Name     string
+	Endpoint string // host:port of the job server (flink, spark)
+	// Options are Beam pipeline options, set as Beam's flags: for example
+	// environment_type=LOOPBACK, environment_config=…, project=…,
+	// region=…, temp_location=gs://…, staging_location=….
+	Options map[string]string
+	// Attempts bounds the pipelines submitted for the shards still
+	// missing after a failure (default 3).
+	Attempts int
+}
+
+// Names are the runners Runner.Name accepts.
+var Names = []string{"prism", "flink", "spark", "dataflow"}
+
+// Check validates the runner before any pipeline is built: a known name,
+// a reachable endpoint for flink and spark, the options Dataflow needs.
+func (r Runner) Check() error {
+	switch r.Name {
+	case "", "prism":
+		return nil
+	case "flink", "spark":
+		if r.Endpoint == "" {
+			return fmt.Errorf("runner %s: --endpoint host:port of its Beam job server is required (see the README: Beam on Flink or Spark)", r.Name)
+		}
+		conn, err := net.DialTimeout("tcp", r.Endpoint, 3*time.Second)
+		if err != nil {
+			return fmt.Errorf("runner %s: job server %s is unreachable: %w", r.Name, r.Endpoint, err)
+		}
+		conn.Close()
+		return nil
+	case "dataflow":
+		var missing []string
+		for _, k := range []string{"project", "region", "temp_location"} {
+			if r.Options[k] == "" {
+				missing = append(missing, k)
+			}
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("runner dataflow: options %s are required (--beam-opt %s=…)", strings.Join(missing, ", "), missing[0])
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown runner %q (want %s)", r.Name, strings.Join(Names, ", "))
+}
+
+var initOnce sync.Once
+
+// execute runs p on the runner. Beam's options are process-wide flags, so
+// they are set here from r; beam.Init runs once per process.
+func (r Runner) execute(ctx context.Context, p *beam.Pipeline) error {
+	initOnce.Do(beam.Init)
+	opts := map[string]string{}
+	for k, v := range r.Options {
+		opts[k] = v
+	}
+	if r.Endpoint != "" {
+		opts["endpoint"] = r.Endpoint
+	}
+	keys := make([]string, 0, len(opts))
+	for k := range opts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if flag.Lookup(k) == nil {
+			return fmt.Errorf("unknown Beam option %q", k)
+		}
+		if err := flag.Set(k, opts[k]); err != nil {
+			return fmt.Errorf("Beam option %s=%s: %w", k, opts[k], err)
+		}
+	}
+	var err error
+	switch r.Name {
+	case "", "prism":
+		_, err = prism.Execute(ctx, p)
+	case "flink", "spark":
+		_, err = universal.Execute(ctx, p)
+	case "dataflow":
+		_, err = dataflow.Execute(ctx, p)
+	default:
+		err = fmt.Errorf("unknown runner %q", r.Name)
+	}
+	return err
+}
