@@ -211,18 +211,7 @@ func RunPairs(ctx context.Context, job PairsJob) (Summary, error) {
 func prepareShardDir(dir string, hdr pairs.Header) error {
 	var b strings.Builder
 	hdr.Write(&b)
-	want := b.String()
-	manifest := filepath.Join(dir, "JOB")
-	if got, err := os.ReadFile(manifest); err == nil {
-		if string(got) != want {
-			return fmt.Errorf("%s holds shards of another job (images, method or selection differ); remove it to start over", dir)
-		}
-		return nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(manifest, func(w io.Writer) error { _, err := io.WriteString(w, want); return err })
+	return prepareDir(dir, b.String())
 }
 
 // mergePairs writes the kenn pairs file from the shard files, in order.

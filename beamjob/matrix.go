@@ -1,0 +1,505 @@
+package beamjob
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/internal/atomicfile"
+	"github.com/kenn-ot/kenn/runtime"
+)
+
+// MatrixJob computes a model's distance matrix between the images of
+// Images (rows) and Against (columns; empty: Images, the all-pairs matrix,
+// one triangle computed and mirrored), into the same .npy as kenn pairwise.
+type MatrixJob struct {
+	Model           string // exported model, NAME.onnx (NAME.pairwise.onnx beside it)
+	Images, Against string
+	Out             string
+	Tile            int // tile side, a multiple of 256 (default 1024, as kenn pairwise)
+	Threads         int // onnxruntime threads per worker (0: its default)
+	Runner          Runner
+	Fail            *Failure // inject one failure into the tile Shard (tiles numbered in TileGrid order)
+}
+
+// KNNJob finds the K nearest index images of every query image, into the
+// same CSV as kenn knn.
+type KNNJob struct {
+	Model        string
+	Index, Query string
+	K            int
+	Out          string
+	Tile         int
+	Threads      int
+	Runner       Runner
+}
+
+// embBlock is a block of embeddings: rows Start… of set "a" or "b".
+type embBlock struct {
+	Set      string
+	Start, N int
+	Vals     []float32
+}
+
+type blockSpec struct {
+	Set      string
+	Start, N int
+}
+
+// tileSpec is one tile (matrix) or query block (kNN): shard number and
+// the first row (and column) of the tile.
+type tileSpec struct {
+	K, I, J int
+}
+
+// embedFn embeds one block of images.
+type embedFn struct {
+	Model, A, B string
+	Threads     int
+}
+
+// tileFn computes one tile into Dir (raw little-endian float32).
+type tileFn struct {
+	Model      string
+	Dir        string
+	Tile       int
+	NA, NB     int
+	Sym        bool
+	Threads    int
+	FailShard  int
+	FailMarker string
+}
+
+// knnFn computes the neighbours of one block of queries into Dir.
+type knnFn struct {
+	Model   string
+	Dir     string
+	Tile, K int
+	NI      int
+	Threads int
+}
+
+func init() {
+	register.DoFn3x1[context.Context, blockSpec, func(embBlock), error](&embedFn{})
+	register.DoFn3x1[context.Context, tileSpec, func(*embBlock) bool, error](&tileFn{})
+	register.DoFn3x1[context.Context, tileSpec, func(*embBlock) bool, error](&knnFn{})
+	register.Emitter1[embBlock]()
+	register.Iter1[embBlock]()
+	beam.RegisterType(typeOf[embBlock]())
+	beam.RegisterType(typeOf[blockSpec]())
+	beam.RegisterType(typeOf[tileSpec]())
+}
+
+// workers holds this process's onnxruntime environment and models: the
+// environment is process-wide in onnxruntime itself, so every DoFn
+// instance of a worker process shares one.
+var workers struct {
+	sync.Mutex
+	rt     *runtime.Runtime
+	models map[string]*runtime.Model
+}
+
+func workerModel(path string, threads int) (*runtime.Model, error) {
+	workers.Lock()
+	defer workers.Unlock()
+	if workers.rt == nil {
+		rt, err := runtime.Open(runtime.Options{Threads: threads})
+		if err != nil {
+			return nil, err
+		}
+		workers.rt, workers.models = rt, map[string]*runtime.Model{}
+	}
+	if m, ok := workers.models[path]; ok {
+		return m, nil
+	}
+	m, err := workers.rt.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	workers.models[path] = m
+	return m, nil
+}
+
+// closeWorkers releases this process's worker runtime (after an
+// in-process pipeline).
+func closeWorkers() {
+	workers.Lock()
+	defer workers.Unlock()
+	if workers.rt != nil {
+		workers.rt.Close()
+		workers.rt, workers.models = nil, nil
+	}
+}
+
+func (f *embedFn) ProcessElement(ctx context.Context, b blockSpec, emit func(embBlock)) error {
+	m, err := workerModel(f.Model, f.Threads)
+	if err != nil {
+		return err
+	}
+	path := f.A
+	if b.Set == "b" {
+		path = f.B
+	}
+	idx := make([]int, b.N)
+	for i := range idx {
+		idx[i] = b.Start + i
+	}
+	imgs, err := dataset.ReadImagesAt(path, idx)
+	if err != nil {
+		return err
+	}
+	imgs.Source = path
+	vals, err := m.Embed(ctx, imgs, 256)
+	if err != nil {
+		return err
+	}
+	emit(embBlock{Set: b.Set, Start: b.Start, N: b.N, Vals: vals})
+	return nil
+}
+
+// readBlocks drains the side input (a single-pass iterator) into a map
+// keyed by set and first row.
+func readBlocks(iter func(*embBlock) bool) map[blockSpec]*embBlock {
+	out := map[blockSpec]*embBlock{}
+	var b embBlock
+	for iter(&b) {
+		c := b
+		out[blockSpec{Set: c.Set, Start: c.Start}] = &c
+	}
+	return out
+}
+
+func findBlock(all map[blockSpec]*embBlock, set string, start int) (*embBlock, error) {
+	if b, ok := all[blockSpec{Set: set, Start: start}]; ok {
+		return b, nil
+	}
+	return nil, fmt.Errorf("no embeddings of set %s at row %d", set, start)
+}
+
+func tilePath(dir string, i, j int) string {
+	return filepath.Join(dir, fmt.Sprintf("tile-%08d-%08d.f32", i, j))
+}
+
+func (f *tileFn) ProcessElement(ctx context.Context, t tileSpec, blocks func(*embBlock) bool) error {
+	if f.FailMarker != "" && t.K == f.FailShard {
+		if _, err := os.Stat(f.FailMarker); errors.Is(err, os.ErrNotExist) {
+			os.WriteFile(f.FailMarker, nil, 0o644)
+			return fmt.Errorf("injected worker failure in tile %d", t.K)
+		}
+	}
+	m, err := workerModel(f.Model, f.Threads)
+	if err != nil {
+		return err
+	}
+	all := readBlocks(blocks)
+	a, err := findBlock(all, "a", t.I)
+	if err != nil {
+		return err
+	}
+	bset := "b"
+	if f.Sym {
+		bset = "a"
+	}
+	b, err := findBlock(all, bset, t.J)
+	if err != nil {
+		return err
+	}
+	out := make([]float32, a.N*b.N)
+	if err := m.Tile(a.Vals, a.N, b.Vals, b.N, 0, 0, f.Tile, f.Sym && t.I == t.J, out); err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(tilePath(f.Dir, t.I, t.J), func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		if err := binary.Write(bw, binary.LittleEndian, out); err != nil {
+			return err
+		}
+		return bw.Flush()
+	})
+}
+
+func (f *knnFn) ProcessElement(ctx context.Context, t tileSpec, blocks func(*embBlock) bool) error {
+	m, err := workerModel(f.Model, f.Threads)
+	if err != nil {
+		return err
+	}
+	all := readBlocks(blocks)
+	q, err := findBlock(all, "b", t.I)
+	if err != nil {
+		return err
+	}
+	index := make([]float32, f.NI*m.F)
+	for k, b := range all {
+		if k.Set == "a" {
+			copy(index[b.Start*m.F:], b.Vals)
+		}
+	}
+	nbs, err := m.KNN(ctx, index, f.NI, q.Vals, q.N, f.K, f.Tile)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(filepath.Join(f.Dir, fmt.Sprintf("knn-%08d.csv", t.I)), func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		for r, list := range nbs {
+			for k, nb := range list {
+				fmt.Fprintf(bw, "%d,%d,%d,%.9g\n", t.I+r, k+1, nb.Index, nb.Distance)
+			}
+		}
+		return bw.Flush()
+	})
+}
+
+// checkModel opens the model on the driver (checking the files, the
+// library and the images' size) and closes it again.
+func checkModel(path string, sets ...*dataset.Images) (int, error) {
+	rt, err := runtime.Open(runtime.Options{})
+	if err != nil {
+		return 0, err
+	}
+	defer rt.Close()
+	m, err := rt.Load(path)
+	if err != nil {
+		return 0, err
+	}
+	for _, s := range sets {
+		if s != nil {
+			if err := m.CheckImages(s); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return m.F, nil
+}
+
+func blockSpecs(set string, n, tile int) []any {
+	var out []any
+	for s := 0; s < n; s += tile {
+		out = append(out, blockSpec{Set: set, Start: s, N: min(tile, n-s)})
+	}
+	return out
+}
+
+// runShards submits pipelines built by build for the specs whose output
+// file is missing, up to r.Attempts times.
+func runShards(ctx context.Context, r Runner, specs []tileSpec, done func(tileSpec) bool, build func(s beam.Scope, todo []any)) (Summary, error) {
+	sum := Summary{Shards: len(specs)}
+	attempts := r.Attempts
+	if attempts == 0 {
+		attempts = 3
+	}
+	var lastErr error
+	for a := 0; a < attempts; a++ {
+		var todo []any
+		for _, t := range specs {
+			if !done(t) {
+				todo = append(todo, t)
+			}
+		}
+		if a == 0 {
+			sum.Resumed = len(specs) - len(todo)
+		}
+		if len(todo) == 0 {
+			break
+		}
+		p, s := beam.NewPipelineWithRoot()
+		build(s, todo)
+		sum.Pipelines++
+		lastErr = r.execute(ctx, p)
+		if r.Name == "" || r.Name == "prism" {
+			closeWorkers()
+		}
+		if ctx.Err() != nil {
+			return sum, ctx.Err()
+		}
+	}
+	for _, t := range specs {
+		if !done(t) {
+			return sum, fmt.Errorf("shard %d still missing after %d pipeline(s); last error: %v", t.K, sum.Pipelines, lastErr)
+		}
+	}
+	sum.Computed = sum.Shards - sum.Resumed
+	return sum, nil
+}
+
+func exists(path string) bool { _, err := os.Stat(path); return err == nil }
+
+// RunMatrix runs the job and merges its tiles into Out.
+func RunMatrix(ctx context.Context, job MatrixJob) (Summary, error) {
+	if err := job.Runner.Check(); err != nil {
+		return Summary{}, err
+	}
+	tile := job.Tile
+	if tile == 0 {
+		tile = 1024
+	}
+	if tile%256 != 0 {
+		return Summary{}, fmt.Errorf("tile %d: a multiple of 256 keeps onnxruntime's batches, and so its values, those of kenn pairwise", tile)
+	}
+	a, err := dataset.Load(job.Images)
+	if err != nil {
+		return Summary{}, err
+	}
+	var b *dataset.Images
+	sym := job.Against == ""
+	if !sym {
+		if b, err = dataset.Load(job.Against); err != nil {
+			return Summary{}, err
+		}
+	}
+	if _, err := checkModel(job.Model, a, b); err != nil {
+		return Summary{}, err
+	}
+	na, nb := a.N, a.N
+	if !sym {
+		nb = b.N
+	}
+	dir := job.Out + ".shards"
+	manifest := fmt.Sprintf("kenn matrix\nmodel: %s\nimages: %s %s\nagainst: %s\ntile: %d\n", job.Model, job.Images, a.SHA256, job.Against, tile)
+	if !sym {
+		manifest += "against-sha256: " + b.SHA256 + "\n"
+	}
+	if err := prepareDir(dir, manifest); err != nil {
+		return Summary{}, err
+	}
+	grid := runtime.TileGrid(na, nb, tile, sym)
+	specs := make([]tileSpec, len(grid))
+	for k, g := range grid {
+		specs[k] = tileSpec{K: k, I: g[0], J: g[1]}
+	}
+	fn := &tileFn{Model: job.Model, Dir: dir, Tile: tile, NA: na, NB: nb, Sym: sym, Threads: job.Threads, FailShard: -1}
+	if job.Fail != nil {
+		fn.FailShard, fn.FailMarker = job.Fail.Shard, job.Fail.Marker
+	}
+	sum, err := runShards(ctx, job.Runner, specs, func(t tileSpec) bool { return exists(tilePath(dir, t.I, t.J)) }, func(s beam.Scope, todo []any) {
+		blocks := blockSpecs("a", na, tile)
+		if !sym {
+			blocks = append(blocks, blockSpecs("b", nb, tile)...)
+		}
+		embs := beam.ParDo(s, &embedFn{Model: job.Model, A: job.Images, B: job.Against, Threads: job.Threads}, beam.Create(s, blocks...))
+		beam.ParDo0(s, fn, beam.Create(s, todo...), beam.SideInput{Input: embs})
+	})
+	if err != nil {
+		return sum, err
+	}
+	w, err := runtime.NewTileWriter(job.Out, na, nb, sym)
+	if err != nil {
+		return sum, err
+	}
+	defer w.Abort()
+	for _, t := range specs {
+		ni, nj := min(tile, na-t.I), min(tile, nb-t.J)
+		vals, err := readFloats(tilePath(dir, t.I, t.J), ni*nj)
+		if err != nil {
+			return sum, err
+		}
+		if err := w.Put(t.I, t.J, ni, nj, vals); err != nil {
+			return sum, err
+		}
+	}
+	if err := w.Commit(); err != nil {
+		return sum, err
+	}
+	return sum, os.RemoveAll(dir)
+}
+
+// RunKNN runs the job and merges the neighbour lists into Out.
+func RunKNN(ctx context.Context, job KNNJob) (Summary, error) {
+	if err := job.Runner.Check(); err != nil {
+		return Summary{}, err
+	}
+	tile := job.Tile
+	if tile == 0 {
+		tile = 1024
+	}
+	if tile%256 != 0 {
+		return Summary{}, fmt.Errorf("tile %d: want a multiple of 256", tile)
+	}
+	idx, err := dataset.Load(job.Index)
+	if err != nil {
+		return Summary{}, err
+	}
+	q, err := dataset.Load(job.Query)
+	if err != nil {
+		return Summary{}, err
+	}
+	if job.K <= 0 || job.K > idx.N {
+		return Summary{}, fmt.Errorf("k = %d with %d index images", job.K, idx.N)
+	}
+	if _, err := checkModel(job.Model, idx, q); err != nil {
+		return Summary{}, err
+	}
+	dir := job.Out + ".shards"
+	if err := prepareDir(dir, fmt.Sprintf("kenn knn\nmodel: %s\nindex: %s\nquery: %s\nk: %d\ntile: %d\n", job.Model, idx.SHA256, q.SHA256, job.K, tile)); err != nil {
+		return Summary{}, err
+	}
+	var specs []tileSpec
+	for s := 0; s < q.N; s += tile {
+		specs = append(specs, tileSpec{K: len(specs), I: s})
+	}
+	out := func(t tileSpec) string { return filepath.Join(dir, fmt.Sprintf("knn-%08d.csv", t.I)) }
+	fn := &knnFn{Model: job.Model, Dir: dir, Tile: tile, K: job.K, NI: idx.N, Threads: job.Threads}
+	sum, err := runShards(ctx, job.Runner, specs, func(t tileSpec) bool { return exists(out(t)) }, func(s beam.Scope, todo []any) {
+		blocks := append(blockSpecs("a", idx.N, tile), blockSpecs("b", q.N, tile)...)
+		embs := beam.ParDo(s, &embedFn{Model: job.Model, A: job.Index, B: job.Query, Threads: job.Threads}, beam.Create(s, blocks...))
+		beam.ParDo0(s, fn, beam.Create(s, todo...), beam.SideInput{Input: embs})
+	})
+	if err != nil {
+		return sum, err
+	}
+	err = atomicfile.WriteFile(job.Out, func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		bw.WriteString("query,rank,index,distance\n")
+		for _, t := range specs {
+			raw, err := os.ReadFile(out(t))
+			if err != nil {
+				return err
+			}
+			bw.Write(raw)
+		}
+		return bw.Flush()
+	})
+	if err != nil {
+		return sum, err
+	}
+	return sum, os.RemoveAll(dir)
+}
+
+func readFloats(path string, n int) ([]float32, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) != 4*n {
+		return nil, fmt.Errorf("%s: %d bytes, want %d", path, len(raw), 4*n)
+	}
+	out := make([]float32, n)
+	for i := range out {
+		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+	}
+	return out, nil
+}
+
+// prepareDir creates dir with a manifest, or checks an existing one.
+func prepareDir(dir, manifest string) error {
+	path := filepath.Join(dir, "JOB")
+	if got, err := os.ReadFile(path); err == nil {
+		if string(got) != manifest {
+			return fmt.Errorf("%s holds shards of another job; remove it to start over", dir)
+		}
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, func(w io.Writer) error { _, err := io.WriteString(w, manifest); return err })
+}
