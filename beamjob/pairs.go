@@ -20,11 +20,8 @@ import (
 
 // PairsJob computes exact (or Sinkhorn, sliced) W2² for pairs of images.
 type PairsJob struct {
-	Images string          // images file, read by every worker
-	Sel    pairs.Selection // the pairs, as kenn pairs selects them,
-	List   []pairs.Pair    // or, if not nil, this list (ListLabel names it in the header)
-	// ListLabel is the header's selection for a list, e.g. "list pairs.csv".
-	ListLabel string
+	Images    string          // images file, read by every worker
+	Sel       pairs.Selection // the pairs, as kenn pairs selects them (Sel.List: a pair list)
 	Method    pairs.Method
 	Out       string // the kenn pairs file written at the end
 	ShardSize int    // pairs per shard (default 1000)
@@ -131,15 +128,11 @@ func RunPairs(ctx context.Context, job PairsJob) (Summary, error) {
 			return sum, err
 		}
 	}
-	ps, label := job.List, job.ListLabel
-	if ps == nil {
-		if ps, err = job.Sel.Pairs(imgs.N); err != nil {
-			return sum, fmt.Errorf("%s: %w", job.Images, err)
-		}
-		label = job.Sel.String()
-	} else if err := pairs.CheckIndices(ps, imgs.N); err != nil {
-		return sum, err
+	ps, err := job.Sel.Pairs(imgs.N)
+	if err != nil {
+		return sum, fmt.Errorf("%s: %w", job.Images, err)
 	}
+	label := job.Sel.String()
 	size := job.ShardSize
 	if size <= 0 {
 		size = 1000
@@ -187,7 +180,7 @@ func RunPairs(ctx context.Context, job PairsJob) (Summary, error) {
 		for i, sh := range todo {
 			items[i] = sh
 		}
-		beam.ParDo(s, fn, beam.Create(s, items...))
+		beam.ParDo(s, fn, beam.Reshuffle(s, beam.Create(s, items...)))
 		sum.Pipelines++
 		lastErr = job.Runner.execute(ctx, p)
 		if ctx.Err() != nil {

@@ -111,7 +111,7 @@ func TestBadInputBeforeWorkers(t *testing.T) {
 			Runner: Runner{Name: "flink", Endpoint: "127.0.0.1:1"}}, "job server 127.0.0.1:1 is unreachable"},
 		{PairsJob{Images: testImages, Sel: pairs.Selection{N: 3}, Method: pairs.Method{Name: "exact"}, Out: filepath.Join(dir, "o"),
 			Runner: Runner{Name: "dataflow"}}, "options project, region, temp_location are required"},
-		{PairsJob{Images: testImages, List: []pairs.Pair{{I: 0, J: 1}, {I: 2, J: 500}}, Method: pairs.Method{Name: "exact"}, Out: filepath.Join(dir, "o")}, "500"},
+		{PairsJob{Images: testImages, Sel: pairs.Selection{List: []pairs.Pair{{I: 0, J: 1}, {I: 2, J: 500}}}, Method: pairs.Method{Name: "exact"}, Out: filepath.Join(dir, "o")}, "500"},
 	} {
 		if _, err := RunPairs(context.Background(), c.job); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v, want an error with %q", err, c.want)

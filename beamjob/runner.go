@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	beamlog "github.com/apache/beam/sdks/v2/go/pkg/beam/log"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners/dataflow"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners/universal"
@@ -22,7 +23,8 @@ type Runner struct {
 	// job server at Endpoint), or dataflow.
 	Name     string
 	Endpoint string // host:port of the job server (flink, spark)
-	// Options are Beam pipeline options, set as Beam's flags: for example
+	// Options are Beam pipeline options, set as Beam's flags (log_level:
+	// Beam's own logging, warn by default): for example
 	// environment_type=LOOPBACK, environment_config=…, project=…,
 	// region=…, temp_location=gs://…, staging_location=….
 	Options map[string]string
@@ -70,11 +72,21 @@ var initOnce sync.Once
 // execute runs p on the runner. Beam's options are process-wide flags, so
 // they are set here from r; beam.Init runs once per process.
 func (r Runner) execute(ctx context.Context, p *beam.Pipeline) error {
-	initOnce.Do(beam.Init)
 	opts := map[string]string{}
 	for k, v := range r.Options {
 		opts[k] = v
 	}
+	// Beam logs every job step at info; warn unless log_level says otherwise
+	level := "warn"
+	if v, ok := opts["log_level"]; ok {
+		if v != "debug" && v != "info" && v != "warn" && v != "error" {
+			return fmt.Errorf("Beam option log_level=%s: want debug, info, warn or error", v)
+		}
+		level = v
+		delete(opts, "log_level")
+	}
+	initOnce.Do(beam.Init)
+	beamlog.SetupLogging(level, "text")
 	if r.Endpoint != "" {
 		opts["endpoint"] = r.Endpoint
 	}
@@ -103,4 +115,19 @@ func (r Runner) execute(ctx context.Context, p *beam.Pipeline) error {
 		err = fmt.Errorf("unknown runner %q", r.Name)
 	}
 	return err
+}
+
+// WorkerMain runs this process as a Beam worker when the runner started it
+// as one (its arguments hold --worker) and reports whether it did; the
+// kenn command calls it first, so that the kenn binary staged by a
+// portable runner serves as its own worker.
+func WorkerMain(args []string) bool {
+	for _, a := range args {
+		if a == "--worker" || a == "-worker" || strings.HasPrefix(a, "--worker=") {
+			flag.CommandLine.Parse(args)
+			beam.Init() // runs the worker harness and exits
+			return true
+		}
+	}
+	return false
 }

