@@ -12,7 +12,7 @@ ORT_VERSION := 1.30.0
 ORT_LIB   := $(CACHE)/onnxruntime/libonnxruntime.so.1
 NODE_ORT  := $(CACHE)/node/node_modules/onnxruntime-node/package.json
 
-.PHONY: all build test vet demo data deps-python ort node-ort proto bench-ot bench-runtime bench-train reproduce reproduce-snn pot-reference clean
+.PHONY: all build test vet demo data deps-python ort node-ort proto bench-ot bench-runtime bench-train reproduce reproduce-snn bench-beam pot-reference clean
 
 all: build
 
@@ -104,6 +104,10 @@ endif
 # The MNIST reproduction: exact pairs → every model → docs/results.md.
 reproduce: data ort $(KENN)
 	KENN=$(KENN) $(PY) scripts/reproduce.py
+
+# Exact pairs locally and through Beam's prism runner, side by side: docs/bench-beam.md.
+bench-beam: data $(KENN)
+	KENN=$(KENN) $(PY) scripts/bench_beam.py
 
 # Stochastic neural networks against MSE / cross-entropy baselines: docs/snn.md.
 reproduce-snn: deps-python ort $(KENN)
