@@ -74,7 +74,6 @@ type tileFn struct {
 	Model      string
 	Dir        string
 	Tile       int
-	NA, NB     int
 	Sym        bool
 	Threads    int
 	FailShard  int
@@ -376,7 +375,7 @@ func RunMatrix(ctx context.Context, job MatrixJob) (Summary, error) {
 	for k, g := range grid {
 		specs[k] = tileSpec{K: k, I: g[0], J: g[1]}
 	}
-	fn := &tileFn{Model: job.Model, Dir: dir, Tile: tile, NA: na, NB: nb, Sym: sym, Threads: job.Threads, FailShard: -1}
+	fn := &tileFn{Model: job.Model, Dir: dir, Tile: tile, Sym: sym, Threads: job.Threads, FailShard: -1}
 	if job.Fail != nil {
 		fn.FailShard, fn.FailMarker = job.Fail.Shard, job.Fail.Marker
 	}

@@ -32,7 +32,6 @@ type SNNNet struct {
 	T, WSq, WCat, P *G.Node
 	WCE             *G.Node
 	Loss            *G.Node
-	hasCat, hasCE   bool
 	trainable       bool
 	lastInputs      snnInputs // of the last run (tests replay it)
 	outVal          G.Value   // Out, copied during the run (later ops may reuse its memory)
@@ -117,13 +116,11 @@ func (n *SNNNet) buildLoss() {
 	diff := G.Must(G.Sub(n.Out, n.T))
 	loss := G.Must(G.Sum(G.Must(G.HadamardProd(n.WSq, G.Must(G.Square(diff))))))
 	if s.Loss == models.LossW2 && len(s.Categories) > 0 {
-		n.hasCat = true
 		n.WCat, n.P = n.mat("wcat"), n.mat("p")
 		smooth := G.Must(G.Sub(n.scalar(1), G.Must(G.Cos(G.Must(G.HadamardProd(n.P, diff))))))
 		loss = G.Must(G.Add(loss, G.Must(G.Mul(n.scalar(0.5), G.Must(G.Sum(G.Must(G.HadamardProd(n.WCat, smooth))))))))
 	}
 	if s.Loss == models.LossCE {
-		n.hasCE = true
 		n.WCE = n.mat("wce")
 		off := s.Cont
 		for _, codes := range s.Categories {
