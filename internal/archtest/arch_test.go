@@ -35,6 +35,11 @@ func TestImportRules(t *testing.T) {
 		{"manifold", []string{"gorgonia.org/", module + "/build", "github.com/yalue/onnxruntime_go"}},
 		{"latent", []string{"gorgonia.org/", module + "/build", "github.com/yalue/onnxruntime_go"}},
 		{"plots", []string{"gorgonia.org/", module + "/build", "github.com/yalue/onnxruntime_go"}},
+		// Beam workers run the exact engine and onnxruntime, not Gorgonia
+		{"beamjob", []string{"gorgonia.org/", module + "/build"}},
+		// nothing but cmd/kenn and beamjob pulls Beam in
+		{"pairs", []string{"github.com/apache/beam/"}},
+		{"runtime", []string{"github.com/apache/beam/"}},
 	}
 	for _, r := range rules {
 		for _, d := range deps(t, r.pkg) {
