@@ -314,7 +314,7 @@ func runShards(ctx context.Context, r Runner, specs []tileSpec, done func(tileSp
 		build(s, todo)
 		sum.Pipelines++
 		lastErr = r.execute(ctx, p)
-		if r.Name == "" || r.Name == "prism" {
+		if r.inProcess() {
 			closeWorkers()
 		}
 		if ctx.Err() != nil {

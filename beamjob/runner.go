@@ -131,3 +131,6 @@ func WorkerMain(args []string) bool {
 	}
 	return false
 }
+
+// inProcess reports whether the workers run in this process (prism).
+func (r Runner) inProcess() bool { return r.Name == "" || r.Name == "prism" }

@@ -54,6 +54,15 @@ Made by `make bench-beam` (scripts/bench_beam.py) on %s, %d cores, in one run.
 
 Overhead ratio prism / local: **%.2f×** (target ≤ 1.3×). The two files are byte-identical: %s.
 
+Where the overhead goes: while a bundle runs, prism's progress loop (`stage.Execute` in
+`runners/prism/internal/stage.go`, Beam v2.77.0) keeps selecting on its already-closed data-ready
+channel until the bundle's response arrives, which keeps about one goroutine busy for the whole bundle;
+on 2 cores that takes a large share of the CPU from the solver (a CPU profile of the prism job,
+`go test ./beamjob -run … -cpuprofile`, puts `runtime.selectgo` under `stage.Execute` near 30%% of the
+samples). The pipeline's own work — index-only shards, images read by seeking, atomic shard files, the
+merge — is small against that. Runners that do not poll this way (Flink, Spark, Dataflow) or machines with
+more cores do not pay it; a fix in prism (leave the closed channel out of the select) would remove it here.
+
 ## A 10⁸-pair job at 64×64
 
 One exact pair of MNIST digits upsampled to 64×64 (bilinear) costs %.3f s on one core here
