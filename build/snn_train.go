@@ -217,8 +217,11 @@ type SNNOptions struct {
 	Delta     float64 // if positive, neighbourhoods are within δ (standardized x)
 	LR        float64 // default 1e-3
 	Seed      uint64
-	Patience  int // early stopping on the validation local W2², default 20
-	Out       string
+	Patience  int // early stopping on the validation local W2², default 40
+	// LRPatience: the learning rate halves after every LRPatience epochs
+	// without validation gain (default 10; negative: never).
+	LRPatience int
+	Out        string
 	// EpochDone, if set, is called after every epoch.
 	EpochDone func(epoch int, trainLoss, valLoss float64, improved bool)
 }
@@ -255,7 +258,10 @@ func TrainSNN(ctx context.Context, m *models.Model, names []string, train, val S
 		opt.LR = 1e-3
 	}
 	if opt.Patience == 0 {
-		opt.Patience = 20
+		opt.Patience = 40
+	}
+	if opt.LRPatience == 0 {
+		opt.LRPatience = 10
 	}
 	s := m.SNN
 	tr, err := encode(s, train, names, "training table")
@@ -343,6 +349,10 @@ func TrainSNN(ctx context.Context, m *models.Model, names []string, train, val S
 			}
 		} else {
 			st.Bad++
+			if opt.LRPatience > 0 && st.Bad%opt.LRPatience == 0 {
+				st.LR /= 2
+				adam.LR = st.LR
+			}
 		}
 		st.Epoch++
 		st.EpochStep = 0

@@ -99,7 +99,8 @@ func runTrainSNN(ctx context.Context, args []string) error {
 	delta := fs.Float64("delta", 0, "if positive: neighbourhoods only within δ of their centre (standardized x)")
 	epochs := fs.Int("epochs", 200, "maximum epochs")
 	lr := fs.Float64("lr", 1e-3, "Adam learning rate")
-	patience := fs.Int("patience", 20, "early stopping: epochs without validation gain")
+	patience := fs.Int("patience", 40, "early stopping: epochs without validation gain")
+	lrPatience := fs.Int("lr-patience", 10, "the learning rate halves after every N epochs without validation gain (-1: never)")
 	seed := fs.Uint64("seed", 1, "seed of initialization, batches and noise")
 	out := fs.String("o", "", "output checkpoint")
 	if err := parse(fs, args); err != nil {
@@ -150,7 +151,7 @@ func runTrainSNN(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(os.Stderr, "snn (%s loss): %d parameters, %d training rows, %d validation rows\n", *loss, m.NumParams(), len(tr.X), len(va.X))
 	c, err := build.TrainSNN(ctx, m, y, tr, va, build.SNNOptions{Epochs: *epochs, Centers: *centers, Neighbors: *neighbors, Delta: *delta,
-		LR: *lr, Seed: *seed, Patience: *patience, Out: *out,
+		LR: *lr, Seed: *seed, Patience: *patience, LRPatience: *lrPatience, Out: *out,
 		EpochDone: func(epoch int, tl, vl float64, improved bool) {
 			if progress.Interactive(os.Stderr) && (epoch%10 == 0 || improved) {
 				fmt.Fprintf(os.Stderr, "epoch %d: train local W2² %.5f, validation %.5f\n", epoch, tl, vl)
