@@ -340,8 +340,7 @@ func newSchedule(m *models.Model, d Data, mode string, batch int) *schedule {
 // within components, so that they carry all their pairs.
 func (s *schedule) components() {
 	parent := make(map[int]int, len(s.images))
-	var find func(int) int
-	find = func(x int) int {
+	find := func(x int) int {
 		for parent[x] != x {
 			parent[x] = parent[parent[x]]
 			x = parent[x]
