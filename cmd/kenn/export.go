@@ -12,7 +12,7 @@ import (
 
 func runExport(ctx context.Context, args []string) error {
 	fs := newFlags("export", "M.ckpt -o M.onnx")
-	out := fs.String("o", "", "output: NAME.onnx (embedding); NAME.pairwise.onnx and NAME.pair.onnx are written beside it")
+	out := fs.String("o", "", "output: NAME.onnx (embedding; NAME.pairwise.onnx, NAME.pair.onnx and for dwe NAME.decoder.onnx beside it), or an snn sampler (NAME.noise.onnx beside it)")
 	// the checkpoint is positional: kenn export M.ckpt -o M.onnx
 	var ckpt string
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
