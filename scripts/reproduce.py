@@ -196,7 +196,7 @@ cross-domain: all pairs of %d Fashion-MNIST test images (per class).
 
 By test MSE on W2², best first: %s. (KENN reports ODE-KENN < DeepKENN < single-layer; this is what this
 run measured at the parameter counts above, not a claim about the paper.)
-%s""" % (' '.join('%s=%s' % (k, os.environ[k]) for k in ('N_TRAIN', 'GROUP_SIZE', 'EPOCHS', 'KINDS') if k in os.environ) + (' ' if any(k in os.environ for k in ('N_TRAIN', 'GROUP_SIZE', 'EPOCHS', 'KINDS')) else ''),
+%s""" % (' '.join('%s=%s' % (k, os.environ[k]) for k in ('N_TRAIN', 'GROUP_SIZE', 'EPOCHS', 'PATIENCE', 'KINDS') if k in os.environ) + (' ' if any(k in os.environ for k in ('N_TRAIN', 'GROUP_SIZE', 'EPOCHS', 'PATIENCE', 'KINDS')) else ''),
        time.strftime('%Y-%m-%d'), os.cpu_count(), train_what, n_train, EPOCHS, N_VAL, len(test_lines), N_TEST, N_FASHION,
        '\n'.join(lines), '\n'.join(flines), ' < '.join('%s (%.4g)' % (r[0], r[3]['mse_w2sq']) for r in order), analysis)
     with open(DOC + '.tmp', 'w') as f:
