@@ -16,7 +16,7 @@ their pairs), N_VAL (200 further train digits), N_TEST (500 test digits),
 N_FASHION (200 Fashion-MNIST test images), EPOCHS (60), OUT, GROUP_SIZE (if set:
 the training pairs are all pairs within random groups of GROUP_SIZE digits,
 kenn pairs --groups, instead of all pairs of N_TRAIN), KINDS (models to
-train, comma-separated), DOC (the results file, docs/results.md).
+train, comma-separated), DOC (the results file, docs/results.md), BATCH (64).
 """
 import json, os, subprocess, sys, time
 import numpy as np
@@ -117,7 +117,7 @@ def main():
         ck = '%s/%s.ckpt' % (OUT, kind)
         if not os.path.exists(ck):
             r, s = kenn('train', '--model', kind, '--pairs', P['train'][0], '--val', P['val'][0], '-o', ck,
-                        '--epochs', str(EPOCHS), '--patience', os.environ.get('PATIENCE', '8'), '--batch', '64')
+                        '--epochs', str(EPOCHS), '--patience', os.environ.get('PATIENCE', '8'), '--batch', os.environ.get('BATCH', '64'))
             timing['train-' + kind] = s
             timing['params-' + kind] = int(r.stderr.split(': ')[1].split(' parameters')[0])
             save()
@@ -180,7 +180,7 @@ def main():
 
 Made by `%smake reproduce` (scripts/reproduce.py) on %s, %d cores. Exact W2² on %s, MNIST
 train-split digits (%d pairs; the first tenth of the digits from every class) trains every model in block
-mode (batch 64, at most %d epochs, early stopping on all pairs of %d further train digits, again per
+mode (batch %s, at most %d epochs, early stopping on all pairs of %d further train digits, again per
 class). Test: all %d pairs of %d MNIST test-split digits (per class), never seen in training;
 cross-domain: all pairs of %d Fashion-MNIST test images (per class).
 
@@ -196,8 +196,8 @@ cross-domain: all pairs of %d Fashion-MNIST test images (per class).
 
 By test MSE on W2², best first: %s. (KENN reports ODE-KENN < DeepKENN < single-layer; this is what this
 run measured at the parameter counts above, not a claim about the paper.)
-%s""" % (' '.join('%s=%s' % (k, os.environ[k]) for k in ('N_TRAIN', 'GROUP_SIZE', 'EPOCHS', 'PATIENCE', 'KINDS') if k in os.environ) + (' ' if any(k in os.environ for k in ('N_TRAIN', 'GROUP_SIZE', 'EPOCHS', 'PATIENCE', 'KINDS')) else ''),
-       time.strftime('%Y-%m-%d'), os.cpu_count(), train_what, n_train, EPOCHS, N_VAL, len(test_lines), N_TEST, N_FASHION,
+%s""" % (' '.join('%s=%s' % (k, os.environ[k]) for k in ('N_TRAIN', 'GROUP_SIZE', 'BATCH', 'EPOCHS', 'PATIENCE', 'KINDS') if k in os.environ) + (' ' if any(k in os.environ for k in ('N_TRAIN', 'GROUP_SIZE', 'BATCH', 'EPOCHS', 'PATIENCE', 'KINDS')) else ''),
+       time.strftime('%Y-%m-%d'), os.cpu_count(), train_what, n_train, os.environ.get('BATCH', '64'), EPOCHS, N_VAL, len(test_lines), N_TEST, N_FASHION,
        '\n'.join(lines), '\n'.join(flines), ' < '.join('%s (%.4g)' % (r[0], r[3]['mse_w2sq']) for r in order), analysis)
     with open(DOC + '.tmp', 'w') as f:
         f.write(text)
