@@ -332,17 +332,27 @@ func runShards(ctx context.Context, r Runner, specs []tileSpec, done func(tileSp
 
 func exists(path string) bool { _, err := os.Stat(path); return err == nil }
 
-// RunMatrix runs the job and merges its tiles into Out.
-func RunMatrix(ctx context.Context, job MatrixJob) (Summary, error) {
-	if err := job.Runner.Check(); err != nil {
-		return Summary{}, err
+// checkTile checks the runner and the tile side (default 1024): a
+// multiple of 256 keeps onnxruntime's embedding batches, and so its
+// values, those of the local commands.
+func checkTile(r Runner, tile int) (int, error) {
+	if err := r.Check(); err != nil {
+		return 0, err
 	}
-	tile := job.Tile
 	if tile == 0 {
 		tile = 1024
 	}
 	if tile%256 != 0 {
-		return Summary{}, fmt.Errorf("tile %d: a multiple of 256 keeps onnxruntime's batches, and so its values, those of kenn pairwise", tile)
+		return 0, fmt.Errorf("tile %d: want a multiple of 256 (the embedding batch), so that values equal the local commands'", tile)
+	}
+	return tile, nil
+}
+
+// RunMatrix runs the job and merges its tiles into Out.
+func RunMatrix(ctx context.Context, job MatrixJob) (Summary, error) {
+	tile, err := checkTile(job.Runner, job.Tile)
+	if err != nil {
+		return Summary{}, err
 	}
 	a, err := dataset.Load(job.Images)
 	if err != nil {
@@ -413,15 +423,9 @@ func RunMatrix(ctx context.Context, job MatrixJob) (Summary, error) {
 
 // RunKNN runs the job and merges the neighbour lists into Out.
 func RunKNN(ctx context.Context, job KNNJob) (Summary, error) {
-	if err := job.Runner.Check(); err != nil {
+	tile, err := checkTile(job.Runner, job.Tile)
+	if err != nil {
 		return Summary{}, err
-	}
-	tile := job.Tile
-	if tile == 0 {
-		tile = 1024
-	}
-	if tile%256 != 0 {
-		return Summary{}, fmt.Errorf("tile %d: want a multiple of 256", tile)
 	}
 	idx, err := dataset.Load(job.Index)
 	if err != nil {

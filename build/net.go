@@ -261,8 +261,11 @@ func (n *Net) decoder(emb *G.Node) {
 }
 
 // SetWeights copies the checkpoint's weights into the graph.
-func (n *Net) SetWeights(c *models.Checkpoint) error {
-	for _, p := range n.params {
+func (n *Net) SetWeights(c *models.Checkpoint) error { return setWeights(n.params, c) }
+
+// setWeights copies the checkpoint's tensors into the parameter nodes.
+func setWeights(params []*G.Node, c *models.Checkpoint) error {
+	for _, p := range params {
 		src, ok := c.Tensors[p.Name()]
 		if !ok {
 			return fmt.Errorf("build: checkpoint lacks %s", p.Name())

@@ -139,18 +139,7 @@ func (n *SNNNet) buildLoss() {
 }
 
 // SetWeights copies the checkpoint's weights into the graph.
-func (n *SNNNet) SetWeights(c *models.Checkpoint) error {
-	for _, p := range n.params {
-		src, ok := c.Tensors[p.Name()]
-		if !ok {
-			return fmt.Errorf("build: checkpoint lacks %s", p.Name())
-		}
-		if err := setData(p, src); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func (n *SNNNet) SetWeights(c *models.Checkpoint) error { return setWeights(n.params, c) }
 
 // snnInputs are the values fed to one run.
 type snnInputs struct {

@@ -341,25 +341,7 @@ func TrainSNN(ctx context.Context, m *models.Model, names []string, train, val S
 		if err != nil {
 			return nil, fmt.Errorf("validation: %w", err)
 		}
-		improved := vl < st.BestVal
-		if improved {
-			st.BestVal, st.BestEpoch, st.Bad = vl, st.Epoch+1, 0
-			for _, p := range m.Params() {
-				c.Tensors["best/"+p.Name] = append([]float32(nil), c.Tensors[p.Name]...)
-			}
-		} else {
-			st.Bad++
-			if opt.LRPatience > 0 && st.Bad%opt.LRPatience == 0 {
-				st.LR /= 2
-				adam.LR = st.LR
-			}
-		}
-		st.Epoch++
-		st.EpochStep = 0
-		st.Seconds += time.Since(start).Seconds()
-		if st.Bad >= opt.Patience {
-			st.Done, st.StopReason = true, fmt.Sprintf("early stop: no validation gain in %d epochs", st.Bad)
-		}
+		improved := endEpoch(c, vl, &adam, opt.Patience, opt.LRPatience, time.Since(start))
 		if opt.EpochDone != nil {
 			opt.EpochDone(st.Epoch, sum/float64(steps), vl, improved)
 		}
@@ -367,20 +349,7 @@ func TrainSNN(ctx context.Context, m *models.Model, names []string, train, val S
 			return nil, err
 		}
 	}
-	if st.StopReason == "" {
-		st.StopReason = fmt.Sprintf("%d epochs", st.Epoch)
-	}
-	final := &models.Checkpoint{Model: m, Provenance: c.Provenance, Tensors: map[string][]float32{}, Shapes: map[string][]int{}}
-	for _, p := range m.Params() {
-		w := c.Tensors["best/"+p.Name]
-		if w == nil {
-			w = c.Tensors[p.Name]
-		}
-		final.Tensors[p.Name], final.Shapes[p.Name] = w, p.Shape
-	}
-	fs := *st
-	fs.Done = true
-	final.State = &fs
+	final := finalCheckpoint(c)
 	final.Metrics = map[string]float64{"val_local_w2sq": st.BestVal, "train_seconds": st.Seconds, "best_epoch": float64(st.BestEpoch)}
 	if err := final.Save(opt.Out); err != nil {
 		return nil, err

@@ -213,25 +213,7 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 			return nil, fmt.Errorf("validation: %w", err)
 		}
 		vmse := res.TargetMSE
-		improved := vmse < st.BestVal
-		if improved {
-			st.BestVal, st.BestEpoch, st.Bad = vmse, st.Epoch+1, 0
-			for _, p := range m.Params() {
-				c.Tensors["best/"+p.Name] = append([]float32(nil), c.Tensors[p.Name]...)
-			}
-		} else {
-			st.Bad++
-		}
-		st.Epoch++
-		st.EpochStep = 0
-		st.Seconds += time.Since(start).Seconds()
-		if !improved && opt.LRPatience > 0 && st.Bad%opt.LRPatience == 0 {
-			st.LR /= 2
-			adam.LR = st.LR
-		}
-		if st.Bad >= opt.Patience {
-			st.Done, st.StopReason = true, fmt.Sprintf("early stop: no validation gain in %d epochs", st.Bad)
-		}
+		improved := endEpoch(c, vmse, &adam, opt.Patience, opt.LRPatience, time.Since(start))
 		if opt.EpochDone != nil {
 			opt.EpochDone(st.Epoch, trainLoss, vmse, improved)
 		}
@@ -239,22 +221,7 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 			return nil, err
 		}
 	}
-	if st.StopReason == "" {
-		st.StopReason = fmt.Sprintf("%d epochs", st.Epoch)
-	}
-	// the final checkpoint: best weights, no optimizer state
-	final := &models.Checkpoint{Model: m, Provenance: c.Provenance, Tensors: map[string][]float32{}, Shapes: map[string][]int{}}
-	for _, p := range m.Params() {
-		w := c.Tensors["best/"+p.Name]
-		if w == nil {
-			w = c.Tensors[p.Name]
-		}
-		final.Tensors[p.Name] = w
-		final.Shapes[p.Name] = p.Shape
-	}
-	fs := *st
-	fs.Done = true
-	final.State = &fs
+	final := finalCheckpoint(c)
 	if err := eval.SetWeights(final); err != nil {
 		return nil, err
 	}
@@ -270,6 +237,54 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 	}
 	os.Remove(statePath)
 	return final, nil
+}
+
+// endEpoch records a finished epoch's validation loss in c's training
+// state: the best weights are kept as "best/NAME"; after every lrPatience
+// epochs without gain the learning rate halves; after patience of them
+// training is done. It reports whether the epoch improved.
+func endEpoch(c *models.Checkpoint, val float64, adam *Adam, patience, lrPatience int, took time.Duration) bool {
+	st := c.State
+	improved := val < st.BestVal
+	if improved {
+		st.BestVal, st.BestEpoch, st.Bad = val, st.Epoch+1, 0
+		for _, p := range c.Model.Params() {
+			c.Tensors["best/"+p.Name] = append([]float32(nil), c.Tensors[p.Name]...)
+		}
+	} else {
+		st.Bad++
+		if lrPatience > 0 && st.Bad%lrPatience == 0 {
+			st.LR /= 2
+			adam.LR = st.LR
+		}
+	}
+	st.Epoch++
+	st.EpochStep = 0
+	st.Seconds += took.Seconds()
+	if st.Bad >= patience {
+		st.Done, st.StopReason = true, fmt.Sprintf("early stop: no validation gain in %d epochs", st.Bad)
+	}
+	return improved
+}
+
+// finalCheckpoint is the result of a training run: its best weights (the
+// current ones if none was kept), no optimizer state, the state marked done.
+func finalCheckpoint(c *models.Checkpoint) *models.Checkpoint {
+	st := *c.State
+	if st.StopReason == "" {
+		st.StopReason = fmt.Sprintf("%d epochs", st.Epoch)
+	}
+	st.Done = true
+	c.State.StopReason = st.StopReason
+	final := &models.Checkpoint{Model: c.Model, Provenance: c.Provenance, Tensors: map[string][]float32{}, Shapes: map[string][]int{}, State: &st}
+	for _, p := range c.Model.Params() {
+		w := c.Tensors["best/"+p.Name]
+		if w == nil {
+			w = c.Tensors[p.Name]
+		}
+		final.Tensors[p.Name], final.Shapes[p.Name] = w, p.Shape
+	}
+	return final
 }
 
 // TrainState is re-exported for callers that inspect checkpoints.
