@@ -64,8 +64,11 @@ func NewNet(m *models.Model, b int, dt tensor.Dtype, train bool) (*Net, error) {
 // Close releases the VM.
 func (n *Net) Close() { n.vm.Close() }
 
-func (n *Net) scalar(v float64) *G.Node {
-	if n.dt == tensor.Float32 {
+func (n *Net) scalar(v float64) *G.Node { return constant(n.dt, v) }
+
+// constant is a scalar constant of the graph's element type.
+func constant(dt tensor.Dtype, v float64) *G.Node {
+	if dt == tensor.Float32 {
 		return G.NewConstant(float32(v))
 	}
 	return G.NewConstant(v)
@@ -316,16 +319,20 @@ func normalizeInto(dst []float64, img []float32) {
 }
 
 // letInput binds a float64 buffer of the graph's shape to node.
-func (n *Net) letInput(node *G.Node, data []float64) error {
+func (n *Net) letInput(node *G.Node, data []float64) error { return bind(node, n.dt, data) }
+
+// bind binds a copy of data, converted to dt, to an input node of its shape
+// (a copy: the caller may reuse data, and the graph may work in place).
+func bind(node *G.Node, dt tensor.Dtype, data []float64) error {
 	var t *tensor.Dense
-	if n.dt == tensor.Float32 {
+	if dt == tensor.Float32 {
 		f := make([]float32, len(data))
 		for i, v := range data {
 			f[i] = float32(v)
 		}
 		t = tensor.New(tensor.WithShape(node.Shape()...), tensor.WithBacking(f))
 	} else {
-		t = tensor.New(tensor.WithShape(node.Shape()...), tensor.WithBacking(data))
+		t = tensor.New(tensor.WithShape(node.Shape()...), tensor.WithBacking(append([]float64(nil), data...)))
 	}
 	return G.Let(node, t)
 }

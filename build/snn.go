@@ -99,12 +99,7 @@ func NewSNNNet(m *models.Model, b int, dt tensor.Dtype, train bool) (net *SNNNet
 	return n, nil
 }
 
-func (n *SNNNet) scalar(v float64) *G.Node {
-	if n.dt == tensor.Float32 {
-		return G.NewConstant(float32(v))
-	}
-	return G.NewConstant(v)
-}
+func (n *SNNNet) scalar(v float64) *G.Node { return constant(n.dt, v) }
 
 func (n *SNNNet) mat(name string) *G.Node {
 	return G.NewMatrix(n.g, n.dt, G.WithShape(n.B, n.S.OutputDim()), G.WithName(name))
@@ -149,19 +144,7 @@ type snnInputs struct {
 	T, WSq, WCat, P, WCE []float64
 }
 
-func (n *SNNNet) let(node *G.Node, v []float64) error {
-	var t *tensor.Dense
-	if n.dt == tensor.Float32 {
-		f := make([]float32, len(v))
-		for i, x := range v {
-			f[i] = float32(x)
-		}
-		t = tensor.New(tensor.WithShape(node.Shape()...), tensor.WithBacking(f))
-	} else {
-		t = tensor.New(tensor.WithShape(node.Shape()...), tensor.WithBacking(append([]float64(nil), v...)))
-	}
-	return G.Let(node, t)
-}
+func (n *SNNNet) let(node *G.Node, v []float64) error { return bind(node, n.dt, v) }
 
 // run feeds in, runs the graph and returns Out [B, out] and, when
 // training, the graph's loss (gradients bound to the parameters).
