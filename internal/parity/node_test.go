@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/kenn-ot/kenn/dataset"
-	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
 )
@@ -49,15 +48,7 @@ func TestNodeRuntimeAgrees(t *testing.T) {
 	var cases []nodeCase
 	for _, m := range kinds() {
 		c, _ := models.NewCheckpoint(m, 4)
-		path := filepath.Join(t.TempDir(), m.Kind+".onnx")
-		files, err := export.WriteFiles(c, path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		model, err := rt.Load(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		model, files := exportAndLoad(t, rt, c)
 		f, err := model.Embed(context.Background(), sub, 0)
 		if err != nil {
 			t.Fatal(err)

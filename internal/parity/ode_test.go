@@ -3,14 +3,12 @@ package parity
 import (
 	"context"
 	"math"
-	"path/filepath"
 	"testing"
 
 	"gorgonia.org/tensor"
 
 	"github.com/kenn-ot/kenn/build"
 	"github.com/kenn-ot/kenn/dataset"
-	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
 )
@@ -52,14 +50,7 @@ func TestODEMatchesReferenceRK4(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rt.Close()
-	path := filepath.Join(t.TempDir(), "o.onnx")
-	if _, err := export.WriteFiles(c, path); err != nil {
-		t.Fatal(err)
-	}
-	mo, err := rt.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	mo, _ := exportAndLoad(t, rt, c)
 	onnx, err := mo.Embed(context.Background(), sub, 2)
 	if err != nil {
 		t.Fatal(err)

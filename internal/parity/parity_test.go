@@ -52,6 +52,22 @@ func trained(t *testing.T, m *models.Model) *models.Checkpoint {
 	return c
 }
 
+// exportAndLoad exports c into a temporary folder and loads it into rt;
+// it returns the model and the files written.
+func exportAndLoad(t *testing.T, rt *runtime.Runtime, c *models.Checkpoint) (*runtime.Model, []string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), c.Model.Kind+".onnx")
+	files, err := export.WriteFiles(c, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model, err := rt.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return model, files
+}
+
 func TestGorgoniaEqualsONNXRuntime(t *testing.T) {
 	rt, err := runtime.Open(runtime.Options{Threads: 2})
 	if err != nil {
@@ -69,14 +85,7 @@ func TestGorgoniaEqualsONNXRuntime(t *testing.T) {
 			t.Fatal(err)
 		}
 		for name, c := range map[string]*models.Checkpoint{"random": random, "trained": trained(t, m)} {
-			path := filepath.Join(t.TempDir(), m.Kind+".onnx")
-			if _, err := export.WriteFiles(c, path); err != nil {
-				t.Fatal(err)
-			}
-			model, err := rt.Load(path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			model, _ := exportAndLoad(t, rt, c)
 			got, err := model.Embed(context.Background(), sub, 3)
 			if err != nil {
 				t.Fatal(err)
@@ -154,14 +163,7 @@ func TestDecoderGorgoniaEqualsONNXRuntime(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, c := range map[string]*models.Checkpoint{"random": random, "trained": trained(t, m)} {
-		path := filepath.Join(t.TempDir(), "dwe.onnx")
-		if _, err := export.WriteFiles(c, path); err != nil {
-			t.Fatal(err)
-		}
-		model, err := rt.Load(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		model, _ := exportAndLoad(t, rt, c)
 		if !model.HasDecoder() {
 			t.Fatalf("%s: the exported dwe has no decoder", name)
 		}
