@@ -12,7 +12,7 @@ output stays in out/reproduce/; a rerun skips the steps already done, and
 Every subset is stratified: the make data splits are grouped by digit, so
 each subset takes the first K images of every class (K = size/10), written
 as IDX files in OUT. Sizes (environment): N_TRAIN (1000 train digits, all
-their pairs), N_VAL (200 further train digits), N_TEST (500 test digits),
+their pairs; `all`: every train digit but the validation ones), N_VAL (200 further train digits), N_TEST (500 test digits),
 N_FASHION (200 Fashion-MNIST test images), EPOCHS (60), OUT, GROUP_SIZE (if set:
 the training pairs are all pairs within random groups of GROUP_SIZE digits,
 kenn pairs --groups, instead of all pairs of N_TRAIN), KINDS (models to
@@ -23,8 +23,11 @@ import numpy as np
 
 KENN = os.environ.get('KENN', 'bin/kenn')
 OUT = os.environ.get('OUT', 'out/reproduce')
-N_TRAIN = int(os.environ.get('N_TRAIN', 1000))
 N_VAL = int(os.environ.get('N_VAL', 200))
+# N_TRAIN=all: every train-split digit but the validation ones (those come
+# first in every class then), not stratified: the classes keep their sizes.
+ALL_TRAIN = os.environ.get('N_TRAIN') == 'all'
+N_TRAIN = 0 if ALL_TRAIN else int(os.environ.get('N_TRAIN', 1000))
 N_TEST = int(os.environ.get('N_TEST', 500))
 N_FASHION = int(os.environ.get('N_FASHION', 200))
 EPOCHS = int(os.environ.get('EPOCHS', 60))
@@ -71,12 +74,13 @@ def read_idx(path, magic):
     return np.frombuffer(raw[4 + 4 * nd:], dtype=np.uint8).reshape(dims)
 
 def stratified(images, per_class, skip, out):
-    """Write the images skip..skip+per_class-1 of every class (labels beside the images file)."""
+    """Write the images skip..skip+per_class-1 of every class (all from skip
+    on if per_class is None; labels beside the images file)."""
     if os.path.exists(out):
         return out
     X = read_idx(images, 0x803)
     y = read_idx(images.replace('images-idx3', 'labels-idx1'), 0x801)
-    idx = np.concatenate([np.flatnonzero(y == c)[skip:skip + per_class] for c in range(10)])
+    idx = np.concatenate([np.flatnonzero(y == c)[skip:None if per_class is None else skip + per_class] for c in range(10)])
     import struct
     with open(out + '.tmp', 'wb') as f:
         f.write(struct.pack('>IIII', 0x803, len(idx), X.shape[1], X.shape[2]))
@@ -94,8 +98,13 @@ def main():
     for f in (MN_TRAIN, MN_TEST, FA_TEST):
         if not os.path.exists(f):
             sys.exit('%s missing: run make data' % f)
-    tr = stratified(MN_TRAIN, N_TRAIN // 10, 0, OUT + '/train-images-idx3-ubyte')
-    va = stratified(MN_TRAIN, N_VAL // 10, N_TRAIN // 10, OUT + '/val-images-idx3-ubyte')
+    if ALL_TRAIN:
+        va = stratified(MN_TRAIN, N_VAL // 10, 0, OUT + '/val-images-idx3-ubyte')
+        tr = stratified(MN_TRAIN, None, N_VAL // 10, OUT + '/train-images-idx3-ubyte')
+    else:
+        tr = stratified(MN_TRAIN, N_TRAIN // 10, 0, OUT + '/train-images-idx3-ubyte')
+        va = stratified(MN_TRAIN, N_VAL // 10, N_TRAIN // 10, OUT + '/val-images-idx3-ubyte')
+    n_images = len(read_idx(tr, 0x803))
     te = stratified(MN_TEST, N_TEST // 10, 0, OUT + '/test-images-idx3-ubyte')
     fa = stratified(FA_TEST, N_FASHION // 10, 0, OUT + '/fashion-images-idx3-ubyte')
     timing = json.load(open(OUT + '/timing.json')) if os.path.exists(OUT + '/timing.json') else {}
@@ -157,8 +166,10 @@ def main():
     kenn('score', '--pred', OUT + '/sinkhorn-test.csv', '--exact', P['test'][0], out=OUT + '/score-sinkhorn.txt')
 
     n_train = len(train_lines)
-    train_what = ('all pairs within %d random groups of %d of %d images' % (N_TRAIN // GROUPS, GROUPS, N_TRAIN)
-                  if GROUPS else 'all pairs of %d images' % N_TRAIN)
+    train_what = ('all pairs within %d random groups of %d of %d images' % (n_images // GROUPS, GROUPS, n_images)
+                  if GROUPS else 'all pairs of %d images' % n_images)
+    which = ('every train-split digit but the validation ones, which come first in every class' if ALL_TRAIN
+             else 'the first %d digits of every class' % (N_TRAIN // 10))
     def fmt(m, k, f='%.4g'):
         return f % m[k] if k in m else '—'
     lines = ['| method | exact training pairs | training time | parameters | MSE W2² (px²) | relative MSE W2² | Pearson | Spearman | kNN recall@10 | pairs/s |',
@@ -179,8 +190,8 @@ def main():
     text = """# Results
 
 Made by `%smake reproduce` (scripts/reproduce.py) on %s, %d cores. Exact W2² on %s, MNIST
-train-split digits (%d pairs; the first tenth of the digits from every class) trains every model in block
-mode (batch %s, at most %d epochs, early stopping on all pairs of %d further train digits, again per
+train-split digits (%d pairs; %s) trains every model in block
+mode (batch %s, at most %d epochs, early stopping on all pairs of %d other train digits, again per
 class). Test: all %d pairs of %d MNIST test-split digits (per class), never seen in training;
 cross-domain: all pairs of %d Fashion-MNIST test images (per class).
 
@@ -197,7 +208,7 @@ cross-domain: all pairs of %d Fashion-MNIST test images (per class).
 By test MSE on W2², best first: %s. (KENN reports ODE-KENN < DeepKENN < single-layer; this is what this
 run measured at the parameter counts above, not a claim about the paper.)
 %s""" % (' '.join('%s=%s' % (k, os.environ[k]) for k in ('N_TRAIN', 'GROUP_SIZE', 'BATCH', 'EPOCHS', 'PATIENCE', 'KINDS') if k in os.environ) + (' ' if any(k in os.environ for k in ('N_TRAIN', 'GROUP_SIZE', 'BATCH', 'EPOCHS', 'PATIENCE', 'KINDS')) else ''),
-       time.strftime('%Y-%m-%d'), os.cpu_count(), train_what, n_train, os.environ.get('BATCH', '64'), EPOCHS, N_VAL, len(test_lines), N_TEST, N_FASHION,
+       time.strftime('%Y-%m-%d'), os.cpu_count(), train_what, n_train, which, os.environ.get('BATCH', '64'), EPOCHS, N_VAL, len(test_lines), N_TEST, N_FASHION,
        '\n'.join(lines), '\n'.join(flines), ' < '.join('%s (%.4g)' % (r[0], r[3]['mse_w2sq']) for r in order), analysis)
     with open(DOC + '.tmp', 'w') as f:
         f.write(text)
