@@ -148,10 +148,7 @@ func (n *Net) layer(cur *G.Node, l models.Layer, prefix string) *G.Node {
 	var out *G.Node
 	switch l.Op {
 	case models.OpConv:
-		p := l.Kernel / 2
-		out = G.Must(G.Conv2d(cur, W, tensor.Shape{l.Kernel, l.Kernel}, []int{p, p}, []int{1, 1}, []int{1, 1}))
-		bb := G.Must(G.Reshape(bias, tensor.Shape{1, l.Out, 1, 1}))
-		out = G.Must(G.BroadcastAdd(out, bb, nil, []byte{0, 2, 3}))
+		out = G.Must(conv2d(cur, W, bias))
 	case models.OpDense:
 		if cur.Dims() != 2 {
 			cur = G.Must(G.Reshape(cur, tensor.Shape{b, cur.Shape().TotalSize() / b}))
