@@ -37,8 +37,8 @@ type convGeom struct {
 	C, O, H, W, K int // channels in and out, image size, kernel size
 }
 
-func (g convGeom) hw() int    { return g.H * g.W }
-func (g convGeom) taps() int  { return g.K * g.K }
+func (g convGeom) hw() int   { return g.H * g.W }
+func (g convGeom) taps() int { return g.K * g.K }
 func (g convGeom) String() string {
 	return fmt.Sprintf("%d→%d,%dx%d,k%d", g.C, g.O, g.H, g.W, g.K)
 }
@@ -90,9 +90,9 @@ func (op convOp) UsePreallocDo(p G.Value, v ...G.Value) (G.Value, error) {
 	}
 	return out, nil
 }
-func (op convOp) ReturnsPtr() bool     { return false }
-func (op convOp) CallsExtern() bool    { return false }
-func (op convOp) OverwritesInput() int { return -1 }
+func (op convOp) ReturnsPtr() bool      { return false }
+func (op convOp) CallsExtern() bool     { return false }
+func (op convOp) OverwritesInput() int  { return -1 }
 func (op convOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "kconv2d:%v:%t", op.g, op.inputGrad) }
 func (op convOp) Hashcode() uint32      { return hashOf(op) }
 func (op convOp) String() string        { return "Conv2d" + op.g.String() }
