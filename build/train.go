@@ -47,6 +47,10 @@ type Options struct {
 	Progress func(epoch, step, steps int, loss float64)
 	// EpochDone, if set, is called after every epoch.
 	EpochDone func(epoch int, trainLoss, valMSE float64, improved bool)
+	// Augment is AugmentDihedral to transform every batch by a random
+	// symmetry of the pixel grid (exact W2 is invariant: see augment.go),
+	// or AugmentNone / "" for the images as they are.
+	Augment string
 	// StopAfterSteps, if positive, interrupts training (as a cancelled
 	// context would) after that many steps of this call: for tests.
 	StopAfterSteps int
@@ -115,6 +119,13 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 	if mode != ModePair && mode != ModeBlock {
 		return nil, fmt.Errorf("build: unknown mode %q (want pair or block)", mode)
 	}
+	if err := checkAugment(opt.Augment); err != nil {
+		return nil, err
+	}
+	augment := opt.Augment
+	if augment == AugmentNone {
+		augment = ""
+	}
 	if opt.Batch < 2 || (mode == ModePair && opt.Batch%2 != 0) {
 		return nil, fmt.Errorf("build: batch %d: need at least 2 images (an even number in pair mode)", opt.Batch)
 	}
@@ -123,8 +134,8 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 	c, err := models.LoadCheckpoint(statePath)
 	switch {
 	case err == nil:
-		if c.State == nil || c.State.Batch != opt.Batch || c.Provenance.Seed != opt.Seed || c.Provenance.Mode != mode || c.Provenance.TrainSHA256 != train.Pairs.Header.ImagesSHA+"/"+train.Pairs.Header.Selection {
-			return nil, fmt.Errorf("build: %s was made by another run (batch, seed, mode or data differ); remove it to start over", statePath)
+		if c.State == nil || c.State.Batch != opt.Batch || c.Provenance.Seed != opt.Seed || c.Provenance.Mode != mode || c.Provenance.Augment != augment || c.Provenance.TrainSHA256 != train.Pairs.Header.ImagesSHA+"/"+train.Pairs.Header.Selection {
+			return nil, fmt.Errorf("build: %s was made by another run (batch, seed, mode, augmentation or data differ); remove it to start over", statePath)
 		}
 		if m != nil && (m.Kind != c.Model.Kind || m.H != c.Model.H || m.W != c.Model.W) {
 			return nil, fmt.Errorf("build: %s holds a %s model for %dx%d images, not the %s for %dx%d asked for; remove it to start over",
@@ -132,13 +143,16 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 		}
 		m = c.Model
 	case errors.Is(err, os.ErrNotExist):
+		if m == nil {
+			return nil, fmt.Errorf("build: no model given and no training state %s to resume", statePath)
+		}
 		if c, err = models.NewCheckpoint(m, opt.Seed); err != nil {
 			return nil, err
 		}
 		c.State = &TrainState{LR: opt.LR, Batch: opt.Batch, BestVal: math.MaxFloat64}
 		c.Provenance = models.Provenance{
 			TrainPairs: train.Pairs.Header.Images, TrainSHA256: train.Pairs.Header.ImagesSHA + "/" + train.Pairs.Header.Selection,
-			ImagesSHA256: train.Images.SHA256, NumPairs: len(train.Pairs.Pairs), NumImages: train.Images.N, Mode: mode, Seed: opt.Seed,
+			ImagesSHA256: train.Images.SHA256, NumPairs: len(train.Pairs.Pairs), NumImages: train.Images.N, Mode: mode, Augment: augment, Seed: opt.Seed,
 		}
 	default:
 		return nil, err
@@ -167,6 +181,7 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 	defer eval.Close()
 
 	sched := newSchedule(m, train, mode, opt.Batch)
+	sched.augment = augment
 	if st.Step == 0 && st.EpochStep == 0 && st.Epoch == 0 {
 		if err := calibrate(eval, c, sched.epoch(opt.Seed, 0)); err != nil {
 			return nil, err
@@ -324,13 +339,14 @@ func disjoint(train, val Data) error {
 // order that depends only on (seed, epoch): a resumed run sees exactly
 // the batches an uninterrupted one would.
 type schedule struct {
-	m      *models.Model
-	d      Data
-	mode   string
-	batch  int
-	images []int   // images that appear in some pair
-	comps  [][]int // connected components of the pair graph, if more than one
-	table  map[[2]int]float64
+	m       *models.Model
+	d       Data
+	mode    string
+	batch   int
+	augment string
+	images  []int   // images that appear in some pair
+	comps   [][]int // connected components of the pair graph, if more than one
+	table   map[[2]int]float64
 }
 
 func newSchedule(m *models.Model, d Data, mode string, batch int) *schedule {
@@ -437,6 +453,7 @@ func (s *schedule) epoch(seed uint64, epoch int) []*Batch {
 				}
 			}
 			if len(bt.Pairs) > 0 {
+				s.transform(rng, bt)
 				out = append(out, bt)
 			}
 		}
@@ -453,9 +470,27 @@ func (s *schedule) epoch(seed uint64, epoch int) []*Batch {
 			bt.Pairs = append(bt.Pairs, [2]int{q, half + q})
 			bt.Targets = append(bt.Targets, target(s.m, s.d.Pairs.W2Sq[idx]))
 		}
+		s.transform(rng, bt)
 		out = append(out, bt)
 	}
 	return out
+}
+
+// transform applies the schedule's augmentation to a batch: one random
+// grid symmetry for all its images, which keeps every target exact.
+func (s *schedule) transform(rng *rand.Rand, bt *Batch) {
+	if s.augment != AugmentDihedral {
+		return
+	}
+	g := rng.IntN(symmetries(s.d.Images.H, s.d.Images.W))
+	if g == 0 {
+		return
+	}
+	for k, img := range bt.Images {
+		out := make([]float32, len(img))
+		symmetry(g, s.d.Images.H, s.d.Images.W, img, out)
+		bt.Images[k] = out
+	}
 }
 
 // calibrate rescales freshly initialized weights so that the mean

@@ -84,9 +84,13 @@ func TestShortTrainingLossFalls(t *testing.T) {
 // an uninterrupted run with the same seed.
 func TestResumeEqualsUninterrupted(t *testing.T) {
 	tr, va := testData(t, false)
-	for _, kind := range []string{models.KindDeepKENN, models.KindODEKENN} {
+	var plain *models.Checkpoint
+	for _, tc := range []struct{ kind, augment string }{
+		{models.KindDeepKENN, ""}, {models.KindODEKENN, ""}, {models.KindODEKENN, AugmentDihedral},
+	} {
+		kind := tc.kind
 		dir := t.TempDir()
-		opt := Options{Epochs: 2, Batch: 16, Seed: 7}
+		opt := Options{Epochs: 2, Batch: 16, Seed: 7, Augment: tc.augment}
 		opt.Out = filepath.Join(dir, "a.ckpt")
 		a, err := Train(context.Background(), tiny(kind), tr, va, opt)
 		if err != nil {
@@ -106,9 +110,35 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 			w := b.Tensors[name]
 			for i := range v {
 				if v[i] != w[i] {
-					t.Fatalf("%s: %s[%d] differs after resume: %v vs %v", kind, name, i, v[i], w[i])
+					t.Fatalf("%s %s: %s[%d] differs after resume: %v vs %v", kind, tc.augment, name, i, v[i], w[i])
 				}
 			}
+		}
+		if tc.augment == "" {
+			plain = a
+			continue
+		}
+		// the augmentation is in effect: the same run without it differs
+		if b.Provenance.Augment != tc.augment {
+			t.Fatalf("provenance records augmentation %q", b.Provenance.Augment)
+		}
+		same := true
+		for name, v := range a.Tensors {
+			for i := range v {
+				same = same && v[i] == plain.Tensors[name][i]
+			}
+		}
+		if same {
+			t.Fatal("training with the dihedral augmentation gave the weights of training without")
+		}
+		// a state made with another augmentation is refused
+		opt.Out, opt.StopAfterSteps = filepath.Join(dir, "c.ckpt"), 2
+		if _, err := Train(context.Background(), tiny(kind), tr, va, opt); !errors.Is(err, ErrInterrupted) {
+			t.Fatalf("want an interruption, got %v", err)
+		}
+		opt.Augment, opt.StopAfterSteps = "", 0
+		if _, err := Train(context.Background(), nil, tr, va, opt); err == nil || !strings.Contains(err.Error(), "another run") {
+			t.Fatalf("resuming without the augmentation: got %v", err)
 		}
 	}
 }

@@ -47,7 +47,8 @@ type Provenance struct {
 	ImagesSHA256 string `json:"images_sha256,omitempty"`
 	NumPairs     int    `json:"num_pairs,omitempty"`
 	NumImages    int    `json:"num_images,omitempty"`
-	Mode         string `json:"mode,omitempty"` // pair or block
+	Mode         string `json:"mode,omitempty"`    // pair or block
+	Augment      string `json:"augment,omitempty"` // "" or dihedral (build.Options.Augment)
 	Seed         uint64 `json:"seed"`
 	KennVersion  string `json:"kenn_version,omitempty"`
 }

@@ -39,8 +39,23 @@ func loadPairsData(pairsPath, imagesPath string) (build.Data, error) {
 	return build.Data{Images: imgs, Pairs: pf}, nil
 }
 
-func newModel(kind string, h, w, steps, match int) (*models.Model, error) {
-	b := models.DefaultBackbone
+// parseBackbone reads --backbone C1,C2,HIDDEN,OUT ("" is the default).
+func parseBackbone(s string) (models.Backbone, error) {
+	if s == "" {
+		return models.DefaultBackbone, nil
+	}
+	var b models.Backbone
+	if _, err := fmt.Sscanf(s, "%d,%d,%d,%d", &b.C1, &b.C2, &b.Hidden, &b.Out); err != nil || b.C1 <= 0 || b.C2 <= 0 || b.Hidden <= 0 || b.Out <= 0 {
+		return b, fmt.Errorf("--backbone %q: want four positive sizes C1,C2,HIDDEN,OUT", s)
+	}
+	return b, nil
+}
+
+func newModel(kind string, h, w, steps, match int, backbone string) (*models.Model, error) {
+	b, err := parseBackbone(backbone)
+	if err != nil {
+		return nil, err
+	}
 	if match == 0 && kind != models.KindDWE {
 		match = models.DeepKENN(h, w, b).NumDistanceParams()
 	}
@@ -68,11 +83,13 @@ func runTrain(ctx context.Context, args []string) error {
 	batch := fs.Int("batch", 64, "images per step (block size in block mode, twice the pairs in pair mode)")
 	lr := fs.Float64("lr", 0, "Adam learning rate (default 1e-4 for dwe, 1e-3 otherwise)")
 	steps := fs.Int("steps", 8, "odekenn: RK4 steps K")
-	match := fs.Int("match", 0, "deepkenn/odekenn/naive: target parameter count (default: DeepKENN's with the default backbone)")
+	match := fs.Int("match", 0, "deepkenn/odekenn/naive: target parameter count (default: DeepKENN's with the backbone)")
+	backbone := fs.String("backbone", "", "deepkenn/odekenn/naive: CNN sizes C1,C2,HIDDEN,OUT: Conv(C1, 3×3) → Conv(C2, 5×5) → Dense(HIDDEN) → Dense(OUT); HIDDEN is then varied to match the parameter count (default 16,4,128,32)")
 	mode := fs.String("mode", "", "pair | block (default: block for all-pairs files, else pair)")
 	seed := fs.Uint64("seed", 1, "seed of initialization and data order")
 	patience := fs.Int("patience", 5, "early stopping: epochs without validation gain")
 	lrPatience := fs.Int("lr-patience", 3, "the learning rate halves after every N epochs without validation gain (-1: never)")
+	augment := fs.String("augment", "none", "none | dihedral: transform every batch by a random rotation or reflection of the pixel grid, which keeps exact W2 (targets stay exact)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -87,7 +104,7 @@ func runTrain(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	m, err := newModel(*kind, train.Images.H, train.Images.W, *steps, *match)
+	m, err := newModel(*kind, train.Images.H, train.Images.W, *steps, *match, *backbone)
 	if err != nil {
 		return err
 	}
@@ -95,7 +112,7 @@ func runTrain(ctx context.Context, args []string) error {
 		m.Kind, m.NumParams(), m.NumDistanceParams(), len(train.Pairs.Pairs), train.Images.N, len(val.Pairs.Pairs))
 	var bar *progress.Bar
 	c, err := build.Train(ctx, m, train, val, build.Options{
-		Epochs: *epochs, Batch: *batch, LR: *lr, Seed: *seed, Patience: *patience, LRPatience: *lrPatience, Mode: *mode, Out: *out,
+		Epochs: *epochs, Batch: *batch, LR: *lr, Seed: *seed, Patience: *patience, LRPatience: *lrPatience, Mode: *mode, Out: *out, Augment: *augment,
 		Progress: func(epoch, step, n int, loss float64) {
 			if bar == nil || step == 1 { // step > 1 first when resuming mid-epoch
 				bar = progress.New(fmt.Sprintf("epoch %d", epoch), n, "steps")
@@ -235,6 +252,7 @@ func runInit(ctx context.Context, args []string) error {
 	size := fs.String("size", "28x28", "input size HxW")
 	steps := fs.Int("steps", 8, "odekenn: RK4 steps K")
 	match := fs.Int("match", 0, "deepkenn/odekenn/naive: target parameter count")
+	backbone := fs.String("backbone", "", "deepkenn/odekenn/naive: CNN sizes C1,C2,HIDDEN,OUT (default 16,4,128,32)")
 	seed := fs.Uint64("seed", 1, "initialization seed")
 	out := fs.String("o", "", "output checkpoint")
 	if err := parse(fs, args); err != nil {
@@ -247,7 +265,7 @@ func runInit(ctx context.Context, args []string) error {
 	if *kind == "" || *out == "" {
 		return errors.New("--model and -o are required")
 	}
-	m, err := newModel(*kind, h, w, *steps, *match)
+	m, err := newModel(*kind, h, w, *steps, *match, *backbone)
 	if err != nil {
 		return err
 	}
@@ -280,7 +298,7 @@ func runBenchTrain(ctx context.Context, args []string) error {
 	if name == "dwe-encoder" {
 		name = models.KindDWE
 	}
-	m, err := newModel(name, imgs.H, imgs.W, 8, 0)
+	m, err := newModel(name, imgs.H, imgs.W, 8, 0, "")
 	if err != nil {
 		return err
 	}
