@@ -15,4 +15,11 @@
 // export package computes the same function, held together by the parity
 // test in internal/parity. Gorgonia's BLAS is its pure-Go default; the
 // openblas build tag (CGO_LDFLAGS=-lopenblas) switches to OpenBLAS.
+//
+// Convolutions do not use Gorgonia's Conv2d (a batch-wide im2col, a
+// product and transposing copies) but kenn's own op (conv.go): per image,
+// in worker goroutines, shifting the side with fewer channels (im2col or
+// kn2row), through the same BLAS; it equals Gorgonia's Conv2d and its
+// gradients (tested) at about 3× the training speed. Options.Augment
+// (augment.go) transforms batches by grid symmetries, which keep exact W2.
 package build
