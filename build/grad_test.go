@@ -48,12 +48,17 @@ func randomBatch(rng *rand.Rand, b, hw int, block bool) *Batch {
 }
 
 // Each model's loss gradient against central finite differences, in
-// float64, on random parameter entries, in block and pair mode.
+// float64, on random parameter entries, in block and pair mode, and with
+// the loss on squared distances (Options.Loss = LossW2Sq) for W2 models.
 func TestGradientsMatchFiniteDifferences(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, m := range smallModels(8, 6) {
-		for _, block := range []bool{true, false} {
-			net, err := NewNet(m, 4, tensor.Float64, true)
+		for _, v := range []struct{ block, squared bool }{{true, false}, {false, false}, {true, true}} {
+			block := v.block
+			if v.squared && m.Target != models.TargetW2 {
+				continue
+			}
+			net, err := newNet(m, 4, tensor.Float64, true, v.squared)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -108,15 +113,61 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 					}
 					checks++
 					if err > 1e-3 { // a ReLU kink crossed by ±h gives ~1e-4
-						t.Errorf("%s block=%v %s[%d]: analytic %.8g, finite difference %.8g", m.Kind, block, name, i, an, fd)
+						t.Errorf("%s block=%v squared=%v %s[%d]: analytic %.8g, finite difference %.8g", m.Kind, block, v.squared, name, i, an, fd)
 					}
 				}
 			}
 			if loose*10 > checks {
-				t.Errorf("%s block=%v: %d of %d entries off by more than 1e-5", m.Kind, block, loose, checks)
+				t.Errorf("%s block=%v squared=%v: %d of %d entries off by more than 1e-5", m.Kind, block, v.squared, loose, checks)
 			}
-			t.Logf("%s block=%v: worst relative gradient error %.2e", m.Kind, block, worst)
+			t.Logf("%s block=%v squared=%v: worst relative gradient error %.2e", m.Kind, block, v.squared, worst)
 			net.Close()
+		}
+	}
+}
+
+// The training loss is the mean squared difference between the model's
+// distances (computed here from the embeddings) and the targets: on W2 for
+// the KENN models, on d² against W2² with the squared loss.
+func TestLossScales(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, m := range smallModels(8, 6)[1:] {
+		c, _ := models.NewCheckpoint(m, 9)
+		bt := randomBatch(rng, 4, m.H*m.W, true)
+		ev, err := NewNet(m, 4, tensor.Float64, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev.SetWeights(c)
+		emb, err := Embeddings(ev, bt.Images)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev.Close()
+		w := c.DistanceWeights()
+		for _, squared := range []bool{false, true} {
+			var want float64
+			for k, p := range bt.Pairs {
+				d := models.Distance(m, w, emb[p[0]], emb[p[1]])
+				if squared {
+					d *= d
+				}
+				want += (d - bt.Targets[k]) * (d - bt.Targets[k])
+			}
+			want /= float64(len(bt.Pairs))
+			net, err := newNet(m, 4, tensor.Float64, true, squared)
+			if err != nil {
+				t.Fatal(err)
+			}
+			net.SetWeights(c)
+			lp, err := net.Forward(bt)
+			net.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(lp.Loss-want) > 1e-6*want {
+				t.Errorf("%s squared=%v: loss %.10g, from the embeddings %.10g", m.Kind, squared, lp.Loss, want)
+			}
 		}
 	}
 }

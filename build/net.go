@@ -25,6 +25,8 @@ type Net struct {
 	g     *G.ExprGraph
 	vm    G.VM
 	train bool
+	// squared: the loss is on d² against W2² targets (W2 models)
+	squared bool
 
 	X      *G.Node   // [B, 1, H, W] normalized input (models doc: x·H·W/Σx)
 	params []*G.Node // models Params order
@@ -46,10 +48,16 @@ type Net struct {
 // NewNet lowers m for batches of b images. dt is tensor.Float32 for
 // training and tensor.Float64 for gradient checks.
 func NewNet(m *models.Model, b int, dt tensor.Dtype, train bool) (*Net, error) {
+	return newNet(m, b, dt, train, false)
+}
+
+// newNet is NewNet; with squared set, a W2 model's training loss compares
+// squared distances with W2² targets (Options.Loss = LossW2Sq).
+func newNet(m *models.Model, b int, dt tensor.Dtype, train, squared bool) (*Net, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
-	n := &Net{M: m, B: b, dt: dt, g: G.NewGraph(), train: train, byName: map[string]*G.Node{}}
+	n := &Net{M: m, B: b, dt: dt, g: G.NewGraph(), train: train, squared: squared, byName: map[string]*G.Node{}}
 	if err := n.lower(); err != nil {
 		return nil, fmt.Errorf("build: lowering %s: %w", m.Kind, err)
 	}
@@ -127,6 +135,9 @@ func (n *Net) lower() (err error) {
 	n.Mask = G.NewMatrix(n.g, n.dt, G.WithShape(b, b), G.WithName("mask"))
 	n.InvCount = G.NewScalar(n.g, n.dt, G.WithName("invcount"))
 	d := n.pairwise()
+	if n.squared && m.Target == models.TargetW2 {
+		d = G.Must(G.Square(d))
+	}
 	diff := G.Must(G.Sub(d, n.T))
 	n.MSE = G.Must(G.Mul(G.Must(G.Sum(G.Must(G.HadamardProd(n.Mask, G.Must(G.Square(diff)))))), n.InvCount))
 	n.Loss = n.MSE

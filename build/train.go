@@ -47,6 +47,12 @@ type Options struct {
 	Progress func(epoch, step, steps int, loss float64)
 	// EpochDone, if set, is called after every epoch.
 	EpochDone func(epoch int, trainLoss, valMSE float64, improved bool)
+	// Loss is the scale of the training loss: "" or LossModel for the
+	// model's target scale (W2² for dwe, W2 otherwise), LossW2Sq for squared
+	// model distances against W2² (the scale of relative MSE and of the
+	// correlations reported on W2², which weighs large distances more).
+	// Early stopping follows the same scale.
+	Loss string
 	// Augment is AugmentDihedral to transform every batch by a random
 	// symmetry of the pixel grid (exact W2 is invariant: see augment.go),
 	// or AugmentNone / "" for the images as they are.
@@ -84,6 +90,12 @@ const TrainSuffix = ".train"
 // ErrInterrupted is returned when training stops before its end; the
 // state is saved and the same call resumes it.
 var ErrInterrupted = errors.New("training interrupted")
+
+// Loss scales (Options.Loss).
+const (
+	LossModel = "model"
+	LossW2Sq  = "w2sq"
+)
 
 // target converts W2² to the model's target scale.
 func target(m *models.Model, w2sq float64) float64 {
@@ -126,6 +138,14 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 	if augment == AugmentNone {
 		augment = ""
 	}
+	loss := opt.Loss
+	switch loss {
+	case "", LossModel:
+		loss = ""
+	case LossW2Sq:
+	default:
+		return nil, fmt.Errorf("build: unknown loss scale %q (want %s or %s)", opt.Loss, LossModel, LossW2Sq)
+	}
 	if opt.Batch < 2 || (mode == ModePair && opt.Batch%2 != 0) {
 		return nil, fmt.Errorf("build: batch %d: need at least 2 images (an even number in pair mode)", opt.Batch)
 	}
@@ -134,8 +154,8 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 	c, err := models.LoadCheckpoint(statePath)
 	switch {
 	case err == nil:
-		if c.State == nil || c.State.Batch != opt.Batch || c.Provenance.Seed != opt.Seed || c.Provenance.Mode != mode || c.Provenance.Augment != augment || c.Provenance.TrainSHA256 != train.Pairs.Header.ImagesSHA+"/"+train.Pairs.Header.Selection {
-			return nil, fmt.Errorf("build: %s was made by another run (batch, seed, mode, augmentation or data differ); remove it to start over", statePath)
+		if c.State == nil || c.State.Batch != opt.Batch || c.Provenance.Seed != opt.Seed || c.Provenance.Mode != mode || c.Provenance.Augment != augment || c.Provenance.Loss != loss || c.Provenance.TrainSHA256 != train.Pairs.Header.ImagesSHA+"/"+train.Pairs.Header.Selection {
+			return nil, fmt.Errorf("build: %s was made by another run (batch, seed, mode, loss, augmentation or data differ); remove it to start over", statePath)
 		}
 		if m != nil && (m.Kind != c.Model.Kind || m.H != c.Model.H || m.W != c.Model.W) {
 			return nil, fmt.Errorf("build: %s holds a %s model for %dx%d images, not the %s for %dx%d asked for; remove it to start over",
@@ -152,7 +172,7 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 		c.State = &TrainState{LR: opt.LR, Batch: opt.Batch, BestVal: math.MaxFloat64}
 		c.Provenance = models.Provenance{
 			TrainPairs: train.Pairs.Header.Images, TrainSHA256: train.Pairs.Header.ImagesSHA + "/" + train.Pairs.Header.Selection,
-			ImagesSHA256: train.Images.SHA256, NumPairs: len(train.Pairs.Pairs), NumImages: train.Images.N, Mode: mode, Augment: augment, Seed: opt.Seed,
+			ImagesSHA256: train.Images.SHA256, NumPairs: len(train.Pairs.Pairs), NumImages: train.Images.N, Mode: mode, Augment: augment, Loss: loss, Seed: opt.Seed,
 		}
 	default:
 		return nil, err
@@ -166,7 +186,8 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 		st.LR = opt.LR
 	}
 
-	net, err := NewNet(m, opt.Batch, tensor.Float32, true)
+	squared := loss == LossW2Sq && m.Target == models.TargetW2
+	net, err := newNet(m, opt.Batch, tensor.Float32, true, squared)
 	if err != nil {
 		return nil, err
 	}
@@ -181,9 +202,9 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 	defer eval.Close()
 
 	sched := newSchedule(m, train, mode, opt.Batch)
-	sched.augment = augment
+	sched.augment, sched.squared = augment, squared
 	if st.Step == 0 && st.EpochStep == 0 && st.Epoch == 0 {
-		if err := calibrate(eval, c, sched.epoch(opt.Seed, 0)); err != nil {
+		if err := calibrate(eval, c, sched.epoch(opt.Seed, 0), squared); err != nil {
 			return nil, err
 		}
 		if err := net.SetWeights(c); err != nil {
@@ -228,6 +249,9 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 			return nil, fmt.Errorf("validation: %w", err)
 		}
 		vmse := res.TargetMSE
+		if squared {
+			vmse = res.MSE // on W2²
+		}
 		improved := endEpoch(c, vmse, &adam, opt.Patience, opt.LRPatience, time.Since(start))
 		if opt.EpochDone != nil {
 			opt.EpochDone(st.Epoch, trainLoss, vmse, improved)
@@ -344,6 +368,7 @@ type schedule struct {
 	mode    string
 	batch   int
 	augment string
+	squared bool    // targets are W2² whatever the model's scale
 	images  []int   // images that appear in some pair
 	comps   [][]int // connected components of the pair graph, if more than one
 	table   map[[2]int]float64
@@ -448,7 +473,7 @@ func (s *schedule) epoch(seed uint64, epoch int) []*Batch {
 					i, j := min(blk[a], blk[b]), max(blk[a], blk[b])
 					if v, ok := s.table[[2]int{i, j}]; ok {
 						bt.Pairs = append(bt.Pairs, [2]int{a, b})
-						bt.Targets = append(bt.Targets, target(s.m, v))
+						bt.Targets = append(bt.Targets, s.target(v))
 					}
 				}
 			}
@@ -468,12 +493,20 @@ func (s *schedule) epoch(seed uint64, epoch int) []*Batch {
 			bt.Images[q] = s.d.Images.Row(p.I)
 			bt.Images[half+q] = s.d.Images.Row(p.J)
 			bt.Pairs = append(bt.Pairs, [2]int{q, half + q})
-			bt.Targets = append(bt.Targets, target(s.m, s.d.Pairs.W2Sq[idx]))
+			bt.Targets = append(bt.Targets, s.target(s.d.Pairs.W2Sq[idx]))
 		}
 		s.transform(rng, bt)
 		out = append(out, bt)
 	}
 	return out
+}
+
+// target is the training target of a pair at exact W2² w2sq.
+func (s *schedule) target(w2sq float64) float64 {
+	if s.squared {
+		return w2sq
+	}
+	return target(s.m, w2sq)
 }
 
 // transform applies the schedule's augmentation to a batch: one random
@@ -498,7 +531,7 @@ func (s *schedule) transform(rng *rand.Rand, bt *Batch) {
 // layer for dwe (whose output is squared), the segment weights otherwise.
 // Without it, initial distances are hundreds of times the targets and the
 // first Adam steps kill the ReLUs.
-func calibrate(eval *Net, c *models.Checkpoint, batches []*Batch) error {
+func calibrate(eval *Net, c *models.Checkpoint, batches []*Batch, squared bool) error {
 	m := c.Model
 	if err := eval.SetWeights(c); err != nil {
 		return err
@@ -512,7 +545,11 @@ func calibrate(eval *Net, c *models.Checkpoint, batches []*Batch) error {
 		}
 		for k, p := range bt.Pairs {
 			sp += models.Distance(m, w, emb[p[0]], emb[p[1]])
-			st += bt.Targets[k]
+			if squared { // targets are W2², the model's distances W2
+				st += math.Sqrt(bt.Targets[k])
+			} else {
+				st += bt.Targets[k]
+			}
 		}
 	}
 	if !(sp > 0) || !(st > 0) {

@@ -49,6 +49,7 @@ type Provenance struct {
 	NumImages    int    `json:"num_images,omitempty"`
 	Mode         string `json:"mode,omitempty"`    // pair or block
 	Augment      string `json:"augment,omitempty"` // "" or dihedral (build.Options.Augment)
+	Loss         string `json:"loss,omitempty"`    // "" (the model's scale) or w2sq (build.Options.Loss)
 	Seed         uint64 `json:"seed"`
 	KennVersion  string `json:"kenn_version,omitempty"`
 }

@@ -18,7 +18,7 @@ the training pairs are all pairs within random groups of GROUP_SIZE digits,
 kenn pairs --groups, instead of all pairs of N_TRAIN), KINDS (models to
 train, comma-separated), DOC (the results file, docs/results.md), BATCH (64),
 BACKBONE (kenn train --backbone C1,C2,HIDDEN,OUT for the KENN models), AUGMENT
-(kenn train --augment).
+(kenn train --augment), LOSS (kenn train --loss).
 """
 import json, os, subprocess, sys, time
 import numpy as np
@@ -130,7 +130,8 @@ def main():
             r, s = kenn('train', '--model', kind, '--pairs', P['train'][0], '--val', P['val'][0], '-o', ck,
                         '--epochs', str(EPOCHS), '--patience', os.environ.get('PATIENCE', '8'), '--batch', os.environ.get('BATCH', '64'),
                         *(['--backbone', os.environ['BACKBONE']] if 'BACKBONE' in os.environ else []),
-                        *(['--augment', os.environ['AUGMENT']] if 'AUGMENT' in os.environ else []))
+                        *(['--augment', os.environ['AUGMENT']] if 'AUGMENT' in os.environ else []),
+                        *(['--loss', os.environ['LOSS']] if 'LOSS' in os.environ else []))
             timing['train-' + kind] = s
             timing['params-' + kind] = int(r.stderr.split(': ')[1].split(' parameters')[0])
             save()
@@ -211,7 +212,7 @@ cross-domain: all pairs of %d Fashion-MNIST test images (per class).
 
 By test MSE on W2², best first: %s. (KENN reports ODE-KENN < DeepKENN < single-layer; this is what this
 run measured at the parameter counts above, not a claim about the paper.)
-%s""" % (' '.join('%s=%s' % (k, os.environ[k]) for k in ('N_TRAIN', 'GROUP_SIZE', 'BATCH', 'EPOCHS', 'PATIENCE', 'BACKBONE', 'AUGMENT', 'KINDS') if k in os.environ) + (' ' if any(k in os.environ for k in ('N_TRAIN', 'GROUP_SIZE', 'BATCH', 'EPOCHS', 'PATIENCE', 'BACKBONE', 'AUGMENT', 'KINDS')) else ''),
+%s""" % (' '.join('%s=%s' % (k, os.environ[k]) for k in ('N_TRAIN', 'GROUP_SIZE', 'BATCH', 'EPOCHS', 'PATIENCE', 'BACKBONE', 'AUGMENT', 'LOSS', 'KINDS') if k in os.environ) + (' ' if any(k in os.environ for k in ('N_TRAIN', 'GROUP_SIZE', 'BATCH', 'EPOCHS', 'PATIENCE', 'BACKBONE', 'AUGMENT', 'LOSS', 'KINDS')) else ''),
        time.strftime('%Y-%m-%d'), os.cpu_count(), train_what, n_train, which, os.environ.get('BATCH', '64'), EPOCHS, N_VAL, len(test_lines), N_TEST, N_FASHION,
        '\n'.join(lines), '\n'.join(flines), ' < '.join('%s (%.4g)' % (r[0], r[3]['mse_w2sq']) for r in order), analysis)
     with open(DOC + '.tmp', 'w') as f:

@@ -89,6 +89,7 @@ func runTrain(ctx context.Context, args []string) error {
 	seed := fs.Uint64("seed", 1, "seed of initialization and data order")
 	patience := fs.Int("patience", 5, "early stopping: epochs without validation gain")
 	lrPatience := fs.Int("lr-patience", 3, "the learning rate halves after every N epochs without validation gain (-1: never)")
+	loss := fs.String("loss", "model", "model | w2sq: the training loss on the model's scale (W2² for dwe, W2 otherwise) or on squared distances against W2² (the scale of the reported relative MSE and correlations)")
 	augment := fs.String("augment", "none", "none | dihedral: transform every batch by a random rotation or reflection of the pixel grid, which keeps exact W2 (targets stay exact)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -112,7 +113,7 @@ func runTrain(ctx context.Context, args []string) error {
 		m.Kind, m.NumParams(), m.NumDistanceParams(), len(train.Pairs.Pairs), train.Images.N, len(val.Pairs.Pairs))
 	var bar *progress.Bar
 	c, err := build.Train(ctx, m, train, val, build.Options{
-		Epochs: *epochs, Batch: *batch, LR: *lr, Seed: *seed, Patience: *patience, LRPatience: *lrPatience, Mode: *mode, Out: *out, Augment: *augment,
+		Epochs: *epochs, Batch: *batch, LR: *lr, Seed: *seed, Patience: *patience, LRPatience: *lrPatience, Mode: *mode, Out: *out, Augment: *augment, Loss: *loss,
 		Progress: func(epoch, step, n int, loss float64) {
 			if bar == nil || step == 1 { // step > 1 first when resuming mid-epoch
 				bar = progress.New(fmt.Sprintf("epoch %d", epoch), n, "steps")
