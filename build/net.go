@@ -1,6 +1,7 @@
 package build
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -98,27 +99,15 @@ func (n *Net) lower() (err error) {
 		n.byName[p.Name] = node
 	}
 	n.X = G.NewTensor(n.g, n.dt, 4, G.WithShape(b, 1, m.H, m.W), G.WithName("x"))
-	cur := n.X
-	var outs []*G.Node
-	for _, l := range m.Encoder {
-		cur = n.layer(cur, l, "")
-		outs = append(outs, cur)
-	}
-	flat := func(x *G.Node) *G.Node {
-		if x.Dims() == 2 {
-			return x
+	if m.Kind == models.KindEnsemble {
+		if n.train {
+			return errors.New("an ensemble is not trained as one: train its members, then combine them (models.NewEnsemble, kenn ensemble)")
 		}
-		return G.Must(G.Reshape(x, tensor.Shape{b, x.Shape().TotalSize() / b}))
-	}
-	switch m.Kind {
-	case models.KindDWE:
-		n.segs = []*G.Node{flat(cur)}
-	case models.KindDeepKENN, models.KindNaive:
-		for _, i := range m.Features() {
-			n.segs = append(n.segs, flat(outs[i]))
+		for k, mm := range m.Members {
+			n.segs = append(n.segs, n.encode(mm, fmt.Sprintf("m%d/", k))...)
 		}
-	case models.KindODEKENN:
-		n.segs = n.rk4(flat(cur))
+	} else {
+		n.segs = n.encode(m, "")
 	}
 	if !n.train {
 		// One output node that depends on every segment: the tape machine
@@ -153,6 +142,35 @@ func (n *Net) lower() (err error) {
 	return err
 }
 
+// encode lowers model m's encoder (and ODE) on the images, its parameters
+// named prefix + m's names, and returns its embedding segments.
+func (n *Net) encode(m *models.Model, prefix string) []*G.Node {
+	b := n.B
+	cur := n.X
+	var outs []*G.Node
+	for _, l := range m.Encoder {
+		cur = n.layer(cur, l, prefix)
+		outs = append(outs, cur)
+	}
+	flat := func(x *G.Node) *G.Node {
+		if x.Dims() == 2 {
+			return x
+		}
+		return G.Must(G.Reshape(x, tensor.Shape{b, x.Shape().TotalSize() / b}))
+	}
+	switch m.Kind {
+	case models.KindDeepKENN, models.KindNaive:
+		var segs []*G.Node
+		for _, i := range m.Features() {
+			segs = append(segs, flat(outs[i]))
+		}
+		return segs
+	case models.KindODEKENN:
+		return n.rk4(flat(cur), m.ODE, prefix)
+	}
+	return []*G.Node{flat(cur)}
+}
+
 func (n *Net) layer(cur *G.Node, l models.Layer, prefix string) *G.Node {
 	W, bias := n.byName[prefix+l.Name+".W"], n.byName[prefix+l.Name+".b"]
 	b := cur.Shape()[0]
@@ -175,31 +193,30 @@ func (n *Net) layer(cur *G.Node, l models.Layer, prefix string) *G.Node {
 }
 
 // field is g(z, t) = tanh(z·W1[:d] + t·W1[d] + b1)·W2 + b2.
-func (n *Net) field(z *G.Node, t float64) *G.Node {
-	o := n.M.ODE
-	W1 := n.byName["ode.W1"]
+func (n *Net) field(z *G.Node, t float64, o *models.ODE, prefix string) *G.Node {
+	W1 := n.byName[prefix+"ode.W1"]
 	W1z := G.Must(G.Slice(W1, G.S(0, o.Dim)))
 	w1t := G.Must(G.Slice(W1, G.S(o.Dim)))
-	bias := G.Must(G.Add(G.Must(G.Mul(n.scalar(t), w1t)), n.byName["ode.b1"]))
+	bias := G.Must(G.Add(G.Must(G.Mul(n.scalar(t), w1t)), n.byName[prefix+"ode.b1"]))
 	h := G.Must(G.BroadcastAdd(G.Must(G.Mul(z, W1z)), G.Must(G.Reshape(bias, tensor.Shape{1, o.Hidden})), nil, []byte{0}))
 	h = G.Must(G.Tanh(h))
-	out := G.Must(G.Mul(h, n.byName["ode.W2"]))
-	return G.Must(G.BroadcastAdd(out, G.Must(G.Reshape(n.byName["ode.b2"], tensor.Shape{1, o.Dim})), nil, []byte{0}))
+	out := G.Must(G.Mul(h, n.byName[prefix+"ode.W2"]))
+	return G.Must(G.BroadcastAdd(out, G.Must(G.Reshape(n.byName[prefix+"ode.b2"], tensor.Shape{1, o.Dim})), nil, []byte{0}))
 }
 
 // rk4 integrates dz/dt = g(z, t) on [0, 1] with K classical RK4 steps and
 // returns z(t_0), …, z(t_K).
-func (n *Net) rk4(z *G.Node) []*G.Node {
-	K := n.M.ODE.Steps
+func (n *Net) rk4(z *G.Node, o *models.ODE, prefix string) []*G.Node {
+	K := o.Steps
 	h := 1 / float64(K)
 	states := []*G.Node{z}
 	axpy := func(a float64, x, y *G.Node) *G.Node { return G.Must(G.Add(y, G.Must(G.Mul(n.scalar(a), x)))) }
 	for k := 0; k < K; k++ {
 		t := float64(k) * h
-		k1 := n.field(z, t)
-		k2 := n.field(axpy(h/2, k1, z), t+h/2)
-		k3 := n.field(axpy(h/2, k2, z), t+h/2)
-		k4 := n.field(axpy(h, k3, z), t+h)
+		k1 := n.field(z, t, o, prefix)
+		k2 := n.field(axpy(h/2, k1, z), t+h/2, o, prefix)
+		k3 := n.field(axpy(h/2, k2, z), t+h/2, o, prefix)
+		k4 := n.field(axpy(h, k3, z), t+h, o, prefix)
 		sum := G.Must(G.Add(G.Must(G.Add(k1, k4)), G.Must(G.Mul(n.scalar(2), G.Must(G.Add(k2, k3))))))
 		z = axpy(h/6, sum, z)
 		states = append(states, z)

@@ -176,11 +176,20 @@ func model(g *graph, name, doc string, in, out []*onnxpb.ValueInfoProto, meta []
 // returns the features' name.
 func embed(g *graph, c *models.Checkpoint, x string) string {
 	m := c.Model
-	param := func(name string, dims []int) string {
-		if !g.has(name) {
-			g.floats(name, dims, c.Tensors[name])
+	if m.Kind == models.KindEnsemble { // the members' embeddings side by side
+		var parts []string
+		for k := range m.Members {
+			g.pfx = fmt.Sprintf("m%d/", k)
+			parts = append(parts, embed(g, c.Member(k), x))
 		}
-		return name
+		g.pfx = ""
+		return g.op("Concat", parts, attrInt("axis", 1))
+	}
+	param := func(name string, dims []int) string {
+		if !g.has(g.pfx + name) {
+			return g.floats(name, dims, c.Tensors[name])
+		}
+		return g.pfx + name
 	}
 	sum := g.op("ReduceSum", []string{x, g.ints(1, 2, 3)}, attrInt("keepdims", 1))
 	cur := g.op("Mul", []string{g.op("Div", []string{x, sum}), g.scalar(float32(m.H * m.W))})

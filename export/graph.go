@@ -19,6 +19,9 @@ type graph struct {
 	nodes []*pb.NodeProto
 	inits []*pb.TensorProto
 	n     int
+	// pfx prefixes the names of initializers added by floats: an
+	// ensemble's members ("m0/", "m1/", …) keep their parameters apart.
+	pfx string
 }
 
 func (g *graph) name(prefix string) string {
@@ -46,6 +49,7 @@ func (g *graph) opN(typ string, inputs []string, n int, attrs ...*pb.AttributePr
 
 // floats adds a float32 initializer.
 func (g *graph) floats(name string, dims []int, v []float32) string {
+	name = g.pfx + name
 	raw := make([]byte, 4*len(v))
 	for i, x := range v {
 		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(x))

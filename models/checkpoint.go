@@ -51,7 +51,9 @@ type Provenance struct {
 	Augment      string `json:"augment,omitempty"` // "" or dihedral (build.Options.Augment)
 	Loss         string `json:"loss,omitempty"`    // "" (the model's scale) or w2sq (build.Options.Loss)
 	Seed         uint64 `json:"seed"`
-	KennVersion  string `json:"kenn_version,omitempty"`
+	// Members is the provenance of each member of an ensemble.
+	Members     []Provenance `json:"members,omitempty"`
+	KennVersion string       `json:"kenn_version,omitempty"`
 }
 
 // TrainState is what a resumed run needs beyond the tensors.
@@ -99,6 +101,21 @@ type header struct {
 func NewCheckpoint(m *Model, seed uint64) (*Checkpoint, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
+	}
+	if m.Kind == KindEnsemble { // members initialized as models of their own, seeds seed, seed+1, …
+		var cs []*Checkpoint
+		for k, mm := range m.Members {
+			mc, err := NewCheckpoint(mm, seed+uint64(k))
+			if err != nil {
+				return nil, err
+			}
+			cs = append(cs, mc)
+		}
+		c, err := NewEnsemble(cs...)
+		if err == nil {
+			c.Provenance.Seed = seed
+		}
+		return c, err
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x77656967)) // "weig"
 	c := &Checkpoint{Model: m, Tensors: map[string][]float32{}, Shapes: map[string][]int{}, Provenance: Provenance{Seed: seed}}

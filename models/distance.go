@@ -9,6 +9,9 @@ import (
 // φ(x) for dwe, each feature layer for deepkenn and naive, each state
 // z(t_k) for odekenn. The embedding is their concatenation.
 func (m *Model) Segments() []int {
+	if m.Kind == KindEnsemble {
+		return m.ensembleSegments()
+	}
 	sh := m.EncoderShapes()
 	switch m.Kind {
 	case KindDeepKENN, KindNaive:
@@ -38,6 +41,16 @@ func Softplus(x float64) float64 {
 // DistanceWeights returns the positive segment weights softplus(β) or
 // softplus(α); nil for dwe.
 func (c *Checkpoint) DistanceWeights() []float64 {
+	if c.Model.Kind == KindEnsemble { // the members' weights over M
+		var w []float64
+		M := float64(len(c.Model.Members))
+		for k := range c.Model.Members {
+			for _, v := range c.Member(k).DistanceWeights() {
+				w = append(w, v/M)
+			}
+		}
+		return w
+	}
 	name := map[string]string{KindDeepKENN: "beta", KindNaive: "beta", KindODEKENN: "alpha"}[c.Model.Kind]
 	if name == "" {
 		return nil
@@ -96,6 +109,19 @@ func PredictW2Sq(m *Model, d float64) float64 {
 // each: per feature layer for deepkenn and naive (the layer names), per
 // time t_k = k/K for odekenn. dwe has none (nil, nil).
 func (c *Checkpoint) WeightProfile() ([]string, []float64) {
+	if c.Model.Kind == KindEnsemble {
+		var names []string
+		var ws []float64
+		M := float64(len(c.Model.Members))
+		for k := range c.Model.Members {
+			n, w := c.Member(k).WeightProfile()
+			for i := range n {
+				names = append(names, memberPrefix(k)+n[i])
+				ws = append(ws, w[i]/M)
+			}
+		}
+		return names, ws
+	}
 	w := c.DistanceWeights()
 	if w == nil {
 		return nil, nil

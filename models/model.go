@@ -64,6 +64,8 @@ type Model struct {
 	// SNN is the description of a stochastic neural network (kind snn);
 	// image fields are unused then.
 	SNN *SNN `json:"snn,omitempty"`
+	// Members are the models an ensemble (kind ensemble) averages.
+	Members []*Model `json:"members,omitempty"`
 }
 
 // Shape is the output shape of a layer: C×H×W for conv, N for dense (C=N,
@@ -141,6 +143,9 @@ func (m *Model) Params() []Param {
 	if m.Kind == KindSNN {
 		return m.SNN.params()
 	}
+	if m.Kind == KindEnsemble {
+		return m.ensembleParams()
+	}
 	var ps []Param
 	add := func(prefix string, in Shape, layers []Layer) Shape {
 		for _, l := range layers {
@@ -210,6 +215,9 @@ func (m *Model) Validate() error {
 			return errors.New("models: snn without its description")
 		}
 		return m.SNN.validate()
+	}
+	if m.Kind == KindEnsemble {
+		return m.validateEnsemble()
 	}
 	if m.H <= 0 || m.W <= 0 {
 		return fmt.Errorf("models: input size %dx%d", m.H, m.W)

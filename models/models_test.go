@@ -1,6 +1,8 @@
 package models
 
 import (
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -97,6 +99,60 @@ func TestCheckpointRoundTrip(t *testing.T) {
 		os.WriteFile(path, []byte("hello"), 0o644)
 		if _, err := LoadCheckpoint(path); err == nil || !strings.Contains(err.Error(), "not a kenn checkpoint") {
 			t.Errorf("foreign file: %v", err)
+		}
+	}
+}
+
+// An ensemble's distance is the mean of its members' distances, computed
+// on the concatenated embedding with the members' weights over M.
+func TestEnsembleAveragesMembers(t *testing.T) {
+	a := ODEKENN(12, 10, Backbone{C1: 3, C2: 2, Hidden: 8, Out: 5}, 6, 3)
+	b := DeepKENN(12, 10, Backbone{C1: 2, C2: 2, Hidden: 7, Out: 4})
+	ca, _ := NewCheckpoint(a, 1)
+	cb, _ := NewCheckpoint(b, 2)
+	for i := range cb.Tensors["beta"] { // unequal weights
+		cb.Tensors["beta"][i] = float32(i) - 1
+	}
+	ce, err := NewEnsemble(ca, cb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ce.Model.NumParams() != a.NumParams()+b.NumParams() || ce.Model.EmbeddingDim() != a.EmbeddingDim()+b.EmbeddingDim() {
+		t.Fatalf("ensemble sizes: %d parameters, embedding %d", ce.Model.NumParams(), ce.Model.EmbeddingDim())
+	}
+	rng := rand.New(rand.NewPCG(3, 3))
+	vec := func(n int) []float64 {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = rng.NormFloat64()
+		}
+		return v
+	}
+	for trial := 0; trial < 5; trial++ {
+		xa, ya, xb, yb := vec(a.EmbeddingDim()), vec(a.EmbeddingDim()), vec(b.EmbeddingDim()), vec(b.EmbeddingDim())
+		want := (Distance(a, ca.DistanceWeights(), xa, ya) + Distance(b, cb.DistanceWeights(), xb, yb)) / 2
+		got := Distance(ce.Model, ce.DistanceWeights(), append(append([]float64(nil), xa...), xb...), append(append([]float64(nil), ya...), yb...))
+		if math.Abs(got-want) > 1e-12*want {
+			t.Fatalf("ensemble distance %.15g, mean of members %.15g", got, want)
+		}
+	}
+	// the member view returns the member's own tensors
+	if m1 := ce.Member(1); &m1.Tensors["beta"][0] == &cb.Tensors["beta"][0] || m1.Tensors["beta"][2] != cb.Tensors["beta"][2] {
+		t.Fatal("member view does not hold a copy of member 1's weights")
+	}
+	// errors: one member, a dwe member, other input sizes, other pairs
+	for name, mk := range map[string]func() error{
+		"one member": func() error { return Ensemble(a).Validate() },
+		"dwe member": func() error { return Ensemble(a, DWE(12, 10)).Validate() },
+		"sizes":      func() error { return Ensemble(a, DeepKENN(14, 10, DefaultBackbone)).Validate() },
+		"pairs": func() error {
+			cb.Provenance.TrainSHA256 = "other"
+			_, err := NewEnsemble(ca, cb)
+			return err
+		},
+	} {
+		if err := mk(); err == nil {
+			t.Errorf("%s: accepted", name)
 		}
 	}
 }

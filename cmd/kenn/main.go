@@ -28,6 +28,7 @@ func commands() map[string]command {
 		"pairs":       {"resumable ground-truth W2² for random pairs or all pairs of a collection", runPairs},
 		"train":       {"train a W2 surrogate (dwe, deepkenn, odekenn, naive) on exact pairs, or an snn on a table", runTrain},
 		"eval":        {"score a trained model against exact W2 on pairs of images", runEval},
+		"ensemble":    {"combine trained deepkenn/odekenn/naive checkpoints into one model that averages their W2 predictions", runEnsemble},
 		"export":      {"compile a checkpoint to ONNX (embedding, pairwise, pair and dwe decoder models; snn samplers)", runExport},
 		"bench-train": {"training throughput of a model (images/s, pairs/s), for make bench-train", runBenchTrain},
 		"score":       {"score predicted W2² (a CSV) against exact pairs, optionally linearly calibrated", runScore},

@@ -23,11 +23,23 @@ import (
 func kinds() []*models.Model {
 	bb := models.Backbone{C1: 6, C2: 3, Hidden: 24, Out: 10}
 	dwe := models.DWE(28, 28)
-	return []*models.Model{dwe, models.DeepKENN(28, 28, bb), models.ODEKENN(28, 28, bb, 16, 4), models.Naive(28, 28, bb)}
+	ens := models.Ensemble(models.ODEKENN(28, 28, bb, 16, 4), models.DeepKENN(28, 28, models.Backbone{C1: 4, C2: 2, Hidden: 12, Out: 6}))
+	return []*models.Model{dwe, models.DeepKENN(28, 28, bb), models.ODEKENN(28, 28, bb, 16, 4), models.Naive(28, 28, bb), ens}
 }
 
 // trained returns a checkpoint after a short real training run.
 func trained(t *testing.T, m *models.Model) *models.Checkpoint {
+	if m.Kind == models.KindEnsemble { // members trained on their own, then combined
+		var cs []*models.Checkpoint
+		for _, mm := range m.Members {
+			cs = append(cs, trained(t, mm))
+		}
+		c, err := models.NewEnsemble(cs...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
 	load := func(path string, sel pairs.Selection) build.Data {
 		imgs, err := dataset.Load(path)
 		if err != nil {
