@@ -20,3 +20,24 @@ func ExampleMatched() {
 	// odekenn 408524
 	// naive 407429
 }
+
+// Two ODE-KENNs trained with different seeds (here: initialized) combine
+// into one model that averages their W2 predictions; kenn ensemble does this
+// for checkpoint files.
+func ExampleNewEnsemble() {
+	m := models.ODEKENN(28, 28, models.DefaultBackbone, 64, 8)
+	a, _ := models.NewCheckpoint(m, 1)
+	b, _ := models.NewCheckpoint(m, 2)
+	e, err := models.NewEnsemble(a, b)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(e.Model.Kind, len(e.Model.Members), "members")
+	fmt.Println("parameters", e.Model.NumParams(), "=", 2*m.NumParams())
+	fmt.Println("embedding", e.Model.EmbeddingDim(), "values in", len(e.Model.Segments()), "segments")
+	// Output:
+	// ensemble 2 members
+	// parameters 823386 = 823386
+	// embedding 576 values in 18 segments
+}

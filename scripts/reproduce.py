@@ -18,7 +18,9 @@ the training pairs are all pairs within random groups of GROUP_SIZE digits,
 kenn pairs --groups, instead of all pairs of N_TRAIN), KINDS (models to
 train, comma-separated), DOC (the results file, docs/results.md), BATCH (64),
 BACKBONE (kenn train --backbone C1,C2,HIDDEN,OUT for the KENN models), AUGMENT
-(kenn train --augment), LOSS (kenn train --loss).
+(kenn train --augment), LOSS (kenn train --loss), SEEDS (train each kind with
+seeds 1..SEEDS and add the ensemble of those members, kenn ensemble: a row
+whose training time is the sum of its members').
 """
 import json, os, subprocess, sys, time
 import numpy as np
@@ -33,6 +35,7 @@ N_TRAIN = 0 if ALL_TRAIN else int(os.environ.get('N_TRAIN', 1000))
 N_TEST = int(os.environ.get('N_TEST', 500))
 N_FASHION = int(os.environ.get('N_FASHION', 200))
 EPOCHS = int(os.environ.get('EPOCHS', 60))
+SEEDS = int(os.environ.get('SEEDS', 1))  # members per kind: seeds 1..SEEDS, then their ensemble
 GROUPS = int(os.environ.get('GROUP_SIZE', 0))  # not GROUPS: bash ignores assignments to it
 KINDS = os.environ.get('KINDS', 'dwe,deepkenn,odekenn,naive').split(',')
 DOC = os.environ.get('DOC', 'docs/results.md')
@@ -124,22 +127,35 @@ def main():
             timing['pairs-' + k] = s
             save()
     rows, frows = [], []
+    def score(name):
+        kenn('export', '%s/%s.ckpt' % (OUT, name), '-o', '%s/%s.onnx' % (OUT, name))
+        kenn('eval', '--model', '%s/%s.onnx' % (OUT, name), '--images', te, '--pairs', P['test'][0], out='%s/eval-%s.txt' % (OUT, name))
+        kenn('eval', '--model', '%s/%s.onnx' % (OUT, name), '--images', fa, '--pairs', P['fashion'][0], out='%s/eval-fashion-%s.txt' % (OUT, name))
+        rows.append((name, timing['train-' + name], timing['params-' + name], metrics('%s/eval-%s.txt' % (OUT, name))))
+        frows.append((name, metrics('%s/eval-fashion-%s.txt' % (OUT, name))))
     for kind in KINDS:
-        ck = '%s/%s.ckpt' % (OUT, kind)
-        if not os.path.exists(ck):
-            r, s = kenn('train', '--model', kind, '--pairs', P['train'][0], '--val', P['val'][0], '-o', ck,
-                        '--epochs', str(EPOCHS), '--patience', os.environ.get('PATIENCE', '8'), '--batch', os.environ.get('BATCH', '64'),
-                        *(['--backbone', os.environ['BACKBONE']] if 'BACKBONE' in os.environ else []),
-                        *(['--augment', os.environ['AUGMENT']] if 'AUGMENT' in os.environ else []),
-                        *(['--loss', os.environ['LOSS']] if 'LOSS' in os.environ else []))
-            timing['train-' + kind] = s
-            timing['params-' + kind] = int(r.stderr.split(': ')[1].split(' parameters')[0])
+        names = []
+        for seed in range(1, SEEDS + 1):
+            name = kind if seed == 1 else '%s-s%d' % (kind, seed)
+            names.append(name)
+            ck = '%s/%s.ckpt' % (OUT, name)
+            if not os.path.exists(ck):
+                r, s = kenn('train', '--model', kind, '--pairs', P['train'][0], '--val', P['val'][0], '-o', ck, '--seed', str(seed),
+                            '--epochs', str(EPOCHS), '--patience', os.environ.get('PATIENCE', '8'), '--batch', os.environ.get('BATCH', '64'),
+                            *(['--backbone', os.environ['BACKBONE']] if 'BACKBONE' in os.environ else []),
+                            *(['--augment', os.environ['AUGMENT']] if 'AUGMENT' in os.environ else []),
+                            *(['--loss', os.environ['LOSS']] if 'LOSS' in os.environ else []))
+                timing['train-' + name] = s
+                timing['params-' + name] = int(r.stderr.split(': ')[1].split(' parameters')[0])
+                save()
+            score(name)
+        if SEEDS > 1 and kind != 'dwe':
+            name = kind + '-ensemble'
+            kenn('ensemble', '-o', '%s/%s.ckpt' % (OUT, name), '--val', P['val'][0], *['%s/%s.ckpt' % (OUT, n) for n in names])
+            timing['train-' + name] = sum(timing['train-' + n] for n in names)
+            timing['params-' + name] = sum(timing['params-' + n] for n in names)
             save()
-        kenn('export', ck, '-o', '%s/%s.onnx' % (OUT, kind))
-        kenn('eval', '--model', '%s/%s.onnx' % (OUT, kind), '--images', te, '--pairs', P['test'][0], out='%s/eval-%s.txt' % (OUT, kind))
-        kenn('eval', '--model', '%s/%s.onnx' % (OUT, kind), '--images', fa, '--pairs', P['fashion'][0], out='%s/eval-fashion-%s.txt' % (OUT, kind))
-        rows.append((kind, timing['train-' + kind], timing['params-' + kind], metrics('%s/eval-%s.txt' % (OUT, kind))))
-        frows.append((kind, metrics('%s/eval-fashion-%s.txt' % (OUT, kind))))
+            score(name)
 
     # baselines on the test pairs: sliced (all pairs), Sinkhorn (a sample)
     rng = np.random.default_rng(0)
@@ -212,7 +228,7 @@ cross-domain: all pairs of %d Fashion-MNIST test images (per class).
 
 By test MSE on W2², best first: %s. (KENN reports ODE-KENN < DeepKENN < single-layer; this is what this
 run measured at the parameter counts above, not a claim about the paper.)
-%s""" % (' '.join('%s=%s' % (k, os.environ[k]) for k in ('N_TRAIN', 'GROUP_SIZE', 'BATCH', 'EPOCHS', 'PATIENCE', 'BACKBONE', 'AUGMENT', 'LOSS', 'KINDS') if k in os.environ) + (' ' if any(k in os.environ for k in ('N_TRAIN', 'GROUP_SIZE', 'BATCH', 'EPOCHS', 'PATIENCE', 'BACKBONE', 'AUGMENT', 'LOSS', 'KINDS')) else ''),
+%s""" % (' '.join('%s=%s' % (k, os.environ[k]) for k in ('N_TRAIN', 'GROUP_SIZE', 'BATCH', 'EPOCHS', 'PATIENCE', 'BACKBONE', 'AUGMENT', 'LOSS', 'SEEDS', 'KINDS') if k in os.environ) + (' ' if any(k in os.environ for k in ('N_TRAIN', 'GROUP_SIZE', 'BATCH', 'EPOCHS', 'PATIENCE', 'BACKBONE', 'AUGMENT', 'LOSS', 'SEEDS', 'KINDS')) else ''),
        time.strftime('%Y-%m-%d'), os.cpu_count(), train_what, n_train, which, os.environ.get('BATCH', '64'), EPOCHS, N_VAL, len(test_lines), N_TEST, N_FASHION,
        '\n'.join(lines), '\n'.join(flines), ' < '.join('%s (%.4g)' % (r[0], r[3]['mse_w2sq']) for r in order), analysis)
     with open(DOC + '.tmp', 'w') as f:
