@@ -88,7 +88,7 @@ bench-runtime: data ort $(KENN)
 	@dpkg -s python3-torch >/dev/null 2>&1 || (SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); $$SUDO apt-get install -y -qq --no-install-recommends python3-torch >/dev/null)
 	KENN=$(KENN) $(PY) scripts/bench_runtime.py
 
-# Gorgonia against PyTorch on the DWE architecture; writes docs/bench-train.md.
+# Gorgonia against PyTorch on the DWE architecture; writes docs/bench-train.md (BLAS=openblas: docs/bench-train-openblas.md).
 # BLAS=openblas builds kenn with gonum's netlib over Debian's OpenBLAS.
 BLAS ?= gonum
 bench-train: $(KENN)

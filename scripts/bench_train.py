@@ -44,8 +44,11 @@ X = read_idx(IMAGES)
 X = torch.from_numpy(X / X.sum((1, 2, 3), keepdims=True) * 784)
 rng = np.random.default_rng(0)
 
-def timeit(step, n=8):
-    for _ in range(2):
+STEPS = 20  # timed steps per measurement, after 5 warm-up steps
+REPEATS = 3  # kenn and PyTorch alternate; medians are reported
+
+def timeit(step, n=STEPS):
+    for _ in range(5):
         step()
     t = time.perf_counter()
     for _ in range(n):
@@ -81,31 +84,40 @@ def torch_full(block, b):
     return len(pi) / timeit(step)
 
 def kenn(model, mode, batch):
-    out = subprocess.run([KENN, 'bench-train', '--model', model, '--mode', mode, '--batch', str(batch), '--images', IMAGES, '--steps', '8'],
+    out = subprocess.run([KENN, 'bench-train', '--model', model, '--mode', mode, '--batch', str(batch), '--images', IMAGES, '--steps', str(STEPS)],
                          capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(out.stderr)
     m = re.search(r'([\d.]+) images/s, ([\d.]+) pairs/s', out.stdout)
     return float(m.group(1)), float(m.group(2))
 
+def median(xs):
+    return sorted(xs)[len(xs) // 2]
+
 def main():
     rows = []
-    ki, _ = kenn('dwe-encoder', 'pair', 64)
-    ti = torch_encoder(64)
-    rows.append('| DWE encoder, fwd+bwd+Adam, batch 64 | images/s | %.0f | %.0f | %.2f× |' % (ki, ti, ki / ti))
-    _, kp = kenn('dwe', 'pair', 200)
-    tp = torch_full(False, 200)
-    rows.append('| full DWE, pair mode, 100 pairs | pairs/s | %.0f | %.0f | %.2f× |' % (kp, tp, kp / tp))
-    _, kb = kenn('dwe', 'block', 64)
-    tb = torch_full(True, 64)
-    rows.append('| full DWE, block mode, 64 images (2,016 pairs) | pairs/s | %.0f | %.0f | %.2f× |' % (kb, tb, kb / tb))
-    rows.append('| kenn block mode against PyTorch pair mode | pairs/s | %.0f | %.0f | **%.1f×** |' % (kb, tp, kb / tp))
+    ki, ti, kp, tp, kb, tb = [], [], [], [], [], []
+    for _ in range(REPEATS):  # alternating, so that drifts of the machine hit both
+        ki.append(kenn('dwe-encoder', 'pair', 64)[0])
+        ti.append(torch_encoder(64))
+        kp.append(kenn('dwe', 'pair', 200)[1])
+        tp.append(torch_full(False, 200))
+        kb.append(kenn('dwe', 'block', 64)[1])
+        tb.append(torch_full(True, 64))
+    spread = lambda xs: '%.0f–%.0f' % (min(xs), max(xs))
+    ki, ti, kp, tp, kb, tb = [(median(x), spread(x)) for x in (ki, ti, kp, tp, kb, tb)]
+    rows.append('| DWE encoder, fwd+bwd+Adam, batch 64 | images/s | %.0f (%s) | %.0f (%s) | %.2f× |' % (ki[0], ki[1], ti[0], ti[1], ki[0] / ti[0]))
+    rows.append('| full DWE, pair mode, 100 pairs | pairs/s | %.0f (%s) | %.0f (%s) | %.2f× |' % (kp[0], kp[1], tp[0], tp[1], kp[0] / tp[0]))
+    rows.append('| full DWE, block mode, 64 images (2,016 pairs) | pairs/s | %.0f (%s) | %.0f (%s) | %.2f× |' % (kb[0], kb[1], tb[0], tb[1], kb[0] / tb[0]))
+    rows.append('| kenn block mode against PyTorch pair mode | pairs/s | %.0f | %.0f | **%.1f×** |' % (kb[0], tp[0], kb[0] / tp[0]))
     text = '| measurement | unit | kenn (Gorgonia) | PyTorch 1.13 | ratio |\n|---|---|---|---|---|\n' + '\n'.join(rows)
     print(text)
-    with open('docs/bench-train.md.tmp', 'w') as f:
-        f.write('# bench-train\n\nMade by `make bench-train` (scripts/bench_train.py) on %s, %d cores, 2 threads each; BLAS: %s.\n\n%s\n' % (
-            time.strftime('%Y-%m-%d'), os.cpu_count(), os.environ.get('KENN_BLAS', 'gonum (pure Go)'), text))
-    os.replace('docs/bench-train.md.tmp', 'docs/bench-train.md')
+    blas = os.environ.get('KENN_BLAS', '')
+    doc = 'docs/bench-train%s.md' % ('-' + blas if blas else '')
+    with open(doc + '.tmp', 'w') as f:
+        f.write('# bench-train\n\nMade by `make bench-train%s` (scripts/bench_train.py) on %s, %d cores, 2 threads each; BLAS: %s. Medians of %d alternating runs of %d timed steps (range in brackets).\n\n%s\n' % (
+            ' BLAS=' + blas if blas else '', time.strftime('%Y-%m-%d'), os.cpu_count(), blas or 'gonum (pure Go)', REPEATS, STEPS, text))
+    os.replace(doc + '.tmp', doc)
 
 if __name__ == '__main__':
     main()
