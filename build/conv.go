@@ -319,14 +319,7 @@ func convForward[T float32 | float64](gemm gemmFunc[T], g convGeom, x, w, bias, 
 	}
 	// kn2row: z[(o,t)] = Σ_c W[o,c,t]·x[c] (z = A·x with A = W rearranged to
 	// (O·k²) × C), then y[o][q] += z[(o,t)][q + d_t]
-	a := make([]T, g.O*kk*g.C)
-	for o := 0; o < g.O; o++ {
-		for c := 0; c < g.C; c++ {
-			for t := 0; t < kk; t++ {
-				a[(o*kk+t)*g.C+c] = w[(o*g.C+c)*kk+t]
-			}
-		}
-	}
+	a := byTap(g, w)
 	parallel(n, func(_, lo, hi int) {
 		z := make([]T, g.O*kk*hw)
 		for i := lo; i < hi; i++ {
@@ -336,6 +329,21 @@ func convForward[T float32 | float64](gemm gemmFunc[T], g convGeom, x, w, bias, 
 			scatter(g, g.O, z, yi, -1)
 		}
 	})
+}
+
+// byTap rearranges W [O, C, k, k] into A ((O·k²) × C), A[(o,t)][c] =
+// W[o,c,t]: the matrix of kn2row's products.
+func byTap[T float32 | float64](g convGeom, w []T) []T {
+	kk := g.taps()
+	a := make([]T, g.O*kk*g.C)
+	for o := 0; o < g.O; o++ {
+		for c := 0; c < g.C; c++ {
+			for t := 0; t < kk; t++ {
+				a[(o*kk+t)*g.C+c] = w[(o*g.C+c)*kk+t]
+			}
+		}
+	}
+	return a
 }
 
 func fillBias[T float32 | float64](y, bias []T, hw int) {
@@ -368,14 +376,7 @@ func convGrad[T float32 | float64](gemm gemmFunc[T], g convGeom, wrt int, in ten
 	case 0: // dx[c][r] = Σ_{o,t} W[o,c,t]·dy[o][r − d_t]
 		w := data(in)
 		if g.O <= g.C { // dx = Aᵀ · gather(dy, −1), A = W as (O·k²) × C
-			a := make([]T, g.O*kk*g.C)
-			for o := 0; o < g.O; o++ {
-				for c := 0; c < g.C; c++ {
-					for t := 0; t < kk; t++ {
-						a[(o*kk+t)*g.C+c] = w[(o*g.C+c)*kk+t]
-					}
-				}
-			}
+			a := byTap(g, w)
 			parallel(n, func(_, lo, hi int) {
 				gy := make([]T, g.O*kk*hw)
 				for i := lo; i < hi; i++ {
