@@ -51,10 +51,14 @@ func symmetry(g, h, w int, src, dst []float32) {
 	}
 }
 
-func checkAugment(a string) error {
+// augmentation checks Options.Augment and returns its canonical form ("" for
+// none, as recorded in the provenance).
+func augmentation(a string) (string, error) {
 	switch a {
-	case "", AugmentNone, AugmentDihedral:
-		return nil
+	case "", AugmentNone:
+		return "", nil
+	case AugmentDihedral:
+		return a, nil
 	}
-	return fmt.Errorf("build: unknown augmentation %q (want %s or %s)", a, AugmentNone, AugmentDihedral)
+	return "", fmt.Errorf("build: unknown augmentation %q (want %s or %s)", a, AugmentNone, AugmentDihedral)
 }

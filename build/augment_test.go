@@ -76,7 +76,7 @@ func TestSymmetryKeepsExactW2(t *testing.T) {
 			}
 		})
 	}
-	if err := checkAugment("rotate"); err == nil {
+	if _, err := augmentation("rotate"); err == nil {
 		t.Fatal("unknown augmentation accepted")
 	}
 }

@@ -104,7 +104,7 @@ func (n *Net) lower() (err error) {
 			return errors.New("an ensemble is not trained as one: train its members, then combine them (models.NewEnsemble, kenn ensemble)")
 		}
 		for k, mm := range m.Members {
-			n.segs = append(n.segs, n.encode(mm, fmt.Sprintf("m%d/", k))...)
+			n.segs = append(n.segs, n.encode(mm, models.MemberPrefix(k))...)
 		}
 	} else {
 		n.segs = n.encode(m, "")

@@ -131,12 +131,9 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 	if mode != ModePair && mode != ModeBlock {
 		return nil, fmt.Errorf("build: unknown mode %q (want pair or block)", mode)
 	}
-	if err := checkAugment(opt.Augment); err != nil {
+	augment, err := augmentation(opt.Augment)
+	if err != nil {
 		return nil, err
-	}
-	augment := opt.Augment
-	if augment == AugmentNone {
-		augment = ""
 	}
 	loss := opt.Loss
 	switch loss {

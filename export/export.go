@@ -179,7 +179,7 @@ func embed(g *graph, c *models.Checkpoint, x string) string {
 	if m.Kind == models.KindEnsemble { // the members' embeddings side by side
 		var parts []string
 		for k := range m.Members {
-			g.pfx = fmt.Sprintf("m%d/", k)
+			g.pfx = models.MemberPrefix(k)
 			parts = append(parts, embed(g, c.Member(k), x))
 		}
 		g.pfx = ""

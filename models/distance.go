@@ -109,18 +109,15 @@ func PredictW2Sq(m *Model, d float64) float64 {
 // each: per feature layer for deepkenn and naive (the layer names), per
 // time t_k = k/K for odekenn. dwe has none (nil, nil).
 func (c *Checkpoint) WeightProfile() ([]string, []float64) {
-	if c.Model.Kind == KindEnsemble {
+	if c.Model.Kind == KindEnsemble { // the members' names, DistanceWeights' order
 		var names []string
-		var ws []float64
-		M := float64(len(c.Model.Members))
 		for k := range c.Model.Members {
-			n, w := c.Member(k).WeightProfile()
-			for i := range n {
-				names = append(names, memberPrefix(k)+n[i])
-				ws = append(ws, w[i]/M)
+			n, _ := c.Member(k).WeightProfile()
+			for _, name := range n {
+				names = append(names, MemberPrefix(k)+name)
 			}
 		}
-		return names, ws
+		return names, c.DistanceWeights()
 	}
 	w := c.DistanceWeights()
 	if w == nil {

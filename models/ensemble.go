@@ -16,7 +16,7 @@ import (
 const KindEnsemble = "ensemble"
 
 // memberPrefix names member k's parameters.
-func memberPrefix(k int) string { return fmt.Sprintf("m%d/", k) }
+func MemberPrefix(k int) string { return fmt.Sprintf("m%d/", k) }
 
 // Ensemble is the description of the average of members.
 func Ensemble(members ...*Model) *Model {
@@ -54,7 +54,7 @@ func (m *Model) ensembleParams() []Param {
 	var ps []Param
 	for k, mm := range m.Members {
 		for _, p := range mm.Params() {
-			ps = append(ps, Param{memberPrefix(k) + p.Name, p.Shape})
+			ps = append(ps, Param{MemberPrefix(k) + p.Name, p.Shape})
 		}
 	}
 	return ps
@@ -74,7 +74,7 @@ func (c *Checkpoint) Member(k int) *Checkpoint {
 	if c.Model.Kind != KindEnsemble || k < 0 || k >= len(c.Model.Members) {
 		panic(fmt.Sprintf("models: member %d of a %s checkpoint", k, c.Model.Kind))
 	}
-	pre := memberPrefix(k)
+	pre := MemberPrefix(k)
 	mc := &Checkpoint{Model: c.Model.Members[k], Tensors: map[string][]float32{}, Shapes: map[string][]int{}}
 	for name, v := range c.Tensors {
 		if rest, ok := strings.CutPrefix(name, pre); ok {
@@ -109,8 +109,8 @@ func NewEnsemble(members ...*Checkpoint) (*Checkpoint, error) {
 			if !ok {
 				return nil, fmt.Errorf("models: ensemble member %d lacks %s", k, p.Name)
 			}
-			c.Tensors[memberPrefix(k)+p.Name] = append([]float32(nil), v...)
-			c.Shapes[memberPrefix(k)+p.Name] = p.Shape
+			c.Tensors[MemberPrefix(k)+p.Name] = append([]float32(nil), v...)
+			c.Shapes[MemberPrefix(k)+p.Name] = p.Shape
 		}
 		c.Provenance.Members = append(c.Provenance.Members, mc.Provenance)
 	}
