@@ -1,6 +1,7 @@
 package ot
 
 import (
+	"context"
 	"fmt"
 	"math"
 )
@@ -112,7 +113,7 @@ func transport(cost []float64, a, b []int64) (float64, error) {
 	for j := 0; j < k; j++ {
 		g.supply[n+j] = -b[j]
 	}
-	if _, err := g.solve(); err != nil {
+	if _, err := g.solve(context.Background()); err != nil {
 		return 0, err
 	}
 	total := 0.0

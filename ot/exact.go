@@ -1,6 +1,8 @@
 package ot
 
 import (
+	"context"
+	"errors"
 	"fmt"
 )
 
@@ -19,6 +21,14 @@ import (
 // LP optimum, found with |S|·|rows(T)| + |T|·|cols(S)| arcs instead of
 // |S|·|T|. The orientation (rows or columns first) with fewer arcs is used.
 type Solver struct {
+	// MaxMemory is the most memory, in bytes, that one solve may take
+	// (its graphs at every multiscale level, spanning trees and work
+	// buffers). Each solve estimates it from the supports before
+	// allocating anything and refuses a larger problem with an error
+	// wrapping ErrTooLarge. Zero means DefaultMaxMemory. The limit is per
+	// Solver: k Solvers in parallel may take k times as much.
+	MaxMemory int64
+
 	net      network
 	ma, mb   []int64
 	src, dst []point
@@ -64,6 +74,14 @@ type point struct {
 	m    int64
 }
 
+// DefaultMaxMemory is the memory limit of a Solver whose MaxMemory is 0:
+// 4 GiB, about a dense 360×360 pair (a dense 128×128 pair needs 0.15 GiB).
+const DefaultMaxMemory int64 = 4 << 30
+
+// ErrTooLarge is wrapped by the error of a solve whose estimated memory
+// exceeds the Solver's MaxMemory.
+var ErrTooLarge = errors.New("ot: transport problem too large")
+
 // NewSolver returns a Solver with empty buffers.
 func NewSolver() *Solver { return &Solver{multiscale: true} }
 
@@ -75,28 +93,45 @@ func (s *Solver) LastStats() Stats { return s.last }
 // units. It returns an error if either image is invalid (see
 // Image.Validate) or if the sizes differ.
 func (s *Solver) W2Sq(a, b Image) (float64, error) {
-	w, _, err := s.solve(a, b, false)
+	return s.W2SqContext(context.Background(), a, b)
+}
+
+// W2SqContext is W2Sq stopped by ctx: a solve checks ctx every few dozen
+// pivots and returns ctx's error (wrapped) soon after it is done.
+func (s *Solver) W2SqContext(ctx context.Context, a, b Image) (float64, error) {
+	w, _, err := s.solve(ctx, a, b, false)
 	return w, err
 }
 
 // Plan returns the exact W2² and an optimal transport plan.
 func (s *Solver) Plan(a, b Image) (*Plan, error) {
-	_, p, err := s.solve(a, b, true)
+	return s.PlanContext(context.Background(), a, b)
+}
+
+// PlanContext is Plan stopped by ctx, as W2SqContext.
+func (s *Solver) PlanContext(ctx context.Context, a, b Image) (*Plan, error) {
+	_, p, err := s.solve(ctx, a, b, true)
 	return p, err
 }
 
 // W2Sq is a convenience wrapper that allocates a fresh Solver.
 func W2Sq(a, b Image) (float64, error) { return NewSolver().W2Sq(a, b) }
 
-func (s *Solver) solve(a, b Image, wantPlan bool) (float64, *Plan, error) {
+func (s *Solver) solve(ctx context.Context, a, b Image, wantPlan bool) (float64, *Plan, error) {
 	if err := checkPair(a, b); err != nil {
 		return 0, nil, err
 	}
+	if err := ctx.Err(); err != nil {
+		return 0, nil, fmt.Errorf("ot: solve not started: %w", err)
+	}
 	n := len(a.Pix)
 	s.ma, s.mb = grow64(s.ma, n), grow64(s.mb, n)
+	if err := s.checkSize(a, b); err != nil {
+		return 0, nil, err
+	}
 	total, exact := scaledMasses(a, b, s.ma, s.mb)
 	s.last = Stats{Exact: exact}
-	c, err := s.solveInts(a.H, a.W)
+	c, err := s.solveInts(ctx, a.H, a.W)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -114,7 +149,7 @@ func (s *Solver) solve(a, b Image, wantPlan bool) (float64, *Plan, error) {
 // solveInts solves the transport problem between the integer masses s.ma
 // and s.mb (equal totals) on an h×w grid and returns the optimal cost in
 // units of mass·pixel². The optimal flow stays in s.net.
-func (s *Solver) solveInts(h, w int) (int64, error) {
+func (s *Solver) solveInts(ctx context.Context, h, w int) (int64, error) {
 	s.same = true
 	for i := range s.ma {
 		if s.ma[i] != s.mb[i] {
@@ -126,15 +161,18 @@ func (s *Solver) solveInts(h, w int) (int64, error) {
 		return 0, nil
 	}
 	// Choose the orientation with fewer arcs.
-	s.rowsFirst = s.arcCount(h, w, true) <= s.arcCount(h, w, false)
+	s.rowsFirst = s.arcCount(h, w, true).arcs <= s.arcCount(h, w, false).arcs
 	s.collect(w, s.rowsFirst)
 	side := s.build()
-	if s.multiscale && max(len(s.src), len(s.dst)) >= coarseMinSupport && h >= 4 && w >= 4 {
-		if err := s.warmFromCoarse(h, w, side); err != nil {
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("ot: solve stopped after building %d nodes, %d arcs: %w", s.last.Nodes, s.last.Arcs, err)
+	}
+	if s.coarsens(h, w, len(s.src), len(s.dst)) {
+		if err := s.warmFromCoarse(ctx, h, w, side); err != nil {
 			return 0, err
 		}
 	}
-	c, err := s.net.solve()
+	c, err := s.net.solve(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -142,9 +180,22 @@ func (s *Solver) solveInts(h, w int) (int64, error) {
 	return c, nil
 }
 
-// arcCount counts the arcs of the separable graph in one orientation
-// without building it: |S|·|lines of T| + |T|·|lines of S|.
-func (s *Solver) arcCount(h, w int, rowsFirst bool) int {
+// coarsens reports whether a level of supports nS, nT on h×w starts from
+// a coarse solve.
+func (s *Solver) coarsens(h, w, nS, nT int) bool {
+	return s.multiscale && max(nS, nT) >= coarseMinSupport && h >= 4 && w >= 4
+}
+
+// graphSize is the size of a separable graph.
+type graphSize struct {
+	arcs, nodes int
+	nS, nT      int // supports
+}
+
+// arcCount sizes the separable graph in one orientation without building
+// it: |S|·|lines of T| + |T|·|lines of S| arcs, |S| + |T| + |lines of T|·
+// |lines of S| nodes.
+func (s *Solver) arcCount(h, w int, rowsFirst bool) graphSize {
 	line := func(i int, across bool) int {
 		if across {
 			return i % w
@@ -171,7 +222,7 @@ func (s *Solver) arcCount(h, w int, rowsFirst bool) int {
 	// from the source columns.
 	nS, srcLines := count(s.ma, rowsFirst)
 	nT, dstLines := count(s.mb, !rowsFirst)
-	return nS*dstLines + nT*srcLines
+	return graphSize{arcs: nS*dstLines + nT*srcLines, nodes: nS + nT + dstLines*srcLines, nS: nS, nT: nT}
 }
 
 func growBool(s []bool, n int) []bool {

@@ -2,6 +2,7 @@ package ot
 
 import (
 	"cmp"
+	"context"
 	"slices"
 )
 
@@ -33,7 +34,8 @@ const tierReach = 2
 // search, and is not used.
 const tierMaxArcs = 250_000
 
-func (s *Solver) warmFromCoarse(h, w, side int) error {
+// coarsenMasses sums s's masses over 2×2 blocks into s.coarse.
+func (s *Solver) coarsenMasses(h, w int) {
 	h2, w2 := (h+1)/2, (w+1)/2
 	if s.coarse == nil {
 		s.coarse = &Solver{multiscale: true}
@@ -48,8 +50,14 @@ func (s *Solver) warmFromCoarse(h, w, side int) error {
 		c.ma[k] += s.ma[i]
 		c.mb[k] += s.mb[i]
 	}
+}
+
+func (s *Solver) warmFromCoarse(ctx context.Context, h, w, side int) error {
+	h2, w2 := (h+1)/2, (w+1)/2
+	s.coarsenMasses(h, w)
+	c := s.coarse
 	c.last = Stats{}
-	if _, err := c.solveInts(h2, w2); err != nil {
+	if _, err := c.solveInts(ctx, h2, w2); err != nil {
 		return err
 	}
 	s.last.Pivots += c.last.Pivots

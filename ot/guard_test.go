@@ -1,0 +1,153 @@
+package ot_test
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kenn-ot/kenn/ot"
+)
+
+// noise is an n×n image of independent integer pixels in [1, 255]: every
+// pixel in the support, the densest problem of its size.
+func noise(n int, seed uint64) ot.Image {
+	rng := rand.New(rand.NewPCG(seed, uint64(n)))
+	pix := make([]float64, n*n)
+	for i := range pix {
+		pix[i] = float64(1 + rng.IntN(255))
+	}
+	return ot.NewImage(n, n, pix)
+}
+
+// The guard refuses a problem above the limit at once, with an error that
+// names the estimate and the limit; raising MaxMemory admits it.
+func TestSizeGuard(t *testing.T) {
+	cases := []struct {
+		name      string
+		n         int
+		maxMemory int64
+		refused   bool
+		limit     string
+	}{
+		{"1000x1000 default limit", 1000, 0, true, "the limit is 4.00 GiB"},
+		{"64x64 below 1 MiB", 64, 1 << 20, true, "the limit is 1.0 MiB"},
+		{"64x64 default limit", 64, 0, false, ""},
+		{"64x64 exact limit", 64, -1, false, ""}, // -1: the estimate itself
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := noise(tc.n, 1), noise(tc.n, 2)
+			s := ot.NewSolver()
+			s.MaxMemory = tc.maxMemory
+			if tc.maxMemory < 0 {
+				est, err := ot.EstimateBytes(ot.NewSolver(), a, b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s.MaxMemory = est
+			}
+			start := time.Now()
+			_, err := s.W2Sq(a, b)
+			el := time.Since(start)
+			if !tc.refused {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, ot.ErrTooLarge) {
+				t.Fatalf("err = %v, want ErrTooLarge", err)
+			}
+			if !strings.Contains(err.Error(), tc.limit) || !strings.Contains(err.Error(), "arcs, about ") {
+				t.Fatalf("error %q does not name the estimate and %q", err, tc.limit)
+			}
+			if el > time.Second {
+				t.Fatalf("refusal took %v, want < 1 s", el)
+			}
+			t.Logf("refused in %v: %v", el, err)
+		})
+	}
+}
+
+// The estimate matches what a fresh Solver really allocates, within 25%,
+// on dense and sparse problems with one, two and three levels.
+func TestSizeEstimate(t *testing.T) {
+	mnist := loadMNIST(t)
+	cases := []struct {
+		name string
+		a, b ot.Image
+	}{
+		{"mnist 28x28", mnist.Image(0, nil), mnist.Image(1, nil)},
+		{"noise 32x32", noise(32, 3), noise(32, 4)},
+		{"noise 64x64", noise(64, 5), noise(64, 6)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			est, err := ot.EstimateBytes(ot.NewSolver(), tc.a, tc.b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := ot.NewSolver()
+			var m0, m1 runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&m0)
+			if _, err := s.W2Sq(tc.a, tc.b); err != nil {
+				t.Fatal(err)
+			}
+			runtime.ReadMemStats(&m1)
+			got := int64(m1.TotalAlloc - m0.TotalAlloc)
+			if r := float64(got) / float64(est); r > 1.25 || r < 0.5 {
+				t.Fatalf("allocated %d bytes, estimated %d (ratio %.2f)", got, est, r)
+			}
+			t.Logf("allocated %d bytes, estimated %d", got, est)
+		})
+	}
+}
+
+// A canceled context stops a long solve within a second.
+func TestSolveCanceled(t *testing.T) {
+	a, b := noise(128, 7), noise(128, 8) // about 2–7 s on one core
+	t.Run("before the start", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := ot.NewSolver().W2SqContext(ctx, a, b); !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+	})
+	// early: in the setup and the coarse levels; late: among the fine
+	// level's pivots
+	for _, wait := range []time.Duration{300 * time.Millisecond, 1500 * time.Millisecond} {
+		t.Run("after "+wait.String(), func(t *testing.T) { cancelAfter(t, a, b, wait) })
+	}
+}
+
+func cancelAfter(t *testing.T, a, b ot.Image, wait time.Duration) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		_, err := ot.NewSolver().W2SqContext(ctx, a, b)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("solve ended after %v (err %v) before the cancel at %v: the problem is too small for this test", time.Since(start), err, wait)
+	case <-time.After(wait):
+	}
+	cancel()
+	canceled := time.Now()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+		t.Logf("stopped %v after the cancel: %v", time.Since(canceled), err)
+	case <-time.After(time.Second):
+		t.Fatal("solve still running 1 s after its context was canceled")
+	}
+}
