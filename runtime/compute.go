@@ -286,21 +286,26 @@ func (m *Model) Tile(a []float32, na int, b []float32, nb int, i, j, tile int, s
 
 // TileWriter assembles tiles into a float32 .npy matrix, written
 // atomically on Commit; with sym, each tile above the diagonal is also
-// written mirrored. The data region is memory-mapped when possible;
-// otherwise each row is one WriteAt. The .npy is little-endian, like
+// written mirrored. The file's full size is reserved when it is created
+// (fallocate on Linux, so a full disk fails at once, before any tile is
+// computed), and every row of a tile is one WriteAt: no memory mapping,
+// so a full disk is an error, never a SIGBUS. The temporary file is
+// removed on every error path (Abort). The .npy is little-endian, like
 // every platform onnxruntime_go supports.
 type TileWriter struct {
 	f      *atomicfile.File
+	path   string
 	na, nb int
 	sym    bool
 	base   int64
-	data   []float32
-	unmap  func()
 	tr     []float32
 }
 
 // NewTileWriter creates the .npy at path (as a temporary file until Commit).
 func NewTileWriter(path string, na, nb int, sym bool) (*TileWriter, error) {
+	if na <= 0 || nb <= 0 {
+		return nil, fmt.Errorf("runtime: %s: a %d×%d matrix has no values", path, na, nb)
+	}
 	f, err := atomicfile.Create(path)
 	if err != nil {
 		return nil, err
@@ -308,21 +313,21 @@ func NewTileWriter(path string, na, nb int, sym bool) (*TileWriter, error) {
 	hdr := npyHeader(na, nb)
 	if _, err := f.Write(hdr); err != nil {
 		f.Abort()
-		return nil, err
+		return nil, fmt.Errorf("runtime: %s: writing the .npy header: %w", path, err)
 	}
-	if err := f.Truncate(int64(len(hdr)) + 4*int64(na)*int64(nb)); err != nil {
+	size := int64(len(hdr)) + 4*int64(na)*int64(nb)
+	if err := reserve(f.File, size); err != nil {
 		f.Abort()
-		return nil, err
+		return nil, fmt.Errorf("runtime: %s: reserving %d bytes for a %d×%d float32 matrix: %w", path, size, na, nb, err)
 	}
-	w := &TileWriter{f: f, na: na, nb: nb, sym: sym, base: int64(len(hdr))}
-	if data, unmap, err := mapFloats(f.File, w.base, int64(na)*int64(nb)); err == nil {
-		w.data, w.unmap = data, unmap
-	}
-	return w, nil
+	return &TileWriter{f: f, path: path, na: na, nb: nb, sym: sym, base: int64(len(hdr))}, nil
 }
 
 // Put writes the ni×nj tile at (i, j) (and its mirror when sym and j > i).
 func (w *TileWriter) Put(i, j, ni, nj int, vals []float32) error {
+	if i < 0 || j < 0 || ni <= 0 || nj <= 0 || i+ni > w.na || j+nj > w.nb || len(vals) < ni*nj {
+		return fmt.Errorf("runtime: %s: tile (%d, %d) of %d×%d with %d values does not fit a %d×%d matrix", w.path, i, j, ni, nj, len(vals), w.na, w.nb)
+	}
 	if err := w.put(i, ni, j, nj, vals, false); err != nil {
 		return err
 	}
@@ -335,20 +340,6 @@ func (w *TileWriter) Put(i, j, ni, nj int, vals []float32) error {
 // put writes an nr×nc block at (r0, c0); with transposed, vals holds it
 // transposed (nc rows of nr).
 func (w *TileWriter) put(r0, nr, c0, nc int, vals []float32, transposed bool) error {
-	nb := w.nb
-	if w.data != nil {
-		for r := 0; r < nr; r++ {
-			row := w.data[(r0+r)*nb+c0 : (r0+r)*nb+c0+nc]
-			if !transposed {
-				copy(row, vals[r*nc:(r+1)*nc])
-				continue
-			}
-			for c := range row {
-				row[c] = vals[c*nr+r]
-			}
-		}
-		return nil
-	}
 	if transposed {
 		if cap(w.tr) < nr*nc {
 			w.tr = make([]float32, nr*nc)
@@ -363,30 +354,18 @@ func (w *TileWriter) put(r0, nr, c0, nc int, vals []float32, transposed bool) er
 	}
 	raw := unsafe.Slice((*byte)(unsafe.Pointer(&vals[0])), 4*nr*nc)
 	for r := 0; r < nr; r++ {
-		if _, err := w.f.WriteAt(raw[4*r*nc:4*(r+1)*nc], w.base+4*(int64(r0+r)*int64(nb)+int64(c0))); err != nil {
-			return err
+		if _, err := w.f.WriteAt(raw[4*r*nc:4*(r+1)*nc], w.base+4*(int64(r0+r)*int64(w.nb)+int64(c0))); err != nil {
+			return fmt.Errorf("runtime: %s: writing row %d: %w", w.path, r0+r, err)
 		}
 	}
 	return nil
 }
 
 // Commit renames the finished file into place.
-func (w *TileWriter) Commit() error {
-	if w.unmap != nil {
-		w.unmap()
-		w.unmap, w.data = nil, nil
-	}
-	return w.f.Commit()
-}
+func (w *TileWriter) Commit() error { return w.f.Commit() }
 
 // Abort removes the temporary file (a no-op after Commit).
-func (w *TileWriter) Abort() {
-	if w.unmap != nil {
-		w.unmap()
-		w.unmap, w.data = nil, nil
-	}
-	w.f.Abort()
-}
+func (w *TileWriter) Abort() { w.f.Abort() }
 
 // WriteNPY writes a row-major float32 matrix as .npy, atomically.
 func WriteNPY(path string, rows, cols int, v []float32) error {

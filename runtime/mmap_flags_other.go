@@ -1,5 +1,0 @@
-//go:build unix && !linux
-
-package runtime
-
-const mapFlags = 0

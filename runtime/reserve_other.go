@@ -1,0 +1,8 @@
+//go:build !linux
+
+package runtime
+
+import "os"
+
+// reserve extends f to its full size (sparse); writes report a full disk.
+func reserve(f *os.File, size int64) error { return f.Truncate(size) }
