@@ -33,5 +33,69 @@
 // metadata_props carry: kenn.kind, kenn.target (w2sq or w2), kenn.units
 // (pixel), kenn.input ("HxW"), kenn.normalization, kenn.features (the
 // segment lengths), kenn.segment_weights, kenn.train_sha256,
-// kenn.metrics (JSON) and kenn.version.
+// kenn.metrics (JSON), kenn.version, and the two keys that tie a set
+// together, kenn.model_id and kenn.initializers_sha256 (below). An snn
+// export (NAME.onnx and NAME.noise.onnx) carries kenn.kind, kenn.inputs,
+// kenn.outputs, kenn.snn, kenn.seed, kenn.metrics, kenn.version and the
+// same two keys.
+//
+// # Model id and initializer checksum
+//
+// Every file of a set carries the same kenn.model_id: the lowercase hex
+// SHA-256 of the checkpoint it was exported from, over
+//
+//	"kenn model id 1\n"
+//	u64(len(desc)) ‖ desc       desc: the JSON of the models.Model description (kenn.model)
+//	for each parameter, in models.Model.Params order:
+//	    u64(len(name)) ‖ name ‖ u64(n) ‖ n float32 values
+//
+// where u64 is 8 bytes little-endian and float32 values are their IEEE 754
+// bits, 4 bytes little-endian each. ModelID computes it; it identifies the
+// model (the files hold its weights rearranged, so it is checked for
+// equality between files, not recomputed from one).
+//
+// Every file also carries kenn.initializers_sha256, the lowercase hex
+// SHA-256 of its own graph.initializer list, in graph order, each tensor
+// contributing
+//
+//	u64(len(name)) ‖ name (UTF-8)
+//	i64(data_type)
+//	u64(len(dims)) ‖ i64(dim) for each dim
+//	u64(len(raw_data)) ‖ raw_data
+//	u64(len(float_data)) ‖ float32 bits of each value (4 bytes LE)
+//	u64(len(int32_data)) ‖ each value as int32 (4 bytes LE)
+//	u64(len(int64_data)) ‖ each value as int64 (8 bytes LE)
+//
+// (u64 and i64 are 8 bytes little-endian, two's complement for i64;
+// doc_string is not covered). In Python with the onnx package:
+//
+//	h = hashlib.sha256()
+//	for t in model.graph.initializer:
+//	    name = t.name.encode()
+//	    h.update(struct.pack("<Q", len(name)) + name)
+//	    h.update(struct.pack("<q", t.data_type))
+//	    h.update(struct.pack("<Q", len(t.dims)) + struct.pack("<%dq" % len(t.dims), *t.dims))
+//	    h.update(struct.pack("<Q", len(t.raw_data)) + t.raw_data)
+//	    h.update(struct.pack("<Q", len(t.float_data)) + struct.pack("<%df" % len(t.float_data), *t.float_data))
+//	    h.update(struct.pack("<Q", len(t.int32_data)) + struct.pack("<%di" % len(t.int32_data), *t.int32_data))
+//	    h.update(struct.pack("<Q", len(t.int64_data)) + struct.pack("<%dq" % len(t.int64_data), *t.int64_data))
+//	assert h.hexdigest() == meta["kenn.initializers_sha256"]
+//
+// Initializers with values in any other field (external data, double_data,
+// string_data, …) and sparse initializers are refused: kenn never writes
+// them and the checksum would not cover them.
+//
+// # Writing and verifying a set
+//
+// WriteFiles writes every file of a set to a temporary name beside it,
+// syncs them all, then renames them into place, the main file last; a kill
+// between two renames can still mix an old and a new set, and ReadSet
+// (used by package runtime at load) then refuses the set, naming the file
+// whose kenn.model_id differs. ReadModel and ParseModel read one file with
+// the generated bindings alone (no onnxruntime), refuse a file over
+// MaxFileBytes before reading it, a truncated or corrupt file, duplicate
+// metadata keys, a file without kenn.model_id (ErrNoModelID: files
+// exported before ids were recorded are refused, with the command that
+// re-exports them from their checkpoint) and initializers that do not hash
+// to the recorded checksum (a flipped bit in a weight).
 package export

@@ -2,8 +2,9 @@ package export
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
+	"os"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
@@ -52,6 +53,10 @@ func Export(c *models.Checkpoint) (*Files, error) {
 	if _, err := c.Weights(); err != nil {
 		return nil, err
 	}
+	id, err := ModelID(c)
+	if err != nil {
+		return nil, err
+	}
 	F := int64(m.EmbeddingDim())
 	H, W := int64(m.H), int64(m.W)
 	meta := metadata(c)
@@ -87,6 +92,14 @@ func Export(c *models.Checkpoint) (*Files, error) {
 		files.Decoder = model(g, "decoder", "features [N,F] → decoded images [N,1,H,W], each a probability distribution over the pixels (DWE's ψ)",
 			[]*onnxpb.ValueInfoProto{tensorInfo("features", []int64{-1, F}, "N")},
 			[]*onnxpb.ValueInfoProto{tensorInfo("images", []int64{-1, 1, H, W}, "N")}, meta)
+	}
+	for _, mp := range []*onnxpb.ModelProto{files.Embed, files.Pairwise, files.Pair, files.Decoder} {
+		if mp == nil {
+			continue
+		}
+		if err := seal(mp, id); err != nil {
+			return nil, err
+		}
 	}
 	return files, nil
 }
@@ -359,8 +372,11 @@ func Paths(path string) (embed, pairwise, pair string) {
 // NAME.onnx: NAME.decoder.onnx.
 func DecoderPath(path string) string { return strings.TrimSuffix(path, ".onnx") + ".decoder.onnx" }
 
-// WriteFiles exports c next to path (see Paths and DecoderPath), each
-// file atomically, and returns the paths written.
+// WriteFiles exports c next to path (see Paths and DecoderPath) and
+// returns the paths written. The set is written as a unit (see writeSet):
+// every file goes to a temporary name first and all are renamed into place
+// only once all are written and synced; a NAME.decoder.onnx left by an
+// earlier export of another model is removed.
 func WriteFiles(c *models.Checkpoint, path string) ([]string, error) {
 	if c.Model.Kind == models.KindSNN {
 		return WriteSNN(c, path, c.Provenance.Seed)
@@ -372,38 +388,69 @@ func WriteFiles(c *models.Checkpoint, path string) ([]string, error) {
 	e, pw, pr := Paths(path)
 	out := []string{e, pw, pr}
 	protos := []*onnxpb.ModelProto{f.Embed, f.Pairwise, f.Pair}
+	var stale []string
 	if f.Decoder != nil {
 		out = append(out, DecoderPath(path))
 		protos = append(protos, f.Decoder)
+	} else {
+		stale = append(stale, DecoderPath(path))
 	}
-	for i, mp := range protos {
-		raw, err := proto.Marshal(mp)
-		if err != nil {
-			return nil, err
-		}
-		if err := atomicfile.WriteFile(out[i], func(w io.Writer) error { _, err := w.Write(raw); return err }); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return out, writeSet(out, protos, stale)
 }
 
 // WriteSNN exports an snn checkpoint to path (NAME.onnx, sampling in the
-// graph with the given seed) and NoisePath(path), each atomically.
+// graph with the given seed) and NoisePath(path), as a unit (see
+// WriteFiles).
 func WriteSNN(c *models.Checkpoint, path string, seed uint64) ([]string, error) {
 	f, err := ExportSNN(c, seed)
 	if err != nil {
 		return nil, err
 	}
 	out := []string{path, NoisePath(path)}
-	for i, mp := range []*onnxpb.ModelProto{f.Sample, f.Noise} {
+	return out, writeSet(out, []*onnxpb.ModelProto{f.Sample, f.Noise}, nil)
+}
+
+// writeSet writes protos to paths: each to a temporary file beside its
+// destination, all synced, then renamed one after the other, the main
+// file (paths[0]) last. A crash between two renames can still leave a
+// mixed set; every file's kenn.model_id makes ReadSet refuse it. On error
+// no destination is touched (unless the error is in a rename) and every
+// temporary file is removed.
+func writeSet(paths []string, protos []*onnxpb.ModelProto, stale []string) error {
+	pending := make([]*atomicfile.File, len(paths))
+	defer func() {
+		for _, f := range pending {
+			if f != nil {
+				f.Abort()
+			}
+		}
+	}()
+	for i, mp := range protos {
 		raw, err := proto.Marshal(mp)
 		if err != nil {
-			return nil, err
+			return fmt.Errorf("export: %s: %w", paths[i], err)
 		}
-		if err := atomicfile.WriteFile(out[i], func(w io.Writer) error { _, err := w.Write(raw); return err }); err != nil {
-			return nil, err
+		f, err := atomicfile.Create(paths[i])
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		pending[i] = f
+		if _, err := f.Write(raw); err != nil {
+			return fmt.Errorf("export: %s: %w", paths[i], err)
+		}
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("export: %s: %w", paths[i], err)
 		}
 	}
-	return out, nil
+	for i := len(paths) - 1; i >= 0; i-- {
+		if err := pending[i].Commit(); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+	}
+	for _, p := range stale {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("export: removing %s, left by an earlier export: %w", p, err)
+		}
+	}
+	return nil
 }

@@ -83,6 +83,15 @@ func ExportSNN(c *models.Checkpoint, seed uint64) (*SNNFiles, error) {
 			files.Sample = mp
 		}
 	}
+	id, err := ModelID(c)
+	if err != nil {
+		return nil, err
+	}
+	for _, mp := range []*onnxpb.ModelProto{files.Sample, files.Noise} {
+		if err := seal(mp, id); err != nil {
+			return nil, err
+		}
+	}
 	return files, nil
 }
 

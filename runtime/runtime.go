@@ -168,30 +168,36 @@ type Model struct {
 	decoder        *ort.DynamicAdvancedSession // NAME.decoder.onnx, if present
 }
 
-// Load opens NAME.onnx and NAME.pairwise.onnx (see export.Paths).
+// Load opens NAME.onnx and NAME.pairwise.onnx (see export.Paths), and
+// NAME.decoder.onnx if present. Every file of the set that exists is read
+// and verified first (export.ReadSet): each file's initializers must hash
+// to its kenn.initializers_sha256 and every sibling must carry the main
+// file's kenn.model_id; files exported before model ids were recorded are
+// refused (export.ErrNoModelID), with the command that re-exports them.
+// The sessions are created from the very bytes verified.
 func (r *Runtime) Load(path string) (*Model, error) {
 	embedPath, pairwisePath, _ := export.Paths(path)
 	m := &Model{Path: embedPath}
-	meta, err := ort.GetModelMetadata(embedPath)
+	set, err := export.ReadSet(embedPath)
 	if err != nil {
-		return nil, fmt.Errorf("%s: not a readable ONNX model: %w", embedPath, err)
+		return nil, fmt.Errorf("runtime: %w", err)
 	}
-	get := func(k string) string {
-		v, _, _ := meta.LookupCustomMetadataMap(k)
-		return v
+	pwFile, decFile := set.File(pairwisePath), set.File(export.DecoderPath(path))
+	if pwFile == nil {
+		return nil, fmt.Errorf("runtime: %s: missing (kenn export writes it beside %s)", pairwisePath, embedPath)
 	}
+	get := func(k string) string { return set.Main.Meta[k] }
 	m.Kind, m.Target = get("kenn.kind"), get("kenn.target")
 	input, seg, wts := get("kenn.input"), get("kenn.features"), get("kenn.segment_weights")
-	meta.Destroy()
 	if m.Kind == "" || input == "" || seg == "" {
 		return nil, fmt.Errorf("%s: not a kenn model (no kenn.kind/kenn.input/kenn.features metadata)", embedPath)
 	}
-	if _, err := fmt.Sscanf(input, "%dx%d", &m.H, &m.W); err != nil {
+	if _, err := fmt.Sscanf(input, "%dx%d", &m.H, &m.W); err != nil || m.H <= 0 || m.W <= 0 {
 		return nil, fmt.Errorf("%s: bad kenn.input %q", embedPath, input)
 	}
 	for _, s := range strings.Split(seg, ",") {
 		n, err := strconv.Atoi(s)
-		if err != nil {
+		if err != nil || n <= 0 {
 			return nil, fmt.Errorf("%s: bad kenn.features %q", embedPath, seg)
 		}
 		m.Segments = append(m.Segments, n)
@@ -204,23 +210,26 @@ func (r *Runtime) Load(path string) (*Model, error) {
 		}
 		m.Weights = append(m.Weights, float32(v))
 	}
+	if len(m.Weights) != len(m.Segments) {
+		return nil, fmt.Errorf("%s: %d kenn.segment_weights for %d kenn.features segments", embedPath, len(m.Weights), len(m.Segments))
+	}
 	so, err := r.sessionOptions()
 	if err != nil {
 		return nil, err
 	}
 	defer so.Destroy()
-	if m.embed, err = ort.NewDynamicAdvancedSession(embedPath, []string{"images"}, []string{"features"}, so); err != nil {
+	if m.embed, err = ort.NewDynamicAdvancedSessionWithONNXData(set.Main.Raw, []string{"images"}, []string{"features"}, so); err != nil {
 		return nil, fmt.Errorf("%s: %w", embedPath, err)
 	}
-	if m.pairwis, err = ort.NewDynamicAdvancedSession(pairwisePath, []string{"a", "b"}, []string{"distances"}, so); err != nil {
+	if m.pairwis, err = ort.NewDynamicAdvancedSessionWithONNXData(pwFile.Raw, []string{"a", "b"}, []string{"distances"}, so); err != nil {
 		m.embed.Destroy()
 		return nil, fmt.Errorf("%s: %w", pairwisePath, err)
 	}
-	if dec := export.DecoderPath(path); fileExists(dec) {
-		if m.decoder, err = ort.NewDynamicAdvancedSession(dec, []string{"features"}, []string{"images"}, so); err != nil {
+	if decFile != nil {
+		if m.decoder, err = ort.NewDynamicAdvancedSessionWithONNXData(decFile.Raw, []string{"features"}, []string{"images"}, so); err != nil {
 			m.embed.Destroy()
 			m.pairwis.Destroy()
-			return nil, fmt.Errorf("%s: %w", dec, err)
+			return nil, fmt.Errorf("%s: %w", decFile.Path, err)
 		}
 	}
 	r.mu.Lock()
@@ -294,8 +303,3 @@ func (m *Model) Distance(fx, fy []float32) float64 {
 }
 
 var graphOpt ort.GraphOptimizationLevel = ort.GraphOptimizationLevelEnableAll
-
-func fileExists(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && st.Mode().IsRegular()
-}

@@ -3,12 +3,11 @@ package runtime
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 
 	ort "github.com/yalue/onnxruntime_go"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/kenn-ot/kenn/export/onnxpb"
+	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/models"
 )
 
@@ -20,19 +19,18 @@ type Sampler struct {
 	session *ort.DynamicAdvancedSession
 }
 
-// LoadSampler opens an exported snn (NAME.onnx). The seeds of its
+// LoadSampler opens an exported snn (NAME.onnx), verified first as Load
+// verifies a set (export.ReadSet: NAME.noise.onnx, if present, must carry
+// the same kenn.model_id). The seeds of its
 // RandomNormalLike nodes are rewritten from seed (layer l: seed·1000 + l)
 // before the session is created, so that one file serves any seed;
 // onnxruntime's generator then advances from run to run.
 func (r *Runtime) LoadSampler(path string, seed uint64) (*Sampler, error) {
-	raw, err := os.ReadFile(path)
+	set, err := export.ReadSet(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("runtime: %w", err)
 	}
-	var mp onnxpb.ModelProto
-	if err := proto.Unmarshal(raw, &mp); err != nil {
-		return nil, fmt.Errorf("%s: not an ONNX model: %w", path, err)
-	}
+	mp := set.Main.Model
 	sm := &Sampler{Path: path}
 	for _, kv := range mp.MetadataProps {
 		if kv.Key == "kenn.snn" {
@@ -57,7 +55,8 @@ func (r *Runtime) LoadSampler(path string, seed uint64) (*Sampler, error) {
 		}
 		l++
 	}
-	if raw, err = proto.Marshal(&mp); err != nil {
+	raw, err := proto.Marshal(mp)
+	if err != nil {
 		return nil, err
 	}
 	so, err := r.sessionOptions()
