@@ -108,17 +108,35 @@ func ranks(x []float64) []float64 {
 // KNNRecall computes recall@k when the pairs (i, j) cover every pair of
 // their images; ok is false otherwise.
 func KNNRecall(i, j []int, p, t []float64, k int) (recall float64, ok bool) {
-	ids := map[int]int{}
+	per, _, ok := KNNRecallPerImage(i, j, p, t, k)
+	if !ok {
+		return math.NaN(), false
+	}
+	var sum float64
+	for _, r := range per {
+		sum += r
+	}
+	return sum / float64(len(per)), true
+}
+
+// KNNRecallPerImage is recall@k of every image of an all-pairs set: per[a]
+// is the fraction of image ids[a]'s k exact nearest neighbours that the
+// prediction also puts among its k nearest (ids in order of first
+// appearance in the pairs). ok is false when the pairs are not all pairs of
+// at least k+1 images.
+func KNNRecallPerImage(i, j []int, p, t []float64, k int) (per []float64, ids []int, ok bool) {
+	index := map[int]int{}
 	for q := range i {
 		for _, v := range []int{i[q], j[q]} {
-			if _, seen := ids[v]; !seen {
-				ids[v] = len(ids)
+			if _, seen := index[v]; !seen {
+				index[v] = len(ids)
+				ids = append(ids, v)
 			}
 		}
 	}
 	n := len(ids)
 	if n < k+1 || len(i) != n*(n-1)/2 {
-		return math.NaN(), false
+		return nil, nil, false
 	}
 	P := make([][]float64, n)
 	T := make([][]float64, n)
@@ -128,7 +146,7 @@ func KNNRecall(i, j []int, p, t []float64, k int) (recall float64, ok bool) {
 	}
 	have := 0
 	for q := range i {
-		a, b := ids[i[q]], ids[j[q]]
+		a, b := index[i[q]], index[j[q]]
 		if a == b || T[a][b] != 0 {
 			continue
 		}
@@ -136,7 +154,7 @@ func KNNRecall(i, j []int, p, t []float64, k int) (recall float64, ok bool) {
 		have++
 	}
 	if have != n*(n-1)/2 {
-		return math.NaN(), false
+		return nil, nil, false
 	}
 	top := func(row []float64, self int) map[int]bool {
 		idx := make([]int, 0, n-1)
@@ -152,7 +170,7 @@ func KNNRecall(i, j []int, p, t []float64, k int) (recall float64, ok bool) {
 		}
 		return s
 	}
-	var sum float64
+	per = make([]float64, n)
 	for a := 0; a < n; a++ {
 		tp, pp := top(T[a], a), top(P[a], a)
 		hit := 0
@@ -161,7 +179,7 @@ func KNNRecall(i, j []int, p, t []float64, k int) (recall float64, ok bool) {
 				hit++
 			}
 		}
-		sum += float64(hit) / float64(k)
+		per[a] = float64(hit) / float64(k)
 	}
-	return sum / float64(n), true
+	return per, ids, true
 }
