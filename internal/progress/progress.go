@@ -1,8 +1,12 @@
-// Package progress shows a progress bar with rate and ETA on a terminal
-// and stays silent when the output is a pipe, a file or CI.
+// Package progress shows a progress bar with rate and ETA on a terminal.
+// When the output is a pipe, a file or CI it writes instead a line with the
+// count, rate and ETA at most every 30 seconds (LineEvery), starting once
+// a job has run that long, so that short jobs stay quiet and long ones are
+// never silent for minutes.
 package progress
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"time"
@@ -11,10 +15,24 @@ import (
 	"golang.org/x/term"
 )
 
-// Bar reports the progress of one job. The zero Bar (from New when output
-// is not a terminal) ignores every call.
+// LineEvery is the interval of the progress lines written off a terminal.
+const LineEvery = 30 * time.Second
+
+// Bar reports the progress of one job. The zero Bar ignores every call.
 type Bar struct {
-	bar *progressbar.ProgressBar
+	bar  *progressbar.ProgressBar
+	line *lines
+}
+
+// lines is the report off a terminal: a line at most every `every`.
+type lines struct {
+	w           io.Writer
+	desc, unit  string
+	total, done int
+	every       time.Duration
+	now         func() time.Time
+	start, last time.Time
+	printed     bool
 }
 
 // Interactive reports whether f is a terminal outside CI.
@@ -22,13 +40,50 @@ func Interactive(f *os.File) bool {
 	return os.Getenv("CI") == "" && term.IsTerminal(int(f.Fd()))
 }
 
-// New returns a bar over total units, written to stderr when it is a
-// terminal; otherwise a silent bar.
+// New returns a bar over total units on stderr when it is a terminal;
+// otherwise a Bar that writes a progress line to stderr at most every
+// LineEvery.
 func New(description string, total int, unit string) *Bar {
 	if !Interactive(os.Stderr) {
-		return &Bar{}
+		return newLines(os.Stderr, description, total, unit, LineEvery, time.Now)
 	}
 	return newBar(os.Stderr, description, total, unit)
+}
+
+// Silent returns a Bar that ignores every call (for --quiet).
+func Silent() *Bar { return &Bar{} }
+
+func newLines(w io.Writer, description string, total int, unit string, every time.Duration, now func() time.Time) *Bar {
+	t := now()
+	return &Bar{line: &lines{w: w, desc: description, unit: unit, total: total, every: every, now: now, start: t, last: t}}
+}
+
+func (l *lines) set(done int) {
+	l.done = done
+	if t := l.now(); t.Sub(l.last) >= l.every {
+		l.last = t
+		l.write()
+	}
+}
+
+// write prints "DESC: done/total UNIT (P%), R UNIT/s, ETA D".
+func (l *lines) write() {
+	el := l.now().Sub(l.start).Seconds()
+	msg := fmt.Sprintf("%s: %d/%d %s", l.desc, l.done, l.total, l.unit)
+	if l.total > 0 {
+		msg += fmt.Sprintf(" (%.1f%%)", 100*float64(l.done)/float64(l.total))
+	}
+	if el > 0 {
+		rate := float64(l.done) / el
+		msg += fmt.Sprintf(", %.3g %s/s", rate, l.unit)
+		if rate > 0 && l.total > l.done {
+			eta := time.Duration(float64(l.total-l.done) / rate * float64(time.Second)).Round(time.Second)
+			msg += fmt.Sprintf(", ETA %s", eta)
+		}
+	}
+	msg += fmt.Sprintf(", %s elapsed\n", time.Duration(el*float64(time.Second)).Round(time.Second))
+	io.WriteString(l.w, msg)
+	l.printed = true
 }
 
 func newBar(w io.Writer, description string, total int, unit string) *Bar {
@@ -48,21 +103,34 @@ func newBar(w io.Writer, description string, total int, unit string) *Bar {
 
 // Set moves the bar to done units. A nil Bar ignores every call.
 func (b *Bar) Set(done int) {
-	if b != nil && b.bar != nil {
+	switch {
+	case b == nil:
+	case b.bar != nil:
 		b.bar.Set(done)
+	case b.line != nil:
+		b.line.set(done)
 	}
 }
 
 // Finish completes the bar.
+// Off a terminal, a job that printed progress lines ends with one more.
 func (b *Bar) Finish() {
-	if b != nil && b.bar != nil {
+	switch {
+	case b == nil:
+	case b.bar != nil:
 		b.bar.Finish()
+	case b.line != nil && b.line.printed:
+		b.line.write()
 	}
 }
 
 // Describe replaces the text before the bar (for example a running loss).
 func (b *Bar) Describe(text string) {
-	if b != nil && b.bar != nil {
+	switch {
+	case b == nil:
+	case b.bar != nil:
 		b.bar.Describe(text)
+	case b.line != nil:
+		b.line.desc = text
 	}
 }
