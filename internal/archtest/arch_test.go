@@ -40,6 +40,9 @@ func TestImportRules(t *testing.T) {
 		// nothing but cmd/kenn and beamjob pulls Beam in
 		{"pairs", []string{"github.com/apache/beam/"}},
 		{"runtime", []string{"github.com/apache/beam/"}},
+		// the file-safety helpers every writer uses: the standard library only
+		{"internal/atomicfile", []string{module + "/", "github.com/", "gorgonia.org/", "golang.org/"}},
+		{"internal/outpath", []string{module + "/build", module + "/runtime", module + "/export", module + "/pairs", module + "/dataset", "github.com/", "gorgonia.org/", "golang.org/"}},
 	}
 	for _, r := range rules {
 		for _, d := range deps(t, r.pkg) {
