@@ -42,7 +42,7 @@ func TestImportRules(t *testing.T) {
 		{"runtime", []string{"github.com/apache/beam/"}},
 		// the file-safety helpers every writer uses: the standard library only
 		{"internal/atomicfile", []string{module + "/", "github.com/", "gorgonia.org/", "golang.org/"}},
-		{"internal/outpath", []string{module + "/build", module + "/runtime", module + "/export", module + "/pairs", module + "/dataset", "github.com/", "gorgonia.org/", "golang.org/"}},
+		{"internal/outpath", []string{module + "/build", module + "/runtime", module + "/export", module + "/pairs", module + "/dataset", "github.com/yalue/", "github.com/apache/", "gorgonia.org/", "golang.org/"}},
 	}
 	for _, r := range rules {
 		for _, d := range deps(t, r.pkg) {
