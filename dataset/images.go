@@ -6,6 +6,34 @@
 // slice: image i, pixel (r, c) is Pix[i*H*W + r*W + c]. Intensities keep the
 // source's scale (0–255 for 8-bit data); every consumer in kenn normalizes
 // images to unit mass itself. Labels, when present, are one int per image.
+//
+// # What the readers refuse
+//
+// Every reader reads its file once, sequentially (a pipe works), and
+// refuses bad input with an error naming the file and what is wrong, never
+// a wrong value, a panic or an allocation the file's bytes do not back:
+// the size a header declares (IDX, .npy) is computed with overflow checks
+// and compared with the file's size before the data is allocated, and the
+// data of a gzipped file or a pipe is read in chunks, so memory follows
+// the bytes actually there. Truncated files and trailing bytes are
+// refused (for PNG: bytes after IEND; for gzip: the CRC and the length are
+// verified), as are zero, negative or overflowing dimensions and PNGs of
+// more than MaxPNGPixels pixels (from the header, before decoding).
+//
+// Pixels are float32. A float64 .npy is converted value by value and a
+// value float32 cannot hold is refused naming its index: |x| above
+// math.MaxFloat32 (it would become Inf) or nonzero |x| below the smallest
+// normal float32, 2^-126 ≈ 1.2e-38 (it would lose its precision or become
+// 0); other values are rounded to the nearest float32 (relative error at
+// most 2^-24 ≈ 6e-8). NaN, infinite and negative .npy pixels are refused
+// at read time (Check refuses them in collections built otherwise).
+//
+// Integrity: PNG (a CRC per chunk) and gzip (a CRC of the content) detect
+// flipped bits; raw IDX, .npy, JSON and CSV carry no checksum, so a flipped
+// bit in their data yields another valid file with one value changed; a
+// flip in an IDX or .npy header is always refused (it changes the declared
+// size or breaks the strict header syntax). Images.SHA256 lets a consumer
+// tie results to the exact bytes read.
 package dataset
 
 import (

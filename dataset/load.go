@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"os"
@@ -22,22 +23,23 @@ func Load(path string) (*Images, error) {
 	if st.IsDir() {
 		return ReadPNGDir(path)
 	}
-	head := make([]byte, 8)
-	f, err := os.Open(path)
+	// One open, one sequential read: the format is sniffed from buffered
+	// bytes, so a pipe works too.
+	f, size, err := openInput(path)
 	if err != nil {
 		return nil, err
 	}
-	n, _ := f.Read(head)
-	f.Close()
-	head = head[:n]
+	defer f.Close()
+	br := bufio.NewReader(f)
+	head, _ := br.Peek(8)
 	var s *Images
 	switch {
-	case bytes.HasPrefix(head, []byte("\x93NUMPY")):
-		s, err = ReadNPY(path)
-	case bytes.HasPrefix(bytes.TrimSpace(head), []byte("{")):
-		s, err = ReadMNISTJSON(path)
+	case bytes.HasPrefix(head, npyMagic):
+		s, err = decodeNPY(path, br, size)
+	case bytes.HasPrefix(bytes.TrimSpace(bytes.TrimPrefix(head, utf8BOM)), []byte("{")):
+		s, err = decodeMNISTJSON(path, br, size)
 	default:
-		s, err = ReadIDXImages(path)
+		s, err = decodeIDXImages(path, br, size)
 		if err == nil {
 			err = attachLabels(s, path)
 		}

@@ -20,10 +20,19 @@ func ReadImagesAt(path string, idx []int) (*Images, error) {
 	}
 	defer f.Close()
 	var hdr [16]byte
-	if _, err := io.ReadFull(f, hdr[:]); err == nil && binary.BigEndian.Uint32(hdr[:]) == IDXImages {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	// A pipe is not read here at all: Load reads it once.
+	if st.Mode().IsRegular() && readFull(f, hdr[:]) && binary.BigEndian.Uint32(hdr[:]) == IDXImages {
 		n := int(binary.BigEndian.Uint32(hdr[4:]))
 		h, w := int(binary.BigEndian.Uint32(hdr[8:])), int(binary.BigEndian.Uint32(hdr[12:]))
-		if st, err := f.Stat(); err == nil && st.Size() == 16+int64(n)*int64(h)*int64(w) {
+		// Dimensions as readIDX accepts them (so the product cannot
+		// overflow); anything else goes to Load, which says what is wrong.
+		ok := n > 0 && h > 0 && w > 0 && n <= 1<<28 && h <= 1<<28 && w <= 1<<28 &&
+			int64(h)*int64(w) <= maxIDXBytes/int64(n)
+		if ok && st.Size() == 16+int64(n)*int64(h)*int64(w) {
 			s := &Images{N: len(idx), H: h, W: w, Pix: make([]float32, len(idx)*h*w)}
 			buf := make([]byte, h*w)
 			for k, i := range idx {
@@ -52,4 +61,9 @@ func ReadImagesAt(path string, idx []int) (*Images, error) {
 	s := all.Subset(idx)
 	s.Source, s.SHA256 = "", ""
 	return s, nil
+}
+
+func readFull(r io.Reader, b []byte) bool {
+	_, err := io.ReadFull(r, b)
+	return err == nil
 }

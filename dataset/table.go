@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -23,14 +24,25 @@ type Table struct {
 }
 
 // ReadTable reads a CSV file with a header line of column names and
-// numeric cells. Errors name the file, line and column.
+// numeric cells, every row as long as the header; a UTF-8 byte-order mark
+// at the start is skipped. The file is read once (a pipe works). Errors
+// name the file, line and column. CSV carries no integrity check: a file
+// cut at the end of a line reads as a shorter table.
 func ReadTable(path string) (*Table, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	r := csv.NewReader(bufio.NewReader(f))
+	return decodeTable(path, f)
+}
+
+func decodeTable(path string, f io.Reader) (*Table, error) {
+	br := bufio.NewReader(f)
+	if b, _ := br.Peek(3); bytes.Equal(b, utf8BOM) {
+		br.Discard(3) // a byte-order mark some editors write
+	}
+	r := csv.NewReader(br)
 	r.TrimLeadingSpace = true
 	head, err := r.Read()
 	if err != nil {
