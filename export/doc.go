@@ -81,9 +81,12 @@
 //	    h.update(struct.pack("<Q", len(t.int64_data)) + struct.pack("<%dq" % len(t.int64_data), *t.int64_data))
 //	assert h.hexdigest() == meta["kenn.initializers_sha256"]
 //
-// Initializers with values in any other field (external data, double_data,
-// string_data, …) and sparse initializers are refused: kenn never writes
-// them and the checksum would not cover them.
+// The two keys are the last entries of metadata_props, the last field of
+// the file, so a file cut at any byte lacks at least the checksum (or does
+// not parse) and is refused. Initializers with values in any other field
+// (external data, double_data, string_data, …) and sparse initializers
+// are refused: kenn never writes them and the checksum would not cover
+// them.
 //
 // # Writing and verifying a set
 //

@@ -217,14 +217,14 @@ func parseModel(path string, raw []byte, limit int64) (*File, error) {
 	}
 	id, ok := f.Meta[KeyModelID]
 	if !ok {
-		return nil, fmt.Errorf("export: %s: %w: it was exported before kenn recorded model ids (or not by kenn); re-export it from its checkpoint: kenn export M.ckpt -o NAME.onnx", path, ErrNoModelID)
+		return nil, fmt.Errorf("export: %s: %w: the file is truncated, or was exported before kenn recorded model ids (then re-export it from its checkpoint: kenn export M.ckpt -o NAME.onnx)", path, ErrNoModelID)
 	}
 	if !isHexSHA256(id) {
 		return nil, fmt.Errorf("export: %s: kenn.model_id %q is not a hex SHA-256", path, id)
 	}
 	want, ok := f.Meta[KeyInitializers]
 	if !ok {
-		return nil, fmt.Errorf("export: %s: no %s metadata to verify its weights against", path, KeyInitializers)
+		return nil, fmt.Errorf("export: %s: no %s metadata to verify its weights against (the file is truncated, or was not written by kenn export)", path, KeyInitializers)
 	}
 	got, err := InitializersSHA256(mp.Graph)
 	if err != nil {
