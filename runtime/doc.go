@@ -23,4 +23,16 @@
 // otherwise, metadata kenn.target), in pixel units. Pairwise matrices are
 // computed in tiles of T×T and streamed to a .npy file of float32, so that
 // memory is O(T·(T + F)) whatever N and M are.
+//
+// # Verification at load
+//
+// Load and LoadSampler read every file of the set that exists with
+// export.ReadSet before onnxruntime sees it, and create the sessions from
+// the bytes verified: each file's initializers must hash to its
+// kenn.initializers_sha256, every sibling must carry the main file's
+// kenn.model_id (a set mixed from two models, e.g. an export killed
+// between renames, is refused naming the file), and a truncated file is
+// refused naming it. Files exported before model ids were recorded are
+// refused (export.ErrNoModelID) with the command that re-exports them
+// from their checkpoint: kenn export M.ckpt -o NAME.onnx.
 package runtime
