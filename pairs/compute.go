@@ -26,6 +26,9 @@ type Method struct {
 	Epsilon float64
 	// Slices is the number of directions of sliced W2 (default 64).
 	Slices int
+	// MaxMemory bounds one exact solve, in bytes (0: ot.DefaultMaxMemory);
+	// a larger pair is refused (ot.ErrTooLarge). It never changes a value.
+	MaxMemory int64
 }
 
 // String describes the method and its parameters, as recorded in headers.
@@ -63,6 +66,9 @@ func (m Method) Validate() error {
 	if m.Epsilon < 0 || m.Slices < 0 {
 		return fmt.Errorf("method %s: negative parameter", m.Name)
 	}
+	if m.MaxMemory < 0 {
+		return fmt.Errorf("method %s: the memory limit of a solve must be positive (--max-memory, GiB)", m.Name)
+	}
 	return nil
 }
 
@@ -77,13 +83,14 @@ type evaluator struct {
 
 func newEvaluator(imgs *dataset.Images, m Method) *evaluator {
 	e := &evaluator{imgs: imgs, method: m, solver: ot.NewSolver()}
+	e.solver.MaxMemory = m.MaxMemory
 	if m.Name == "sliced" {
 		e.sliced = ot.NewSliced(imgs.H, imgs.W, m.slices())
 	}
 	return e
 }
 
-func (e *evaluator) eval(p Pair) (float64, error) {
+func (e *evaluator) eval(ctx context.Context, p Pair) (float64, error) {
 	x := e.imgs.Image(p.I, e.a)
 	y := e.imgs.Image(p.J, e.b)
 	e.a, e.b = x.Pix, y.Pix
@@ -91,7 +98,7 @@ func (e *evaluator) eval(p Pair) (float64, error) {
 	var err error
 	switch e.method.Name {
 	case "exact":
-		v, err = e.solver.W2Sq(x, y)
+		v, err = e.solver.W2SqContext(ctx, x, y)
 	case "sinkhorn":
 		v, err = ot.Sinkhorn(x, y, ot.SinkhornOptions{Epsilon: e.method.eps()})
 	case "sliced":
@@ -219,7 +226,7 @@ func run(ctx context.Context, imgs *dataset.Images, ps []Pair, todo []int, opt O
 			ev := newEvaluator(imgs, opt.Method)
 			for chunk := range jobs {
 				for _, k := range chunk {
-					v, err := ev.eval(ps[k])
+					v, err := ev.eval(ctx, ps[k])
 					select {
 					case results <- result{k, v, err}:
 					case <-ctx.Done():
