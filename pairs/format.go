@@ -2,6 +2,7 @@ package pairs
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -36,6 +37,14 @@ import (
 // (starting at image S instead of 0) and " every=E" (every E-th image).
 // Lines follow the selection's order. Readers check that the count matches
 // the lines and, given the images, that the hash, count and grid match.
+//
+// Every reader reads its file once, sequentially (a pipe works); a UTF-8
+// byte-order mark at the start is skipped. A complete pairs file ends with
+// a newline, so a file cut anywhere is refused (inside a line: the line
+// lacks its newline; at a line's end: the count does not match). The
+// values carry no checksum: a flipped digit reads as another value. Pair
+// CSVs have no count either: a CSV cut at the end of a line reads as a
+// shorter list.
 
 // FormatVersion is the version written in the first header line.
 const FormatVersion = 1
@@ -115,7 +124,19 @@ func ReadFile(path string) (*File, error) {
 		return nil, err
 	}
 	defer f.Close()
-	pf, _, err := parse(path, bufio.NewReader(f), false)
+	pf, err := readComplete(path, bufio.NewReader(f))
+	if errors.Is(err, ErrNotPairsFile) {
+		if st, serr := f.Stat(); serr == nil && !st.Mode().IsRegular() {
+			// A caller that tries another format next would reopen the
+			// pipe and miss what was read here: say so instead.
+			return nil, fmt.Errorf("%s: not a kenn pairs file, and a pipe or device: its first bytes are consumed and it cannot be read again as another format (use ReadValues, which reads either in one pass)", path)
+		}
+	}
+	return pf, err
+}
+
+func readComplete(path string, r *bufio.Reader) (*File, error) {
+	pf, _, err := parse(path, r, false)
 	if err != nil {
 		return nil, err
 	}
@@ -125,9 +146,47 @@ func ReadFile(path string) (*File, error) {
 	return pf, nil
 }
 
+// ErrNotPairsFile marks a file that does not start with the kenn pairs
+// header line.
+var ErrNotPairsFile = errors.New("not a kenn pairs file")
+
+// ReadValues reads the W2² of pairs from path, a kenn pairs file or a CSV
+// of "i,j,w2sq" lines (see ReadValueCSV), whichever it holds: the format
+// is told from the first line, and the file is read once, so a pipe works
+// (reading it as one format, then again as the other, would lose what the
+// first attempt consumed). isPairsFile reports a kenn pairs file, whose
+// header then describes the images (check it with Header.CheckImages); n
+// bounds the indices of a CSV as in ReadValueCSV.
+func ReadValues(path string, n int) (f *File, isPairsFile bool, err error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, false, err
+	}
+	defer fh.Close()
+	r := bufio.NewReader(fh)
+	skipBOM(r)
+	if head, _ := r.Peek(len(pairsMagic)); string(head) == pairsMagic {
+		f, err := readComplete(path, r)
+		return f, err == nil, err
+	}
+	f, err = readValueCSV(path, r, n)
+	return f, false, err
+}
+
+// pairsMagic starts every kenn pairs file.
+const pairsMagic = "# kenn-pairs "
+
+// skipBOM drops a UTF-8 byte-order mark at the start of r.
+func skipBOM(r *bufio.Reader) {
+	if b, _ := r.Peek(3); string(b) == "\xef\xbb\xbf" {
+		r.Discard(3)
+	}
+}
+
 // parse reads a header and data lines. With partial set, a last line
 // without its newline is ignored (an interrupted write) and the byte
-// length of the complete part is returned.
+// length of the complete part is returned; without it, such a line is
+// refused (the file was cut).
 func parse(path string, r *bufio.Reader, partial bool) (*File, int64, error) {
 	pf := &File{}
 	h := &pf.Header
@@ -138,21 +197,26 @@ func parse(path string, r *bufio.Reader, partial bool) (*File, int64, error) {
 		text, err := r.ReadString('\n')
 		if err == io.EOF {
 			if text != "" && !partial {
-				err = nil // a final line without newline is fine in a complete file
-			} else {
-				break
+				return nil, 0, fmt.Errorf("%s:%d: the last line %q lacks its newline: the file was cut (truncated or still being written)", path, line, short(text))
 			}
+			break
 		} else if err != nil {
 			return nil, 0, fmt.Errorf("%s: %w", path, err)
 		}
 		n := len(text)
+		if line == 1 {
+			text = strings.TrimPrefix(text, "\xef\xbb\xbf")
+		}
 		text = strings.TrimRight(text, "\r\n")
 		if inHeader {
 			if strings.HasPrefix(text, "# ") {
 				key, val, ok := strings.Cut(text[2:], ":")
 				if line == 1 {
 					if text != fmt.Sprintf("# kenn-pairs %d", FormatVersion) {
-						return nil, 0, fmt.Errorf("%s:1: not a kenn pairs file (want %q, got %q)", path, fmt.Sprintf("# kenn-pairs %d", FormatVersion), text)
+						if strings.HasPrefix(text, pairsMagic) {
+							return nil, 0, fmt.Errorf("%s:1: kenn pairs format %q, this kenn reads %q", path, text, fmt.Sprintf("# kenn-pairs %d", FormatVersion))
+						}
+						return nil, 0, fmt.Errorf("%s:1: %w (want %q, got %q)", path, ErrNotPairsFile, fmt.Sprintf("# kenn-pairs %d", FormatVersion), short(text))
 					}
 					good += int64(n)
 					continue
@@ -161,6 +225,9 @@ func parse(path string, r *bufio.Reader, partial bool) (*File, int64, error) {
 					return nil, 0, fmt.Errorf("%s:%d: malformed header line %q", path, line, text)
 				}
 				val = strings.TrimSpace(val)
+				if seen[key] {
+					return nil, 0, fmt.Errorf("%s:%d: header key %q repeated", path, line, key)
+				}
 				seen[key] = true
 				var perr error
 				switch key {
@@ -169,15 +236,22 @@ func parse(path string, r *bufio.Reader, partial bool) (*File, int64, error) {
 				case "images-sha256":
 					h.ImagesSHA = val
 				case "images-count":
-					h.ImagesCount, perr = strconv.Atoi(val)
+					h.ImagesCount, perr = positive(val)
 				case "grid":
-					_, perr = fmt.Sscanf(val, "%dx%d", &h.H, &h.W)
+					hs, ws, ok := strings.Cut(val, "x")
+					if !ok {
+						perr = errors.New("want HxW")
+					} else if h.H, perr = positive(hs); perr == nil {
+						h.W, perr = positive(ws)
+					}
 				case "method":
 					h.Method = val
 				case "selection":
 					h.Selection = val
 				case "count":
-					h.Count, perr = strconv.Atoi(val)
+					if h.Count, perr = strconv.Atoi(val); perr == nil && h.Count < 0 {
+						perr = errors.New("negative")
+					}
 				}
 				if perr != nil {
 					return nil, 0, fmt.Errorf("%s:%d: bad %s %q: %v", path, line, key, val, perr)
@@ -186,7 +260,7 @@ func parse(path string, r *bufio.Reader, partial bool) (*File, int64, error) {
 				continue
 			}
 			if line == 1 {
-				return nil, 0, fmt.Errorf("%s:1: not a kenn pairs file (no \"# kenn-pairs\" header)", path)
+				return nil, 0, fmt.Errorf("%s:1: %w (no \"# kenn-pairs\" header)", path, ErrNotPairsFile)
 			}
 			if text != "i,j,w2sq" {
 				return nil, 0, fmt.Errorf("%s:%d: want the column line \"i,j,w2sq\", got %q", path, line, text)
@@ -212,6 +286,15 @@ func parse(path string, r *bufio.Reader, partial bool) (*File, int64, error) {
 		return nil, 0, fmt.Errorf("%s: incomplete header (no column line \"i,j,w2sq\")", path)
 	}
 	return pf, good, nil
+}
+
+// positive parses a positive decimal integer.
+func positive(s string) (int, error) {
+	v, err := strconv.Atoi(s)
+	if err == nil && v <= 0 {
+		err = errors.New("not positive")
+	}
+	return v, err
 }
 
 // parseLine parses "i,j" or, with value set, "i,j,w2sq"; indices must lie
@@ -240,8 +323,8 @@ func parseLine(text string, value bool, n int) (Pair, float64, error) {
 	}
 	var v float64
 	if value {
-		if v, err = strconv.ParseFloat(strings.TrimSpace(f[2]), 64); err != nil || math.IsNaN(v) || v < 0 {
-			return Pair{}, 0, fmt.Errorf("w2sq %q is not a non-negative number", f[2])
+		if v, err = strconv.ParseFloat(strings.TrimSpace(f[2]), 64); err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			return Pair{}, 0, fmt.Errorf("w2sq %q is not a finite non-negative number", f[2])
 		}
 	}
 	return p, v, nil
@@ -256,7 +339,9 @@ func ReadPairList(path string, n int) ([]Pair, error) {
 		return nil, err
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
+	r := bufio.NewReader(f)
+	skipBOM(r)
+	sc := bufio.NewScanner(r)
 	var ps []Pair
 	for line := 1; sc.Scan(); line++ {
 		text := strings.TrimSpace(sc.Text())
@@ -302,7 +387,13 @@ func ReadValueCSV(path string, n int) (*File, error) {
 		return nil, err
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
+	r := bufio.NewReader(f)
+	skipBOM(r)
+	return readValueCSV(path, r, n)
+}
+
+func readValueCSV(path string, r io.Reader, n int) (*File, error) {
+	sc := bufio.NewScanner(r)
 	pf := &File{}
 	for line := 1; sc.Scan(); line++ {
 		text := strings.TrimSpace(sc.Text())
