@@ -7,8 +7,9 @@ import (
 
 // Distances is an n×n matrix of distances, row-major.
 type Distances struct {
-	N int
-	D []float64 // N*N values, D[i*N+j] = d(i, j)
+	Name string // where the matrix comes from, for errors
+	N    int
+	D    []float64 // N*N values, D[i*N+j] = d(i, j)
 }
 
 // SymmetryTolerance is the largest |d(i,j) − d(j,i)| accepted by Check, as
@@ -40,7 +41,7 @@ func NewDistances(name string, rows, cols int, v []float64) (*Distances, error) 
 		largest = math.Max(largest, x)
 	}
 	tol := SymmetryTolerance * largest
-	d := &Distances{N: n, D: make([]float64, n*n)}
+	d := &Distances{Name: name, N: n, D: make([]float64, n*n)}
 	for i := 0; i < n; i++ {
 		if x := v[i*n+i]; x > tol {
 			return nil, fmt.Errorf("%s: diagonal entry (%d, %d) is %g, not 0", name, i, i, x)

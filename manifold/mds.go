@@ -2,9 +2,11 @@ package manifold
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 
 	"gonum.org/v1/gonum/mat"
@@ -25,6 +27,9 @@ type Embedding struct {
 	Trace float64
 }
 
+// ErrDegenerate is a distance matrix MDS cannot embed.
+var ErrDegenerate = errors.New("degenerate distance matrix, nothing to embed")
+
 // denseLimit is the largest n decomposed in full; above it the leading
 // eigenvectors come from subspace iteration, O(n²·k) per iteration.
 const denseLimit = 1200
@@ -32,7 +37,9 @@ const denseLimit = 1200
 // MDS is classical multidimensional scaling of d into k dimensions:
 // B = −½·J·(d∘d)·J with J = I − 11ᵀ/n, and the coordinates are the k
 // leading eigenvectors of B scaled by the square roots of their
-// eigenvalues. For d = W2 this is Wassmap.
+// eigenvalues. For d = W2 this is Wassmap. A degenerate matrix (every
+// distance zero, or no positive eigenvalue: nothing to embed) is refused
+// with ErrDegenerate.
 func MDS(ctx context.Context, d *Distances, k int) (*Embedding, error) {
 	return mds(ctx, d, k, d.N <= denseLimit)
 }
@@ -45,10 +52,20 @@ func mds(ctx context.Context, d *Distances, k int, dense bool) (*Embedding, erro
 	if k >= n {
 		return nil, fmt.Errorf("manifold: %d dimensions from %d points: need k < n", k, n)
 	}
+	name := d.Name
+	if name == "" {
+		name = "distance matrix"
+	}
+	if !slices.ContainsFunc(d.D, func(v float64) bool { return v != 0 }) {
+		return nil, fmt.Errorf("manifold: %s: %w: all %d×%d distances are zero (the points coincide)", name, ErrDegenerate, n, n)
+	}
 	B := doubleCentre(d)
 	trace := 0.0
 	for i := 0; i < n; i++ {
 		trace += B.At(i, i)
+	}
+	if !(trace > 0) || math.IsInf(trace, 0) {
+		return nil, fmt.Errorf("manifold: %s: %w: the double-centred squared distances have trace %g (distances too small or too large to square in float64)", name, ErrDegenerate, trace)
 	}
 	var vals []float64
 	var vecs *mat.Dense
@@ -60,6 +77,9 @@ func mds(ctx context.Context, d *Distances, k int, dense bool) (*Embedding, erro
 	}
 	if err != nil {
 		return nil, err
+	}
+	if !(vals[0] > 0) {
+		return nil, fmt.Errorf("manifold: %s: %w: the double-centred squared distances have no positive eigenvalue (largest %g)", name, ErrDegenerate, vals[0])
 	}
 	e := &Embedding{N: n, K: k, Coords: make([]float64, n*k), Eigen: vals, Trace: trace}
 	for c := 0; c < k; c++ {
