@@ -66,7 +66,10 @@ type tileSpec struct {
 // embedFn embeds one block of images.
 type embedFn struct {
 	Model, A, B string
+	ASHA, BSHA  string // the images' hashes in the job's manifest, verified by the worker
 	Threads     int
+
+	files *verifier // per DoFn instance (not serialized)
 }
 
 // tileFn computes one tile into Dir (raw little-endian float32).
@@ -146,17 +149,20 @@ func (f *embedFn) ProcessElement(ctx context.Context, b blockSpec, emit func(emb
 	if err != nil {
 		return err
 	}
-	path := f.A
+	path, sha := f.A, f.ASHA
 	if b.Set == "b" {
-		path = f.B
+		path, sha = f.B, f.BSHA
 	}
 	idx := make([]int, b.N)
 	for i := range idx {
 		idx[i] = b.Start + i
 	}
-	imgs, err := dataset.ReadImagesAt(path, idx)
+	if f.files == nil {
+		f.files = &verifier{}
+	}
+	imgs, err := f.files.readImages(path, sha, idx)
 	if err != nil {
-		return err
+		return fmt.Errorf("block %s/%d: %w", b.Set, b.Start, err)
 	}
 	imgs.Source = path
 	vals, err := m.Embed(ctx, imgs, 256)
@@ -289,8 +295,9 @@ func blockSpecs(set string, n, tile int) []any {
 }
 
 // runShards submits pipelines built by build for the specs whose output
-// file is missing, up to r.Attempts times.
-func runShards(ctx context.Context, r Runner, specs []tileSpec, done func(tileSpec) bool, build func(s beam.Scope, todo []any)) (Summary, error) {
+// file is missing, up to r.Attempts times; after a failed pipeline it
+// stops if an input (path and SHA-256 in inputs) changed.
+func runShards(ctx context.Context, r Runner, inputs [][2]string, specs []tileSpec, done func(tileSpec) bool, build func(s beam.Scope, todo []any)) (Summary, error) {
 	sum := Summary{Shards: len(specs)}
 	attempts := r.Attempts
 	if attempts == 0 {
@@ -319,6 +326,13 @@ func runShards(ctx context.Context, r Runner, specs []tileSpec, done func(tileSp
 		}
 		if ctx.Err() != nil {
 			return sum, ctx.Err()
+		}
+		if lastErr != nil {
+			for _, in := range inputs {
+				if err := unchanged(in[0], in[1]); err != nil {
+					return sum, fmt.Errorf("%w (pipeline %d: %v)", err, sum.Pipelines, lastErr)
+				}
+			}
 		}
 	}
 	for _, t := range specs {
@@ -374,8 +388,10 @@ func RunMatrix(ctx context.Context, job MatrixJob) (Summary, error) {
 	}
 	dir := job.Out + ".shards"
 	manifest := fmt.Sprintf("kenn matrix\nmodel: %s\nimages: %s %s\nagainst: %s\ntile: %d\n", job.Model, job.Images, a.SHA256, job.Against, tile)
+	bsha := ""
 	if !sym {
 		manifest += "against-sha256: " + b.SHA256 + "\n"
+		bsha = b.SHA256
 	}
 	if err := prepareDir(dir, manifest); err != nil {
 		return Summary{}, err
@@ -389,12 +405,16 @@ func RunMatrix(ctx context.Context, job MatrixJob) (Summary, error) {
 	if job.Fail != nil {
 		fn.FailShard, fn.FailMarker = job.Fail.Shard, job.Fail.Marker
 	}
-	sum, err := runShards(ctx, job.Runner, specs, func(t tileSpec) bool { return exists(tilePath(dir, t.I, t.J)) }, func(s beam.Scope, todo []any) {
+	inputs := [][2]string{{job.Images, a.SHA256}}
+	if !sym {
+		inputs = append(inputs, [2]string{job.Against, bsha})
+	}
+	sum, err := runShards(ctx, job.Runner, inputs, specs, func(t tileSpec) bool { return exists(tilePath(dir, t.I, t.J)) }, func(s beam.Scope, todo []any) {
 		blocks := blockSpecs("a", na, tile)
 		if !sym {
 			blocks = append(blocks, blockSpecs("b", nb, tile)...)
 		}
-		embs := beam.ParDo(s, &embedFn{Model: job.Model, A: job.Images, B: job.Against, Threads: job.Threads}, beam.Create(s, blocks...))
+		embs := beam.ParDo(s, &embedFn{Model: job.Model, A: job.Images, B: job.Against, ASHA: a.SHA256, BSHA: bsha, Threads: job.Threads}, beam.Create(s, blocks...))
 		beam.ParDo0(s, fn, beam.Create(s, todo...), beam.SideInput{Input: embs})
 	})
 	if err != nil {
@@ -451,9 +471,10 @@ func RunKNN(ctx context.Context, job KNNJob) (Summary, error) {
 	}
 	out := func(t tileSpec) string { return filepath.Join(dir, fmt.Sprintf("knn-%08d.csv", t.I)) }
 	fn := &knnFn{Model: job.Model, Dir: dir, Tile: tile, K: job.K, NI: idx.N, Threads: job.Threads}
-	sum, err := runShards(ctx, job.Runner, specs, func(t tileSpec) bool { return exists(out(t)) }, func(s beam.Scope, todo []any) {
+	inputs := [][2]string{{job.Index, idx.SHA256}, {job.Query, q.SHA256}}
+	sum, err := runShards(ctx, job.Runner, inputs, specs, func(t tileSpec) bool { return exists(out(t)) }, func(s beam.Scope, todo []any) {
 		blocks := append(blockSpecs("a", idx.N, tile), blockSpecs("b", q.N, tile)...)
-		embs := beam.ParDo(s, &embedFn{Model: job.Model, A: job.Index, B: job.Query, Threads: job.Threads}, beam.Create(s, blocks...))
+		embs := beam.ParDo(s, &embedFn{Model: job.Model, A: job.Index, B: job.Query, ASHA: idx.SHA256, BSHA: q.SHA256, Threads: job.Threads}, beam.Create(s, blocks...))
 		beam.ParDo0(s, fn, beam.Create(s, todo...), beam.SideInput{Input: embs})
 	})
 	if err != nil {

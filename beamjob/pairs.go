@@ -30,6 +30,8 @@ type PairsJob struct {
 	// Fail, if set, makes the worker of that shard fail once (a worker
 	// failure injected into a bundle, for tests and drills).
 	Fail *Failure
+
+	beforePipeline func(n int) // test hook: runs before pipeline n (1, 2, …) is submitted
 }
 
 // Failure injects one failure: the first worker to process Shard fails
@@ -54,6 +56,7 @@ type pairShard struct {
 // pairsFn computes one shard into Dir/shard-K.txt.
 type pairsFn struct {
 	Images, Dir string
+	SHA256      string // the images' hash in the job's header, verified by the worker
 	Method      string
 	Epsilon     float64
 	Slices      int
@@ -63,6 +66,8 @@ type pairsFn struct {
 	// in-process prism runner (which runs one bundle at a time here),
 	// 1 on clusters, whose runners run a bundle per core themselves.
 	Workers int
+
+	files *verifier // per DoFn instance (not serialized): the verified images
 }
 
 func init() {
@@ -93,9 +98,12 @@ func (f *pairsFn) ProcessElement(ctx context.Context, sh pairShard) error {
 			}
 		}
 	}
-	imgs, err := dataset.ReadImagesAt(f.Images, idx)
+	if f.files == nil {
+		f.files = &verifier{}
+	}
+	imgs, err := f.files.readImages(f.Images, f.SHA256, idx)
 	if err != nil {
-		return err
+		return fmt.Errorf("shard %d: %w", sh.K, err)
 	}
 	ps := make([]pairs.Pair, len(sh.I))
 	for k := range ps {
@@ -158,7 +166,7 @@ func RunPairs(ctx context.Context, job PairsJob) (Summary, error) {
 		shards = append(shards, sh)
 	}
 	sum.Shards = len(shards)
-	fn := &pairsFn{Images: job.Images, Dir: dir, Method: job.Method.Name, Epsilon: job.Method.Epsilon, Slices: job.Method.Slices, FailShard: -1, Workers: 1}
+	fn := &pairsFn{Images: job.Images, SHA256: imgs.SHA256, Dir: dir, Method: job.Method.Name, Epsilon: job.Method.Epsilon, Slices: job.Method.Slices, FailShard: -1, Workers: 1}
 	if job.Runner.inProcess() {
 		fn.Workers = goruntime.NumCPU()
 	}
@@ -192,9 +200,18 @@ func RunPairs(ctx context.Context, job PairsJob) (Summary, error) {
 		}
 		beam.ParDo0(s, fn, beam.Reshuffle(s, beam.Create(s, items...)))
 		sum.Pipelines++
+		if job.beforePipeline != nil {
+			job.beforePipeline(sum.Pipelines)
+		}
 		lastErr = job.Runner.execute(ctx, p)
 		if ctx.Err() != nil {
 			return sum, ctx.Err()
+		}
+		if lastErr != nil {
+			// a worker refuses changed images: stop, as a retry would
+			if err := unchanged(job.Images, imgs.SHA256); err != nil {
+				return sum, fmt.Errorf("%w (pipeline %d: %v)", err, sum.Pipelines, lastErr)
+			}
 		}
 	}
 	for _, sh := range shards {
