@@ -62,7 +62,10 @@ type Solver struct {
 type Stats struct {
 	SourceSupport, TargetSupport int
 	Nodes, Arcs                  int
-	Pivots                       int
+	// Pivots counts the simplex pivots of all multiscale levels,
+	// FinePivots those of the finest level, DegeneratePivots those of all
+	// levels that moved no flow.
+	Pivots, FinePivots, DegeneratePivots int
 	// Exact is true when the integer rescaling of the masses was exact
 	// (integer-valued pixels); otherwise the masses were rounded to
 	// multiples of 2^-k of the total (see scaledMasses).
@@ -177,6 +180,8 @@ func (s *Solver) solveInts(ctx context.Context, h, w int) (int64, error) {
 		return 0, err
 	}
 	s.last.Pivots += s.net.pivots
+	s.last.FinePivots = s.net.pivots
+	s.last.DegeneratePivots += s.net.degenerate
 	return c, nil
 }
 

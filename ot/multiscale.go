@@ -61,6 +61,7 @@ func (s *Solver) warmFromCoarse(ctx context.Context, h, w, side int) error {
 		return err
 	}
 	s.last.Pivots += c.last.Pivots
+	s.last.DegeneratePivots += c.last.DegeneratePivots
 	entries := c.planEntries(w2, false)
 
 	g := &s.net

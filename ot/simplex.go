@@ -62,8 +62,9 @@ type network struct {
 	delta                       int64
 	nextArc, blockSize          int
 
-	// Pivots counts the pivots of the last solve.
-	pivots int
+	// pivots counts the pivots of the last solve, degenerate those that
+	// moved no flow.
+	pivots, degenerate int
 	// maxPivots bounds one solve; exceeding it is an error, never a silent
 	// truncation. Zero means a bound derived from the problem size.
 	maxPivots int
@@ -209,7 +210,7 @@ func (g *network) iterate(ctx context.Context) (int64, error) {
 		g.blockSize = 10
 	}
 	g.nextArc = 0
-	g.pivots = 0
+	g.pivots, g.degenerate = 0, 0
 	g.FullScans = 0
 	limit := g.maxPivots
 	if limit <= 0 {
@@ -242,6 +243,9 @@ func (g *network) iterate(ctx context.Context) (int64, error) {
 			}
 		}
 		g.pivot()
+		if g.delta == 0 {
+			g.degenerate++
+		}
 	}
 	g.tier = nil
 	for e := m; e < m+n; e++ {
