@@ -1,12 +1,16 @@
 package build
 
 import (
+	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -60,6 +64,27 @@ type Options struct {
 	// StopAfterSteps, if positive, interrupts training (as a cancelled
 	// context would) after that many steps of this call: for tests.
 	StopAfterSteps int
+	// Notice, if set, receives what a resume changes (see Train); the
+	// change is made whether or not Notice is set.
+	Notice func(msg string)
+}
+
+// validate refuses option values that take no default: Train never
+// replaces a value it was given.
+func (o *Options) validate() error {
+	switch {
+	case o.Epochs < 0:
+		return fmt.Errorf("build: Options.Epochs %d: want ≥ 1 (0 takes the default 20)", o.Epochs)
+	case o.Batch < 0:
+		return fmt.Errorf("build: Options.Batch %d: want ≥ 2 (0 takes the default 64)", o.Batch)
+	case o.Patience < 0:
+		return fmt.Errorf("build: Options.Patience %d: want ≥ 1 (0 takes the default 5)", o.Patience)
+	case o.LR < 0 || math.IsNaN(o.LR) || math.IsInf(o.LR, 0):
+		return fmt.Errorf("build: Options.LR %g: want a finite rate > 0 (0 takes the model's default)", o.LR)
+	case o.StopAfterSteps < 0:
+		return fmt.Errorf("build: Options.StopAfterSteps %d: want ≥ 0", o.StopAfterSteps)
+	}
+	return nil
 }
 
 func (o *Options) defaults(m *models.Model) {
@@ -105,9 +130,29 @@ func target(m *models.Model, w2sq float64) float64 {
 	return math.Sqrt(w2sq)
 }
 
-// Train fits m (ignored when a resumable state exists at Out+".train") on
-// train, with early stopping on val, and writes the best weights to Out.
+// Train fits m on train, with early stopping on val, and writes the best
+// weights to Out. A configuration whose epoch would have no step (fewer
+// training pairs than Batch/2 in pair mode, fewer images than Batch in
+// block mode) is refused before any work.
+//
+// When a resumable state exists at Out+".train", Train resumes it (m may
+// then be nil; if given it must be the model of the state). The state
+// records the options of its run (TrainState.Options), and a resume
+// compares them with those given (defaults resolved):
+//   - a different model (kind, size or description), training pairs or
+//     images, validation pairs or images, batch, seed, mode, loss or
+//     augmentation is refused, with every difference named (saved and
+//     given values): the steps already taken would not be those of the
+//     run asked for;
+//   - a different epochs, patience, lr-patience or lr is applied, each
+//     reported through Options.Notice: they govern the steps still to
+//     come. A new LR replaces the current rate (which halvings may have
+//     lowered) from the next step on; fewer epochs than already done end
+//     training at once with the best weights so far.
 func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (*models.Checkpoint, error) {
+	if err := opt.validate(); err != nil {
+		return nil, err
+	}
 	opt.defaults(nil)
 	if opt.Out == "" {
 		return nil, errors.New("build: Options.Out is required")
@@ -147,18 +192,26 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 		return nil, fmt.Errorf("build: batch %d: need at least 2 images (an even number in pair mode)", opt.Batch)
 	}
 
+	sched := newSchedule(nil, train, mode, opt.Batch)
+	if err := sched.checkSteps(opt.Seed); err != nil {
+		return nil, err
+	}
+
 	statePath := opt.Out + TrainSuffix
 	c, err := models.LoadCheckpoint(statePath)
+	resumed := err == nil
 	switch {
 	case err == nil:
-		if c.State == nil || c.State.Batch != opt.Batch || c.Provenance.Seed != opt.Seed || c.Provenance.Mode != mode || c.Provenance.Augment != augment || c.Provenance.Loss != loss || c.Provenance.TrainSHA256 != train.Pairs.Header.ImagesSHA+"/"+train.Pairs.Header.Selection {
-			return nil, fmt.Errorf("build: %s was made by another run (batch, seed, mode, loss, augmentation or data differ); remove it to start over", statePath)
+		if c.State == nil {
+			return nil, fmt.Errorf("build: %s holds no training state (a final checkpoint?); remove it to start over", statePath)
 		}
 		if m != nil && (m.Kind != c.Model.Kind || m.H != c.Model.H || m.W != c.Model.W) {
 			return nil, fmt.Errorf("build: %s holds a %s model for %dx%d images, not the %s for %dx%d asked for; remove it to start over",
 				statePath, c.Model.Kind, c.Model.H, c.Model.W, m.Kind, m.H, m.W)
 		}
-		m = c.Model
+		if m == nil {
+			m = c.Model
+		}
 	case errors.Is(err, os.ErrNotExist):
 		if m == nil {
 			return nil, fmt.Errorf("build: no model given and no training state %s to resume", statePath)
@@ -178,6 +231,14 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 		return nil, err
 	}
 	opt.defaults(m)
+	given := runSettings(m, train, val, opt, mode, augment, loss)
+	if resumed {
+		if err := resume(c, statePath, given, &opt); err != nil {
+			return nil, err
+		}
+		m = c.Model
+	}
+	c.State.Options = settingsMap(given)
 	st := c.State
 	if st.LR == 0 {
 		st.LR = opt.LR
@@ -198,8 +259,7 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 	}
 	defer eval.Close()
 
-	sched := newSchedule(m, train, mode, opt.Batch)
-	sched.augment, sched.squared = augment, squared
+	sched.m, sched.augment, sched.squared = m, augment, squared
 	if st.Step == 0 && st.EpochStep == 0 && st.Epoch == 0 {
 		if err := calibrate(eval, c, sched.epoch(opt.Seed, 0), squared); err != nil {
 			return nil, err
@@ -213,6 +273,9 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 	for st.Epoch < opt.Epochs && !st.Done {
 		start := time.Now()
 		batches := sched.epoch(opt.Seed, st.Epoch)
+		if len(batches) == 0 { // checkSteps looked at the first epoch only
+			return nil, fmt.Errorf("build: epoch %d has no training step: no block of %d images holds a training pair", st.Epoch+1, opt.Batch)
+		}
 		var sum float64
 		for k := st.EpochStep; k < len(batches); k++ {
 			if ctx.Err() != nil || (opt.StopAfterSteps > 0 && stepsThisCall >= opt.StopAfterSteps) {
@@ -237,7 +300,7 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 				opt.Progress(st.Epoch+1, k+1, len(batches), lp.Loss)
 			}
 		}
-		trainLoss := sum / float64(max(1, len(batches)-0))
+		trainLoss := sum / float64(len(batches))
 		if err := eval.SetWeights(c); err != nil {
 			return nil, err
 		}
@@ -273,6 +336,123 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 	}
 	os.Remove(statePath)
 	return final, nil
+}
+
+// setting is one option of a run as a training state records it.
+type setting struct {
+	name, value string
+	fixed       bool // a resume refuses another value
+}
+
+func shortHash(s string) string {
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
+}
+
+// dataLabel names a pairs file by its images' hash and its selection.
+func dataLabel(imagesSHA, selection string) string {
+	return shortHash(imagesSHA) + "/" + selection
+}
+
+// runSettings lists the options of a run, defaults resolved, in the order
+// a resume reports them.
+func runSettings(m *models.Model, train, val Data, opt Options, mode, augment, loss string) []setting {
+	desc, err := json.Marshal(m)
+	if err != nil {
+		panic(err) // a model description always marshals
+	}
+	sum := sha256.Sum256(desc)
+	lrPatience := opt.LRPatience
+	if lrPatience < 0 {
+		lrPatience = -1 // never
+	}
+	return []setting{
+		{"model", fmt.Sprintf("%s %dx%d description sha256 %x", m.Kind, m.H, m.W, sum[:6]), true},
+		{"pairs", dataLabel(train.Pairs.Header.ImagesSHA, train.Pairs.Header.Selection), true},
+		{"images", shortHash(train.Images.SHA256), true},
+		{"val", fmt.Sprintf("%s (%d pairs)", dataLabel(val.Pairs.Header.ImagesSHA, val.Pairs.Header.Selection), len(val.Pairs.Pairs)), true},
+		{"val-images", shortHash(val.Images.SHA256), true},
+		{"batch", strconv.Itoa(opt.Batch), true},
+		{"seed", strconv.FormatUint(opt.Seed, 10), true},
+		{"mode", mode, true},
+		{"loss", cmp.Or(loss, LossModel), true},
+		{"augment", cmp.Or(augment, AugmentNone), true},
+		{"epochs", strconv.Itoa(opt.Epochs), false},
+		{"patience", strconv.Itoa(opt.Patience), false},
+		{"lr-patience", strconv.Itoa(lrPatience), false},
+		{"lr", strconv.FormatFloat(opt.LR, 'g', -1, 64), false},
+	}
+}
+
+func settingsMap(ss []setting) map[string]string {
+	out := make(map[string]string, len(ss))
+	for _, s := range ss {
+		out[s.name] = s.value
+	}
+	return out
+}
+
+// savedSettings are the options a state records; a state written before
+// TrainState.Options holds only batch, seed, mode, loss, augmentation and
+// training data.
+func savedSettings(c *models.Checkpoint) map[string]string {
+	if c.State.Options != nil {
+		return c.State.Options
+	}
+	pr := c.Provenance
+	sha, sel, _ := strings.Cut(pr.TrainSHA256, "/")
+	return map[string]string{
+		"pairs": dataLabel(sha, sel), "images": shortHash(pr.ImagesSHA256),
+		"batch": strconv.Itoa(c.State.Batch), "seed": strconv.FormatUint(pr.Seed, 10), "mode": pr.Mode,
+		"loss": cmp.Or(pr.Loss, LossModel), "augment": cmp.Or(pr.Augment, AugmentNone),
+	}
+}
+
+// resume compares the options given with those of the state c (read from
+// path): it refuses fixed ones that differ, naming them all, and applies
+// and reports the others (see Train).
+func resume(c *models.Checkpoint, path string, given []setting, opt *Options) error {
+	saved := savedSettings(c)
+	var refused, applied []string
+	for _, g := range given {
+		s, ok := saved[g.name]
+		if !ok || s == g.value {
+			continue
+		}
+		d := fmt.Sprintf("%s: saved %s, given %s", g.name, s, g.value)
+		if g.fixed {
+			refused = append(refused, d)
+		} else {
+			applied = append(applied, d)
+		}
+	}
+	if len(refused) > 0 {
+		return fmt.Errorf("build: %s was made by another run with other options (%s); rerun with the saved values to resume, or remove it to start over",
+			path, strings.Join(refused, "; "))
+	}
+	st := c.State
+	for _, d := range applied {
+		name, _, _ := strings.Cut(d, ":")
+		switch name {
+		case "lr":
+			d += fmt.Sprintf(" (the rate is %g now): training goes on at %g", st.LR, opt.LR)
+			st.LR = opt.LR
+		case "epochs":
+			if opt.Epochs <= st.Epoch {
+				d += fmt.Sprintf(": %d epochs are done, training ends now", st.Epoch)
+			} else {
+				d += fmt.Sprintf(": training goes on to epoch %d", opt.Epochs)
+			}
+		default:
+			d += ": applied from the next epoch"
+		}
+		if opt.Notice != nil {
+			opt.Notice(fmt.Sprintf("resuming %s with %s", path, d))
+		}
+	}
+	return nil
 }
 
 // endEpoch records a finished epoch's validation loss in c's training
@@ -423,6 +603,33 @@ func (s *schedule) components() {
 	if len(comps) > 1 {
 		s.comps = comps
 	}
+}
+
+// checkSteps refuses a training set on which an epoch has no step.
+func (s *schedule) checkSteps(seed uint64) error {
+	if s.mode == ModePair {
+		if half := s.batch / 2; len(s.d.Pairs.Pairs) < half {
+			return fmt.Errorf("build: pair mode with batch %d takes %d training pairs per step, but there are %d: an epoch would have no step; give at least %d training pairs or a batch of at most %d",
+				s.batch, half, len(s.d.Pairs.Pairs), half, 2*len(s.d.Pairs.Pairs))
+		}
+		return nil
+	}
+	if len(s.images) < s.batch {
+		return fmt.Errorf("build: block mode with batch %d takes blocks of %d images, but the training pairs use %d images: an epoch would have no step; give at least %d images in training pairs or a batch of at most %d",
+			s.batch, s.batch, len(s.images), s.batch, len(s.images))
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x65706f63)) // epoch 0, as in epoch
+	for _, blk := range s.blocks(rng) {
+		for a := range blk {
+			for b := a + 1; b < len(blk); b++ {
+				if _, ok := s.table[[2]int{min(blk[a], blk[b]), max(blk[a], blk[b])}]; ok {
+					return nil
+				}
+			}
+		}
+	}
+	return fmt.Errorf("build: block mode with batch %d: no block of %d images holds a training pair (the pairs are too sparse among %d images): an epoch would have no step; use pair mode or pairs of kenn pairs --all or --groups",
+		s.batch, s.batch, len(s.images))
 }
 
 // blocks cuts one epoch's blocks of images: the images shuffled, B at a

@@ -11,6 +11,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/kenn-ot/kenn/internal/atomicfile"
@@ -69,6 +70,10 @@ type TrainState struct {
 	Seconds    float64 `json:"seconds"` // training time so far
 	Done       bool    `json:"done"`
 	StopReason string  `json:"stop_reason,omitempty"`
+	// Options records the options the run was started with (by flag name,
+	// values as text), so that a resume can name those given differently.
+	// Absent in states written before it existed.
+	Options map[string]string `json:"options,omitempty"`
 }
 
 // Checkpoint is a model description with its tensors and metadata.
@@ -237,12 +242,36 @@ func (c *Checkpoint) Save(path string) error {
 // ErrNotCheckpoint is returned for files that are not kenn checkpoints.
 var ErrNotCheckpoint = errors.New("not a kenn checkpoint")
 
-// LoadCheckpoint reads and verifies a checkpoint file.
+// maxCheckpointBytes bounds a checkpoint file (4 GiB).
+const maxCheckpointBytes = 1 << 32
+
+// LoadCheckpoint reads and verifies a checkpoint file, read once (a pipe
+// works). It refuses, naming the file: a wrong magic, version or SHA-256
+// (so any flipped bit or truncation), a header that does not describe a
+// valid model, tensors whose shapes are not positive or overflow, that
+// overlap, leave gaps or trailing bytes in the data, repeat a name, are
+// not parameters of the model (or their training state) or differ from
+// the model's shapes, and non-finite values.
 func LoadCheckpoint(path string) (*Checkpoint, error) {
-	raw, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > maxCheckpointBytes {
+		return nil, fmt.Errorf("%s: %d bytes, more than a checkpoint may have (%d)", path, st.Size(), int64(maxCheckpointBytes))
+	}
+	raw, err := io.ReadAll(io.LimitReader(f, maxCheckpointBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(raw) > maxCheckpointBytes {
+		return nil, fmt.Errorf("%s: more than the %d bytes a checkpoint may have", path, int64(maxCheckpointBytes))
+	}
+	return decodeCheckpoint(path, raw)
+}
+
+func decodeCheckpoint(path string, raw []byte) (*Checkpoint, error) {
 	if len(raw) < 16+32 || !bytes.Equal(raw[:8], ckptMagic) {
 		return nil, fmt.Errorf("%s: %w", path, ErrNotCheckpoint)
 	}
@@ -253,8 +282,8 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 	if v := binary.LittleEndian.Uint32(body[8:]); v != CheckpointVersion {
 		return nil, fmt.Errorf("%s: checkpoint version %d, this kenn reads version %d", path, v, CheckpointVersion)
 	}
-	hlen := int(binary.LittleEndian.Uint32(body[12:]))
-	if 16+hlen > len(body) {
+	hlen := int64(binary.LittleEndian.Uint32(body[12:]))
+	if 16+hlen > int64(len(body)) {
 		return nil, fmt.Errorf("%s: header length %d beyond the file", path, hlen)
 	}
 	c := &Checkpoint{}
@@ -269,26 +298,72 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	data := body[16+hlen:]
-	c.Tensors, c.Shapes = map[string][]float32{}, map[string][]int{}
-	for _, t := range h.Tensors {
-		n := 1
-		for _, d := range t.Shape {
-			n *= d
+	if len(data)%4 != 0 {
+		return nil, fmt.Errorf("%s: %d bytes of tensor data is not a whole number of float32 values", path, len(data))
+	}
+	// The names a checkpoint may hold: the model's parameters and their
+	// training state, each with the parameter's shape.
+	shapes := map[string][]int{}
+	for _, p := range c.Model.Params() {
+		if _, ok := checkedSize(p.Shape); !ok {
+			return nil, fmt.Errorf("%s: model parameter %s has shape %v, not positive or too large", path, p.Name, p.Shape)
 		}
-		if t.Offset < 0 || 4*(t.Offset+n) > len(data) {
-			return nil, fmt.Errorf("%s: tensor %s lies beyond the data", path, t.Name)
+		shapes[p.Name] = p.Shape
+		for _, pre := range statePrefixes {
+			shapes[pre+p.Name] = p.Shape
+		}
+	}
+	c.Tensors, c.Shapes = map[string][]float32{}, map[string][]int{}
+	off := int64(0)
+	total := int64(len(data) / 4)
+	for _, t := range h.Tensors {
+		want, ok := shapes[t.Name]
+		switch {
+		case !ok:
+			return nil, fmt.Errorf("%s: tensor %q is not a parameter of the %s model (nor its training state)", path, t.Name, c.Model.Kind)
+		case c.Tensors[t.Name] != nil:
+			return nil, fmt.Errorf("%s: tensor %s appears twice", path, t.Name)
+		case !slices.Equal(t.Shape, want):
+			return nil, fmt.Errorf("%s: tensor %s has shape %v, the model's is %v", path, t.Name, t.Shape, want)
+		case int64(t.Offset) != off:
+			return nil, fmt.Errorf("%s: tensor %s at offset %d, want %d (tensors follow each other)", path, t.Name, t.Offset, off)
+		}
+		n, _ := checkedSize(t.Shape) // checked with the model's shapes
+		if n > total-off {
+			return nil, fmt.Errorf("%s: tensor %s (%d values at %d) lies beyond the data (%d values)", path, t.Name, n, off, total)
 		}
 		v := make([]float32, n)
 		for i := range v {
-			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*(t.Offset+i):]))
+			x := math.Float32frombits(binary.LittleEndian.Uint32(data[4*(off+int64(i)):]))
+			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+				return nil, fmt.Errorf("%s: tensor %s value %d is %v", path, t.Name, i, x)
+			}
+			v[i] = x
 		}
+		off += n
 		c.Tensors[t.Name] = v
 		c.Shapes[t.Name] = t.Shape
+	}
+	if off != total {
+		return nil, fmt.Errorf("%s: %d values of tensor data after the last tensor", path, total-off)
 	}
 	if _, err := c.Weights(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return c, nil
+}
+
+// checkedSize is the number of values of shape: positive dimensions whose
+// product stays below 2^40.
+func checkedSize(shape []int) (int64, bool) {
+	n := int64(1)
+	for _, d := range shape {
+		if d <= 0 || int64(d) > (1<<40)/n {
+			return 0, false
+		}
+		n *= int64(d)
+	}
+	return n, true
 }
 
 // CheckCompatible refuses a checkpoint of another kind or input size.
