@@ -1,0 +1,151 @@
+package fit
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/kenn-ot/kenn/build"
+	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/pairs"
+)
+
+// Shares of the budget, from the runs in docs/results*: the test set's
+// exact pairs take at most testShare, training and pairs what remains of
+// useShare after the test and validation pairs and the fixed overhead.
+const (
+	testShare = 0.07
+	useShare  = 0.9
+	// epochsTarget is the epochs a seed gets when the training images
+	// allow more pairs than the budget pays for: ODE-KENN with patience
+	// 12–15 stopped between 55 and 130 epochs on 130k pairs.
+	epochsTarget = 80
+	minEpochs    = 10
+	maxEpochs    = 300
+	// valOverhead is the share of an epoch spent scoring the validation
+	// pairs and saving the state.
+	valOverhead = 1.15
+	// overhead is the fixed time of loading, export and the test embedding.
+	overhead = 15 * time.Second
+)
+
+// Plan is what a budget buys on this machine: the measured speeds and the
+// sizes chosen from them. It is recorded in plan.json at the start of a
+// fit, so that a resumed fit makes the same model.
+type Plan struct {
+	BudgetSeconds    float64 `json:"budget_s"`
+	Measured         bool    `json:"measured"`             // false: sizes given explicitly
+	SecondsPerPair   float64 `json:"exact_s_per_pair"`     // wall time per exact pair, all workers
+	TrainPairsPerSec float64 `json:"train_pairs_per_s"`    // training throughput, block mode
+	Workers          int     `json:"workers"`              // exact-solver goroutines
+	Group            int     `json:"group"`                // images per group and per batch
+	TrainImages      int     `json:"train_images"`         // the first ones of the training split
+	TrainPairs       int     `json:"train_pairs"`          // all pairs within groups of Group
+	ValImages        int     `json:"val_images"`           // likewise for validation
+	ValPairs         int     `json:"val_pairs"`            //
+	TestImages       int     `json:"test_images"`          // all their pairs
+	TestPairs        int     `json:"test_pairs"`           //
+	Seeds            int     `json:"seeds"`                //
+	Epochs           int     `json:"epochs"`               // at most, per seed (early stopping may end sooner)
+	EstimateSeconds  float64 `json:"estimate_s,omitempty"` // the plan's predicted wall time
+	Kind             string  `json:"kind"`                 //
+	Patience         int     `json:"patience"`             //
+	FirstSeed        uint64  `json:"first_seed"`           //
+	Note             string  `json:"note,omitempty"`       // what limited the sizes
+}
+
+func groupPairs(g int) int { return g * (g - 1) / 2 }
+
+// basePlan fills in the sizes every plan shares: validation groups and the
+// cap of the test set.
+func basePlan(o Options, s Split) Plan {
+	g := o.Group
+	return Plan{
+		BudgetSeconds: o.Budget.Seconds(), Workers: o.Workers, Group: g,
+		ValImages: len(s.Val) / g * g, ValPairs: len(s.Val) / g * groupPairs(g),
+		TestImages: min(len(s.Test), o.TestImages), Seeds: o.Seeds, Kind: o.Kind, Patience: o.Patience, FirstSeed: o.Seed,
+	}
+}
+
+// explicitPlan is the plan of given TrainPairs and Epochs.
+func explicitPlan(o Options, s Split) (Plan, error) {
+	p := basePlan(o, s)
+	g := o.Group
+	groups := (o.TrainPairs + groupPairs(g) - 1) / groupPairs(g)
+	if max := len(s.Train) / g; groups > max {
+		return Plan{}, fmt.Errorf("fit: %d training pairs need %d groups of %d images; the training split has %d images (%d groups, %d pairs)", o.TrainPairs, groups, g, len(s.Train), max, max*groupPairs(g))
+	}
+	p.TrainImages, p.TrainPairs = groups*g, groups*groupPairs(g)
+	p.TestPairs = groupPairs(p.TestImages)
+	p.Epochs = o.Epochs
+	p.Note = "sizes given explicitly"
+	return p, nil
+}
+
+// measuredPlan spends the budget given the measured speeds.
+func measuredPlan(o Options, s Split, spp, pps float64) (Plan, error) {
+	p := basePlan(o, s)
+	p.Measured, p.SecondsPerPair, p.TrainPairsPerSec = true, spp, pps
+	g, B := o.Group, o.Budget.Seconds()
+	// The test set: all pairs of as many test images as testShare pays for.
+	for p.TestImages > minTest && float64(groupPairs(p.TestImages))*spp > testShare*B {
+		p.TestImages--
+	}
+	p.TestPairs = groupPairs(p.TestImages)
+	fixed := float64(p.TestPairs+p.ValPairs)*spp + overhead.Seconds()
+	avail := useShare*B - fixed
+	epochCost := float64(o.Seeds) * valOverhead / pps // training seconds per pair per epoch, all seeds
+	groupsMax := len(s.Train) / g
+	groups := int(avail / ((spp + epochsTarget*epochCost) * float64(groupPairs(g))))
+	p.Epochs = epochsTarget
+	p.Note = fmt.Sprintf("pairs and epochs (%d per seed) balanced by the budget", epochsTarget)
+	if groups >= groupsMax { // every training image used: the rest buys epochs
+		groups = groupsMax
+		n := float64(groups * groupPairs(g))
+		p.Epochs = min(maxEpochs, int((avail-n*spp)/(n*epochCost)))
+		p.Note = fmt.Sprintf("every training image used; the rest of the budget buys epochs (at most %d)", maxEpochs)
+	}
+	need := minBudget(o, p, spp, epochCost)
+	if groups < 2 || p.Epochs < minEpochs || p.TestImages < minTest || avail <= 0 {
+		return Plan{}, fmt.Errorf("fit: a budget of %s is too small for %d seed(s) on this machine (exact pairs take %.3g ms each, training runs %.0f pairs/s): it needs at least %s (or fewer seeds)", o.Budget, o.Seeds, 1e3*spp, pps, need)
+	}
+	p.TrainImages, p.TrainPairs = groups*g, groups*groupPairs(g)
+	p.EstimateSeconds = fixed + float64(p.TrainPairs)*(spp+float64(p.Epochs)*epochCost)
+	return p, nil
+}
+
+// minBudget is the least budget with two training groups, minEpochs epochs
+// and the smallest test set, rounded up to a minute.
+func minBudget(o Options, p Plan, spp, epochCost float64) time.Duration {
+	n := float64(2 * groupPairs(o.Group))
+	need := (float64(groupPairs(minTest)+p.ValPairs)*spp + overhead.Seconds() + n*(spp+minEpochs*epochCost)) / useShare
+	need = math.Max(need, float64(groupPairs(minTest))*spp/testShare) // the smallest test set within its share
+	return time.Duration(math.Ceil(need/60)) * time.Minute
+}
+
+// measure times the exact solver on random training pairs and a few
+// training steps of the model.
+func measure(ctx context.Context, o Options, train *dataset.Images, m *models.Model) (spp, pps float64, err error) {
+	rng := rand.New(rand.NewPCG(o.Seed, 0x70726f6265)) // "probe"
+	const probePairs = 300
+	ps := make([]pairs.Pair, 0, probePairs)
+	for len(ps) < probePairs {
+		i, j := rng.IntN(train.N), rng.IntN(train.N)
+		if i != j {
+			ps = append(ps, pairs.Pair{I: min(i, j), J: max(i, j)})
+		}
+	}
+	start := time.Now()
+	if _, err := pairs.Compute(ctx, train, ps, pairs.Options{Method: pairs.Method{Name: "exact"}, Workers: o.Workers}); err != nil {
+		return 0, 0, fmt.Errorf("fit: measuring the exact solver: %w", err)
+	}
+	spp = time.Since(start).Seconds() / probePairs
+	sp, err := build.Benchmark(m, train, build.ModeBlock, o.Group, 8, o.Seed)
+	if err != nil {
+		return 0, 0, fmt.Errorf("fit: measuring training: %w", err)
+	}
+	return spp, sp.PairsPerSec, nil
+}
