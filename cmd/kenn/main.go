@@ -28,6 +28,7 @@ func commands() map[string]command {
 		"pairs":       {"resumable ground-truth W2² for random pairs or all pairs of a collection", runPairs},
 		"train":       {"train a W2 surrogate (dwe, deepkenn, odekenn, naive) on exact pairs, or an snn on a table", runTrain},
 		"eval":        {"score a trained model against exact W2 on pairs of images", runEval},
+		"fit":         {"from a collection of images to a validated W2 model (ONNX) and its card, within a time budget", runFit},
 		"ensemble":    {"combine trained deepkenn/odekenn/naive checkpoints into one model that averages their W2 predictions", runEnsemble},
 		"export":      {"compile a checkpoint to ONNX (embedding, pairwise, pair and dwe decoder models; snn samplers)", runExport},
 		"bench-train": {"training throughput of a model (images/s, pairs/s), for make bench-train", runBenchTrain},
@@ -86,6 +87,9 @@ func main() {
 		if errors.Is(err, context.Canceled) {
 			os.Exit(130)
 		}
+		if isUsage(err) {
+			os.Exit(2)
+		}
 		os.Exit(1)
 	}
 }
@@ -103,10 +107,10 @@ func newFlags(name, synopsis string) *flag.FlagSet {
 // parse parses args and rejects stray positional arguments.
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
-		return err
+		return usageError{err}
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (flags go before nothing else; see -h)", fs.Arg(0))
+		return usagef("unexpected argument %q (flags go before nothing else; see -h)", fs.Arg(0))
 	}
 	return nil
 }
