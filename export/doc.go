@@ -33,13 +33,13 @@
 // metadata_props carry: kenn.kind, kenn.target (w2sq or w2), kenn.units
 // (pixel), kenn.input ("HxW"), kenn.normalization, kenn.features (the
 // segment lengths), kenn.segment_weights, kenn.train_sha256,
-// kenn.metrics (JSON), kenn.version, and the two keys that tie a set
-// together, kenn.model_id and kenn.initializers_sha256 (below). An snn
-// export (NAME.onnx and NAME.noise.onnx) carries kenn.kind, kenn.inputs,
-// kenn.outputs, kenn.snn, kenn.seed, kenn.metrics, kenn.version and the
-// same two keys.
+// kenn.metrics (JSON), kenn.version, and the three keys that tie a set
+// together and protect each file, kenn.model_id, kenn.initializers_sha256
+// and kenn.file_sha256 (below). An snn export (NAME.onnx and
+// NAME.noise.onnx) carries kenn.kind, kenn.inputs, kenn.outputs, kenn.snn,
+// kenn.seed, kenn.metrics, kenn.version and the same three keys.
 //
-// # Model id and initializer checksum
+// # Model id and checksums
 //
 // Every file of a set carries the same kenn.model_id: the lowercase hex
 // SHA-256 of the checkpoint it was exported from, over
@@ -81,12 +81,24 @@
 //	    h.update(struct.pack("<Q", len(t.int64_data)) + struct.pack("<%dq" % len(t.int64_data), *t.int64_data))
 //	assert h.hexdigest() == meta["kenn.initializers_sha256"]
 //
-// The two keys are the last entries of metadata_props, the last field of
-// the file, so a file cut at any byte lacks at least the checksum (or does
-// not parse) and is refused. Initializers with values in any other field
-// (external data, double_data, string_data, …) and sparse initializers
-// are refused: kenn never writes them and the checksum would not cover
-// them.
+// Last, kenn.file_sha256 covers every other byte of the file (graph,
+// attributes, metadata): the lowercase hex SHA-256 of the file's bytes in
+// which every occurrence of the value itself (64 ASCII characters) is
+// replaced by 64 ASCII zeros ("0", 0x30). In Python:
+//
+//	raw = open(path, "rb").read()
+//	v = meta["kenn.file_sha256"]
+//	assert hashlib.sha256(raw.replace(v.encode(), b"0" * 64)).hexdigest() == v
+//
+// So a bit flipped anywhere in a file is refused, whether it breaks the
+// protobuf, a weight (kenn.initializers_sha256, which says so) or
+// anything else (kenn.file_sha256); re-saving a file with another ONNX
+// writer also changes its bytes. The three keys are the last entries of
+// metadata_props, the last field of the file, so a file cut at any byte
+// lacks at least kenn.file_sha256 (or does not parse) and is refused.
+// Initializers with values in any other field (external data,
+// double_data, string_data, …) and sparse initializers are refused: kenn
+// never writes them and kenn.initializers_sha256 would not cover them.
 //
 // # Writing and verifying a set
 //
@@ -99,6 +111,8 @@
 // MaxFileBytes before reading it, a truncated or corrupt file, duplicate
 // metadata keys, a file without kenn.model_id (ErrNoModelID: files
 // exported before ids were recorded are refused, with the command that
-// re-exports them from their checkpoint) and initializers that do not hash
-// to the recorded checksum (a flipped bit in a weight).
+// re-exports them from their checkpoint), initializers that do not hash
+// to the recorded checksum (a flipped bit in a weight) and bytes that do
+// not hash to kenn.file_sha256. WriteFiles verifies each file so before
+// writing it.
 package export

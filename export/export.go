@@ -430,6 +430,9 @@ func writeSet(paths []string, protos []*onnxpb.ModelProto, stale []string) error
 		if err != nil {
 			return fmt.Errorf("export: %s: %w", paths[i], err)
 		}
+		if _, err := ParseModel(paths[i], raw); err != nil { // never write what the reader refuses
+			return err
+		}
 		f, err := atomicfile.Create(paths[i])
 		if err != nil {
 			return fmt.Errorf("export: %w", err)

@@ -49,7 +49,7 @@ func TestCheckerAcceptsExports(t *testing.T) {
 		}
 		files = append(files, fs...)
 	}
-	// The checksum is recomputed as the package doc tells a non-Go reader to.
+	// The checksums are recomputed as the package doc tells a non-Go reader to.
 	script := `
 import hashlib, struct, sys, onnx
 def initializers_sha256(model):
@@ -72,6 +72,8 @@ for p in sys.argv[1:]:
     assert m.opset_import[0].version == 17 and m.ir_version == 8, p
     assert len(meta["kenn.model_id"]) == 64, p
     assert initializers_sha256(m) == meta["kenn.initializers_sha256"], (p, initializers_sha256(m), meta["kenn.initializers_sha256"])
+    raw, v = open(p, "rb").read(), meta["kenn.file_sha256"]
+    assert hashlib.sha256(raw.replace(v.encode(), b"0" * 64)).hexdigest() == v, p
     print("ok", p)
 `
 	out, err := exec.Command(py, append([]string{"-c", script}, files...)...).CombinedOutput()

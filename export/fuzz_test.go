@@ -7,13 +7,14 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/kenn-ot/kenn/export/onnxpb"
 	"github.com/kenn-ot/kenn/models"
 )
 
 // FuzzParseModel: the pure-Go ONNX reader never panics, refuses an input
 // one byte over its limit before parsing it, and whatever it accepts is a
-// kenn file whose checksum holds again after a round trip through the
-// bindings. Seeds: a tiny export of each file of a set and of an snn
+// kenn file whose initializers' checksum holds again after a round trip
+// through the bindings. Seeds: a tiny export of each file of a set and of an snn
 // (fresh, from the exporter of the day) and the committed corpus in
 // testdata/fuzz/FuzzParseModel.
 func FuzzParseModel(f *testing.F) {
@@ -58,12 +59,13 @@ func FuzzParseModel(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mf2, err := ParseModel("fuzz.onnx", again)
-		if err != nil {
-			t.Fatalf("accepted, but refused after a round trip: %v", err)
+		// (the bytes may differ from a non-canonical input, the values not)
+		var mp onnxpb.ModelProto
+		if err := proto.Unmarshal(again, &mp); err != nil {
+			t.Fatal(err)
 		}
-		if mf2.ModelID() != mf.ModelID() || mf2.Meta[KeyInitializers] != mf.Meta[KeyInitializers] {
-			t.Fatal("round trip changed the id or checksum")
+		if sum, err := InitializersSHA256(mp.Graph); err != nil || sum != mf.Meta[KeyInitializers] {
+			t.Fatalf("round trip: initializers hash to %s (%v), recorded %s", sum, err, mf.Meta[KeyInitializers])
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -24,7 +25,11 @@ import (
 const (
 	KeyModelID      = "kenn.model_id"
 	KeyInitializers = "kenn.initializers_sha256"
+	KeyFile         = "kenn.file_sha256"
 )
+
+// zeroSum stands for kenn.file_sha256's own value while the file is hashed.
+var zeroSum = strings.Repeat("0", 64)
 
 // MaxFileBytes is the largest file ReadModel and ParseModel accept: 2 GiB,
 // protobuf's limit for one message (kenn writes no external data).
@@ -124,22 +129,38 @@ func InitializersSHA256(g *onnxpb.GraphProto) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// seal gives mp its own copy of meta plus kenn.model_id and
-// kenn.initializers_sha256.
+// seal gives mp its own copy of meta plus, last, kenn.model_id,
+// kenn.initializers_sha256 and kenn.file_sha256 (computed over mp's
+// serialization with the value zeroed; see the package doc).
 func seal(mp *onnxpb.ModelProto, id string) error {
 	sum, err := InitializersSHA256(mp.Graph)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	meta := make([]*onnxpb.StringStringEntryProto, 0, len(mp.MetadataProps)+2)
+	meta := make([]*onnxpb.StringStringEntryProto, 0, len(mp.MetadataProps)+3)
 	for _, kv := range mp.MetadataProps {
-		if kv.Key != KeyModelID && kv.Key != KeyInitializers {
+		if kv.Key != KeyModelID && kv.Key != KeyInitializers && kv.Key != KeyFile {
 			meta = append(meta, kv)
 		}
 	}
+	file := &onnxpb.StringStringEntryProto{Key: KeyFile, Value: zeroSum}
 	mp.MetadataProps = append(meta, &onnxpb.StringStringEntryProto{Key: KeyModelID, Value: id},
-		&onnxpb.StringStringEntryProto{Key: KeyInitializers, Value: sum})
+		&onnxpb.StringStringEntryProto{Key: KeyInitializers, Value: sum}, file)
+	raw, err := proto.Marshal(mp)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	h := sha256.Sum256(raw)
+	file.Value = hex.EncodeToString(h[:])
 	return nil
+}
+
+// FileSHA256 returns the checksum kenn.file_sha256 of a file's bytes raw
+// that records value: the SHA-256 of raw with every occurrence of value
+// replaced by 64 ASCII zeros.
+func FileSHA256(raw []byte, value string) string {
+	h := sha256.Sum256(bytes.ReplaceAll(raw, []byte(value), []byte(zeroSum)))
+	return hex.EncodeToString(h[:])
 }
 
 // File is one exported file, read and verified by ReadModel or ParseModel.
@@ -186,8 +207,8 @@ func readModel(path string, limit int64) (*File, error) {
 // ParseModel parses raw (the bytes of the file named path) as an ONNX
 // model with the export/onnxpb bindings, without onnxruntime, and
 // verifies it: the metadata keys are unique, kenn.model_id is present
-// (else ErrNoModelID) and the initializers hash to the recorded
-// kenn.initializers_sha256. Inputs over MaxFileBytes are refused before
+// (else ErrNoModelID), the initializers hash to the recorded
+// kenn.initializers_sha256 and the bytes to kenn.file_sha256. Inputs over MaxFileBytes are refused before
 // anything is allocated.
 func ParseModel(path string, raw []byte) (*File, error) { return parseModel(path, raw, MaxFileBytes) }
 
@@ -232,6 +253,16 @@ func parseModel(path string, raw []byte, limit int64) (*File, error) {
 	}
 	if got != want {
 		return nil, fmt.Errorf("export: %s: the initializers (weights) hash to %s, but the file records %s %s: its weights are corrupt or were changed after export", path, got, KeyInitializers, want)
+	}
+	want, ok = f.Meta[KeyFile]
+	if !ok {
+		return nil, fmt.Errorf("export: %s: no %s metadata to verify its bytes against (the file is truncated, or was not written by kenn export)", path, KeyFile)
+	}
+	if !isHexSHA256(want) || want == zeroSum {
+		return nil, fmt.Errorf("export: %s: %s %q is not a hex SHA-256", path, KeyFile, want)
+	}
+	if got := FileSHA256(raw, want); got != want {
+		return nil, fmt.Errorf("export: %s: the file's bytes hash to %s, but it records %s %s: the file (its graph or metadata) is corrupt or was changed after export", path, got, KeyFile, want)
 	}
 	return f, nil
 }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -110,6 +111,26 @@ func TestModelIDSharedAndDistinct(t *testing.T) {
 	}
 }
 
+func drop(mp *onnxpb.ModelProto, keys ...string) {
+	var kept []*onnxpb.StringStringEntryProto
+	for _, kv := range mp.MetadataProps {
+		if !slices.Contains(keys, kv.Key) {
+			kept = append(kept, kv)
+		}
+	}
+	mp.MetadataProps = kept
+}
+
+func setMeta(mp *onnxpb.ModelProto, key, value string) {
+	for _, kv := range mp.MetadataProps {
+		if kv.Key == key {
+			kv.Value = value
+			return
+		}
+	}
+	panic("no metadata key " + key)
+}
+
 func nextUp(x float32) float32 {
 	if x == 0 {
 		return 1e-45
@@ -179,18 +200,26 @@ func TestParseModelRefuses(t *testing.T) {
 		{"junk", []byte("this is not a model"), "not an ONNX model"},
 		{"mantissa bit flipped in a weight", flip(good, at+4, 0), "initializers (weights) hash to"},
 		{"sign bit flipped in a weight", flip(good, at+7, 7), "initializers (weights) hash to"},
-		{"no model id (legacy export)", edit(func(mp *onnxpb.ModelProto) {
-			mp.MetadataProps = mp.MetadataProps[:len(mp.MetadataProps)-2]
-		}), "no kenn.model_id"},
-		{"no checksum", edit(func(mp *onnxpb.ModelProto) {
-			mp.MetadataProps = mp.MetadataProps[:len(mp.MetadataProps)-1]
-		}), "no kenn.initializers_sha256"},
+		{"no model id (legacy export)", edit(func(mp *onnxpb.ModelProto) { drop(mp, KeyModelID, KeyInitializers, KeyFile) }), "no kenn.model_id"},
+		{"no initializer checksum", edit(func(mp *onnxpb.ModelProto) { drop(mp, KeyInitializers) }), "no kenn.initializers_sha256"},
+		{"no file checksum", edit(func(mp *onnxpb.ModelProto) { drop(mp, KeyFile) }), "no kenn.file_sha256"},
+		{"file checksum not hex", edit(func(mp *onnxpb.ModelProto) { setMeta(mp, KeyFile, zeroSum) }), "not a hex SHA-256"},
+		{"attribute changed", edit(func(mp *onnxpb.ModelProto) {
+			for _, n := range mp.Graph.Node {
+				for _, a := range n.Attribute {
+					if a.Name == "axis" {
+						a.I++
+						return
+					}
+				}
+			}
+			panic("no axis attribute")
+		}), "the file's bytes hash to"},
+		{"metadata value changed", edit(func(mp *onnxpb.ModelProto) { setMeta(mp, "kenn.input", "6x6") }), "the file's bytes hash to"},
 		{"duplicate key", edit(func(mp *onnxpb.ModelProto) {
 			mp.MetadataProps = append(mp.MetadataProps, &onnxpb.StringStringEntryProto{Key: KeyModelID, Value: strings.Repeat("0", 64)})
 		}), `"kenn.model_id" appears twice`},
-		{"model id not hex", edit(func(mp *onnxpb.ModelProto) {
-			mp.MetadataProps[len(mp.MetadataProps)-2].Value = "A.onnx"
-		}), "not a hex SHA-256"},
+		{"model id not hex", edit(func(mp *onnxpb.ModelProto) { setMeta(mp, KeyModelID, "A.onnx") }), "not a hex SHA-256"},
 		{"not kenn", edit(func(mp *onnxpb.ModelProto) { mp.MetadataProps = nil }), "not a kenn model"},
 		{"no graph", edit(func(mp *onnxpb.ModelProto) { mp.Graph = nil }), "no graph"},
 		{"initializer renamed", edit(func(mp *onnxpb.ModelProto) { mp.Graph.Initializer[0].Name += "x" }), "hash to"},
@@ -216,9 +245,19 @@ func TestParseModelRefuses(t *testing.T) {
 		})
 	}
 	t.Run("legacy is ErrNoModelID", func(t *testing.T) {
-		_, err := ParseModel("tiny.onnx", cases[4].raw)
+		_, err := ParseModel("tiny.onnx", edit(func(mp *onnxpb.ModelProto) { drop(mp, KeyModelID, KeyInitializers, KeyFile) }))
 		if !errors.Is(err, ErrNoModelID) || !strings.Contains(err.Error(), "kenn export") {
 			t.Fatalf("%v: want ErrNoModelID and the command that re-exports", err)
+		}
+	})
+	// every bit of the file flipped, one at a time: refused, never a model
+	t.Run("any bit flipped", func(t *testing.T) {
+		for i := range good {
+			for bit := uint(0); bit < 8; bit++ {
+				if _, err := ParseModel("tiny.onnx", flip(good, i, bit)); err == nil || !strings.Contains(err.Error(), "tiny.onnx") {
+					t.Fatalf("byte %d bit %d flipped: %v", i, bit, err)
+				}
+			}
 		}
 	})
 	// cut at every byte: refused, never a model

@@ -89,7 +89,7 @@ func stripIDs(t *testing.T, path string) {
 	}
 	var kept []*onnxpb.StringStringEntryProto
 	for _, kv := range mp.MetadataProps {
-		if kv.Key != export.KeyModelID && kv.Key != export.KeyInitializers {
+		if kv.Key != export.KeyModelID && kv.Key != export.KeyInitializers && kv.Key != export.KeyFile {
 			kept = append(kept, kv)
 		}
 	}
@@ -98,6 +98,21 @@ func stripIDs(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// replaceBytes replaces the first occurrence of from in the file by to.
+func replaceBytes(t *testing.T, path, from, to string) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(raw, []byte(from)) {
+		t.Fatalf("%s: no %q", path, from)
+	}
+	if err := os.WriteFile(path, bytes.Replace(raw, []byte(from), []byte(to), 1), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -114,7 +129,7 @@ func truncate(t *testing.T, path string, frac float64) {
 }
 
 // Load verifies the whole set: a sibling from another model, a flipped
-// weight bit, a truncated file, a legacy id-less export and a missing
+// weight bit, a changed metadata byte, a truncated file, a legacy id-less export and a missing
 // pairwise file are each refused, naming the file and what differs; an
 // intact set loads.
 func TestLoadVerifiesSet(t *testing.T) {
@@ -138,6 +153,7 @@ func TestLoadVerifiesSet(t *testing.T) {
 		{"weight bit flipped in the embedding", models.KindNaive, func(t *testing.T, a, _ map[string]string) { flipWeightBit(t, a["main"]) }, "main", "initializers (weights) hash to"},
 		{"weight bit flipped in pairwise", models.KindNaive, func(t *testing.T, a, _ map[string]string) { flipWeightBit(t, a["pairwise"]) }, "pairwise", "initializers (weights) hash to"},
 		{"weight bit flipped in the decoder", models.KindDWE, func(t *testing.T, a, _ map[string]string) { flipWeightBit(t, a["decoder"]) }, "decoder", "initializers (weights) hash to"},
+		{"metadata byte changed in the embedding", models.KindNaive, func(t *testing.T, a, _ map[string]string) { replaceBytes(t, a["main"], "12x10", "12x11") }, "main", "the file's bytes hash to"},
 		{"embedding truncated", models.KindNaive, func(t *testing.T, a, _ map[string]string) { truncate(t, a["main"], 0.9) }, "main", "truncated"},
 		{"pairwise truncated", models.KindNaive, func(t *testing.T, a, _ map[string]string) { truncate(t, a["pairwise"], 0.5) }, "pairwise", "truncated"},
 		{"pairwise empty", models.KindNaive, func(t *testing.T, a, _ map[string]string) { truncate(t, a["pairwise"], 0) }, "pairwise", "empty file"},
