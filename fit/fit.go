@@ -69,16 +69,16 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		{StageExport, f.stageExport}, {StageTest, f.stageTest}, {StageCard, f.stageCard},
 	}
 	for k, s := range steps {
+		f.hook(s.name, 0)
 		if err := ctx.Err(); err != nil {
 			return nil, f.interrupted(s.name, err)
 		}
-		f.hook(s.name, 0)
 		f.logf("fit: stage %d/%d: %s", k+1, len(steps), s.name)
 		t := time.Now()
 		if err := s.run(ctx); err != nil {
 			if ctx.Err() != nil {
 				f.addTime(s.name, time.Since(t))
-				return nil, f.interrupted(s.name, err)
+				return nil, f.interrupted(s.name, ctx.Err())
 			}
 			return nil, err
 		}
@@ -95,8 +95,10 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 // context); rerunning the same call resumes it.
 var ErrInterrupted = errors.New("fit interrupted")
 
-func (f *fitRun) interrupted(stage string, err error) error {
-	return fmt.Errorf("%w in stage %s: %w; rerun the same command to resume from %s", ErrInterrupted, stage, err, f.o.Work)
+// interrupted is the error of a fit stopped by its context (cause): what
+// the stage had done is saved.
+func (f *fitRun) interrupted(stage string, cause error) error {
+	return fmt.Errorf("%w in stage %s (%w); rerun the same command to resume from %s", ErrInterrupted, stage, cause, f.o.Work)
 }
 
 // fitRun is the state of one call of Run.

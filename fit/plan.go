@@ -24,6 +24,7 @@ const (
 	// 12–15 stopped between 55 and 130 epochs on 130k pairs.
 	epochsTarget = 80
 	minEpochs    = 10
+	minGroups    = 2
 	maxEpochs    = 300
 	// valOverhead is the share of an epoch spent scoring the validation
 	// pairs and saving the state.
@@ -102,26 +103,35 @@ func measuredPlan(o Options, s Split, spp, pps float64) (Plan, error) {
 	groups := int(avail / ((spp + epochsTarget*epochCost) * float64(groupPairs(g))))
 	p.Epochs = epochsTarget
 	p.Note = fmt.Sprintf("pairs and epochs (%d per seed) balanced by the budget", epochsTarget)
-	if groups >= groupsMax { // every training image used: the rest buys epochs
-		groups = groupsMax
+	fund := func(groups int) int { // the epochs the rest of the budget buys
 		n := float64(groups * groupPairs(g))
-		p.Epochs = min(maxEpochs, int((avail-n*spp)/(n*epochCost)))
-		p.Note = fmt.Sprintf("every training image used; the rest of the budget buys epochs (at most %d)", maxEpochs)
+		return min(maxEpochs, int((avail-n*spp)/(n*epochCost)))
 	}
-	need := minBudget(o, p, spp, epochCost)
-	if groups < 2 || p.Epochs < minEpochs || p.TestImages < minTest || avail <= 0 {
-		return Plan{}, fmt.Errorf("fit: a budget of %s is too small for %d seed(s) on this machine (exact pairs take %.3g ms each, training runs %.0f pairs/s): it needs at least %s (or fewer seeds)", o.Budget, o.Seeds, 1e3*spp, pps, need)
+	switch {
+	case groups >= groupsMax: // every training image used: the rest buys epochs
+		groups = groupsMax
+		p.Epochs = fund(groups)
+		p.Note = fmt.Sprintf("every training image used; the rest of the budget buys epochs (at most %d)", maxEpochs)
+	case groups < minGroups: // the fewest groups, and what epochs remain
+		groups = min(minGroups, groupsMax)
+		p.Epochs = fund(groups)
+		p.Note = fmt.Sprintf("a small budget: the fewest training groups (%d) and the epochs it leaves", groups)
+	}
+	if groups < minGroups || p.Epochs < minEpochs || p.TestImages < minTest || avail <= 0 {
+		return Plan{}, fmt.Errorf("fit: a budget of %s is too small for %d seed(s) on this machine (exact pairs take %.3g ms each, training runs %.0f pairs/s): it needs at least %s (or fewer seeds)", o.Budget, o.Seeds, 1e3*spp, pps, minBudget(o, p, spp, epochCost))
 	}
 	p.TrainImages, p.TrainPairs = groups*g, groups*groupPairs(g)
 	p.EstimateSeconds = fixed + float64(p.TrainPairs)*(spp+float64(p.Epochs)*epochCost)
 	return p, nil
 }
 
-// minBudget is the least budget with two training groups, minEpochs epochs
-// and the smallest test set, rounded up to a minute.
+// minBudget is the least budget with minGroups training groups and
+// minEpochs epochs, rounded up to a minute: the test set takes at most
+// testShare of any budget, so the rest must pay for validation, overhead
+// and training.
 func minBudget(o Options, p Plan, spp, epochCost float64) time.Duration {
-	n := float64(2 * groupPairs(o.Group))
-	need := (float64(groupPairs(minTest)+p.ValPairs)*spp + overhead.Seconds() + n*(spp+minEpochs*epochCost)) / useShare
+	n := float64(minGroups * groupPairs(o.Group))
+	need := (float64(p.ValPairs)*spp + overhead.Seconds() + n*(spp+minEpochs*epochCost)) / (useShare - testShare)
 	need = math.Max(need, float64(groupPairs(minTest))*spp/testShare) // the smallest test set within its share
 	return time.Duration(math.Ceil(need/60)) * time.Minute
 }
