@@ -52,6 +52,9 @@ type network struct {
 	// the arcs marked in warm (see warm.go) instead of the artificial tree.
 	useWarm bool
 	warm    []bool
+	pieceOf []int32
+	offSum  []int64
+	offCnt  []int32
 	head    []int32
 	adj     []int32
 	fill    []int32

@@ -78,7 +78,10 @@ func (g *network) startFromForest(artCost int64) {
 			if g.src[e] != u {
 				f = -f
 			}
-			if f > 0 {
+			// Keep arcs with positive flow, and zero-flow arcs pointing
+			// away from the root (parent -> u): the tree stays strongly
+			// feasible, and the basis keeps the structure of the forest.
+			if f > 0 || (f == 0 && g.src[e] != u) {
 				g.flow[e] = f
 				g.state[e] = stateTree
 				if g.src[e] == u {
@@ -112,6 +115,7 @@ func (g *network) startFromForest(artCost int64) {
 			g.flow[a] = 0
 		}
 	}
+	g.attachSingletons(artCost)
 	// children lists, then thread (preorder), potentials, subtree sizes
 	g.head = grow32(g.head, n+2)
 	for i := range g.head {
@@ -166,5 +170,77 @@ func (g *network) startFromForest(artCost int64) {
 		if u == root {
 			break
 		}
+	}
+}
+
+// attachSingletons hangs every node that the forest left alone and that
+// needs no flow (an intermediate node no refined shipment used) below the
+// tail of its in-arc of least cost plus tail potential, by that arc with
+// zero flow, pointing away from the root: the tree stays strongly
+// feasible, and every in-arc of the node starts with a non-negative
+// reduced cost. Left on its artificial arc, each such node would cost at
+// least one degenerate pivot to attach (a 28×28 pair has about a hundred).
+// It must run after the flows are set and before the tree structure is
+// built.
+func (g *network) attachSingletons(artCost int64) {
+	n, m := g.nodes, g.arcs
+	root := int32(n)
+	rel := g.pi[:n] // scratch: potentials are computed after this
+	g.pieceOf = grow32(g.pieceOf, n)
+	alone := g.pieceOf // -1: a node on its own artificial arc without flow
+	for u := 0; u < n; u++ {
+		alone[u] = 0
+		if g.parent[u] == root && g.flow[m+u] == 0 {
+			alone[u] = -1
+		}
+	}
+	for u := 0; u < n; u++ { // a node with children is not alone
+		if p := g.parent[u]; p != root {
+			alone[p] = 0
+		}
+	}
+	for _, u := range g.order { // parents before children
+		p := g.parent[u]
+		switch {
+		case p != root && g.predDir[u] == dirUp:
+			rel[u] = rel[p] - g.cost[g.pred[u]]
+		case p != root:
+			rel[u] = rel[p] + g.cost[g.pred[u]]
+		case g.src[m+int(u)] == root:
+			rel[u] = g.cost[m+int(u)]
+		default:
+			rel[u] = -g.cost[m+int(u)]
+		}
+	}
+	g.offSum = grow64(g.offSum, n)
+	best := g.offSum
+	g.offCnt = grow32(g.offCnt, n)
+	arc := g.offCnt
+	for u := 0; u < n; u++ {
+		arc[u] = -1
+	}
+	for e := 0; e < m; e++ {
+		t, u := g.tgt[e], g.src[e]
+		if alone[t] != -1 || alone[u] == -1 {
+			continue
+		}
+		if v := rel[u] + g.cost[e]; arc[t] < 0 || v < best[t] {
+			best[t], arc[t] = v, int32(e)
+		}
+	}
+	for v := 0; v < n; v++ {
+		e := arc[v]
+		if e < 0 {
+			continue
+		}
+		a := m + v
+		g.src[a], g.tgt[a], g.cost[a] = int32(v), root, 0
+		g.state[a] = stateLower
+		g.flow[a] = 0
+		g.parent[v] = g.src[e]
+		g.pred[v] = e
+		g.predDir[v] = dirDown
+		g.state[e] = stateTree
+		g.flow[e] = 0
 	}
 }
