@@ -15,9 +15,12 @@ import (
 // input per layer Eps[l] [B, width] (w2 loss), raw outputs Out [B, out].
 //
 // The loss inputs are per-cell weights of the same shape as Out, set by
-// the trainer (see snnLoss): WSq weighs (Out − T)², WCat weighs the
-// smooth categorical surrogate (1 − cos(P ⊙ (Out − T)))/2, and for the ce
-// baseline WCE weighs −T ⊙ log softmax(Out) within each categorical group.
+// the trainer (see snnStep): WSq weighs (Out − T)²; WLin is the
+// categorical surrogate's gradient, Σ WLin ⊙ Out (w2: −λ·w on the target
+// category's score and +λ·w on the winning score of a sample pushed
+// toward another category; its value is discarded, the detach), and for
+// the ce baseline WCE weighs −T ⊙ log softmax(Out) within each
+// categorical group.
 type SNNNet struct {
 	S      *models.SNN
 	B      int
@@ -27,14 +30,14 @@ type SNNNet struct {
 	params []*G.Node
 	byName map[string]*G.Node
 
-	X, Out          *G.Node
-	Eps             []*G.Node
-	T, WSq, WCat, P *G.Node
-	WCE             *G.Node
-	Loss            *G.Node
-	trainable       bool
-	lastInputs      snnInputs // of the last run (tests replay it)
-	outVal          G.Value   // Out, copied during the run (later ops may reuse its memory)
+	X, Out       *G.Node
+	Eps          []*G.Node
+	T, WSq, WLin *G.Node
+	WCE          *G.Node
+	Loss         *G.Node
+	trainable    bool
+	lastInputs   snnInputs // of the last run (tests replay it)
+	outVal       G.Value   // Out, copied during the run (later ops may reuse its memory)
 }
 
 func (n *SNNNet) paramNodes() []*G.Node { return n.params }
@@ -111,9 +114,8 @@ func (n *SNNNet) buildLoss() {
 	diff := G.Must(G.Sub(n.Out, n.T))
 	loss := G.Must(G.Sum(G.Must(G.HadamardProd(n.WSq, G.Must(G.Square(diff))))))
 	if s.Loss == models.LossW2 && len(s.Categories) > 0 {
-		n.WCat, n.P = n.mat("wcat"), n.mat("p")
-		smooth := G.Must(G.Sub(n.scalar(1), G.Must(G.Cos(G.Must(G.HadamardProd(n.P, diff))))))
-		loss = G.Must(G.Add(loss, G.Must(G.Mul(n.scalar(0.5), G.Must(G.Sum(G.Must(G.HadamardProd(n.WCat, smooth))))))))
+		n.WLin = n.mat("wlin")
+		loss = G.Must(G.Add(loss, G.Must(G.Sum(G.Must(G.HadamardProd(n.WLin, n.Out))))))
 	}
 	if s.Loss == models.LossCE {
 		n.WCE = n.mat("wce")
@@ -141,7 +143,7 @@ type snnInputs struct {
 	X   []float64   // [B, in]
 	Eps [][]float64 // per layer [B, width]
 	// loss inputs, [B, out] each (nil when not training)
-	T, WSq, WCat, P, WCE []float64
+	T, WSq, WLin, WCE []float64
 }
 
 func (n *SNNNet) let(node *G.Node, v []float64) error { return bind(node, n.dt, v) }
@@ -169,7 +171,7 @@ func (n *SNNNet) run(in snnInputs) ([]float64, float64, error) {
 		for _, p := range []struct {
 			node *G.Node
 			v    []float64
-		}{{n.T, in.T}, {n.WSq, in.WSq}, {n.WCat, in.WCat}, {n.P, in.P}, {n.WCE, in.WCE}} {
+		}{{n.T, in.T}, {n.WSq, in.WSq}, {n.WLin, in.WLin}, {n.WCE, in.WCE}} {
 			if p.node != nil {
 				if err := n.let(p.node, pick(p.v)); err != nil {
 					return nil, 0, err

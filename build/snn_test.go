@@ -10,6 +10,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/ot"
 )
 
 // gaussToy: x ~ U(0, 1), y | x ~ N(2x, (0.2 + 0.3x)²).
@@ -138,9 +139,9 @@ func TestSNNLearnsGaussianToy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := TrainSNN(context.Background(), m, names, tr, va, SNNOptions{Epochs: 150, Seed: 3, LR: 3e-3, Patience: 150, EpochDone: func(e int, tl, vl float64, imp bool) {
-		if e%50 == 0 {
-			t.Logf("epoch %d train %.4f val %.4f", e, tl, vl)
+	c, err := TrainSNN(context.Background(), m, names, tr, va, SNNOptions{Epochs: 150, Seed: 3, LR: 3e-3, Patience: 150, OnEpoch: func(e models.EpochLog) {
+		if e.Epoch%50 == 0 {
+			t.Logf("epoch %d train %.4f val %.4f", e.Epoch, e.TrainW2, e.ValW2)
 		}
 	}, Out: filepath.Join(t.TempDir(), "s.ckpt")})
 	if err != nil {
@@ -174,4 +175,183 @@ func mustGrad(t *testing.T, n *SNNNet, name string) []float64 {
 		t.Fatal(err)
 	}
 	return values(g)
+}
+
+// catModel is an SNN with one categorical output of k categories (and
+// cont continuous outputs) for the hand-made matching examples.
+func catModel(t *testing.T, k, cont int) *models.SNN {
+	t.Helper()
+	var x, y [][]float64
+	for i := 0; i < k; i++ {
+		row := make([]float64, cont+1)
+		row[cont] = float64(i)
+		x, y = append(x, []float64{float64(i)}), append(y, row)
+	}
+	names := []string{"c"}
+	for i := 0; i < cont; i++ {
+		names = append([]string{"y" + string(rune('0'+i))}, names...)
+	}
+	m, err := NewSNNModel(x, y, SNNSpec{X: []string{"x"}, Y: names, Categorical: map[string][]float64{"c": nil}, Hidden: []int{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.SNN
+}
+
+// The categorical gradient moves exactly the excess samples of each
+// over-represented category, those closest to the cell of an
+// under-represented category, toward it; nothing else but their mirrors
+// (the nearest sample on the other side of the boundary, which takes half
+// of each move). Worked by hand:
+//
+//	K = 2: observed categories 0,0,0,1,1; samples' scores (s0, s1) give
+//	categories 0,0,0,0,1: one 0 too many, so one sample moves to 1: the
+//	category-0 sample nearest cell 1 (hinge s0 − s1 = 0.5: sample 1),
+//	sharing the move with the one category-1 sample (4).
+//	K = 3: observed 0,2,2,1; sampled 0,0,0,1: two 0s too many, two 2s
+//	missing, category 1 right: samples 0 (hinge to cell 2: 0.2) and 2
+//	(1.0) move to 2, not sample 1 (2.0) and not toward category 1; no
+//	sample of category 2 to mirror them.
+func TestSNNCategoricalPushesExcessOnly(t *testing.T) {
+	cases := []struct {
+		name     string
+		k, cont  int
+		raws, ys [][]float64
+		want     []catPush
+	}{
+		{"binary, one excess", 2, 0,
+			[][]float64{{0, -3}, {0, -0.5}, {0, -1}, {0, -2}, {0, 1}},
+			[][]float64{{0}, {0}, {0}, {1}, {1}},
+			[]catPush{{Sample: 1, From: 0, Toward: 1, Share: 0.5}, {Sample: 4, From: 0, Toward: 1, Share: 0.5}}},
+		{"three categories, two excess to the missing one", 3, 0,
+			[][]float64{{0, -1, -0.2}, {0, -1, -2}, {0, -0.5, -1}, {-1, 0, -3}},
+			[][]float64{{0}, {2}, {2}, {1}},
+			[]catPush{{Sample: 0, From: 0, Toward: 2, Share: 1}, {Sample: 2, From: 0, Toward: 2, Share: 1}}},
+		{"bimodal: the middle category over-represented", 3, 0,
+			// sampled 1,1,1,1,0,2 against observed 0,0,1,2,2,0: three 1s too
+			// many, two 0s and one 2 missing. Least total hinge: sample 1 to 2
+			// (0.1), samples 2 (0.3) and 0 (1.0) to 0 (not 3: 2.0). Mirrors:
+			// sample 5 (the only 2; hinge to cell 1: 1) for sample 1, sample
+			// 4 (the only 0) for sample 2, none left for sample 0.
+			[][]float64{{0, 1, -1}, {-1, 1, 0.9}, {0.7, 1, 0}, {-1, 1, 0}, {1, 0, 0}, {0, 0, 1}},
+			[][]float64{{0}, {0}, {1}, {2}, {2}, {0}},
+			[]catPush{{Sample: 1, From: 1, Toward: 2, Share: 0.5}, {Sample: 5, From: 1, Toward: 2, Share: 0.5},
+				{Sample: 2, From: 1, Toward: 0, Share: 0.5}, {Sample: 4, From: 1, Toward: 0, Share: 0.5},
+				{Sample: 0, From: 1, Toward: 0, Share: 1}}},
+		{"frequencies equal: no push, whatever the pairing by y", 2, 1,
+			// y pairs every sample with an observation of the other category
+			[][]float64{{5, 1, 0}, {-5, 1, 0}, {5, 0, 1}, {-5, 0, 1}},
+			[][]float64{{-5, 0}, {5, 0}, {-5, 1}, {5, 1}},
+			nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := catModel(t, c.k, c.cont)
+			got, err := categoricalPushes(s, c.raws, c.ys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			key := func(ps []catPush) map[catPush]bool {
+				m := map[catPush]bool{}
+				for _, p := range ps {
+					m[p] = true
+				}
+				return m
+			}
+			g, w := key(got), key(c.want)
+			if len(got) != len(c.want) || len(g) != len(w) {
+				t.Fatalf("pushes %+v, want %+v", got, c.want)
+			}
+			for p := range w {
+				if !g[p] {
+					t.Errorf("missing push %+v; got %+v", p, got)
+				}
+			}
+		})
+	}
+}
+
+// In training steps on random data, the categorical gradient adds up to
+// exactly Σ over neighbourhoods of the number of excess samples (counted
+// here from the decoded samples and the data) moves of λ·w, each row
+// getting a whole move or half of one (−, + on two scores), and the loss
+// reported is the true local W2² (indicator cost, exact assignment).
+func TestSNNStepPushesCountExcess(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	var d SNNData
+	for i := 0; i < 200; i++ {
+		x := rng.Float64()
+		d.X = append(d.X, []float64{x})
+		d.Y = append(d.Y, []float64{x + rng.NormFloat64(), float64(rng.IntN(3))})
+	}
+	names := []string{"y", "c"}
+	m, err := NewSNNModel(d.X, d.Y, SNNSpec{X: []string{"x"}, Y: names, Categorical: map[string][]float64{"c": nil}, Hidden: []int{8}, InitSigma: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := m.SNN
+	c, _ := models.NewCheckpoint(m, 4)
+	e, _ := encode(s, d, names, "t")
+	const k = 16
+	nbs, _ := neighbourhoods(e.x, k, 0, "t")
+	centers := []int{3, 50, 120, 199}
+	net, err := NewSNNNet(m, len(centers)*k, tensor.Float64, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer net.Close()
+	net.SetWeights(c)
+	loss, err := snnStep(net, e, nbs, centers, k, rand.New(rand.NewPCG(3, 3)), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := net.lastInputs
+	D := s.OutputDim()
+	out := values(net.outVal) // the second run has the same inputs and noise: same outputs
+	wantPushed, wantLoss := 0, 0.0
+	cost := ot.Mixed{Cont: 1, Cat: 1, Lambda: s.Lambda}
+	for ci, ctr := range centers {
+		sampled, observed := make([]int, 3), make([]int, 3)
+		var ps, ys [][]float64
+		for a := 0; a < k; a++ {
+			raw := out[(ci*k+a)*D : (ci*k+a+1)*D]
+			sampled[s.Category(raw, 0)]++
+			observed[int(e.y[nbs[ctr][a]][1])]++
+			ps, ys = append(ps, []float64{raw[0], float64(s.Category(raw, 0))}), append(ys, e.y[nbs[ctr][a]])
+		}
+		for j := range sampled {
+			wantPushed += max(0, sampled[j]-observed[j])
+		}
+		v, err := ot.EmpiricalW2Sq(cost, ps, ys, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantLoss += v / float64(len(centers))
+	}
+	pushed := 0.0
+	w := s.Lambda / float64(len(centers)*k)
+	for r := 0; r < len(centers)*k; r++ {
+		row := in.WLin[r*D : (r+1)*D]
+		var neg, pos float64
+		for j, v := range row {
+			if v != 0 && j < s.Cont {
+				t.Fatalf("row %d: categorical gradient on a continuous output: %v", r, row)
+			}
+			if v < 0 {
+				neg -= v / w
+			} else {
+				pos += v / w
+			}
+		}
+		if math.Abs(neg-pos) > 1e-12 || neg > 1+1e-12 || (neg != 0 && math.Abs(neg-0.5) > 1e-12 && math.Abs(neg-1) > 1e-12) {
+			t.Fatalf("row %d: WLin %v (λ·w = %g)", r, row, w)
+		}
+		pushed += neg
+	}
+	if math.Abs(pushed-float64(wantPushed)) > 1e-9 || wantPushed == 0 {
+		t.Errorf("%g samples' worth of pushes, %d excess samples", pushed, wantPushed)
+	}
+	if math.Abs(loss-wantLoss) > 1e-9 {
+		t.Errorf("step loss %.12f, exact local W2² %.12f", loss, wantLoss)
+	}
 }

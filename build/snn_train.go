@@ -2,12 +2,15 @@ package build
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"gorgonia.org/tensor"
@@ -46,6 +49,9 @@ func NewSNNModel(x, y [][]float64, spec SNNSpec) (*models.Model, error) {
 	}
 	if s.InitSigma == 0 {
 		s.InitSigma = 0.1
+	}
+	if s.Loss == models.LossW2 {
+		s.CatEncoding = models.CatScores
 	}
 	for k := range spec.X {
 		m, sd := colStats(x, k)
@@ -178,24 +184,31 @@ func neighbourhoods(x [][]float64, m int, delta float64, source string) ([][]int
 		i int
 		d float64
 	}
-	buf := make([]nd, n)
+	less := func(a, b nd) bool { return a.d < b.d || (a.d == b.d && a.i < b.i) }
+	buf := make([]nd, 0, m) // the m nearest so far, sorted by (distance, index)
 	for i := range x {
+		buf = buf[:0]
 		for j := range x {
 			s := 0.0
 			for k := range x[i] {
 				t := x[i][k] - x[j][k]
 				s += t * t
 			}
-			buf[j] = nd{j, s}
-		}
-		sort.Slice(buf, func(a, b int) bool {
-			if buf[a].d != buf[b].d {
-				return buf[a].d < buf[b].d
+			c := nd{j, s}
+			if len(buf) == m && !less(c, buf[m-1]) {
+				continue
 			}
-			return buf[a].i < buf[b].i
-		})
+			if len(buf) < m {
+				buf = append(buf, c)
+			} else {
+				buf[m-1] = c
+			}
+			for p := len(buf) - 1; p > 0 && less(buf[p], buf[p-1]); p-- {
+				buf[p], buf[p-1] = buf[p-1], buf[p]
+			}
+		}
 		var nb []int
-		for _, c := range buf[:m] {
+		for _, c := range buf {
 			if delta > 0 && c.d > delta*delta {
 				break
 			}
@@ -222,25 +235,46 @@ type SNNOptions struct {
 	// without validation gain (default 10; negative: never).
 	LRPatience int
 	Out        string
-	// EpochDone, if set, is called after every epoch.
+	// OnEpoch, if set, is called after every epoch with its line of the
+	// training curve (also written to Out+CurveSuffix).
+	OnEpoch func(models.EpochLog)
+	// EpochDone, if set, is called after every epoch with the same
+	// figures as OnEpoch.
 	EpochDone func(epoch int, trainLoss, valLoss float64, improved bool)
 }
+
+// CurveSuffix names the training curve written beside an SNN checkpoint:
+// one CSV line per epoch (models.EpochLog's fields).
+const CurveSuffix = ".curve.csv"
 
 // TrainSNN trains m (kind snn) on train with early stopping on val (both
 // with y columns named as in names) and writes the best weights to
 // opt.Out; state goes to opt.Out+".train" every epoch and a rerun resumes.
+// The training curve (training and validation local W2² per epoch) goes
+// to opt.Out+CurveSuffix.
 //
 // Every step takes Centers random rows and their neighbourhoods (Neighbors
 // nearest rows in x). For the w2 loss, the model draws one sample at each
 // neighbourhood row's x; the observed y and the samples are two equal-size
 // point clouds, matched by the exact assignment solver under the generalized
 // cost (ot.Mixed: squared distance on standardized continuous outputs, λ
-// per categorical mismatch); the loss is (1/Centers)·Σ W2² of the
-// neighbourhoods. Its gradient flows through the matched differences: the
-// continuous part exactly, the categorical indicator through the smooth
-// surrogate (1 − cos(π·(ĉ − c)/(K − 1)))/2 whose value is discarded (a
-// "detach": the indicator is what is reported and minimized). The mse and
-// ce baselines see the same batches with their own losses.
+// per categorical mismatch, exact ties broken by closeness of the raw
+// scores to the target's cell); the loss is (1/Centers)·Σ W2² of the
+// neighbourhoods. Its gradient flows through the matched differences for
+// the continuous outputs. The indicator has no gradient; in its place (the
+// detach: the indicator is the value reported and minimized) the
+// categorical scores get the gradient of λ·(s_win − s_t), the hinge
+// distance to the target cell t, for exactly the samples that
+// categoricalPushes selects: the excess samples of over-represented
+// categories, those closest to the cell of an under-represented one. No
+// sample inside a correctly represented category gets any categorical
+// gradient, so nothing pulls the noise that makes categorical variety to
+// zero. The mse and ce baselines see the same batches with their own
+// losses.
+//
+// Early stopping watches the validation local W2² (the true indicator
+// cost, a fixed set of neighbourhoods and noise draws, see SNNLocalW2), not
+// the training surrogate.
 func TrainSNN(ctx context.Context, m *models.Model, names []string, train, val SNNData, opt SNNOptions) (*models.Checkpoint, error) {
 	if opt.Out == "" {
 		return nil, errors.New("build: SNNOptions.Out is required")
@@ -309,10 +343,15 @@ func TrainSNN(ctx context.Context, m *models.Model, names []string, train, val S
 	}
 	st := c.State
 	adam := DefaultAdam(st.LR)
+	curvePath := opt.Out + CurveSuffix
+	curve, err := readCurve(curvePath, st.Epoch)
+	if err != nil {
+		return nil, err
+	}
 	steps := max(1, len(tr.x)/B)
 	for st.Epoch < opt.Epochs && !st.Done {
 		start := time.Now()
-		sum := 0.0
+		sum, startStep := 0.0, st.EpochStep
 		for k := st.EpochStep; k < steps; k++ {
 			if ctx.Err() != nil {
 				st.Seconds += time.Since(start).Seconds()
@@ -341,12 +380,21 @@ func TrainSNN(ctx context.Context, m *models.Model, names []string, train, val S
 		if err != nil {
 			return nil, fmt.Errorf("validation: %w", err)
 		}
+		lr := st.LR
 		improved := endEpoch(c, vl, &adam, opt.Patience, opt.LRPatience, time.Since(start))
-		if opt.EpochDone != nil {
-			opt.EpochDone(st.Epoch, sum/float64(steps), vl, improved)
-		}
+		rec := models.EpochLog{Epoch: st.Epoch, TrainW2: sum / float64(steps-startStep), ValW2: vl, LR: lr, Improved: improved, CatSigma: catSigma(c)}
+		curve = append(curve, rec)
 		if err := c.Save(statePath); err != nil {
 			return nil, err
+		}
+		if err := writeCurve(curvePath, curve); err != nil {
+			return nil, err
+		}
+		if opt.OnEpoch != nil {
+			opt.OnEpoch(rec)
+		}
+		if opt.EpochDone != nil {
+			opt.EpochDone(rec.Epoch, rec.TrainW2, rec.ValW2, rec.Improved)
 		}
 	}
 	final := finalCheckpoint(c)
@@ -400,24 +448,12 @@ func snnStep(net *SNNNet, d *encoded, nbs [][]int, centers []int, m int, rng *ra
 		raw := out[r*D : (r+1)*D]
 		y := make([]float64, cost.Dim())
 		copy(y, raw[:s.Cont])
-		off := s.Cont
-		for c, codes := range s.Categories {
-			var idx int
-			if s.Loss == models.LossCE {
-				for i := range codes {
-					if raw[off+i] > raw[off+idx] {
-						idx = i
-					}
-				}
-				off += len(codes)
-			} else {
-				idx = min(max(int(math.Round(raw[off])), 0), len(codes)-1)
-				off++
-			}
-			y[s.Cont+c] = float64(idx)
+		for c := range s.Categories {
+			y[s.Cont+c] = float64(s.Category(raw, c))
 		}
 		return y
 	}
+	var pushes []catPush     // the categorical gradient (w2), batch rows
 	target := make([]int, B) // the observed row each batch row is matched to
 	total := 0.0
 	for c, ctr := range centers {
@@ -431,16 +467,44 @@ func snnStep(net *SNNNet, d *encoded, nbs [][]int, centers []int, m int, rng *ra
 			}
 		}
 		var perm []int
-		var sum float64
-		if s.Loss == models.LossW2 {
+		sum := 0.0
+		if s.Loss == models.LossW2 && learn {
+			raws, ys := make([][]float64, k), make([][]float64, k)
+			for a := 0; a < k; a++ {
+				raws[a], ys[a] = out[(c*m+a)*D:(c*m+a+1)*D], d.y[nb[a]]
+			}
+			// exact ties (the categorical part of the cost is a count) are
+			// broken by the raw output: a sample closer to the target's cell
+			// is the one paired across (order-consistent); 1e-9·λ per unit of
+			// hinge distance leaves the optimal value unchanged but for ties
+			tie := make([]float64, k*k)
+			for a := 0; a < k; a++ {
+				for b := 0; b < k; b++ {
+					tie[a*k+b] = cm[a*k+b] + 1e-9*s.Lambda*hingeSum(s, raws[a], ys[b])
+				}
+			}
+			if perm, _, err = ot.Assignment(tie, k); err != nil {
+				return 0, err
+			}
+			for a := 0; a < k; a++ {
+				sum += cm[a*k+perm[a]] // the true cost: indicator, no tie-break
+			}
+			ps, err := categoricalPushes(s, raws, ys)
+			if err != nil {
+				return 0, err
+			}
+			for _, p := range ps {
+				p.Sample += c * m
+				pushes = append(pushes, p)
+			}
+		} else { // baselines are fitted to their own row's y; W2² still reported
 			if perm, sum, err = ot.Assignment(cm, k); err != nil {
 				return 0, err
 			}
-		} else { // baselines are fitted to their own row's y; W2² still reported
-			_, sum, _ = ot.Assignment(cm, k)
-			perm = make([]int, k)
-			for a := range perm {
-				perm[a] = a
+			if s.Loss != models.LossW2 {
+				for a := range perm {
+					perm[a] = a
+				}
 			}
 		}
 		total += sum / float64(k)
@@ -456,7 +520,7 @@ func snnStep(net *SNNNet, d *encoded, nbs [][]int, centers []int, m int, rng *ra
 	}
 	in.T, in.WSq = make([]float64, B*D), make([]float64, B*D)
 	if s.Loss == models.LossW2 && len(s.Categories) > 0 {
-		in.WCat, in.P = make([]float64, B*D), make([]float64, B*D)
+		in.WLin = make([]float64, B*D)
 	}
 	if s.Loss == models.LossCE {
 		in.WCE = make([]float64, B*D)
@@ -466,26 +530,27 @@ func snnStep(net *SNNNet, d *encoded, nbs [][]int, centers []int, m int, rng *ra
 		for k := 0; k < s.Cont; k++ {
 			in.T[r*D+k], in.WSq[r*D+k] = y[k], w[r]
 		}
-		off := s.Cont
 		for c, codes := range s.Categories {
+			off := s.CatOffset(c)
 			idx := y[s.Cont+c]
 			switch s.Loss {
-			case models.LossW2:
-				in.T[r*D+off] = idx
-				in.WCat[r*D+off] = s.Lambda * w[r]
-				in.P[r*D+off] = math.Pi / float64(len(codes)-1)
-				off++
 			case models.LossMSE:
 				in.T[r*D+off], in.WSq[r*D+off] = idx, w[r]
-				off++
 			case models.LossCE:
 				in.T[r*D+off+int(idx)] = 1
 				for i := range codes {
 					in.WCE[r*D+off+i] = w[r]
 				}
-				off += len(codes)
 			}
 		}
+	}
+	// the detach: the loss value is λ per mismatch (above); the gradient
+	// is that of λ·share·(s_from − s_toward) for each push, zero for every
+	// other sample and score
+	for _, p := range pushes {
+		r, off := p.Sample, s.CatOffset(p.Output)
+		in.WLin[r*D+off+p.Toward] -= s.Lambda * w[r] * p.Share
+		in.WLin[r*D+off+p.From] += s.Lambda * w[r] * p.Share
 	}
 	if _, _, err := net.run(in); err != nil {
 		return 0, err
@@ -493,9 +558,142 @@ func snnStep(net *SNNNet, d *encoded, nbs [][]int, centers []int, m int, rng *ra
 	return total / float64(len(centers)), nil
 }
 
-// SNNLocalW2 is the local empirical W2² of checkpoint c on d: the mean over
-// up to 64 fixed neighbourhoods (evenly spaced rows) of W2² between the
-// observed outputs and one model sample per row, in model space.
+// hinge is the distance of categorical output c's scores in raw to the
+// cell of category t: max over l ≠ t of (s_l − s_t), clipped at 0 (0
+// inside the cell).
+func hinge(s *models.SNN, raw []float64, c, t int) float64 {
+	off := s.CatOffset(c)
+	h := 0.0
+	for l := range s.Categories[c] {
+		if l != t {
+			h = math.Max(h, raw[off+l]-raw[off+t])
+		}
+	}
+	return h
+}
+
+// hingeSum is Σ over categorical outputs of the hinge of raw to the
+// categories of y (model space).
+func hingeSum(s *models.SNN, raw, y []float64) float64 {
+	h := 0.0
+	for c := range s.Categories {
+		h += hinge(s, raw, c, int(y[s.Cont+c]))
+	}
+	return h
+}
+
+// catPush is one term of the categorical gradient: sample Sample's
+// output Output gets the gradient of Share·λ·w·(s_From − s_Toward), which
+// moves it toward category Toward's cell, away from From's.
+type catPush struct {
+	Sample, Output int
+	From, Toward   int
+	Share          float64
+}
+
+// categoricalPushes decides, for one neighbourhood of k samples (raw
+// outputs) and k observations (model space), which samples' categorical
+// scores the gradient moves, and where.
+//
+// It matches the categorical parts alone, lexicographically: first the
+// fewest mismatches (the λ-term of the generalized cost, so exactly the
+// excess samples of each over-represented category, or category tuple,
+// are paired with observations of under-represented ones), then the least
+// total hinge distance (the excess samples moved are those closest to the
+// cell they are moved to). When the sampled frequencies equal the
+// observed ones, nothing moves.
+//
+// Each move from category j toward k is shared with a mirror: the sample
+// of category k (not itself moved) nearest to cell j, moved the same way
+// (deeper into k) with half the weight, the moved sample taking the other
+// half. Together they estimate the gradient at the boundary between the
+// cells, where the change of the category frequencies happens: moving
+// only samples on the over-represented side would pull the samples of
+// both sides toward the boundary on average over neighbourhoods, a
+// systematic shrinking of the noise that makes categorical variety. With
+// no mirror, the moved sample takes the whole weight.
+func categoricalPushes(s *models.SNN, raws, ys [][]float64) ([]catPush, error) {
+	k, C := len(raws), len(s.Categories)
+	cats := make([][]int, k)
+	for a, raw := range raws {
+		cats[a] = make([]int, C)
+		for c := range s.Categories {
+			cats[a][c] = s.Category(raw, c)
+		}
+	}
+	h := make([]float64, k*k*C) // hinge of sample a to observation b's category of output c
+	top := 0.0
+	for a, raw := range raws {
+		for b, y := range ys {
+			for c := range s.Categories {
+				v := hinge(s, raw, c, int(y[s.Cont+c]))
+				h[(a*k+b)*C+c] = v
+				top = math.Max(top, v)
+			}
+		}
+	}
+	big := float64(k*C)*top + 1 // one more mismatch outweighs any sum of hinges
+	cm := make([]float64, k*k)
+	for a := 0; a < k; a++ {
+		for b := 0; b < k; b++ {
+			for c := 0; c < C; c++ {
+				if cats[a][c] != int(ys[b][s.Cont+c]) {
+					cm[a*k+b] += big + h[(a*k+b)*C+c]
+				}
+			}
+		}
+	}
+	perm, _, err := ot.Assignment(cm, k)
+	if err != nil {
+		return nil, fmt.Errorf("build: categorical matching: %w", err)
+	}
+	var out []catPush
+	for c := 0; c < C; c++ {
+		var moves []catPush
+		moved := make([]bool, k)
+		for a := 0; a < k; a++ {
+			if t := int(ys[perm[a]][s.Cont+c]); t != cats[a][c] {
+				moves = append(moves, catPush{Sample: a, Output: c, From: cats[a][c], Toward: t, Share: 1})
+				moved[a] = true
+			}
+		}
+		// mirrors, the moves nearest their target cell first
+		sort.SliceStable(moves, func(i, j int) bool {
+			return hinge(s, raws[moves[i].Sample], c, moves[i].Toward) < hinge(s, raws[moves[j].Sample], c, moves[j].Toward)
+		})
+		for i, mv := range moves {
+			best, bh := -1, math.Inf(1)
+			for b := 0; b < k; b++ {
+				if moved[b] || cats[b][c] != mv.Toward {
+					continue
+				}
+				if v := hinge(s, raws[b], c, mv.From); v < bh {
+					best, bh = b, v
+				}
+			}
+			if best >= 0 {
+				moved[best] = true
+				moves[i].Share = 0.5
+				out = append(out, catPush{Sample: best, Output: c, From: mv.From, Toward: mv.Toward, Share: 0.5})
+			}
+		}
+		out = append(out, moves...)
+	}
+	return out, nil
+}
+
+// Validation neighbourhoods and noise draws of SNNLocalW2.
+const (
+	valCenters = 256
+	valDraws   = 4
+)
+
+// SNNLocalW2 is the local empirical W2² of checkpoint c on d, in model
+// space (standardized continuous outputs, λ per categorical mismatch): the
+// mean over up to 256 fixed neighbourhoods (evenly spaced rows), each
+// scored valDraws times with fresh model samples (one per row), of W2²
+// between the observed outputs and the samples. The noise depends on seed
+// only, so that epochs are compared on the same draws.
 func SNNLocalW2(c *models.Checkpoint, d *encoded, nbs [][]int, centers, m int, seed uint64) (float64, error) {
 	net, err := NewSNNNet(c.Model, centers*m, tensor.Float64, false)
 	if err != nil {
@@ -505,25 +703,120 @@ func SNNLocalW2(c *models.Checkpoint, d *encoded, nbs [][]int, centers, m int, s
 	if err := net.SetWeights(c); err != nil {
 		return 0, err
 	}
-	n := min(64, len(d.x))
+	n := min(valCenters, len(d.x))
 	var all []int
 	for i := 0; i < n; i++ {
 		all = append(all, i*len(d.x)/n)
 	}
 	total, count := 0.0, 0
 	for k := 0; k+centers <= len(all); k += centers {
-		rng := rand.New(rand.NewPCG(seed, uint64(k)+0x76616c)) // "val"
-		v, err := snnStep(net, d, nbs, all[k:k+centers], m, rng, false)
-		if err != nil {
-			return 0, err
+		for r := 0; r < valDraws; r++ {
+			rng := rand.New(rand.NewPCG(seed, uint64(k*valDraws+r)+0x76616c)) // "val"
+			v, err := snnStep(net, d, nbs, all[k:k+centers], m, rng, false)
+			if err != nil {
+				return 0, err
+			}
+			total += v
+			count++
 		}
-		total += v
-		count++
 	}
 	if count == 0 {
 		return 0, fmt.Errorf("build: %d validation rows: fewer than one batch of %d neighbourhoods", len(d.x), centers)
 	}
 	return total / float64(count), nil
+}
+
+// catSigma is the mean σ of the last layer's weights into the categorical
+// scores (0 without them, or for a deterministic baseline).
+func catSigma(c *models.Checkpoint) float64 {
+	s := c.Model.SNN
+	if !s.Stochastic() || len(s.Categories) == 0 {
+		return 0
+	}
+	w := s.Widths()
+	L := len(w) - 2
+	rho := c.Tensors[fmt.Sprintf("snn.%d.Wrho", L)]
+	out := w[L+1]
+	sum, n := 0.0, 0
+	for i := 0; i < w[L]; i++ {
+		for j := s.Cont; j < out; j++ {
+			sum += math.Exp(float64(rho[i*out+j]))
+			n++
+		}
+	}
+	return sum / float64(n)
+}
+
+var curveHeader = []string{"epoch", "train_local_w2sq", "val_local_w2sq", "lr", "improved", "cat_sigma"}
+
+// writeCurve writes the training curve as CSV (atomically).
+func writeCurve(path string, curve []models.EpochLog) error {
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	w.Write(curveHeader)
+	for _, e := range curve {
+		imp := "0"
+		if e.Improved {
+			imp = "1"
+		}
+		w.Write([]string{strconv.Itoa(e.Epoch), fmtF(e.TrainW2), fmtF(e.ValW2), fmtF(e.LR), imp, fmtF(e.CatSigma)})
+	}
+	w.Flush()
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("build: training curve: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("build: training curve: %w", err)
+	}
+	return nil
+}
+
+func fmtF(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
+
+// readCurve reads the curve of a run being resumed: its lines up to epoch
+// done (a missing file: none).
+func readCurve(path string, done int) ([]models.EpochLog, error) {
+	if done == 0 {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("build: training curve: %w", err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("build: training curve %s: %w", path, err)
+	}
+	var out []models.EpochLog
+	for i, r := range rows {
+		if i == 0 {
+			continue
+		}
+		if len(r) != len(curveHeader) {
+			return nil, fmt.Errorf("build: training curve %s line %d: %d fields, want %d", path, i+1, len(r), len(curveHeader))
+		}
+		var e models.EpochLog
+		var v [4]float64
+		e.Epoch, err = strconv.Atoi(r[0])
+		for k, j := range []int{1, 2, 3, 5} {
+			if err == nil {
+				v[k], err = strconv.ParseFloat(r[j], 64)
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("build: training curve %s line %d: %w", path, i+1, err)
+		}
+		e.TrainW2, e.ValW2, e.LR, e.CatSigma, e.Improved = v[0], v[1], v[2], v[3], r[4] == "1"
+		if e.Epoch <= done {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 // SampleSNN draws n samples of y for each input row x (data units, in the

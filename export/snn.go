@@ -152,9 +152,9 @@ func snnGraph(g *graph, c *models.Checkpoint, x string, eps []string, seed uint6
 	for _, codes := range s.Categories {
 		k := int64(len(codes))
 		var idx string
-		if s.Loss == models.LossCE {
-			logits := g.op("Slice", []string{cur, g.ints(off), g.ints(off + k), g.ints(1)})
-			idx = g.op("ArgMax", []string{logits}, attrInt("axis", 1), attrInt("keepdims", 0))
+		if s.Loss != models.LossMSE { // scores (w2) or logits (ce): argmax, the first on ties
+			scores := g.op("Slice", []string{cur, g.ints(off), g.ints(off + k), g.ints(1)})
+			idx = g.op("ArgMax", []string{scores}, attrInt("axis", 1), attrInt("keepdims", 0), attrInt("select_last_index", 0))
 			off += k
 		} else {
 			col := g.op("Slice", []string{cur, g.ints(off), g.ints(off + 1), g.ints(1)})

@@ -21,9 +21,10 @@ const (
 // (standardized with InMean/InStd), dense layers whose weights and biases
 // are independent Gaussians N(μ, σ²) with σ = exp(ρ) (both learned; for
 // the w2 loss), and outputs y: Cont continuous columns (standardized with
-// OutMean/OutStd) then one column per categorical output, a real number
-// read by rounding to the nearest category index 0..K−1 (clamped), which
-// maps to the category's code.
+// OutMean/OutStd) then the categorical outputs. A categorical output with
+// K categories is K noisy scores read by argmax (w2; CatScores), K logits
+// read by argmax (ce), or one real read by rounding to the nearest index
+// 0..K−1, clamped (the mse baseline); the index maps to the category's code.
 //
 // Sampling uses the local reparameterization: a layer's pre-activation
 // given its input a is a·Wμ + bμ + √(a²·σ_W² + σ_b²) ⊙ ε, ε ~ N(0, 1),
@@ -44,6 +45,30 @@ type SNN struct {
 	OutStd     []float64   `json:"out_std"`
 	// InitSigma is the initial σ of every weight (w2).
 	InitSigma float64 `json:"init_sigma,omitempty"`
+	// CatEncoding is how the w2 network's categorical outputs are read:
+	// CatScores (the only one; models made before it, one rounded real
+	// per categorical output, are refused).
+	CatEncoding string `json:"cat_encoding,omitempty"`
+}
+
+// CatScores: K noisy scores per categorical output, read by argmax.
+const CatScores = "scores"
+
+// EpochLog is one epoch of an SNN training curve: the training local W2²
+// (mean over the epoch's steps, the true indicator cost) beside the
+// validation local W2², both in standardized units², so that a collapse
+// of the categorical outputs (training loss falling while validation
+// rises) shows.
+type EpochLog struct {
+	Epoch    int     `json:"epoch"`
+	TrainW2  float64 `json:"train_local_w2sq"`
+	ValW2    float64 `json:"val_local_w2sq"`
+	LR       float64 `json:"lr"`
+	Improved bool    `json:"improved,omitempty"`
+	// CatSigma is the mean σ of the last layer's weights feeding the
+	// categorical scores (w2; 0 without categorical outputs): the noise
+	// that makes categorical variety.
+	CatSigma float64 `json:"cat_sigma,omitempty"`
 }
 
 // NewSNN returns a model of kind snn for the description s.
@@ -52,18 +77,48 @@ func NewSNN(s *SNN) *Model { return &Model{Kind: KindSNN, Target: "y|x", SNN: s}
 // Stochastic reports whether the network has weight noise (loss w2).
 func (s *SNN) Stochastic() bool { return s.Loss == LossW2 }
 
-// OutputDim is the width of the last layer: Cont + one per categorical
-// output, or Cont + Σ K_c logits for the ce baseline.
+// OutputDim is the width of the last layer: Cont + Σ K_c scores (w2) or
+// logits (ce), or Cont + one real per categorical output (mse).
 func (s *SNN) OutputDim() int {
 	n := s.Cont
-	for _, c := range s.Categories {
-		if s.Loss == LossCE {
-			n += len(c)
-		} else {
-			n++
-		}
+	for c := range s.Categories {
+		n += s.CatWidth(c)
 	}
 	return n
+}
+
+// CatWidth is the number of raw outputs of categorical output c.
+func (s *SNN) CatWidth(c int) int {
+	if s.Loss == LossMSE {
+		return 1
+	}
+	return len(s.Categories[c])
+}
+
+// CatOffset is the index of categorical output c's first raw output.
+func (s *SNN) CatOffset(c int) int {
+	off := s.Cont
+	for i := 0; i < c; i++ {
+		off += s.CatWidth(i)
+	}
+	return off
+}
+
+// Category reads categorical output c's index from one raw output row:
+// the argmax of its scores or logits (the first on ties), or the rounded,
+// clamped real of the mse baseline.
+func (s *SNN) Category(raw []float64, c int) int {
+	off := s.CatOffset(c)
+	if s.Loss == LossMSE {
+		return min(max(int(math.Round(raw[off])), 0), len(s.Categories[c])-1)
+	}
+	idx := 0
+	for i := 1; i < len(s.Categories[c]); i++ {
+		if raw[off+i] > raw[off+idx] {
+			idx = i
+		}
+	}
+	return idx
 }
 
 // Widths are the layer widths from the input to the output.
@@ -115,6 +170,9 @@ func (s *SNN) validate() error {
 	if !(s.Lambda >= 0) {
 		return fmt.Errorf("models: snn λ %v", s.Lambda)
 	}
+	if s.Loss == LossW2 && len(s.Categories) > 0 && s.CatEncoding != CatScores {
+		return fmt.Errorf("models: snn categorical encoding %q: this model reads each categorical output as one rounded real (made by an older kenn); retrain it (categorical outputs are now %q: K noisy scores read by argmax)", s.CatEncoding, CatScores)
+	}
 	return nil
 }
 
@@ -134,30 +192,15 @@ func (s *SNN) CategoryIndex(c int, code float64) (int, error) {
 }
 
 // Decode maps one raw output row (standardized continuous values, then
-// categorical indices as reals, or logits for ce) to y in data units:
-// continuous values unstandardized, categories rounded (or argmax) and
-// mapped to their codes.
+// each categorical output's raw columns, see Category) to y in data units:
+// continuous values unstandardized, categories mapped to their codes.
 func (s *SNN) Decode(raw []float64) []float64 {
 	y := make([]float64, len(s.Outputs))
 	for k := 0; k < s.Cont; k++ {
 		y[k] = raw[k]*s.OutStd[k] + s.OutMean[k]
 	}
-	off := s.Cont
 	for c, codes := range s.Categories {
-		var idx int
-		if s.Loss == LossCE {
-			for i := range codes {
-				if raw[off+i] > raw[off+idx] {
-					idx = i
-				}
-			}
-			off += len(codes)
-		} else {
-			idx = int(math.Round(raw[off]))
-			idx = min(max(idx, 0), len(codes)-1)
-			off++
-		}
-		y[s.Cont+c] = codes[idx]
+		y[s.Cont+c] = codes[s.Category(raw, c)]
 	}
 	return y
 }
