@@ -156,11 +156,23 @@ func seal(mp *onnxpb.ModelProto, id string) error {
 }
 
 // FileSHA256 returns the checksum kenn.file_sha256 of a file's bytes raw
-// that records value: the SHA-256 of raw with every occurrence of value
-// replaced by 64 ASCII zeros.
+// that records value (non-empty): the SHA-256 of raw with every
+// occurrence of value, left to right, replaced by 64 ASCII zeros (as
+// Python's bytes.replace does), hashed in place without a copy.
 func FileSHA256(raw []byte, value string) string {
-	h := sha256.Sum256(bytes.ReplaceAll(raw, []byte(value), []byte(zeroSum)))
-	return hex.EncodeToString(h[:])
+	h := sha256.New()
+	v := []byte(value)
+	for len(v) > 0 {
+		i := bytes.Index(raw, v)
+		if i < 0 {
+			break
+		}
+		h.Write(raw[:i])
+		io.WriteString(h, zeroSum)
+		raw = raw[i+len(v):]
+	}
+	h.Write(raw)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // File is one exported file, read and verified by ReadModel or ParseModel.
@@ -208,8 +220,8 @@ func readModel(path string, limit int64) (*File, error) {
 // model with the export/onnxpb bindings, without onnxruntime, and
 // verifies it: the metadata keys are unique, kenn.model_id is present
 // (else ErrNoModelID), the initializers hash to the recorded
-// kenn.initializers_sha256 and the bytes to kenn.file_sha256. Inputs over MaxFileBytes are refused before
-// anything is allocated.
+// kenn.initializers_sha256 and the bytes to kenn.file_sha256. Inputs over
+// MaxFileBytes are refused before anything is allocated.
 func ParseModel(path string, raw []byte) (*File, error) { return parseModel(path, raw, MaxFileBytes) }
 
 func parseModel(path string, raw []byte, limit int64) (*File, error) {

@@ -158,6 +158,18 @@ func TestInitializersSHA256Layout(t *testing.T) {
 	}
 }
 
+// kenn.file_sha256 replaces every occurrence of the value, left to right,
+// as Python's bytes.replace does: want is
+// hashlib.sha256(raw.replace(v, b"0"*64)).hexdigest() for these bytes.
+func TestFileSHA256Layout(t *testing.T) {
+	v := strings.Repeat("a", 64)
+	raw := []byte("xx" + v + "yy" + v + "a")
+	const want = "d77572c569019b63ba89053cef5c6952379b61a9b839f2e00d1fd34621242f2c"
+	if got := FileSHA256(raw, v); got != want {
+		t.Fatalf("checksum %s, Python gives %s", got, want)
+	}
+}
+
 // ParseModel refuses every damaged or foreign input with an error naming
 // the file and what is wrong.
 func TestParseModelRefuses(t *testing.T) {
