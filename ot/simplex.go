@@ -52,9 +52,9 @@ type network struct {
 	// the arcs marked in warm (see warm.go) instead of the artificial tree.
 	useWarm bool
 	warm    []bool
-	pieceOf []int32
-	offSum  []int64
-	offCnt  []int32
+	alone   []int32 // attachSingletons' scratch
+	bestPi  []int64
+	bestArc []int32
 	head    []int32
 	adj     []int32
 	fill    []int32

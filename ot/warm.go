@@ -186,8 +186,8 @@ func (g *network) attachSingletons(artCost int64) {
 	n, m := g.nodes, g.arcs
 	root := int32(n)
 	rel := g.pi[:n] // scratch: potentials are computed after this
-	g.pieceOf = grow32(g.pieceOf, n)
-	alone := g.pieceOf // -1: a node on its own artificial arc without flow
+	g.alone = grow32(g.alone, n)
+	alone := g.alone // -1: a node on its own artificial arc without flow
 	for u := 0; u < n; u++ {
 		alone[u] = 0
 		if g.parent[u] == root && g.flow[m+u] == 0 {
@@ -212,10 +212,10 @@ func (g *network) attachSingletons(artCost int64) {
 			rel[u] = -g.cost[m+int(u)]
 		}
 	}
-	g.offSum = grow64(g.offSum, n)
-	best := g.offSum
-	g.offCnt = grow32(g.offCnt, n)
-	arc := g.offCnt
+	g.bestPi = grow64(g.bestPi, n)
+	best := g.bestPi
+	g.bestArc = grow32(g.bestArc, n)
+	arc := g.bestArc
 	for u := 0; u < n; u++ {
 		arc[u] = -1
 	}
