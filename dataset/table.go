@@ -125,7 +125,11 @@ func (t *Table) Select(names []string) ([][]float64, error) {
 func WriteTable(path string, columns []string, rows [][]float64) error {
 	return atomicfile.WriteFile(path, func(w io.Writer) error {
 		bw := bufio.NewWriter(w)
-		bw.WriteString(strings.Join(columns, ",") + "\n")
+		cw := csv.NewWriter(bw) // quotes a name holding a comma or a quote
+		if err := cw.Write(columns); err != nil {
+			return err
+		}
+		cw.Flush()
 		for _, r := range rows {
 			for k, v := range r {
 				if k > 0 {
