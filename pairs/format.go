@@ -163,7 +163,10 @@ func ReadValues(path string, n int) (f *File, isPairsFile bool, err error) {
 		return nil, false, err
 	}
 	defer fh.Close()
-	r := bufio.NewReader(fh)
+	return readValues(path, bufio.NewReader(fh), n)
+}
+
+func readValues(path string, r *bufio.Reader, n int) (f *File, isPairsFile bool, err error) {
 	skipBOM(r)
 	if head, _ := r.Peek(len(pairsMagic)); string(head) == pairsMagic {
 		f, err := readComplete(path, r)
@@ -341,11 +344,15 @@ func ReadPairList(path string, n int) ([]Pair, error) {
 	defer f.Close()
 	r := bufio.NewReader(f)
 	skipBOM(r)
+	return readPairList(path, r, n)
+}
+
+func readPairList(path string, r io.Reader, n int) ([]Pair, error) {
 	sc := bufio.NewScanner(r)
 	var ps []Pair
 	for line := 1; sc.Scan(); line++ {
 		text := strings.TrimSpace(sc.Text())
-		if text == "" || strings.HasPrefix(text, "#") {
+		if text == "" || isComment(text) {
 			continue
 		}
 		p, _, err := parseLine(text, false, n)
@@ -397,7 +404,7 @@ func readValueCSV(path string, r io.Reader, n int) (*File, error) {
 	pf := &File{}
 	for line := 1; sc.Scan(); line++ {
 		text := strings.TrimSpace(sc.Text())
-		if text == "" || strings.HasPrefix(text, "#") {
+		if text == "" || isComment(text) {
 			continue
 		}
 		p, v, err := parseLine(text, true, n)
@@ -419,3 +426,8 @@ func readValueCSV(path string, r io.Reader, n int) (*File, error) {
 	pf.Header.Count = len(pf.Pairs)
 	return pf, nil
 }
+
+// isComment accepts "#" alone or followed by a space as a comment line of
+// a pair CSV; "#" glued to text is not one (one flipped bit turns the
+// digit 3 into "#", which would silently drop a pair).
+func isComment(text string) bool { return text == "#" || strings.HasPrefix(text, "# ") }
