@@ -31,6 +31,8 @@ func TestImportRules(t *testing.T) {
 		// a deployment needs only onnxruntime
 		{"export", []string{"gorgonia.org/", module + "/build"}},
 		{"runtime", []string{"gorgonia.org/", module + "/build"}},
+		// checks and exact re-ranking at use time run beside a deployment
+		{"runtime/hybrid", []string{"gorgonia.org/", module + "/build", "github.com/apache/beam/"}},
 		// the analysis packages run beside a deployment: no Gorgonia
 		{"manifold", []string{"gorgonia.org/", module + "/build", "github.com/yalue/onnxruntime_go"}},
 		{"latent", []string{"gorgonia.org/", module + "/build", "github.com/yalue/onnxruntime_go"}},
