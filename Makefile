@@ -26,6 +26,13 @@ $(KENN): $(shell find . -name '*.go' -not -path './.cache/*') go.mod go.sum
 test: deps-python ort node-ort
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+	$(MAKE) fuzz
+
+# Every Go fuzz target (readers of every input format), FUZZTIME each.
+.PHONY: fuzz
+FUZZTIME ?= 5s
+fuzz:
+	GO=$(GO) FUZZTIME=$(FUZZTIME) ./scripts/ci/fuzz.sh
 
 # libonnxruntime.so.1 (ORT $(ORT_VERSION)) from the npm package onnxruntime-node.
 ort: $(ORT_LIB)
