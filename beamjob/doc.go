@@ -25,6 +25,16 @@
 // (and the model) at the same path, and a shared OUT.shards/ folder: on a
 // cluster, a shared file system.
 //
+// Every shard file ends with a trailer holding its length and SHA-256: a
+// rerun reads the finished shards of the earlier run and removes and
+// recomputes any that is cut short, extended or corrupt
+// (Summary.Dropped), instead of failing the merge. Workers verify the
+// images' SHA-256 against the job's manifest before computing (once per
+// worker and file, and again whenever the file's size, modification time
+// or inode change); a worker that finds other bytes fails its shard, and
+// the driver stops with an error naming both hashes (ErrChanged) instead
+// of resubmitting.
+//
 // Bad input is refused before any worker starts: a missing or unreadable
 // images file, a pair list with bad lines, an unreachable runner endpoint.
 package beamjob

@@ -2,6 +2,7 @@ package beamjob
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -31,6 +32,8 @@ type MatrixJob struct {
 	Threads         int // onnxruntime threads per worker (0: its default)
 	Runner          Runner
 	Fail            *Failure // inject one failure into the tile Shard (tiles numbered in TileGrid order)
+
+	keepShards bool // test hook: leave OUT.shards/ after the merge
 }
 
 // KNNJob finds the K nearest index images of every query image, into the
@@ -224,13 +227,11 @@ func (f *tileFn) ProcessElement(ctx context.Context, t tileSpec, blocks func(*em
 	if err := m.Tile(a.Vals, a.N, b.Vals, b.N, 0, 0, f.Tile, f.Sym && t.I == t.J, out); err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(tilePath(f.Dir, t.I, t.J), func(w io.Writer) error {
-		bw := bufio.NewWriter(w)
-		if err := binary.Write(bw, binary.LittleEndian, out); err != nil {
-			return err
-		}
-		return bw.Flush()
-	})
+	body := make([]byte, 4*len(out))
+	for i, v := range out {
+		binary.LittleEndian.PutUint32(body[4*i:], math.Float32bits(v))
+	}
+	return writeShard(tilePath(f.Dir, t.I, t.J), body)
 }
 
 func (f *knnFn) ProcessElement(ctx context.Context, t tileSpec, blocks func(*embBlock) bool) error {
@@ -253,16 +254,16 @@ func (f *knnFn) ProcessElement(ctx context.Context, t tileSpec, blocks func(*emb
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(filepath.Join(f.Dir, fmt.Sprintf("knn-%08d.csv", t.I)), func(w io.Writer) error {
-		bw := bufio.NewWriter(w)
-		for r, list := range nbs {
-			for k, nb := range list {
-				fmt.Fprintf(bw, "%d,%d,%d,%.9g\n", t.I+r, k+1, nb.Index, nb.Distance)
-			}
+	var body bytes.Buffer
+	for r, list := range nbs {
+		for k, nb := range list {
+			fmt.Fprintf(&body, "%d,%d,%d,%.9g\n", t.I+r, k+1, nb.Index, nb.Distance)
 		}
-		return bw.Flush()
-	})
+	}
+	return writeShard(knnPath(f.Dir, t.I), body.Bytes())
 }
+
+func knnPath(dir string, i int) string { return filepath.Join(dir, fmt.Sprintf("knn-%08d.csv", i)) }
 
 // checkModel opens the model on the driver (checking the files, the
 // library and the images' size) and closes it again.
@@ -297,8 +298,16 @@ func blockSpecs(set string, n, tile int) []any {
 // runShards submits pipelines built by build for the specs whose output
 // file is missing, up to r.Attempts times; after a failed pipeline it
 // stops if an input (path and SHA-256 in inputs) changed.
-func runShards(ctx context.Context, r Runner, inputs [][2]string, specs []tileSpec, done func(tileSpec) bool, build func(s beam.Scope, todo []any)) (Summary, error) {
+//
+// Before the first pipeline, the finished shards of an earlier run
+// (paths) are read whole and checked by check; a truncated or corrupt one
+// is removed, to be recomputed.
+func runShards(ctx context.Context, r Runner, inputs [][2]string, specs []tileSpec, paths []string, check func(k int, body []byte) error, done func(tileSpec) bool, build func(s beam.Scope, todo []any)) (Summary, error) {
 	sum := Summary{Shards: len(specs)}
+	var err error
+	if sum.Dropped, err = dropBadShards(paths, check); err != nil {
+		return sum, err
+	}
 	attempts := r.Attempts
 	if attempts == 0 {
 		attempts = 3
@@ -343,8 +352,6 @@ func runShards(ctx context.Context, r Runner, inputs [][2]string, specs []tileSp
 	sum.Computed = sum.Shards - sum.Resumed
 	return sum, nil
 }
-
-func exists(path string) bool { _, err := os.Stat(path); return err == nil }
 
 // checkTile checks the runner and the tile side (default 1024): a
 // multiple of 256 keeps onnxruntime's embedding batches, and so its
@@ -409,7 +416,18 @@ func RunMatrix(ctx context.Context, job MatrixJob) (Summary, error) {
 	if !sym {
 		inputs = append(inputs, [2]string{job.Against, bsha})
 	}
-	sum, err := runShards(ctx, job.Runner, inputs, specs, func(t tileSpec) bool { return exists(tilePath(dir, t.I, t.J)) }, func(s beam.Scope, todo []any) {
+	tileBytes := func(t tileSpec) int64 { return 4 * int64(min(tile, na-t.I)) * int64(min(tile, nb-t.J)) }
+	paths := make([]string, len(specs))
+	for k, t := range specs {
+		paths[k] = tilePath(dir, t.I, t.J)
+	}
+	checkTile := func(k int, body []byte) error {
+		if int64(len(body)) != tileBytes(specs[k]) {
+			return fmt.Errorf("beamjob: %s: %w: %d bytes, tile %d has %d", paths[k], errBadShard, len(body), k, tileBytes(specs[k]))
+		}
+		return nil
+	}
+	sum, err := runShards(ctx, job.Runner, inputs, specs, paths, checkTile, func(t tileSpec) bool { return shardComplete(tilePath(dir, t.I, t.J), tileBytes(t)) }, func(s beam.Scope, todo []any) {
 		blocks := blockSpecs("a", na, tile)
 		if !sym {
 			blocks = append(blocks, blockSpecs("b", nb, tile)...)
@@ -437,6 +455,9 @@ func RunMatrix(ctx context.Context, job MatrixJob) (Summary, error) {
 	}
 	if err := w.Commit(); err != nil {
 		return sum, err
+	}
+	if job.keepShards {
+		return sum, nil
 	}
 	return sum, os.RemoveAll(dir)
 }
@@ -469,10 +490,21 @@ func RunKNN(ctx context.Context, job KNNJob) (Summary, error) {
 	for s := 0; s < q.N; s += tile {
 		specs = append(specs, tileSpec{K: len(specs), I: s})
 	}
-	out := func(t tileSpec) string { return filepath.Join(dir, fmt.Sprintf("knn-%08d.csv", t.I)) }
+	out := func(t tileSpec) string { return knnPath(dir, t.I) }
+	paths := make([]string, len(specs))
+	for k, t := range specs {
+		paths[k] = out(t)
+	}
+	checkKNN := func(k int, body []byte) error {
+		t := specs[k]
+		if n, want := bytes.Count(body, []byte("\n")), min(tile, q.N-t.I)*job.K; n != want || (len(body) > 0 && body[len(body)-1] != '\n') {
+			return fmt.Errorf("beamjob: %s: %w: %d lines, query block %d has %d", paths[k], errBadShard, n, k, want)
+		}
+		return nil
+	}
 	fn := &knnFn{Model: job.Model, Dir: dir, Tile: tile, K: job.K, NI: idx.N, Threads: job.Threads}
 	inputs := [][2]string{{job.Index, idx.SHA256}, {job.Query, q.SHA256}}
-	sum, err := runShards(ctx, job.Runner, inputs, specs, func(t tileSpec) bool { return exists(out(t)) }, func(s beam.Scope, todo []any) {
+	sum, err := runShards(ctx, job.Runner, inputs, specs, paths, checkKNN, func(t tileSpec) bool { return shardComplete(out(t), -1) }, func(s beam.Scope, todo []any) {
 		blocks := append(blockSpecs("a", idx.N, tile), blockSpecs("b", q.N, tile)...)
 		embs := beam.ParDo(s, &embedFn{Model: job.Model, A: job.Index, B: job.Query, ASHA: idx.SHA256, BSHA: q.SHA256, Threads: job.Threads}, beam.Create(s, blocks...))
 		beam.ParDo0(s, fn, beam.Create(s, todo...), beam.SideInput{Input: embs})
@@ -483,8 +515,15 @@ func RunKNN(ctx context.Context, job KNNJob) (Summary, error) {
 	err = atomicfile.WriteFile(job.Out, func(w io.Writer) error {
 		bw := bufio.NewWriter(w)
 		bw.WriteString("query,rank,index,distance\n")
-		for _, t := range specs {
-			raw, err := os.ReadFile(out(t))
+		for k, t := range specs {
+			raw, err := readShard(out(t))
+			if err == nil {
+				err = checkKNN(k, raw)
+			}
+			if errors.Is(err, errBadShard) {
+				os.Remove(out(t))
+				return fmt.Errorf("%w (removed: a rerun recomputes it)", err)
+			}
 			if err != nil {
 				return err
 			}
@@ -498,13 +537,19 @@ func RunKNN(ctx context.Context, job KNNJob) (Summary, error) {
 	return sum, os.RemoveAll(dir)
 }
 
+// readFloats reads a tile shard of n float32 values; a bad one is
+// removed, so that a rerun recomputes it.
 func readFloats(path string, n int) ([]float32, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := readShard(path)
+	if err == nil && len(raw) != 4*n {
+		err = fmt.Errorf("beamjob: %s: %w: %d bytes, want %d", path, errBadShard, len(raw), 4*n)
+	}
+	if errors.Is(err, errBadShard) {
+		os.Remove(path)
+		return nil, fmt.Errorf("%w (removed: a rerun recomputes it)", err)
+	}
 	if err != nil {
 		return nil, err
-	}
-	if len(raw) != 4*n {
-		return nil, fmt.Errorf("%s: %d bytes, want %d", path, len(raw), 4*n)
 	}
 	out := make([]float32, n)
 	for i := range out {

@@ -118,3 +118,40 @@ func TestKNNPipelineEqualsLocal(t *testing.T) {
 		t.Fatalf("kNN output differs from the local one (%d vs %d bytes)", len(b), len(a))
 	}
 }
+
+// A rerun recomputes tiles of an earlier run that are cut short or have a
+// flipped bit, and merges the matrix of kenn pairwise.
+func TestMatrixRerunRecomputesBadTiles(t *testing.T) {
+	model := testModel(t)
+	train := "../testdata/mnist-train-images-idx3-ubyte"
+	dir := t.TempDir()
+	want := filepath.Join(dir, "local.npy")
+	local(t, model, train, testImages, want, 0)
+	job := MatrixJob{Model: model, Images: train, Against: testImages, Out: filepath.Join(dir, "beam.npy"), Tile: 256, keepShards: true}
+	first, err := RunMatrix(context.Background(), job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tiles, _ := filepath.Glob(filepath.Join(job.Out+".shards", "tile-*"))
+	if len(tiles) != first.Shards || len(tiles) < 3 {
+		t.Fatalf("%d tiles kept, %d shards", len(tiles), first.Shards)
+	}
+	raw, _ := os.ReadFile(tiles[0])
+	os.WriteFile(tiles[0], raw[:len(raw)-trailerLen-4], 0o644) // one value short, trailer gone
+	raw, _ = os.ReadFile(tiles[1])
+	raw[100] ^= 0x40
+	os.WriteFile(tiles[1], raw, 0o644)
+	job.keepShards = false
+	sum, err := RunMatrix(context.Background(), job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Dropped != 2 || sum.Computed != 2 {
+		t.Errorf("rerun: %+v, want the 2 bad tiles dropped and recomputed", sum)
+	}
+	a, _ := os.ReadFile(want)
+	b, _ := os.ReadFile(job.Out)
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Fatal("rerun matrix differs from kenn pairwise's")
+	}
+}

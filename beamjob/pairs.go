@@ -2,6 +2,7 @@ package beamjob
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -32,6 +33,7 @@ type PairsJob struct {
 	Fail *Failure
 
 	beforePipeline func(n int) // test hook: runs before pipeline n (1, 2, …) is submitted
+	keepShards     bool        // test hook: leave OUT.shards/ after the merge
 }
 
 // Failure injects one failure: the first worker to process Shard fails
@@ -45,6 +47,9 @@ type Failure struct {
 type Summary struct {
 	Shards, Resumed, Computed int // shards in all, found done, computed now
 	Pipelines                 int // pipelines submitted
+	// Dropped counts finished shards of an earlier run found truncated
+	// or corrupt (length or checksum): they were removed and recomputed.
+	Dropped int
 }
 
 // pairShard is one shard element: its number and its pairs.
@@ -113,13 +118,29 @@ func (f *pairsFn) ProcessElement(ctx context.Context, sh pairShard) error {
 	if err != nil {
 		return fmt.Errorf("shard %d: %w", sh.K, err)
 	}
-	return atomicfile.WriteFile(shardPath(f.Dir, sh.K), func(w io.Writer) error {
-		bw := bufio.NewWriter(w)
-		for k, v := range vals {
-			fmt.Fprintf(bw, "%d,%d,%s\n", sh.I[k], sh.J[k], pairs.FormatValue(v))
+	var body bytes.Buffer
+	for k, v := range vals {
+		fmt.Fprintf(&body, "%d,%d,%s\n", sh.I[k], sh.J[k], pairs.FormatValue(v))
+	}
+	return writeShard(shardPath(f.Dir, sh.K), body.Bytes())
+}
+
+// checkPairsBody checks that a shard's body holds one line per pair of
+// sh, with its indices, in order.
+func checkPairsBody(path string, sh pairShard, body []byte) error {
+	lines := bytes.SplitAfter(body, []byte("\n"))
+	if len(lines) > 0 && len(lines[len(lines)-1]) == 0 {
+		lines = lines[:len(lines)-1]
+	}
+	if len(lines) != len(sh.I) {
+		return fmt.Errorf("beamjob: %s: %w: %d lines, shard %d has %d pairs", path, errBadShard, len(lines), sh.K, len(sh.I))
+	}
+	for k, l := range lines {
+		if !bytes.HasPrefix(l, fmt.Appendf(nil, "%d,%d,", sh.I[k], sh.J[k])) || l[len(l)-1] != '\n' {
+			return fmt.Errorf("beamjob: %s:%d: %w: want pair %d,%d", path, k+1, errBadShard, sh.I[k], sh.J[k])
 		}
-		return bw.Flush()
-	})
+	}
+	return nil
 }
 
 // RunPairs runs the job: the shards not yet in Out+".shards/" go through
@@ -177,12 +198,21 @@ func RunPairs(ctx context.Context, job PairsJob) (Summary, error) {
 	if job.Runner.Attempts == 0 {
 		attempts = 3
 	}
+	// finished shards of an earlier run are read whole once: a truncated
+	// or corrupt one is removed and recomputed
+	paths := make([]string, len(shards))
+	for k, sh := range shards {
+		paths[k] = shardPath(dir, sh.K)
+	}
+	if sum.Dropped, err = dropBadShards(paths, func(k int, body []byte) error { return checkPairsBody(paths[k], shards[k], body) }); err != nil {
+		return sum, err
+	}
 	first := true
 	var lastErr error
 	for a := 0; a < attempts; a++ {
 		var todo []pairShard
 		for _, sh := range shards {
-			if _, err := os.Stat(shardPath(dir, sh.K)); err != nil {
+			if !shardComplete(shardPath(dir, sh.K), -1) {
 				todo = append(todo, sh)
 			}
 		}
@@ -215,13 +245,16 @@ func RunPairs(ctx context.Context, job PairsJob) (Summary, error) {
 		}
 	}
 	for _, sh := range shards {
-		if _, err := os.Stat(shardPath(dir, sh.K)); err != nil {
+		if !shardComplete(shardPath(dir, sh.K), -1) {
 			return sum, fmt.Errorf("shard %d still missing after %d pipeline(s); last error: %v", sh.K, sum.Pipelines, lastErr)
 		}
 	}
 	sum.Computed = sum.Shards - sum.Resumed
 	if err := mergePairs(job.Out, hdr, dir, shards); err != nil {
 		return sum, err
+	}
+	if job.keepShards {
+		return sum, nil
 	}
 	return sum, os.RemoveAll(dir)
 }
@@ -243,12 +276,17 @@ func mergePairs(out string, hdr pairs.Header, dir string, shards []pairShard) er
 		}
 		n := 0
 		for _, sh := range shards {
-			raw, err := os.ReadFile(shardPath(dir, sh.K))
+			path := shardPath(dir, sh.K)
+			raw, err := readShard(path)
+			if err == nil {
+				err = checkPairsBody(path, sh, raw)
+			}
+			if errors.Is(err, errBadShard) {
+				os.Remove(path)
+				return fmt.Errorf("%w (removed: a rerun recomputes it)", err)
+			}
 			if err != nil {
 				return err
-			}
-			if c := strings.Count(string(raw), "\n"); c != len(sh.I) {
-				return fmt.Errorf("%s has %d lines, shard %d has %d pairs", shardPath(dir, sh.K), c, sh.K, len(sh.I))
 			}
 			n += len(sh.I)
 			bw.Write(raw)
