@@ -121,6 +121,16 @@ func FuzzReadNPY(f *testing.F) {
 	f.Add(npyFile("<f8", "(1, 1, 2)", f64Bytes(0.25, 3e38)))
 	f.Add(npyFile("<f4", "(100000000, 28, 28)", make([]byte, 64)))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		arr, aerr := decodeNPYArray("fuzz.npy", bytes.NewReader(data), int64(len(data)))
+		if aerr != nil && !strings.Contains(aerr.Error(), "fuzz.npy") {
+			t.Fatalf("error does not name the file: %v", aerr)
+		}
+		if aerr == nil {
+			n, _, ok := npyDataSize(arr.Shape, 1)
+			if !ok || n != len(arr.Values) {
+				t.Fatalf("array of shape %v with %d values", arr.Shape, len(arr.Values))
+			}
+		}
 		s, err := decodeNPY("fuzz.npy", bytes.NewReader(data), int64(len(data)))
 		p, perr := decodeNPY("fuzz.npy", io.MultiReader(bytes.NewReader(data)), -1)
 		if (err == nil) != (perr == nil) || (err != nil && !strings.Contains(err.Error(), "fuzz.npy")) {
@@ -130,6 +140,14 @@ func FuzzReadNPY(f *testing.F) {
 			return
 		}
 		checkImages(t, s, data)
+		if aerr != nil || len(arr.Values) != len(s.Pix) {
+			t.Fatalf("images accepted, the array reader: %v", aerr)
+		}
+		for i, v := range arr.Values {
+			if float32(v) != s.Pix[i] {
+				t.Fatalf("value %d: array %v, images %v", i, v, s.Pix[i])
+			}
+		}
 		if !equalPix(s.Pix, p.Pix) {
 			t.Fatal("pipe read differs")
 		}

@@ -79,50 +79,124 @@ func decodeNPY(path string, r io.Reader, size int64) (*Images, error) {
 	default:
 		return nil, fmt.Errorf("%s: shape %s, want (N, H, W) or (N, H*W)", path, shapeString(hdr.Shape))
 	}
-	var item int
+	item, err := npyItem(path, hdr)
+	if err != nil {
+		return nil, err
+	}
+	if n, _, ok := npyDataSize(hdr.Shape, item); ok { // else readNPYData refuses it
+		s.Pix = make([]float32, 0, min(n, 1<<20))
+	}
+	err = readNPYData(path, r, size, hdr, item, func(b []byte, first int) error { return s.appendNPY(b, item, first) })
+	if err != nil {
+		return nil, err
+	}
+	s.SHA256 = hex.EncodeToString(h.Sum(nil))
+	return s, nil
+}
+
+// npyItem is the byte size of the dtypes kenn reads (little-endian
+// float32, float64, uint8).
+func npyItem(path string, hdr *npyHeader) (int, error) {
 	switch hdr.Descr {
 	case "<f4", "|f4":
-		item = 4
+		return 4, nil
 	case "<f8", "|f8":
-		item = 8
+		return 8, nil
 	case "|u1", "<u1":
-		item = 1
-	default:
-		return nil, fmt.Errorf("%s: dtype %s not supported (want float32, float64 or uint8, little-endian)", path, hdr.Descr)
+		return 1, nil
 	}
-	n, nbytes, ok := npyDataSize(hdr.Shape, item)
+	return 0, fmt.Errorf("%s: dtype %s not supported (want float32, float64 or uint8, little-endian)", path, hdr.Descr)
+}
+
+// readNPYData reads the data after hdr: it checks the declared size
+// against the file's (size ≥ 0) before anything is read, then passes the
+// data to fn in chunks of whole values (first: the index of the chunk's
+// first value), and refuses truncation and trailing bytes.
+func readNPYData(path string, r io.Reader, size int64, hdr *npyHeader, item int, fn func(b []byte, first int) error) error {
+	_, nbytes, ok := npyDataSize(hdr.Shape, item)
 	if !ok {
-		return nil, fmt.Errorf("%s: shape %s of %s is too large (its size overflows)", path, shapeString(hdr.Shape), hdr.Descr)
+		return fmt.Errorf("%s: shape %s of %s is too large (its size overflows)", path, shapeString(hdr.Shape), hdr.Descr)
 	}
 	if size >= 0 {
 		switch have := size - hdr.Offset; {
 		case have < nbytes:
-			return nil, fmt.Errorf("%s: truncated .npy: shape %s of %s is %d bytes of data, the file has %d", path, shapeString(hdr.Shape), hdr.Descr, nbytes, have)
+			return fmt.Errorf("%s: truncated .npy: shape %s of %s is %d bytes of data, the file has %d", path, shapeString(hdr.Shape), hdr.Descr, nbytes, have)
 		case have > nbytes:
-			return nil, fmt.Errorf("%s: %d trailing bytes after the data of shape %s of %s (%d bytes)", path, have-nbytes, shapeString(hdr.Shape), hdr.Descr, nbytes)
+			return fmt.Errorf("%s: %d trailing bytes after the data of shape %s of %s (%d bytes)", path, have-nbytes, shapeString(hdr.Shape), hdr.Descr, nbytes)
 		}
 	}
 	// Read in chunks: memory grows with the bytes actually there, not with
 	// what the header claims (the size of a pipe is not known beforehand).
 	const chunk = 1 << 20
 	buf := make([]byte, chunk-chunk%8)
-	s.Pix = make([]float32, 0, min(n, chunk))
 	for done := int64(0); done < nbytes; {
 		want := min(int64(len(buf)), nbytes-done)
 		got, err := io.ReadFull(r, buf[:want])
 		if err != nil {
-			return nil, fmt.Errorf("%s: truncated .npy: shape %s of %s is %d bytes of data, the file has %d", path, shapeString(hdr.Shape), hdr.Descr, nbytes, done+int64(got))
+			return fmt.Errorf("%s: truncated .npy: shape %s of %s is %d bytes of data, the file has %d", path, shapeString(hdr.Shape), hdr.Descr, nbytes, done+int64(got))
 		}
-		if err := s.appendNPY(buf[:got], item, int(done)/item); err != nil {
-			return nil, err
+		if err := fn(buf[:got], int(done)/item); err != nil {
+			return err
 		}
 		done += int64(got)
 	}
 	if k, _ := io.ReadFull(r, buf[:1]); k != 0 {
-		return nil, fmt.Errorf("%s: trailing bytes after the data of shape %s of %s (%d bytes)", path, shapeString(hdr.Shape), hdr.Descr, nbytes)
+		return fmt.Errorf("%s: trailing bytes after the data of shape %s of %s (%d bytes)", path, shapeString(hdr.Shape), hdr.Descr, nbytes)
 	}
-	s.SHA256 = hex.EncodeToString(h.Sum(nil))
-	return s, nil
+	return nil
+}
+
+// NPYArray is a .npy array of any shape read as float64 values.
+type NPYArray struct {
+	Shape  []int     // C order
+	Values []float64 // row-major; float32 and uint8 values converted exactly
+	Dtype  string    // as in the header, e.g. "<f4"
+}
+
+// ReadNPYArray reads a .npy array of dtype float32, float64 or uint8
+// (little-endian, C order) with the checks of ReadNPY (the strict header,
+// the size before allocating, no truncation or trailing bytes, one read),
+// but any shape and any values: NaN, infinities and negative values are
+// the caller's to judge.
+func ReadNPYArray(path string) (*NPYArray, error) {
+	f, size, err := openInput(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return decodeNPYArray(path, f, size)
+}
+
+func decodeNPYArray(path string, r io.Reader, size int64) (*NPYArray, error) {
+	hdr, err := readNPYHeader(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if hdr.Fortran {
+		return nil, fmt.Errorf("%s: Fortran-ordered arrays are not supported; save with np.ascontiguousarray", path)
+	}
+	item, err := npyItem(path, hdr)
+	if err != nil {
+		return nil, err
+	}
+	a := &NPYArray{Shape: hdr.Shape, Dtype: hdr.Descr}
+	err = readNPYData(path, r, size, hdr, item, func(b []byte, _ int) error {
+		for k := 0; k < len(b)/item; k++ {
+			switch item {
+			case 1:
+				a.Values = append(a.Values, float64(b[k]))
+			case 4:
+				a.Values = append(a.Values, float64(math.Float32frombits(binary.LittleEndian.Uint32(b[4*k:]))))
+			case 8:
+				a.Values = append(a.Values, math.Float64frombits(binary.LittleEndian.Uint64(b[8*k:])))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 // appendNPY converts little-endian values of item bytes each, the first

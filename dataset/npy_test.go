@@ -255,3 +255,31 @@ func gzipOf(data, after []byte) []byte {
 	zw.Close()
 	return append(b.Bytes(), after...)
 }
+
+// ReadNPYArray reads any shape and any values, with the same size checks.
+func TestReadNPYArray(t *testing.T) {
+	a, err := ReadNPYArray(write(t, "m.npy", npyFile("<f8", "(2, 3)", f64Bytes(0, 1, math.NaN(), -2, 1e300, 5))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Shape) != 2 || a.Shape[0] != 2 || a.Shape[1] != 3 || len(a.Values) != 6 || a.Values[4] != 1e300 || !math.IsNaN(a.Values[2]) {
+		t.Fatalf("got %+v", a)
+	}
+	f4, err := ReadNPYArray(write(t, "f.npy", npyFile("<f4", "(3,)", f32Bytes(0.1, 2, 3))))
+	if err != nil || f4.Values[0] != float64(float32(0.1)) {
+		t.Fatalf("float32: %+v %v", f4, err)
+	}
+	for _, tc := range []struct {
+		name, want string
+		data       []byte
+	}{
+		{"truncated", "truncated .npy", npyFile("<f8", "(2, 3)", f64Bytes(1, 2, 3))},
+		{"trailing", "trailing bytes", npyFile("<f4", "(1, 1)", f32Bytes(1, 2))},
+		{"huge", "truncated .npy: shape (1000000000, 1000000000)", npyFile("<f4", "(1000000000, 1000000000)", nil)},
+	} {
+		p := write(t, "x.npy", tc.data)
+		if _, err := ReadNPYArray(p); err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}
