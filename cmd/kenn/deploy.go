@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"time"
@@ -58,8 +59,8 @@ func runEmbed(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *model == "" || *images == "" || *out == "" {
-		return errors.New("--model, --images and -o are required")
+	if err := check(fs).required("model", "images", "o").ints("threads", 0, math.MaxInt).err(); err != nil {
+		return err
 	}
 	rt, m, err := open(*model)
 	if err != nil {
@@ -87,8 +88,8 @@ func runPairwise(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *model == "" || *images == "" || *out == "" {
-		return errors.New("--model, --images and -o are required")
+	if err := check(fs).required("model", "images", "o").ints("tile", 1, math.MaxInt).ints("threads", 0, math.MaxInt).ints("attempts", 1, math.MaxInt).err(); err != nil {
+		return err
 	}
 	if r, err := runner(); err != nil {
 		return err
@@ -155,8 +156,8 @@ func runKNN(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *model == "" || *index == "" || *query == "" {
-		return errors.New("--model, --index and --query are required")
+	if err := check(fs).required("model", "index", "query").ints("k", 1, math.MaxInt).ints("threads", 0, math.MaxInt).ints("attempts", 1, math.MaxInt).err(); err != nil {
+		return err
 	}
 	if r, err := runner(); err != nil {
 		return err

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 
@@ -18,10 +17,10 @@ func runEnsemble(ctx context.Context, args []string) error {
 	valPath := fs.String("val", "", "validation pairs to score the ensemble on (its metrics then ride in the checkpoint and the ONNX metadata)")
 	valImages := fs.String("val-images", "", "images of the validation pairs (default: the path in their header)")
 	if err := fs.Parse(args); err != nil { // the members are positional
-		return err
+		return usageError{err}
 	}
 	if *out == "" || fs.NArg() < 2 {
-		return errors.New("usage: kenn ensemble -o E.ckpt [--val VAL] A.ckpt B.ckpt [C.ckpt …] (at least two members)")
+		return usagef("usage: kenn ensemble -o E.ckpt [--val VAL] A.ckpt B.ckpt [C.ckpt …] (at least two members)")
 	}
 	var cs []*models.Checkpoint
 	for _, p := range fs.Args() {

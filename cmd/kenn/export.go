@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 
@@ -22,7 +21,7 @@ func runExport(ctx context.Context, args []string) error {
 		return err
 	}
 	if ckpt == "" || *out == "" {
-		return errors.New("usage: kenn export M.ckpt -o M.onnx")
+		return usagef("usage: kenn export M.ckpt -o M.onnx")
 	}
 	c, err := models.LoadCheckpoint(ckpt)
 	if err != nil {

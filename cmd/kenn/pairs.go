@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"time"
 
@@ -31,11 +32,17 @@ func runPairs(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *images == "" || *out == "" {
-		return fmt.Errorf("--images and -o are required")
+	fc := checkMethod(check(fs).required("images", "o")).ints("n", 0, math.MaxInt).ints("groups", 0, math.MaxInt).
+		ints("first", 0, math.MaxInt).ints("skip", 0, math.MaxInt).ints("every", 1, math.MaxInt).
+		ints("shard", 1, math.MaxInt).ints("workers", 0, math.MaxInt).ints("attempts", 1, math.MaxInt)
+	if *groups == 1 {
+		fc.failf("--groups 1: want an integer ≥ 2 (a group of one image has no pair)")
 	}
 	if k := btoi(*all) + btoi(*n > 0) + btoi(*groups > 0) + btoi(*list != ""); k != 1 {
-		return fmt.Errorf("give exactly one of --n N, --all, --groups G or --list FILE")
+		fc.failf("give exactly one of --n N (N ≥ 1), --all, --groups G (G ≥ 2) or --list FILE")
+	}
+	if err := fc.err(); err != nil {
+		return err
 	}
 	r, err := runner()
 	if err != nil {

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -71,6 +74,28 @@ func parseCategorical(s string) (map[string][]float64, error) {
 	return out, nil
 }
 
+// checkColumns adds the rules of --x and --y: no column twice, none both
+// an input and an output.
+func checkColumns(fc *checker, x, y []string) {
+	seen := map[string]string{}
+	for _, l := range []struct {
+		flag string
+		cols []string
+	}{{"--x", x}, {"--y", y}} {
+		for _, col := range l.cols {
+			switch prev := seen[col]; {
+			case col == "":
+				fc.failf("%s: an empty column name", l.flag)
+			case prev == l.flag:
+				fc.failf("%s: column %q named twice", l.flag, col)
+			case prev != "":
+				fc.failf("column %q is in both --x and --y: a column is an input or an output, not both", col)
+			}
+			seen[col] = l.flag
+		}
+	}
+}
+
 func tableData(t *dataset.Table, x, y []string) (build.SNNData, error) {
 	xs, err := t.Select(x)
 	if err != nil {
@@ -106,16 +131,33 @@ func runTrainSNN(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *table == "" || *xcols == "" || *ycols == "" || *out == "" {
-		return errors.New("--table, --x, --y and -o are required")
-	}
+	fc := check(fs).required("table", "x", "y", "o").oneOf("loss", models.LossW2, models.LossMSE, models.LossCE).
+		positive("lambda").ints("centers", 1, math.MaxInt).ints("neighbors", 1, math.MaxInt).nonNegative("delta").
+		ints("epochs", 1, math.MaxInt).positive("lr").ints("patience", 1, math.MaxInt).patience("lr-patience")
+	checkColumns(fc, splitList(*xcols), splitList(*ycols))
 	cats, err := parseCategorical(*catcols)
 	if err != nil {
-		return err
+		fc.failf("%v", err)
+	}
+	for _, name := range slices.Sorted(maps.Keys(cats)) {
+		if !slices.Contains(splitList(*ycols), name) {
+			fc.failf("--categorical %s: not one of the --y columns %s", name, *ycols)
+		}
 	}
 	hid, err := intList(*hidden)
+	if err == nil && len(hid) == 0 {
+		err = errors.New("no width")
+	}
+	for _, h := range hid {
+		if h < 1 && err == nil {
+			err = fmt.Errorf("width %d", h)
+		}
+	}
 	if err != nil {
-		return fmt.Errorf("--hidden: %w", err)
+		fc.failf("--hidden %q: want widths ≥ 1, comma-separated (%v)", *hidden, err)
+	}
+	if err := fc.err(); err != nil {
+		return err
 	}
 	t, err := dataset.ReadTable(*table)
 	if err != nil {
@@ -174,11 +216,8 @@ func runSample(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *model == "" || *xpath == "" || *out == "" {
-		return errors.New("--model, --x and -o are required")
-	}
-	if *n < 1 {
-		return fmt.Errorf("-n %d: need at least 1", *n)
+	if err := check(fs).required("model", "x", "o").ints("n", 1, math.MaxInt).err(); err != nil {
+		return err
 	}
 	t, err := dataset.ReadTable(*xpath)
 	if err != nil {

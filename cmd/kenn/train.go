@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -94,8 +93,16 @@ func runTrain(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *kind == "" || *trainPath == "" || *valPath == "" || *out == "" {
-		return errors.New("--model, --pairs, --val and -o are required")
+	fc := check(fs).required("model", "pairs", "val", "o").ints("epochs", 1, math.MaxInt).ints("batch", 2, math.MaxInt).
+		oneOf("mode", "", build.ModePair, build.ModeBlock).positiveIfGiven("lr").ints("steps", 1, math.MaxInt).
+		intsIfGiven("match", 1, math.MaxInt).ints("patience", 1, math.MaxInt).patience("lr-patience").
+		oneOf("loss", build.LossModel, build.LossW2Sq).oneOf("augment", build.AugmentNone, build.AugmentDihedral)
+	checkModel(fc, *kind, *backbone)
+	if *mode == build.ModePair && *batch%2 != 0 {
+		fc.failf("--batch %d: pair mode takes an even number ≥ 2 (half the images are each pair's first)", *batch)
+	}
+	if err := fc.err(); err != nil {
+		return err
 	}
 	train, err := loadPairsData(*trainPath, *images)
 	if err != nil {
@@ -112,8 +119,9 @@ func runTrain(ctx context.Context, args []string) error {
 	fmt.Fprintf(os.Stderr, "%s: %d parameters (%d in the distance), %d training pairs on %d images, %d validation pairs\n",
 		m.Kind, m.NumParams(), m.NumDistanceParams(), len(train.Pairs.Pairs), train.Images.N, len(val.Pairs.Pairs))
 	var bar *progress.Bar
-	c, err := build.Train(ctx, m, train, val, build.Options{
+	ck, err := build.Train(ctx, m, train, val, build.Options{
 		Epochs: *epochs, Batch: *batch, LR: *lr, Seed: *seed, Patience: *patience, LRPatience: *lrPatience, Mode: *mode, Out: *out, Augment: *augment, Loss: *loss,
+		Notice: func(msg string) { fmt.Fprintln(os.Stderr, msg) },
 		Progress: func(epoch, step, n int, loss float64) {
 			if bar == nil || step == 1 { // step > 1 first when resuming mid-epoch
 				bar = progress.New(fmt.Sprintf("epoch %d", epoch), n, "steps")
@@ -136,8 +144,19 @@ func runTrain(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "%s: %s; best epoch %d\n", *out, c.State.StopReason, c.State.BestEpoch)
-	return printMetrics(os.Stdout, c.Metrics, false)
+	fmt.Fprintf(os.Stderr, "%s: %s; best epoch %d\n", *out, ck.State.StopReason, ck.State.BestEpoch)
+	return printMetrics(os.Stdout, ck.Metrics, false)
+}
+
+// checkModel adds the rules of --model (a W2 model kind, when given) and
+// --backbone.
+func checkModel(fc *checker, kind, backbone string) {
+	if kind != "" {
+		fc.oneOf("model", models.Kinds...)
+	}
+	if _, err := parseBackbone(backbone); err != nil {
+		fc.failf("%v", err)
+	}
 }
 
 func printMetrics(w *os.File, m map[string]float64, asJSON bool) error {
@@ -179,8 +198,8 @@ func runEval(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *model == "" || *images == "" || *pairsPath == "" {
-		return errors.New("--model, --images and --pairs are required")
+	if err := check(fs).required("model", "images", "pairs").err(); err != nil {
+		return err
 	}
 	if strings.HasSuffix(*model, ".onnx") {
 		return evalONNX(ctx, *model, *images, *pairsPath, *asJSON)
@@ -259,12 +278,14 @@ func runInit(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	fc := check(fs).required("model", "o").ints("steps", 1, math.MaxInt).intsIfGiven("match", 1, math.MaxInt)
+	checkModel(fc, *kind, *backbone)
 	var h, w int
-	if _, err := fmt.Sscanf(*size, "%dx%d", &h, &w); err != nil || h <= 0 || w <= 0 {
-		return fmt.Errorf("--size %q: want HxW", *size)
+	if _, err := fmt.Sscanf(*size, "%dx%d", &h, &w); err != nil || h <= 0 || w <= 0 || fmt.Sprintf("%dx%d", h, w) != *size {
+		fc.failf("--size %q: want HxW, two positive integers", *size)
 	}
-	if *kind == "" || *out == "" {
-		return errors.New("--model and -o are required")
+	if err := fc.err(); err != nil {
+		return err
 	}
 	m, err := newModel(*kind, h, w, *steps, *match, *backbone)
 	if err != nil {
@@ -288,8 +309,13 @@ func runBenchTrain(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *images == "" {
-		return errors.New("--images is required")
+	fc := check(fs).required("images").oneOf("model", append([]string{"dwe-encoder"}, models.Kinds...)...).
+		oneOf("mode", build.ModePair, build.ModeBlock).ints("batch", 2, math.MaxInt).ints("steps", 1, math.MaxInt)
+	if *mode == build.ModePair && *batch%2 != 0 {
+		fc.failf("--batch %d: pair mode takes an even number ≥ 2 (half the images are each pair's first)", *batch)
+	}
+	if err := fc.err(); err != nil {
+		return err
 	}
 	imgs, err := dataset.Load(*images)
 	if err != nil {
@@ -323,8 +349,8 @@ func runScore(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *pred == "" || *exact == "" {
-		return errors.New("--pred and --exact are required")
+	if err := check(fs).required("pred", "exact").err(); err != nil {
+		return err
 	}
 	p, err := pairs.ReadValueCSV(*pred, 0)
 	if err != nil {
@@ -338,8 +364,8 @@ func runScore(ctx context.Context, args []string) error {
 	}
 	a, b := 1.0, 0.0
 	if *scale != "" {
-		if _, err := fmt.Sscanf(*scale, "%g,%g", &a, &b); err != nil {
-			return fmt.Errorf("--calibrate %q: want a,b", *scale)
+		if _, err := fmt.Sscanf(*scale, "%g,%g", &a, &b); err != nil || math.IsNaN(a+b) || math.IsInf(a+b, 0) {
+			return usagef("--calibrate %q: want a,b, two finite numbers", *scale)
 		}
 	}
 	want := make(map[pairs.Pair]float64, len(e.Pairs))

