@@ -9,9 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"sort"
-	"syscall"
 
 	"github.com/kenn-ot/kenn/beamjob"
 )
@@ -77,11 +75,15 @@ func main() {
 		usage()
 		os.Exit(2)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := cmd.run(ctx, os.Args[2:]); err != nil {
+	sigs := catchSignals()
+	err := cmd.run(sigs.ctx, os.Args[2:])
+	sigs.stop()
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return
+		}
+		if sig := sigs.signal(); sig != nil {
+			os.Exit(interrupted(os.Args[1], err, sig))
 		}
 		fmt.Fprintf(os.Stderr, "kenn %s: %v\n", os.Args[1], err)
 		if errors.Is(err, context.Canceled) {
