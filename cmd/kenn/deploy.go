@@ -62,6 +62,11 @@ func runEmbed(ctx context.Context, args []string) error {
 	if err := check(fs).required("model", "images", "o").ints("threads", 0, math.MaxInt).err(); err != nil {
 		return err
 	}
+	unlock, err := guard(paths{arg("-o", *out)}, plus(onnxSet("--model", *model), paths{arg("--images", *images)})...)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	rt, m, err := open(*model)
 	if err != nil {
 		return err
@@ -83,14 +88,20 @@ func runPairwise(ctx context.Context, args []string) error {
 	open := runtimeFlags(fs)
 	tile := fs.Int("tile", 1024, "tile side")
 	timing := fs.Bool("timing", false, "print embedding, pairwise and total times to stderr")
+	checkN := checkFlag(fs)
 	runner := beamFlags(fs)
 	threads := fs.Lookup("threads")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := check(fs).required("model", "images", "o").ints("tile", 1, math.MaxInt).ints("threads", 0, math.MaxInt).ints("attempts", 1, math.MaxInt).err(); err != nil {
+	if err := check(fs).required("model", "images", "o").ints("check", 0, math.MaxInt).ints("tile", 1, math.MaxInt).ints("threads", 0, math.MaxInt).ints("attempts", 1, math.MaxInt).err(); err != nil {
 		return err
 	}
+	unlock, err := guard(paths{arg("-o", *out)}, plus(onnxSet("--model", *model), paths{arg("--images", *images), arg("--against", *against)})...)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if r, err := runner(); err != nil {
 		return err
 	} else if r != nil {
@@ -121,6 +132,9 @@ func runPairwise(ctx context.Context, args []string) error {
 		}
 	}
 	tEmbed := time.Since(start).Seconds()
+	if err := runCheck(ctx, m, *images, a, *against, b, *checkN); err != nil {
+		return err
+	}
 	var bar *progress.Bar
 	var st runtime.PairwiseStats
 	err = m.PairwiseNPY(ctx, a, na, b, nb, *out, runtime.PairwiseOptions{Tile: *tile, Stats: &st, Progress: func(done, total int) {
@@ -150,15 +164,22 @@ func runKNN(ctx context.Context, args []string) error {
 	index := fs.String("index", "", "images to search")
 	query := fs.String("query", "", "query images")
 	k := fs.Int("k", 10, "neighbours per query")
-	out := fs.String("o", "", "output CSV query,rank,index,distance (default stdout)")
+	out := fs.String("o", "", "output CSV query,rank,index,distance (the model's, kenn.target) or, with --rerank, query,rank,index,exact_w2 (default stdout)")
+	rerank := fs.Int("rerank", 0, "re-rank the model's C nearest candidates of every query by exact W2 and keep the k nearest (0: the model's ranking)")
+	checkN := checkFlag(fs)
 	open := runtimeFlags(fs)
 	runner := beamFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := check(fs).required("model", "index", "query").ints("k", 1, math.MaxInt).ints("threads", 0, math.MaxInt).ints("attempts", 1, math.MaxInt).err(); err != nil {
+	if err := check(fs).required("model", "index", "query").ints("check", 0, math.MaxInt).ints("rerank", 0, math.MaxInt).ints("k", 1, math.MaxInt).ints("threads", 0, math.MaxInt).ints("attempts", 1, math.MaxInt).err(); err != nil {
 		return err
 	}
+	unlock, err := guard(paths{arg("-o", *out)}, plus(onnxSet("--model", *model), paths{arg("--index", *index), arg("--query", *query)})...)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if r, err := runner(); err != nil {
 		return err
 	} else if r != nil {
@@ -186,13 +207,28 @@ func runKNN(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	nbs, err := m.KNN(ctx, a, na, q, nq, *k, 1024)
+	if err := runCheck(ctx, m, *query, q, *index, a, *checkN); err != nil {
+		return err
+	}
+	if *rerank > 0 && *rerank < *k {
+		return usagef("--rerank %d: want at least -k (%d) candidates", *rerank, *k)
+	}
+	nbs, err := m.KNN(ctx, a, na, q, nq, max(*k, min(*rerank, na)), 1024)
 	if err != nil {
 		return err
 	}
+	column := "distance"
+	if *rerank > 0 {
+		t := time.Now()
+		if nbs, err = rerankNeighbors(ctx, *index, *query, nbs, *k); err != nil {
+			return err
+		}
+		column = "exact_w2"
+		fmt.Fprintf(os.Stderr, "knn: re-ranked %d candidates of %d queries by exact W2 (%d exact solves) in %.2f s\n", min(*rerank, na), nq, min(*rerank, na)*nq, time.Since(t).Seconds())
+	}
 	write := func(w io.Writer) error {
 		bw := bufio.NewWriter(w)
-		fmt.Fprintln(bw, "query,rank,index,distance")
+		fmt.Fprintln(bw, "query,rank,index,"+column)
 		for qi, list := range nbs {
 			for r, nb := range list {
 				fmt.Fprintf(bw, "%d,%d,%d,%.9g\n", qi, r+1, nb.Index, nb.Distance)
