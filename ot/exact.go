@@ -49,6 +49,7 @@ type Solver struct {
 	ra, rb     []int64
 	rf         []int64 // refined flow per arc
 	used       []int32
+	sorted     []int32 // byFlow's output buffer
 	inTier     []bool
 	// plan extraction buffers
 	midStart []int32

@@ -3,6 +3,7 @@ package ot
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 )
 
@@ -203,13 +204,7 @@ func (s *Solver) warmFromCoarse(ctx context.Context, h, w, side int) error {
 		}
 	}
 	// Kruskal: keep the arcs of largest refined flow that form a forest.
-	used := s.used
-	slices.SortFunc(used, func(x, y int32) int {
-		if c := cmp.Compare(s.rf[y], s.rf[x]); c != 0 {
-			return c
-		}
-		return cmp.Compare(x, y)
-	})
+	used := s.byFlow(s.used)
 	for _, e := range used {
 		s.rf[e] = 0
 		ru, rv := find(g.src[e]), find(g.tgt[e])
@@ -240,3 +235,49 @@ func (s *Solver) markTier(e int32) {
 }
 
 func sq(x int32) int32 { return x * x }
+
+// byFlow returns the refined arcs in Kruskal's order, decreasing flow and
+// then increasing arc index, without comparisons: the arcs listed in index
+// order by one scan of the refined flows, then a stable LSD radix sort on
+// the flow's bytes, skipping the bytes all flows share.
+func (s *Solver) byFlow(used []int32) []int32 {
+	n := len(used)
+	used = used[:0]
+	for e, f := range s.rf[:s.net.arcs] {
+		if f != 0 {
+			used = append(used, int32(e))
+		}
+	}
+	if len(used) != n {
+		panic(fmt.Sprintf("ot: internal error: %d refined arcs, %d listed", len(used), n))
+	}
+	or, and := uint64(0), ^uint64(0)
+	for _, e := range used {
+		k := ^uint64(s.rf[e])
+		or |= k
+		and &= k
+	}
+	buf := grow32(s.sorted, n)
+	for shift := uint(0); shift < 64; shift += 8 {
+		if (or^and)>>shift&0xff == 0 {
+			continue
+		}
+		var count [256]int32
+		for _, e := range used {
+			count[^uint64(s.rf[e])>>shift&0xff]++
+		}
+		var sum int32
+		for d, c := range count {
+			count[d] = sum
+			sum += c
+		}
+		for _, e := range used {
+			d := ^uint64(s.rf[e]) >> shift & 0xff
+			buf[count[d]] = e
+			count[d]++
+		}
+		used, buf = buf, used
+	}
+	s.sorted = buf
+	return used
+}
