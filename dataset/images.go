@@ -41,6 +41,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"math"
 	"os"
 
 	"github.com/kenn-ot/kenn/ot"
@@ -128,7 +129,7 @@ func (s *Images) CheckImage(i int) error {
 	var sum float64
 	for k, v := range s.Pix[i*n : (i+1)*n] {
 		f := float64(v)
-		if f != f || f < 0 || f > 3.4e38 {
+		if f != f || f < 0 || math.IsInf(f, 0) {
 			return fmt.Errorf("%s: image %d, pixel %d (row %d, col %d) is %v; pixels must be finite and non-negative", s.Source, i, k, k/s.W, k%s.W, v)
 		}
 		sum += f

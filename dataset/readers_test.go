@@ -6,6 +6,7 @@ import (
 	"hash/crc32"
 	"image"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,5 +89,26 @@ func TestTableNamesRoundTrip(t *testing.T) {
 	tab, err := ReadTable(p)
 	if err != nil || strings.Join(tab.Columns, "|") != strings.Join(cols, "|") {
 		t.Fatalf("got %q, %v", tab.Columns, err)
+	}
+}
+
+// CheckImage accepts every finite float32, up to math.MaxFloat32.
+func TestCheckLargestFloat32(t *testing.T) {
+	s := &Images{N: 1, H: 1, W: 2, Pix: []float32{math.MaxFloat32, 0}, Source: "x"}
+	if err := s.Check(); err != nil {
+		t.Fatal(err)
+	}
+	s.Pix[1] = float32(math.Inf(1))
+	if err := s.Check(); err == nil || !strings.Contains(err.Error(), "pixel 1") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// ReadImagesAt's seek path takes only dimensions readIDX accepts; a
+// header whose product wraps around is refused by Load, by name.
+func TestReadImagesAtCraftedHeader(t *testing.T) {
+	p := write(t, "x-images-idx3-ubyte", idxBytes(IDXImages, []uint32{1 << 31, 1 << 31, 4}, nil))
+	if _, err := ReadImagesAt(p, []int{0}); err == nil || !strings.Contains(err.Error(), p) {
+		t.Fatalf("got %v", err)
 	}
 }
