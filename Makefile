@@ -12,7 +12,7 @@ ORT_VERSION := 1.30.0
 ORT_LIB   := $(CACHE)/onnxruntime/libonnxruntime.so.1
 NODE_ORT  := $(CACHE)/node/node_modules/onnxruntime-node/package.json
 
-.PHONY: all build test vet demo data deps-python ort node-ort proto bench-ot bench-runtime bench-train reproduce reproduce-snn bench-beam pot-reference clean
+.PHONY: all build test vet demo data deps-python ort node-ort proto bench-ot bench-runtime bench-train reproduce reproduce-snn bench-beam bench-knn fit-fashion fit-mnist pot-reference clean
 
 all: build
 
@@ -124,6 +124,21 @@ bench-beam: data $(KENN)
 # Stochastic neural networks against MSE / cross-entropy baselines: docs/snn.md.
 reproduce-snn: deps-python ort $(KENN)
 	KENN=$(KENN) $(PY) scripts/reproduce_snn.py
+
+# kNN of 500 unseen MNIST test digits: brute-force exact, the model alone and
+# the model re-ranked by exact W2 (kenn knn --rerank), side by side: docs/bench-knn.md.
+bench-knn: ort $(KENN)
+	KENN=$(KENN) $(PY) scripts/bench_knn.py
+
+# kenn fit on the Fashion-MNIST train split (15 minutes) and the MNIST train
+# split (30 minutes), each with its card and log: Fashion-MNIST ships in
+# pretrained/; the MNIST fit goes to .cache/fit (docs/fit-mnist.log).
+fit-fashion: data ort $(KENN)
+	mkdir -p .cache/fit
+	bash -o pipefail -c '$(KENN) fit --images data/fashion-mnist/train-images-idx3-ubyte --budget 15m -o pretrained/fashion-odekenn.onnx --work .cache/fit/fashion 2>&1 | tee pretrained/fashion-odekenn.fit.log'
+fit-mnist: data ort $(KENN)
+	mkdir -p .cache/fit
+	bash -o pipefail -c '$(KENN) fit --images data/mnist/train-images-idx3-ubyte --budget 30m -o .cache/fit/mnist-odekenn.onnx --work .cache/fit/mnist 2>&1 | tee docs/fit-mnist.log'
 
 # The main job on the committed testdata.
 demo: $(KENN) ort
