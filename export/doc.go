@@ -33,7 +33,8 @@
 // metadata_props carry: kenn.kind, kenn.target (w2sq or w2), kenn.units
 // (pixel), kenn.input ("HxW"), kenn.normalization, kenn.features (the
 // segment lengths), kenn.segment_weights, kenn.train_sha256,
-// kenn.metrics (JSON), kenn.version, and the three keys that tie a set
+// kenn.metrics (JSON), kenn.version, kenn.card (JSON, only for a model
+// made by kenn fit: its model card, see package fit), and the three keys that tie a set
 // together and protect each file, kenn.model_id, kenn.initializers_sha256
 // and kenn.file_sha256 (below). An snn export (NAME.onnx and
 // NAME.noise.onnx) carries kenn.kind, kenn.inputs, kenn.outputs, kenn.snn,

@@ -164,6 +164,9 @@ func metadata(c *models.Checkpoint) []*onnxpb.StringStringEntryProto {
 		{"kenn.model", string(desc)},
 		{"kenn.version", Version},
 	}
+	if len(c.Card) > 0 {
+		kv = append(kv, [2]string{"kenn.card", string(c.Card)})
+	}
 	out := make([]*onnxpb.StringStringEntryProto, len(kv))
 	for i, p := range kv {
 		out[i] = &onnxpb.StringStringEntryProto{Key: p[0], Value: p[1]}

@@ -2,6 +2,7 @@ package fit
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -15,13 +16,14 @@ import (
 
 // Card holds the facts of a model card: what the model is, what it was
 // trained on, how it scored on held-out images, and how to check it on
-// new data. NAME.card.md shows it to people; the checkpoint's metrics and
-// the ONNX metadata (kenn.metrics, test_* keys) carry the test figures.
+// new data. NAME.card.md shows it to people; the same facts are in the
+// checkpoint (Checkpoint.Card) and in every ONNX file (kenn.card, JSON),
+// and the test figures also in kenn.metrics (test_* keys).
 type Card struct {
 	Name, Kind, Target string
 	Members            int // seeds averaged (1: a single model)
 	H, W               int
-	Split              Split
+	Split              SplitSummary
 	Plan               Plan
 	Test               TestResult
 	TrainSeconds       []float64 // per seed
@@ -52,7 +54,7 @@ func (c Card) testMetrics() map[string]float64 {
 func (f *fitRun) stageCard(ctx context.Context) error {
 	c := f.model
 	card := Card{Name: strings.TrimSuffix(filepath.Base(f.o.Out), ".onnx"), Kind: f.res.Plan.Kind, Target: c.Model.Target, Members: 1,
-		H: c.Model.H, W: c.Model.W, Split: f.res.Split, Plan: f.res.Plan, Test: f.res.Test, FitSeconds: f.total()}
+		H: c.Model.H, W: c.Model.W, Split: f.res.Split.Summary(), Plan: f.res.Plan, Test: f.res.Test, FitSeconds: f.total()}
 	members := []*models.Checkpoint{c}
 	if c.Model.Kind == models.KindEnsemble {
 		members = members[:0]
@@ -79,11 +81,17 @@ func (f *fitRun) stageCard(ctx context.Context) error {
 	for k, v := range card.testMetrics() {
 		c.Metrics[k] = v
 	}
+	embed, pw, pair := export.Paths(f.o.Out)
+	card.Files = []string{filepath.Base(embed), filepath.Base(pw), filepath.Base(pair)}
+	js, err := json.Marshal(card)
+	if err != nil {
+		return fmt.Errorf("fit: card: %w", err)
+	}
+	c.Card = js
 	files, err := export.WriteFiles(c, f.o.Out)
 	if err != nil {
 		return fmt.Errorf("fit: %w", err)
 	}
-	card.Files = files
 	f.res.Files = files
 	if err := atomicfile.WriteFile(f.res.Card, func(w io.Writer) error { return card.WriteMarkdown(w) }); err != nil {
 		return fmt.Errorf("fit: %w", err)
@@ -146,7 +154,7 @@ func (c Card) WriteMarkdown(w io.Writer) error {
 		strat = "stratified by label"
 	}
 	p("- collection: `%s`, %d images of %d×%d, sha256 `%s`", s.Images, s.N, s.H, s.W, s.SHA256)
-	p("- split by image (seed %d, %s): %d train, %d validation, %d test; the indices are in split.json of the work folder", s.Seed, strat, len(s.Train), len(s.Val), len(s.Test))
+	p("- split by image (seed %d, %s): %d train, %d validation, %d test; the indices are in split.json of the work folder", s.Seed, strat, s.Train, s.Val, s.Test)
 	pl := c.Plan
 	p("- exact pairs (W2², px²): %d for training (all pairs within %d groups of %d over the first %d training images), %d for validation (groups over %d images), %d for the test", pl.TrainPairs, pl.TrainImages/max(pl.Group, 1), pl.Group, pl.TrainImages, pl.ValPairs, pl.ValImages, pl.TestPairs)
 	p("")

@@ -3,6 +3,7 @@ package fit
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -157,7 +158,45 @@ func TestFitCardMatchesTheTestSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var meta Card
+	if err := json.Unmarshal([]byte(set.Main.Meta["kenn.card"]), &meta); err != nil {
+		t.Fatalf("kenn.card: %v", err)
+	}
+	if meta.Test.Intervals.Pearson != res.Test.Intervals.Pearson || meta.Split.Test != 50 || meta.Plan.TrainPairs != 112 || meta.Members != 2 {
+		t.Errorf("kenn.card holds %+v", meta)
+	}
 	if !strings.Contains(set.Main.Meta["kenn.metrics"], `"test_pearson"`) {
 		t.Errorf("the ONNX metadata lacks the test figures: %s", set.Main.Meta["kenn.metrics"])
+	}
+}
+
+// Refusals before any work: a collection too small to split names the
+// images it needs; an output that names the input; bad options.
+func TestFitRefusals(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		name string
+		o    Options
+		want string
+	}{
+		{"too few images", Options{Images: "../testdata/fashion-test-images-idx3-ubyte", Out: filepath.Join(dir, "f.onnx"), Group: 64, TrainPairs: 2016, Epochs: 1}, "needs at least 242"},
+		{"output is the input", Options{Images: filepath.Join(dir, "in.onnx"), Out: filepath.Join(dir, "in.onnx")}, "in.onnx"},
+		{"not .onnx", Options{Images: testImages, Out: filepath.Join(dir, "m.ckpt")}, "want NAME.onnx"},
+		{"dwe ensemble", Options{Images: testImages, Out: filepath.Join(dir, "m.onnx"), Kind: "dwe", Seeds: 2}, "ensembles need"},
+		{"half a plan", Options{Images: testImages, Out: filepath.Join(dir, "m.onnx"), TrainPairs: 100}, "give both"},
+	}
+	if err := os.WriteFile(filepath.Join(dir, "in.onnx"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Run(context.Background(), c.o)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%v, want an error containing %q", err, c.want)
+			}
+		})
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "in.onnx")); string(b) != "x" {
+		t.Error("the input was changed")
 	}
 }

@@ -25,6 +25,22 @@ type Split struct {
 	Test       []int  `json:"test"`
 }
 
+// SplitSummary is a Split without its indices (for cards and metadata).
+type SplitSummary struct {
+	Images           string
+	SHA256           string
+	N, H, W          int
+	Seed             uint64
+	Stratified       bool
+	Train, Val, Test int // images in each part
+}
+
+// Summary counts the images of each part.
+func (s Split) Summary() SplitSummary {
+	return SplitSummary{Images: s.Images, SHA256: s.SHA256, N: s.N, H: s.H, W: s.W, Seed: s.Seed, Stratified: s.Stratified,
+		Train: len(s.Train), Val: len(s.Val), Test: len(s.Test)}
+}
+
 // MinImages is the smallest collection MakeSplit accepts for a group size.
 func MinImages(group int) int { return minTest + group + 2*group }
 

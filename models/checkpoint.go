@@ -23,7 +23,7 @@ import (
 //	version  uint32   1
 //	hlen     uint32   length of the JSON header
 //	header   hlen bytes of JSON: {"model", "provenance", "metrics",
-//	         "state", "tensors": [{"name", "shape", "offset"}]}
+//	         "state", "card", "tensors": [{"name", "shape", "offset"}]}
 //	data     float32 values of every tensor, at its offset (in values)
 //	sha256   32 bytes over everything above
 //
@@ -82,6 +82,10 @@ type Checkpoint struct {
 	Provenance Provenance         `json:"provenance"`
 	Metrics    map[string]float64 `json:"metrics,omitempty"`
 	State      *TrainState        `json:"state,omitempty"`
+	// Card is the model card of a model made by kenn fit (the facts of
+	// NAME.card.md as JSON: data, split, pairs, training, held-out test
+	// figures); export carries it into every ONNX file as kenn.card.
+	Card json.RawMessage `json:"card,omitempty"`
 	// Tensors maps names to float32 values, shaped as in Shapes.
 	Tensors map[string][]float32 `json:"-"`
 	Shapes  map[string][]int     `json:"-"`
