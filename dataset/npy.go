@@ -127,8 +127,8 @@ func readNPYData(path string, r io.Reader, size int64, hdr *npyHeader, item int,
 	}
 	// Read in chunks: memory grows with the bytes actually there, not with
 	// what the header claims (the size of a pipe is not known beforehand).
-	const chunk = 1 << 20
-	buf := make([]byte, chunk-chunk%8)
+	const chunk = 1 << 20 // a multiple of every item size
+	buf := make([]byte, max(min(chunk, nbytes), 1))
 	for done := int64(0); done < nbytes; {
 		want := min(int64(len(buf)), nbytes-done)
 		got, err := io.ReadFull(r, buf[:want])
