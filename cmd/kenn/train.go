@@ -176,17 +176,19 @@ func printMetrics(w *os.File, m map[string]float64, asJSON bool) error {
 	return nil
 }
 
-// readEvalPairs reads a kenn pairs file or a CSV i,j,w2sq.
+// readEvalPairs reads a kenn pairs file or a CSV i,j,w2sq, in one pass
+// (a pipe works).
 func readEvalPairs(path string, imgs *dataset.Images) (*pairs.File, error) {
-	if pf, err := pairs.ReadFile(path); err == nil {
+	pf, isPairsFile, err := pairs.ReadValues(path, imgs.N)
+	if err != nil {
+		return nil, err
+	}
+	if isPairsFile {
 		if err := pf.Header.CheckImages(imgs); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		return pf, nil
-	} else if !strings.Contains(err.Error(), "not a kenn pairs file") {
-		return nil, err
 	}
-	return pairs.ReadValueCSV(path, imgs.N)
+	return pf, nil
 }
 
 func runEval(ctx context.Context, args []string) error {
@@ -356,11 +358,9 @@ func runScore(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	e, err := pairs.ReadFile(*exact)
+	e, _, err := pairs.ReadValues(*exact, 0)
 	if err != nil {
-		if e, err = pairs.ReadValueCSV(*exact, 0); err != nil {
-			return err
-		}
+		return err
 	}
 	a, b := 1.0, 0.0
 	if *scale != "" {
