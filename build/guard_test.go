@@ -140,7 +140,7 @@ func TestResumeNamesDifferences(t *testing.T) {
 		{"training pairs", nil, tr2, func(*Options) {}, []string{"pairs: saved ", "random n=256 seed=1, given ", "random n=256 seed=9", "images: saved"}, nil},
 		{"lr, epochs, patience", nil, tr, func(o *Options) { o.LR, o.Epochs, o.Patience, o.LRPatience = 5e-4, 3, 7, -1 }, nil,
 			[]string{"epochs: saved 2, given 3: training goes on to epoch 3", "patience: saved 5, given 7", "lr-patience: saved 3, given -1", "lr: saved 0.001, given 0.0005 (the rate is 0.001 now): training goes on at 0.0005"}},
-		{"fewer epochs", nil, tr, func(o *Options) { o.Epochs = 0 /* default 20 */ }, nil, []string{"epochs: saved 2, given 20"}},
+		{"epochs left to the default", nil, tr, func(o *Options) { o.Epochs = 0 /* default 20 */ }, nil, []string{"epochs: saved 2, given 20"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -152,7 +152,7 @@ func TestResumeNamesDifferences(t *testing.T) {
 			tc.change(&opt)
 			var notices []string
 			opt.Notice = func(s string) { notices = append(notices, s) }
-			if tc.name == "fewer epochs" {
+			if tc.name == "epochs left to the default" {
 				opt.StopAfterSteps = 1 // 20 epochs: just check that it goes on
 			}
 			c, err := Train(context.Background(), tc.model, tc.train, va, opt)
@@ -170,7 +170,7 @@ func TestResumeNamesDifferences(t *testing.T) {
 				}
 				return
 			}
-			if tc.name == "fewer epochs" {
+			if tc.name == "epochs left to the default" {
 				if !errors.Is(err, ErrInterrupted) {
 					t.Fatal(err)
 				}
