@@ -32,6 +32,9 @@ func Embeddings(net *Net, images [][]float32) ([][]float64, error) {
 // exact values. kNN recall@10 is reported when d holds all pairs of a set.
 func Evaluate(net *Net, c *models.Checkpoint, d Data) (metrics.Result, error) {
 	m := c.Model
+	if d.Pairs == nil || len(d.Pairs.Pairs) == 0 {
+		return metrics.Result{}, fmt.Errorf("build: no pairs to evaluate")
+	}
 	start := time.Now()
 	idx := map[int]int{}
 	var imgs [][]float32

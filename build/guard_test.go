@@ -80,6 +80,15 @@ func TestZeroStepsRefused(t *testing.T) {
 	}
 }
 
+func mustCheckpoint(t *testing.T, m *models.Model) *models.Checkpoint {
+	t.Helper()
+	c, err := models.NewCheckpoint(m, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // Options without a default are refused, never replaced.
 func TestOptionsValidated(t *testing.T) {
 	tr := handData(t, "../testdata/mnist-train-images-idx3-ubyte", 20, pairs.Selection{All: true})
@@ -103,6 +112,17 @@ func TestOptionsValidated(t *testing.T) {
 			}
 		})
 	}
+	t.Run("no validation pairs", func(t *testing.T) {
+		empty := Data{va.Images, &pairs.File{Header: va.Pairs.Header}}
+		empty.Pairs.Header.Count = 0
+		_, err := Train(context.Background(), tiny(models.KindNaive), tr, empty, Options{Out: filepath.Join(t.TempDir(), "m.ckpt")})
+		if err == nil || !strings.Contains(err.Error(), "build: no validation pairs") {
+			t.Fatalf("got %v", err)
+		}
+		if _, err := EvaluateCheckpoint(mustCheckpoint(t, tiny(models.KindNaive)), empty); err == nil || !strings.Contains(err.Error(), "no pairs to evaluate") {
+			t.Fatalf("Evaluate on no pairs: %v", err)
+		}
+	})
 }
 
 // A resume given other options names each difference with its saved and

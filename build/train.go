@@ -513,6 +513,9 @@ func checkData(d Data, what string) error {
 	if err := d.Pairs.Header.CheckImages(d.Images); err != nil {
 		return fmt.Errorf("%s pairs: %w", what, err)
 	}
+	if len(d.Pairs.Pairs) == 0 {
+		return fmt.Errorf("build: no %s pairs", what)
+	}
 	return nil
 }
 
