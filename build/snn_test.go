@@ -102,7 +102,7 @@ func TestSNNLossZeroOnExactSamples(t *testing.T) {
 		d.X = append(d.X, []float64{x})
 		d.Y = append(d.Y, []float64{3*x - 1})
 	}
-	m, err := NewSNNModel(d.X, d.Y, SNNSpec{X: []string{"x"}, Y: []string{"y"}, Hidden: []int{}, InitSigma: 1e-30})
+	m, err := NewSNNModel(d.X, d.Y, SNNSpec{X: []string{"x"}, Y: []string{"y"}, Hidden: []int{}, InitSigma: 1e-30, Latent: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

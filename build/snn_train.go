@@ -29,6 +29,9 @@ type SNNSpec struct {
 	Loss        string  // w2 (default), mse or ce
 	Lambda      float64 // categorical mismatch cost; default 1
 	InitSigma   float64 // default 0.1
+	// Latent is the number of latent noise inputs (w2): 0 takes the
+	// default, 2; negative: none.
+	Latent int
 }
 
 // NewSNNModel describes an SNN for rows x → y with standardization taken
@@ -52,6 +55,11 @@ func NewSNNModel(x, y [][]float64, spec SNNSpec) (*models.Model, error) {
 	}
 	if s.Loss == models.LossW2 {
 		s.CatEncoding = models.CatScores
+		s.Latent = spec.Latent
+		if s.Latent == 0 {
+			s.Latent = 2
+		}
+		s.Latent = max(s.Latent, 0)
 	}
 	for k := range spec.X {
 		m, sd := colStats(x, k)
@@ -256,21 +264,22 @@ const CurveSuffix = ".curve.csv"
 // Every step takes Centers random rows and their neighbourhoods (Neighbors
 // nearest rows in x). For the w2 loss, the model draws one sample at each
 // neighbourhood row's x; the observed y and the samples are two equal-size
-// point clouds, matched by the exact assignment solver under the generalized
-// cost (ot.Mixed: squared distance on standardized continuous outputs, λ
-// per categorical mismatch, exact ties broken by closeness of the raw
-// scores to the target's cell); the loss is (1/Centers)·Σ W2² of the
-// neighbourhoods. Its gradient flows through the matched differences for
-// the continuous outputs. The indicator has no gradient; in its place (the
+// point clouds, and the loss value is their W2² under the generalized cost
+// (ot.Mixed: squared distance on standardized continuous outputs, λ per
+// categorical mismatch; exact assignment), averaged over the
+// neighbourhoods. The indicator has no gradient; in its place (the
 // detach: the indicator is the value reported and minimized) the
 // categorical scores get the gradient of λ·(s_win − s_t), the hinge
 // distance to the target cell t, for exactly the samples that
 // categoricalPushes selects: the excess samples of over-represented
-// categories, those closest to the cell of an under-represented one. No
-// sample inside a correctly represented category gets any categorical
-// gradient, so nothing pulls the noise that makes categorical variety to
-// zero. The mse and ce baselines see the same batches with their own
-// losses.
+// categories, those closest to the cell of an under-represented one, each
+// move shared with a mirror across the boundary. No sample of a correctly
+// represented category gets any categorical gradient, so nothing pulls
+// the noise that makes categorical variety to zero. The continuous
+// outputs get the exact gradient of their squared distances under the
+// pairing of gradientMatching (categories first, so y | c is learned
+// through y). The mse and ce baselines see the same batches with their
+// own losses.
 //
 // Early stopping watches the validation local W2² (the true indicator
 // cost, a fixed set of neighbourhoods and noise draws, see SNNLocalW2), not
@@ -412,9 +421,11 @@ func TrainSNN(ctx context.Context, m *models.Model, names []string, train, val S
 func snnStep(net *SNNNet, d *encoded, nbs [][]int, centers []int, m int, rng *rand.Rand, learn bool) (float64, error) {
 	s := net.S
 	B, D := net.B, s.OutputDim()
-	in := snnInputs{X: make([]float64, B*len(s.Inputs))}
+	in0 := len(s.Inputs) + s.Latent
+	in := snnInputs{X: make([]float64, B*in0)}
 	rows := make([]int, B) // data row of each batch row; -1 for padding
-	w := make([]float64, B)
+	w := make([]float64, B)    // weight of a batch row's continuous outputs
+	wCat := make([]float64, B) // and of its categorical gradient
 	for c, ctr := range centers {
 		nb := nbs[ctr]
 		for j := 0; j < m; j++ {
@@ -422,22 +433,14 @@ func snnStep(net *SNNNet, d *encoded, nbs [][]int, centers []int, m int, rng *ra
 			if j < len(nb) {
 				rows[r] = nb[j]
 				w[r] = 1 / float64(len(centers)*len(nb))
+				wCat[r] = w[r]
 			} else {
 				rows[r] = nb[0]
 			}
-			copy(in.X[r*len(s.Inputs):], d.x[rows[r]])
+			copy(in.X[r*in0:], d.x[rows[r]])
 		}
 	}
-	widths := s.Widths()
-	if s.Stochastic() {
-		for l := 1; l < len(widths); l++ {
-			e := make([]float64, B*widths[l])
-			for i := range e {
-				e[i] = rng.NormFloat64()
-			}
-			in.Eps = append(in.Eps, e)
-		}
-	}
+	drawNoise(s, &in, B, rng)
 	// model outputs at these inputs, with this noise
 	out, _, err := net.run(in)
 	if err != nil {
@@ -469,29 +472,25 @@ func snnStep(net *SNNNet, d *encoded, nbs [][]int, centers []int, m int, rng *ra
 		var perm []int
 		sum := 0.0
 		if s.Loss == models.LossW2 && learn {
+			if _, sum, err = ot.Assignment(cm, k); err != nil { // the value: true cost, λ per mismatch
+				return 0, err
+			}
 			raws, ys := make([][]float64, k), make([][]float64, k)
 			for a := 0; a < k; a++ {
 				raws[a], ys[a] = out[(c*m+a)*D:(c*m+a+1)*D], d.y[nb[a]]
 			}
-			// exact ties (the categorical part of the cost is a count) are
-			// broken by the raw output: a sample closer to the target's cell
-			// is the one paired across (order-consistent); 1e-9·λ per unit of
-			// hinge distance leaves the optimal value unchanged but for ties
-			tie := make([]float64, k*k)
-			for a := 0; a < k; a++ {
-				for b := 0; b < k; b++ {
-					tie[a*k+b] = cm[a*k+b] + 1e-9*s.Lambda*hingeSum(s, raws[a], ys[b])
-				}
-			}
-			if perm, _, err = ot.Assignment(tie, k); err != nil {
-				return 0, err
-			}
-			for a := 0; a < k; a++ {
-				sum += cm[a*k+perm[a]] // the true cost: indicator, no tie-break
-			}
 			ps, err := categoricalPushes(s, raws, ys)
 			if err != nil {
 				return 0, err
+			}
+			var moved []bool
+			if perm, moved, err = gradientMatching(s, raws, ys, ps); err != nil {
+				return 0, err
+			}
+			for a, mv := range moved {
+				if mv { // its category is moving: no pull of its y toward either category
+					w[c*m+a], wCat[c*m+a] = 0, w[c*m+a]
+				}
 			}
 			for _, p := range ps {
 				p.Sample += c * m
@@ -549,8 +548,8 @@ func snnStep(net *SNNNet, d *encoded, nbs [][]int, centers []int, m int, rng *ra
 	// other sample and score
 	for _, p := range pushes {
 		r, off := p.Sample, s.CatOffset(p.Output)
-		in.WLin[r*D+off+p.Toward] -= s.Lambda * w[r] * p.Share
-		in.WLin[r*D+off+p.From] += s.Lambda * w[r] * p.Share
+		in.WLin[r*D+off+p.Toward] -= s.Lambda * wCat[r] * p.Share
+		in.WLin[r*D+off+p.From] += s.Lambda * wCat[r] * p.Share
 	}
 	if _, _, err := net.run(in); err != nil {
 		return 0, err
@@ -572,14 +571,62 @@ func hinge(s *models.SNN, raw []float64, c, t int) float64 {
 	return h
 }
 
-// hingeSum is Σ over categorical outputs of the hinge of raw to the
-// categories of y (model space).
-func hingeSum(s *models.SNN, raw, y []float64) float64 {
-	h := 0.0
-	for c := range s.Categories {
-		h += hinge(s, raw, c, int(y[s.Cont+c]))
+// gradientMatching pairs the k samples (raw outputs) of a neighbourhood
+// with its k observations for the gradient of the continuous outputs:
+// each sample counts as the category it is moved to by the pushes ps (a
+// moved sample, not a mirror, takes its target), so that the categories
+// agree in every pair, and within that the pairing minimizes the squared
+// distance of the continuous outputs. A sample's continuous outputs are
+// so pulled toward observations of its own category: y | c is learned
+// through y. moved marks the samples whose category is moving: the
+// caller gives their continuous outputs no gradient (pulling their y
+// toward the category they are moved to, chosen by the frequencies alone,
+// would blur y | c near the boundary). Without categorical outputs it is
+// the matching of the generalized cost.
+func gradientMatching(s *models.SNN, raws, ys [][]float64, ps []catPush) ([]int, []bool, error) {
+	k, C := len(raws), len(s.Categories)
+	eff := make([][]int, k)
+	for a, raw := range raws {
+		eff[a] = make([]int, C)
+		for c := range s.Categories {
+			eff[a][c] = s.Category(raw, c)
+		}
 	}
-	return h
+	moved := make([]bool, k)
+	for _, p := range ps {
+		if eff[p.Sample][p.Output] == p.From { // a move, not a mirror
+			eff[p.Sample][p.Output] = p.Toward
+			moved[p.Sample] = true
+		}
+	}
+	cm := make([]float64, k*k)
+	top := 0.0
+	for a := 0; a < k; a++ {
+		for b := 0; b < k; b++ {
+			v := 0.0
+			for j := 0; j < s.Cont; j++ {
+				t := raws[a][j] - ys[b][j]
+				v += t * t
+			}
+			cm[a*k+b] = v
+			top = math.Max(top, v)
+		}
+	}
+	big := float64(k)*top + 1 // one mismatch outweighs any sum of distances
+	for a := 0; a < k; a++ {
+		for b := 0; b < k; b++ {
+			for c := 0; c < C; c++ {
+				if eff[a][c] != int(ys[b][s.Cont+c]) {
+					cm[a*k+b] += big
+				}
+			}
+		}
+	}
+	perm, _, err := ot.Assignment(cm, k)
+	if err != nil {
+		return nil, nil, fmt.Errorf("build: gradient matching: %w", err)
+	}
+	return perm, moved, nil
 }
 
 // catPush is one term of the categorical gradient: sample Sample's
@@ -680,6 +727,28 @@ func categoricalPushes(s *models.SNN, raws, ys [][]float64) ([]catPush, error) {
 		out = append(out, moves...)
 	}
 	return out, nil
+}
+
+// drawNoise fills one batch of b rows with standard normal noise: the
+// latent inputs z (the last Latent columns of in.X, whose first columns
+// hold x) first, then ε of every layer (in.Eps).
+func drawNoise(s *models.SNN, in *snnInputs, b int, rng *rand.Rand) {
+	if !s.Stochastic() {
+		return
+	}
+	in0 := len(s.Inputs) + s.Latent
+	for r := 0; r < b; r++ {
+		for k := len(s.Inputs); k < in0; k++ {
+			in.X[r*in0+k] = rng.NormFloat64()
+		}
+	}
+	for _, w := range s.Widths()[1:] {
+		e := make([]float64, b*w)
+		for i := range e {
+			e[i] = rng.NormFloat64()
+		}
+		in.Eps = append(in.Eps, e)
+	}
 }
 
 // Validation neighbourhoods and noise draws of SNNLocalW2.
@@ -848,25 +917,17 @@ func SampleSNN(c *models.Checkpoint, x [][]float64, n int, seed uint64) ([][][]f
 		}
 		out[i] = make([][]float64, n)
 	}
-	widths := s.Widths()
 	D := s.OutputDim()
+	in0 := len(s.Inputs) + s.Latent
 	for start := 0; start < total; start += b {
-		in := snnInputs{X: make([]float64, b*len(s.Inputs))}
+		in := snnInputs{X: make([]float64, b*in0)}
 		for r := 0; r < b && start+r < total; r++ {
 			row := x[(start+r)/n]
 			for k, v := range row {
-				in.X[r*len(s.Inputs)+k] = (v - s.InMean[k]) / s.InStd[k]
+				in.X[r*in0+k] = (v - s.InMean[k]) / s.InStd[k]
 			}
 		}
-		if s.Stochastic() {
-			for l := 1; l < len(widths); l++ {
-				e := make([]float64, b*widths[l])
-				for i := range e {
-					e[i] = rng.NormFloat64()
-				}
-				in.Eps = append(in.Eps, e)
-			}
-		}
+		drawNoise(s, &in, b, rng)
 		raw, _, err := net.run(in)
 		if err != nil {
 			return nil, err
@@ -880,10 +941,10 @@ func SampleSNN(c *models.Checkpoint, x [][]float64, n int, seed uint64) ([][][]f
 }
 
 // SNNForward runs the checkpoint's network on rows x (data units) with the
-// given standard normal noise per layer (eps[l] is [len(x), width of
-// layer l], row-major; nil for a deterministic baseline) and returns the
-// decoded outputs, one row per input: the reference against which
-// exported models are checked.
+// given standard normal noise (eps[i] is [len(x), models.SNN.NoiseWidths()[i]],
+// row-major: the latent inputs z if any, then one per layer; nil for a
+// deterministic baseline) and returns the decoded outputs, one row per
+// input: the reference against which exported models are checked.
 func SNNForward(c *models.Checkpoint, x [][]float64, eps [][]float64) ([][]float64, error) {
 	s := c.Model.SNN
 	net, err := NewSNNNet(c.Model, len(x), tensor.Float64, false)
@@ -894,14 +955,28 @@ func SNNForward(c *models.Checkpoint, x [][]float64, eps [][]float64) ([][]float
 	if err := net.SetWeights(c); err != nil {
 		return nil, err
 	}
-	in := snnInputs{X: make([]float64, len(x)*len(s.Inputs)), Eps: eps}
-	for i, row := range x {
-		for k, v := range row {
-			in.X[i*len(s.Inputs)+k] = (v - s.InMean[k]) / s.InStd[k]
+	nw := s.NoiseWidths()
+	if len(eps) != len(nw) {
+		return nil, fmt.Errorf("build: %d noise matrices, the model takes %d (widths %v)", len(eps), len(nw), nw)
+	}
+	for i, e := range eps {
+		if len(e) != len(x)*nw[i] {
+			return nil, fmt.Errorf("build: noise matrix %d has %d values, want %d rows × %d", i, len(e), len(x), nw[i])
 		}
 	}
-	if s.Stochastic() && len(eps) != len(s.Widths())-1 {
-		return nil, fmt.Errorf("build: %d noise matrices for %d layers", len(eps), len(s.Widths())-1)
+	in0 := len(s.Inputs) + s.Latent
+	in := snnInputs{X: make([]float64, len(x)*in0), Eps: eps}
+	for i, row := range x {
+		for k, v := range row {
+			in.X[i*in0+k] = (v - s.InMean[k]) / s.InStd[k]
+		}
+	}
+	if s.Latent > 0 {
+		z := eps[0]
+		for i := range x {
+			copy(in.X[i*in0+len(s.Inputs):(i+1)*in0], z[i*s.Latent:(i+1)*s.Latent])
+		}
+		in.Eps = eps[1:]
 	}
 	raw, _, err := net.run(in)
 	if err != nil {

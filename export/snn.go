@@ -17,7 +17,8 @@ type SNNFiles struct {
 	// with a fixed seed per layer (kenn.seed in the metadata; a runtime
 	// may rewrite the seeds: runtime.LoadSampler does).
 	Sample *onnxpb.ModelProto
-	// Noise: the same network with its noise as inputs "eps0", "eps1", …
+	// Noise: the same network with its noise as inputs: "z" [N, Latent]
+	// (the latent inputs, if the model has them), then "eps0", "eps1", …
 	// [N, width of layer l] (standard normal), so that any runtime can
 	// reproduce a draw exactly.
 	Noise *onnxpb.ModelProto
@@ -58,6 +59,10 @@ func ExportSNN(c *models.Checkpoint, seed uint64) (*SNNFiles, error) {
 		inputs := []*onnxpb.ValueInfoProto{tensorInfo("x", []int64{-1, in}, "N")}
 		var eps []string
 		if noiseInputs && s.Stochastic() {
+			if s.Latent > 0 {
+				eps = append(eps, "z")
+				inputs = append(inputs, tensorInfo("z", []int64{-1, int64(s.Latent)}, "N"))
+			}
 			for l, w := range s.Widths()[1:] {
 				name := fmt.Sprintf("eps%d", l)
 				eps = append(eps, name)
@@ -114,6 +119,16 @@ func snnGraph(g *graph, c *models.Checkpoint, x string, eps []string, seed uint6
 	}
 	cur := g.op("Mul", []string{g.op("Sub", []string{x, g.floats(g.name("in_mean"), []int{len(s.InMean)}, f32(s.InMean))}),
 		g.floats(g.name("in_inv_std"), []int{len(inv)}, f32(inv))})
+	if s.Latent > 0 && s.Stochastic() { // the latent noise inputs beside x
+		var z string
+		if eps != nil {
+			z, eps = eps[0], eps[1:]
+		} else {
+			shape := g.op("MatMul", []string{x, g.floats(g.name("latent_zeros"), []int{len(s.Inputs), s.Latent}, make([]float32, len(s.Inputs)*s.Latent))})
+			z = g.op("RandomNormalLike", []string{shape}, &onnxpb.AttributeProto{Name: "seed", Type: onnxpb.AttributeProto_FLOAT, F: float32(seed*1000 + 999)})
+		}
+		cur = g.op("Concat", []string{cur, z}, attrInt("axis", 1))
+	}
 	for l := 0; l+1 < len(w); l++ {
 		p := fmt.Sprintf("snn.%d.", l)
 		z := g.op("Gemm", []string{cur, g.floats(p+"Wmu", []int{w[l], w[l+1]}, c.Tensors[p+"Wmu"]), g.floats(p+"bmu", []int{w[l+1]}, c.Tensors[p+"bmu"])})

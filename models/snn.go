@@ -49,6 +49,12 @@ type SNN struct {
 	// CatScores (the only one; models made before it, one rounded real
 	// per categorical output, are refused).
 	CatEncoding string `json:"cat_encoding,omitempty"`
+	// Latent is the number of latent noise inputs z ~ N(0, 1) fed to the
+	// first layer beside x (w2 only): noise shared by every output, so
+	// that the network can make its continuous outputs depend on the
+	// category it samples (y | c), which independent per-output weight
+	// noise in the last layer cannot.
+	Latent int `json:"latent,omitempty"`
 }
 
 // CatScores: K noisy scores per categorical output, read by argmax.
@@ -121,9 +127,25 @@ func (s *SNN) Category(raw []float64, c int) int {
 	return idx
 }
 
-// Widths are the layer widths from the input to the output.
+// Widths are the layer widths from the input (x, then the latent noise)
+// to the output.
 func (s *SNN) Widths() []int {
-	return append(append([]int{len(s.Inputs)}, s.Hidden...), s.OutputDim())
+	return append(append([]int{len(s.Inputs) + s.Latent}, s.Hidden...), s.OutputDim())
+}
+
+// NoiseWidths are the widths of the standard normal noise matrices one
+// draw takes, in order: the latent inputs z (if Latent > 0), then one per
+// layer (the local reparameterization's ε); nil for a deterministic
+// baseline.
+func (s *SNN) NoiseWidths() []int {
+	if !s.Stochastic() {
+		return nil
+	}
+	var w []int
+	if s.Latent > 0 {
+		w = append(w, s.Latent)
+	}
+	return append(w, s.Widths()[1:]...)
 }
 
 func (s *SNN) params() []Param {
@@ -169,6 +191,9 @@ func (s *SNN) validate() error {
 	}
 	if !(s.Lambda >= 0) {
 		return fmt.Errorf("models: snn λ %v", s.Lambda)
+	}
+	if s.Latent < 0 || (s.Latent > 0 && !s.Stochastic()) {
+		return fmt.Errorf("models: snn with %d latent inputs and the %s loss (latent noise is for w2 only)", s.Latent, s.Loss)
 	}
 	if s.Loss == LossW2 && len(s.Categories) > 0 && s.CatEncoding != CatScores {
 		return fmt.Errorf("models: snn categorical encoding %q: this model reads each categorical output as one rounded real (made by an older kenn); retrain it (categorical outputs are now %q: K noisy scores read by argmax)", s.CatEncoding, CatScores)
