@@ -335,7 +335,8 @@ func parseLine(text string, value bool, n int) (Pair, float64, error) {
 
 // ReadPairList reads a CSV of "i,j" lines (a header line "i,j" or any
 // first line that is not two integers is allowed), checking indices
-// against n images. Errors name the file and line.
+// against n images. Blank lines and comment lines ("#" or "# …") are
+// skipped, and a UTF-8 byte-order mark. Errors name the file and line.
 func ReadPairList(path string, n int) ([]Pair, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -387,7 +388,9 @@ func isHeader(text string) bool {
 func FormatValue(v float64) string { return strconv.FormatFloat(v, 'g', 17, 64) }
 
 // ReadValueCSV reads a CSV of "i,j,w2sq" lines (a header line allowed),
-// as written by `kenn w2`, checking indices against n images.
+// as written by `kenn w2`, checking indices against n images (n > 0) and
+// that every w2sq is finite and non-negative; blank lines, comments and a
+// byte-order mark as in ReadPairList.
 func ReadValueCSV(path string, n int) (*File, error) {
 	f, err := os.Open(path)
 	if err != nil {
