@@ -187,6 +187,12 @@ func runWassmap(ctx context.Context, args []string) error {
 	if err := fc.err(); err != nil {
 		return err
 	}
+	unlock, gerr := guard(paths{arg("-o", *out), arg("--plot", *plotPath)}, plus(paths{arg("--distances", *dists)}, onnxSet("--model", *model),
+		paths{arg("--pairs", *pairsPath), arg("--compare-pairs", *comparePairs), arg("--images", *images), arg("--labels", *labelsPath)})...)
+	if gerr != nil {
+		return gerr
+	}
+	defer unlock()
 	var imgs *dataset.Images
 	if *images != "" {
 		var err error
@@ -382,6 +388,11 @@ func runBarycenter(ctx context.Context, args []string) error {
 	if err := checkDecoder(fs).ints("compare", 0, math.MaxInt).positive("epsilon").err(); err != nil {
 		return err
 	}
+	unlock, err := guard(paths{arg("-o", *out)}, plus(onnxSet("--model", *model), paths{arg("--images", *images), arg("--labels", *labelsPath)})...)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	m, done, imgs, f, err := openDecoder(*model, *images)
 	if err != nil {
 		return err
@@ -478,6 +489,11 @@ func runInterpolate(ctx context.Context, args []string) error {
 	if err := checkDecoder(fs).ints("from", 0, math.MaxInt).ints("to", 0, math.MaxInt).ints("steps", 2, math.MaxInt).err(); err != nil {
 		return err
 	}
+	unlock, err := guard(paths{arg("-o", *out)}, plus(onnxSet("--model", *model), paths{arg("--images", *images)})...)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	m, done, imgs, f, err := openDecoder(*model, *images)
 	if err != nil {
 		return err
@@ -518,6 +534,11 @@ func runPGA(ctx context.Context, args []string) error {
 	if err := fc.err(); err != nil {
 		return err
 	}
+	unlock, err := guard(paths{arg("-o", *out)}, plus(onnxSet("--model", *model), paths{arg("--images", *images)})...)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	m, done, imgs, f, err := openDecoder(*model, *images)
 	if err != nil {
 		return err
@@ -554,6 +575,11 @@ func runPlot(ctx context.Context, args []string) error {
 		if err := check(fs).required("model", "o").err(); err != nil {
 			return err
 		}
+		unlock, err := guard(paths{arg("-o", *out)}, arg("--model", *model))
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		c, err := models.LoadCheckpoint(*model)
 		if err != nil {
 			return err
@@ -586,6 +612,11 @@ func runPlot(ctx context.Context, args []string) error {
 	if err := check(fs).required("model", "images", "pairs", "o").ints("points", 1, math.MaxInt).err(); err != nil {
 		return err
 	}
+	unlock, err := guard(paths{arg("-o", *out)}, plus(onnxSet("--model", *model), paths{arg("--images", *images), arg("--pairs", *pairsPath)})...)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	m, done, err := loadModel(*model, "cpu", 0)
 	if err != nil {
 		return err

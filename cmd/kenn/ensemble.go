@@ -22,6 +22,11 @@ func runEnsemble(ctx context.Context, args []string) error {
 	if *out == "" || fs.NArg() < 2 {
 		return usagef("usage: kenn ensemble -o E.ckpt [--val VAL] A.ckpt B.ckpt [C.ckpt …] (at least two members)")
 	}
+	unlock, err := guard(paths{arg("-o", *out)}, plus(argList("member", fs.Args()...), paths{arg("--val", *valPath), arg("--val-images", *valImages)})...)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	var cs []*models.Checkpoint
 	for _, p := range fs.Args() {
 		c, err := models.LoadCheckpoint(p)

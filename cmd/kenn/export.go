@@ -23,6 +23,11 @@ func runExport(ctx context.Context, args []string) error {
 	if ckpt == "" || *out == "" {
 		return usagef("usage: kenn export M.ckpt -o M.onnx")
 	}
+	unlock, err := guard(onnxSet("-o", *out), arg("checkpoint", ckpt))
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	c, err := models.LoadCheckpoint(ckpt)
 	if err != nil {
 		return err

@@ -48,6 +48,11 @@ func runPairs(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	unlock, err := guard(paths{arg("-o", *out), arg("-o (progress file)", *out+pairs.PartialSuffix)}, arg("--images", *images), arg("--list", *list))
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	imgs, err := dataset.Load(*images)
 	if err != nil {
 		return err

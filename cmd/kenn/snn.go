@@ -159,6 +159,11 @@ func runTrainSNN(ctx context.Context, args []string) error {
 	if err := fc.err(); err != nil {
 		return err
 	}
+	unlock, err := guard(paths{arg("-o", *out), arg("-o (training state)", *out+build.TrainSuffix)}, arg("--table", *table), arg("--val", *val))
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	t, err := dataset.ReadTable(*table)
 	if err != nil {
 		return err
@@ -219,6 +224,11 @@ func runSample(ctx context.Context, args []string) error {
 	if err := check(fs).required("model", "x", "o").ints("n", 1, math.MaxInt).err(); err != nil {
 		return err
 	}
+	unlock, err := guard(paths{arg("-o", *out)}, plus(onnxSet("--model", *model), paths{arg("--x", *xpath)})...)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	t, err := dataset.ReadTable(*xpath)
 	if err != nil {
 		return err

@@ -104,6 +104,12 @@ func runTrain(ctx context.Context, args []string) error {
 	if err := fc.err(); err != nil {
 		return err
 	}
+	unlock, err := guard(paths{arg("-o", *out), arg("-o (training state)", *out+build.TrainSuffix)},
+		arg("--pairs", *trainPath), arg("--val", *valPath), arg("--images", *images), arg("--val-images", *valImages))
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	train, err := loadPairsData(*trainPath, *images)
 	if err != nil {
 		return err
@@ -289,6 +295,11 @@ func runInit(ctx context.Context, args []string) error {
 	if err := fc.err(); err != nil {
 		return err
 	}
+	unlock, err := guard(paths{arg("-o", *out)})
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	m, err := newModel(*kind, h, w, *steps, *match, *backbone)
 	if err != nil {
 		return err

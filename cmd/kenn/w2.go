@@ -50,6 +50,11 @@ func runW2(ctx context.Context, args []string) error {
 	if err := checkMethod(check(fs).required("images", "pairs").ints("workers", 0, math.MaxInt)).err(); err != nil {
 		return err
 	}
+	unlock, err := guard(paths{arg("-o", *out)}, arg("--images", *images), arg("--pairs", *pairsPath))
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	imgs, err := dataset.Load(*images)
 	if err != nil {
 		return err
