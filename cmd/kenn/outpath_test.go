@@ -146,6 +146,7 @@ func TestOutputIsInputRefused(t *testing.T) {
 		{"sample -o x", []string{"sample", "--model", in.ckpt, "--x", in.table, "-o", in.table}, in.table, "--x"},
 		{"plot weights -o model", []string{"plot", "weights", "--model", in.ckpt, "-o", in.ckpt}, in.ckpt, "--model"},
 		{"plot pred -o pairs", []string{"plot", "pred", "--model", in.ckpt, "--images", in.images, "--pairs", in.trainPairs, "-o", in.trainPairs}, in.trainPairs, "--pairs"},
+		{"fit -o images", []string{"fit", "--images", in.images, "-o", in.images}, in.images, "--images"},
 		{"init -o itself twice is fine, -o a folder is not", []string{"init", "--model", "deepkenn", "-o", in.dir}, "", "is a folder"},
 	}
 	before := map[string][32]byte{}
