@@ -12,14 +12,21 @@ ORT_VERSION := 1.30.0
 ORT_LIB   := $(CACHE)/onnxruntime/libonnxruntime.so.1
 NODE_ORT  := $(CACHE)/node/node_modules/onnxruntime-node/package.json
 
-.PHONY: all build test vet demo data deps-python ort node-ort proto bench-ot bench-runtime bench-train reproduce reproduce-snn bench-beam bench-knn fit-fashion fit-mnist pot-reference clean
+.PHONY: all build install test vet demo data deps-python ort node-ort proto bench-ot bench-runtime bench-train reproduce reproduce-snn bench-beam bench-knn fit-fashion fit-mnist pot-reference clean
 
 all: build
 
 build: $(KENN)
 
+# The binary records where `make ort` puts the onnxruntime library, so it
+# finds it from any folder on this machine (see runtime.LibraryCandidates).
 $(KENN): $(shell find . -name '*.go' -not -path './.cache/*') go.mod go.sum
-	$(GO) build -o $(KENN) ./cmd/kenn
+	$(GO) build -ldflags "-X github.com/kenn-ot/kenn/runtime.buildLibrary=$(CURDIR)/$(ORT_LIB)" -o $(KENN) ./cmd/kenn
+
+# kenn as $(PREFIX)/bin/kenn with the library in $(PREFIX)/lib/kenn/.
+PREFIX ?= $(HOME)/.local
+install: $(KENN) ort
+	$(KENN) setup --prefix $(PREFIX)
 
 # The unit, conformance and CLI tests. They use only the committed testdata,
 # Debian's python3-onnx (the ONNX checker) and onnxruntime from npm.

@@ -8,11 +8,16 @@
 //
 // # The library
 //
-// Open looks for libonnxruntime.so.1 in Options.Library, then in
-// $ONNXRUNTIME_SHARED_LIBRARY_PATH, then in the Makefile's cache
+// Open looks for libonnxruntime.so.1 (LibraryCandidates) in
+// Options.Library, then in $ONNXRUNTIME_SHARED_LIBRARY_PATH, beside the
+// running executable (its folder, then ../lib/kenn/ as `kenn setup
+// --prefix` installs it), in the user cache ($XDG_CACHE_HOME/kenn or
+// ~/.cache/kenn, where `kenn setup` puts it), at the path recorded when
+// the binary was built (`make build`), and last in the Makefile's cache
 // (.cache/onnxruntime/ of the working directory or a parent), where
 // `make ort` puts the one shipped in the npm package onnxruntime-node
-// 1.30.0. The onnxruntime environment is process-wide: one Runtime may be
+// 1.30.0. So a kenn binary works from any folder once set up. The onnxruntime
+// environment is process-wide: one Runtime may be
 // open at a time, and Close destroys its sessions and tensors before the
 // environment (which unloads the library).
 //

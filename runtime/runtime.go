@@ -37,25 +37,40 @@ type Runtime struct {
 // ErrNoLibrary is returned (wrapped) when libonnxruntime.so.1 is missing.
 var ErrNoLibrary = errors.New("onnxruntime shared library not found")
 
-// FindLibrary resolves the library path as described in the package doc.
-func FindLibrary(explicit string) (string, error) {
-	var tried []string
-	for _, p := range []string{explicit, os.Getenv(LibraryEnv)} {
-		if p == "" {
-			continue
+// LibraryName is the file name of the onnxruntime shared library.
+const LibraryName = "libonnxruntime.so.1"
+
+// buildLibrary is a library path recorded at link time (make build sets it
+// to the checkout's .cache/onnxruntime/libonnxruntime.so.1 with
+// -ldflags -X); empty in a plain go build. It is never written at run time.
+var buildLibrary string
+
+// LibraryCandidates lists, in the order FindLibrary tries them, the places
+// a library is looked for (see the package doc); explicit comes first when
+// given.
+func LibraryCandidates(explicit string) []string {
+	var c []string
+	add := func(p string) {
+		if p != "" {
+			c = append(c, p)
 		}
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-		tried = append(tried, p)
 	}
+	add(explicit)
+	add(os.Getenv(LibraryEnv))
+	if exe, err := os.Executable(); err == nil {
+		if exe, err = filepath.EvalSymlinks(exe); err == nil {
+			dir := filepath.Dir(exe)
+			add(filepath.Join(dir, LibraryName))
+			add(filepath.Join(dir, "..", "lib", "kenn", LibraryName))
+		}
+	}
+	if dir, err := UserCacheDir(); err == nil {
+		add(filepath.Join(dir, LibraryName))
+	}
+	add(buildLibrary)
 	if dir, err := os.Getwd(); err == nil {
 		for {
-			p := filepath.Join(dir, ".cache", "onnxruntime", "libonnxruntime.so.1")
-			if _, err := os.Stat(p); err == nil {
-				return p, nil
-			}
-			tried = append(tried, p)
+			add(filepath.Join(dir, ".cache", "onnxruntime", LibraryName))
 			parent := filepath.Dir(dir)
 			if parent == dir {
 				break
@@ -63,7 +78,30 @@ func FindLibrary(explicit string) (string, error) {
 			dir = parent
 		}
 	}
-	return "", fmt.Errorf("%w (looked in: %s); run `make ort` in the kenn checkout, or set %s to a libonnxruntime.so.1 (onnxruntime 1.30)",
+	return c
+}
+
+// UserCacheDir is kenn's folder in the user's cache: $XDG_CACHE_HOME/kenn,
+// or ~/.cache/kenn (os.UserCacheDir), where `kenn setup` installs the
+// library.
+func UserCacheDir() (string, error) {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("runtime: %w", err)
+	}
+	return filepath.Join(d, "kenn"), nil
+}
+
+// FindLibrary resolves the library path as described in the package doc:
+// the first of LibraryCandidates that exists.
+func FindLibrary(explicit string) (string, error) {
+	tried := LibraryCandidates(explicit)
+	for _, p := range tried {
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%w (looked in: %s); run `kenn setup --library PATH` once with a libonnxruntime.so.1 (onnxruntime 1.30; `make ort` fetches one into the checkout's .cache/onnxruntime), or set %s",
 		ErrNoLibrary, strings.Join(tried, ", "), LibraryEnv)
 }
 

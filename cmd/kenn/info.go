@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/export"
+	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/pairs"
+	"github.com/sbinet/npyio"
+)
+
+func runInfo(ctx context.Context, args []string) error {
+	fs := newFlags("info", "FILE   (an .onnx of a set, a .ckpt, a kenn pairs file, a .npy, or images)")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	if fs.NArg() != 1 {
+		return usagef("want one FILE, got %d arguments", fs.NArg())
+	}
+	path := fs.Arg(0)
+	w := bufio.NewWriter(os.Stdout)
+	defer w.Flush()
+	switch {
+	case strings.HasSuffix(path, ".onnx"):
+		return infoONNX(w, path)
+	case strings.HasSuffix(path, ".ckpt"):
+		c, err := models.LoadCheckpoint(path)
+		if err != nil {
+			return err
+		}
+		return infoCheckpoint(w, path, c)
+	case strings.HasSuffix(path, ".npy"):
+		return infoNPY(w, path)
+	}
+	if pf, err := pairs.ReadFile(path); err == nil {
+		return infoPairs(w, path, pf)
+	} else if !errors.Is(err, pairs.ErrNotPairsFile) {
+		return err
+	}
+	imgs, err := dataset.Load(path)
+	if err != nil {
+		return fmt.Errorf("%s: not an .onnx, .ckpt, .npy, kenn pairs file or image collection: %w", path, err)
+	}
+	fmt.Fprintf(w, "%s: images\ncount: %d\nsize: %dx%d pixels\nlabels: %v\nsha256: %s\n", path, imgs.N, imgs.H, imgs.W, imgs.Labels != nil, imgs.SHA256)
+	return nil
+}
+
+func targetUnits(target string) string {
+	if target == models.TargetW2Sq {
+		return "w2sq (W2², pixels²)"
+	}
+	return "w2 (W2, pixels)"
+}
+
+func infoONNX(w io.Writer, path string) error {
+	set, err := export.ReadSet(path)
+	if err != nil {
+		return err
+	}
+	meta := set.Main.Meta
+	fmt.Fprintf(w, "%s: kenn ONNX model (verified: model id and checksums)\n", path)
+	if meta["kenn.kind"] == models.KindSNN {
+		fmt.Fprintf(w, "kind: snn\ninputs: %s\noutputs: %s\n", meta["kenn.inputs"], meta["kenn.outputs"])
+	} else {
+		fmt.Fprintf(w, "kind: %s\ntarget: %s\ninput: %s images, float32 [N, 1, H, W] raw intensities; %s\nfeatures: %s\n",
+			meta["kenn.kind"], targetUnits(meta["kenn.target"]), meta["kenn.input"], meta["kenn.normalization"], meta["kenn.features"])
+	}
+	fmt.Fprintf(w, "model id: %s\nversion: %s\n", set.Main.ModelID(), meta["kenn.version"])
+	files := []string{filepath.Base(set.Main.Path)}
+	for _, s := range set.Siblings {
+		files = append(files, filepath.Base(s.Path))
+	}
+	fmt.Fprintf(w, "files: %s\n", strings.Join(files, ", "))
+	for _, f := range append([]*export.File{set.Main}, set.Siblings...) {
+		var in, out []string
+		for _, v := range f.Model.GetGraph().GetInput() {
+			in = append(in, v.GetName())
+		}
+		for _, v := range f.Model.GetGraph().GetOutput() {
+			out = append(out, v.GetName())
+		}
+		fmt.Fprintf(w, "  %s: %s → %s\n", filepath.Base(f.Path), strings.Join(in, ", "), strings.Join(out, ", "))
+	}
+	var m map[string]float64
+	if s := meta["kenn.metrics"]; s != "" && json.Unmarshal([]byte(s), &m) == nil && len(m) > 0 {
+		writeMetrics(w, m)
+	}
+	if meta["kenn.card"] != "" {
+		fmt.Fprintf(w, "card: kenn fit model card in kenn.card (and %s)\n", strings.TrimSuffix(path, ".onnx")+".card.md")
+	}
+	return nil
+}
+
+func writeMetrics(w io.Writer, m map[string]float64) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	fmt.Fprintf(w, "metrics (W2² scale unless named _w2; test_* from held-out images, others from validation):\n")
+	for _, k := range keys {
+		fmt.Fprintf(w, "  %s: %.6g\n", k, m[k])
+	}
+}
+
+func infoCheckpoint(w io.Writer, path string, c *models.Checkpoint) error {
+	m := c.Model
+	fmt.Fprintf(w, "%s: kenn checkpoint\nkind: %s\n", path, m.Kind)
+	if m.Kind != models.KindSNN {
+		fmt.Fprintf(w, "target: %s\ninput: %dx%d images\n", targetUnits(m.Target), m.H, m.W)
+	}
+	fmt.Fprintf(w, "parameters: %d\n", m.NumParams())
+	p := c.Provenance
+	if p.TrainSHA256 != "" {
+		fmt.Fprintf(w, "trained on: %d pairs of %d images (%s mode), pairs sha256 %s, images sha256 %s, seed %d\n", p.NumPairs, p.NumImages, p.Mode, p.TrainSHA256, p.ImagesSHA256, p.Seed)
+	}
+	if len(p.Members) > 0 {
+		fmt.Fprintf(w, "ensemble of %d members\n", len(p.Members))
+	}
+	if st := c.State; st != nil {
+		fmt.Fprintf(w, "training: %d epochs (best %d), %.0f s, %s\n", st.Epoch, st.BestEpoch, st.Seconds, st.StopReason)
+	}
+	if len(c.Metrics) > 0 {
+		writeMetrics(w, c.Metrics)
+	}
+	return nil
+}
+
+func infoPairs(w io.Writer, path string, pf *pairs.File) error {
+	h := pf.Header
+	fmt.Fprintf(w, "%s: kenn pairs file\nvalues: w2sq (exact W2², pixels²)\nimages: %s (%d images of %dx%d, sha256 %s)\nmethod: %s\nselection: %s\npairs: %d\n",
+		path, h.Images, h.ImagesCount, h.H, h.W, h.ImagesSHA, h.Method, h.Selection, len(pf.Pairs))
+	if n := len(pf.W2Sq); n > 0 {
+		v := append([]float64(nil), pf.W2Sq...)
+		sort.Float64s(v)
+		fmt.Fprintf(w, "W2² (pixels²): min %.6g, median %.6g, max %.6g\n", v[0], v[n/2], v[n-1])
+	}
+	return nil
+}
+
+func infoNPY(w io.Writer, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r, err := npyio.NewReader(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	d := r.Header.Descr
+	fmt.Fprintf(w, "%s: NumPy array\ndtype: %s\nshape: %v\nfortran order: %v\n", path, d.Type, d.Shape, d.Fortran)
+	if len(d.Shape) == 2 {
+		fmt.Fprintf(w, "a kenn matrix is float32 [N, M] of the model's distances (kenn.target of the model that made it: W2 in pixels for deepkenn, odekenn, naive and ensembles; W2² in pixels² for dwe), or [N, F] features from kenn embed\n")
+	}
+	return nil
+}
