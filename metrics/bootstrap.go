@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -152,4 +153,37 @@ func percentiles(v []float64, level float64) (lo, hi float64) {
 		return v[i] + (x-float64(i))*(v[i+1]-v[i])
 	}
 	return q((1 - level) / 2), q((1 + level) / 2)
+}
+
+// intervalJSON is Interval in JSON, with null for an undefined (NaN) bound.
+type intervalJSON struct {
+	Value, Lo, Hi *float64
+	Level         float64
+}
+
+// MarshalJSON writes NaN (an undefined score) as null.
+func (iv Interval) MarshalJSON() ([]byte, error) {
+	opt := func(v float64) *float64 {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil
+		}
+		return &v
+	}
+	return json.Marshal(intervalJSON{Value: opt(iv.Value), Lo: opt(iv.Lo), Hi: opt(iv.Hi), Level: iv.Level})
+}
+
+// UnmarshalJSON reads null as NaN.
+func (iv *Interval) UnmarshalJSON(b []byte) error {
+	var j intervalJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	get := func(p *float64) float64 {
+		if p == nil {
+			return math.NaN()
+		}
+		return *p
+	}
+	*iv = Interval{Value: get(j.Value), Lo: get(j.Lo), Hi: get(j.Hi), Level: j.Level}
+	return nil
 }

@@ -95,3 +95,20 @@ func TestBootstrapRefusals(t *testing.T) {
 		})
 	}
 }
+
+func TestIntervalJSON(t *testing.T) {
+	for _, iv := range []Interval{{0.99, 0.98, 0.995, 0.95}, {math.NaN(), math.NaN(), math.NaN(), 0.95}} {
+		b, err := iv.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got Interval
+		if err := got.UnmarshalJSON(b); err != nil {
+			t.Fatal(err)
+		}
+		same := func(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) }
+		if !same(got.Value, iv.Value) || !same(got.Lo, iv.Lo) || !same(got.Hi, iv.Hi) || got.Level != iv.Level {
+			t.Errorf("%s → %s → %v", iv, b, got)
+		}
+	}
+}
