@@ -95,7 +95,7 @@ func makeInputs(t *testing.T) cliInputs {
 		in.pairwiseCkpt = j("e.pairwise.onnx")
 		os.WriteFile(in.pairwiseCkpt, b, 0o644)
 		in.npy = j("d.npy")
-		if _, stderr, err := kenn("pairwise", "--model", in.model, "--images", in.images, "-o", in.npy); err != nil {
+		if _, stderr, err := kenn("pairwise", "--model", in.model, "--images", in.images2, "-o", in.npy); err != nil {
 			inputsErr = "pairwise: " + stderr
 			return
 		}
