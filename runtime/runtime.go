@@ -37,6 +37,21 @@ type Runtime struct {
 // ErrNoLibrary is returned (wrapped) when libonnxruntime.so.1 is missing.
 var ErrNoLibrary = errors.New("onnxruntime shared library not found")
 
+// MainPath is the main file NAME.onnx of a set for any file of it:
+// NAME.pairwise.onnx, NAME.pair.onnx or NAME.decoder.onnx name their
+// set's NAME.onnx when it exists; any other path is returned as is.
+func MainPath(path string) string {
+	for _, suf := range []string{".pairwise.onnx", ".pair.onnx", ".decoder.onnx"} {
+		if strings.HasSuffix(path, suf) {
+			main := strings.TrimSuffix(path, suf) + ".onnx"
+			if _, err := os.Stat(main); err == nil {
+				return main
+			}
+		}
+	}
+	return path
+}
+
 // LibraryName is the file name of the onnxruntime shared library.
 const LibraryName = "libonnxruntime.so.1"
 
@@ -214,6 +229,7 @@ type Model struct {
 // refused (export.ErrNoModelID), with the command that re-exports them.
 // The sessions are created from the very bytes verified.
 func (r *Runtime) Load(path string) (*Model, error) {
+	path = MainPath(path)
 	embedPath, pairwisePath, _ := export.Paths(path)
 	m := &Model{Path: embedPath}
 	set, err := export.ReadSet(embedPath)

@@ -9,13 +9,17 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kenn-ot/kenn/beamjob"
 	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/internal/atomicfile"
 	"github.com/kenn-ot/kenn/internal/progress"
+	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
 )
 
@@ -27,8 +31,28 @@ func runtimeFlags(fs *flag.FlagSet) func(path string) (*runtime.Runtime, *runtim
 	return func(path string) (*runtime.Runtime, *runtime.Model, error) { return openModel(path, *device, *threads) }
 }
 
-// openModel opens onnxruntime and the model.
+// openModel opens onnxruntime and the model: any file of an exported set
+// (runtime.Load), or a checkpoint, exported first to a temporary folder
+// that is removed once loaded (the sessions hold the verified bytes).
 func openModel(path, device string, threads int) (*runtime.Runtime, *runtime.Model, error) {
+	if strings.HasSuffix(path, ".ckpt") {
+		c, err := models.LoadCheckpoint(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		dir, err := os.MkdirTemp("", "kenn-export-")
+		if err != nil {
+			return nil, nil, err
+		}
+		defer os.RemoveAll(dir)
+		onnx := filepath.Join(dir, strings.TrimSuffix(filepath.Base(path), ".ckpt")+".onnx")
+		if _, err := export.WriteFiles(c, onnx); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
+		}
+		path = onnx
+	} else if !strings.HasSuffix(path, ".onnx") {
+		return nil, nil, fmt.Errorf("--model %s: want an exported model (NAME.onnx, or any file of its set) or a checkpoint (.ckpt)", path)
+	}
 	rt, err := runtime.Open(runtime.Options{Device: device, Threads: threads})
 	if err != nil {
 		return nil, nil, err

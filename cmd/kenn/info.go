@@ -16,7 +16,6 @@ import (
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/pairs"
-	"github.com/sbinet/npyio"
 )
 
 func runInfo(ctx context.Context, args []string) error {
@@ -149,18 +148,12 @@ func infoPairs(w io.Writer, path string, pf *pairs.File) error {
 }
 
 func infoNPY(w io.Writer, path string) error {
-	f, err := os.Open(path)
+	a, err := dataset.ReadNPYArray(path)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	r, err := npyio.NewReader(f)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	d := r.Header.Descr
-	fmt.Fprintf(w, "%s: NumPy array\ndtype: %s\nshape: %v\nfortran order: %v\n", path, d.Type, d.Shape, d.Fortran)
-	if len(d.Shape) == 2 {
+	fmt.Fprintf(w, "%s: NumPy array (verified: size, no truncation)\ndtype: %s\nshape: %v\n", path, a.Dtype, a.Shape)
+	if len(a.Shape) == 2 {
 		fmt.Fprintf(w, "a kenn matrix is float32 [N, M] of the model's distances (kenn.target of the model that made it: W2 in pixels for deepkenn, odekenn, naive and ensembles; W2² in pixels² for dwe), or [N, F] features from kenn embed\n")
 	}
 	return nil
