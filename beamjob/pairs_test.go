@@ -80,7 +80,8 @@ func TestPairsPipelineResumes(t *testing.T) {
 	dir := t.TempDir()
 	job := PairsJob{Images: testImages, Sel: sel, Method: pairs.Method{Name: "exact"}, Out: filepath.Join(dir, "p.txt"), ShardSize: 100,
 		Fail: &Failure{Shard: 1, Marker: filepath.Join(dir, "m")}, Runner: Runner{Attempts: 1}}
-	if _, err := RunPairs(context.Background(), job); err == nil || !strings.Contains(err.Error(), "shard 1 still missing") {
+	// the job fails at the injected failure; shards not yet run are missing too
+	if _, err := RunPairs(context.Background(), job); err == nil || !strings.Contains(err.Error(), "still missing after 1 pipeline") || !strings.Contains(err.Error(), "injected worker failure in shard 1") {
 		t.Fatalf("one attempt with a failing shard: %v", err)
 	}
 	done, _ := filepath.Glob(filepath.Join(dir, "p.txt.shards", "shard-*.txt"))
