@@ -539,8 +539,14 @@ func (g *network) updatePotential() {
 	}
 }
 
+// tierBlockFactor scales the tier's block, √|tier| arcs by default. The
+// pivots hardly depend on it (±2%), the search cost does: measured on
+// MNIST, Fashion-MNIST and dense 32×32 pairs, half the block was 3–10%
+// faster, a quarter no better.
+const tierBlockFactor = 0.5
+
 func (g *network) setTierBlock() {
-	g.tierBlock = max(10, int(math.Sqrt(float64(len(g.tier)))))
+	g.tierBlock = max(10, int(tierBlockFactor*math.Sqrt(float64(len(g.tier)))))
 	g.nextArc = 0
 }
 
