@@ -6,7 +6,12 @@ import (
 	"fmt"
 	"os"
 
+	"strings"
+
 	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/export"
+	"github.com/kenn-ot/kenn/internal/sidecar"
+	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/pairs"
 	"github.com/kenn-ot/kenn/runtime"
 	"github.com/kenn-ot/kenn/runtime/hybrid"
@@ -56,4 +61,36 @@ func rerankNeighbors(ctx context.Context, indexPath, queryPath string, cands [][
 		return nil, err
 	}
 	return hybrid.Rerank(ctx, index, query, cands, k, pairs.Options{})
+}
+
+// writeModelSidecar writes the sidecar of a .npy of a model's distances
+// (values "" from the model's target) or features.
+func writeModelSidecar(npy, model, values string, rows, cols int, images ...string) error {
+	s := sidecar.Sidecar{Values: values, Rows: rows, Cols: cols, Model: model, Kenn: export.Version}
+	for _, im := range images {
+		if im != "" {
+			s.Images = append(s.Images, im)
+		}
+	}
+	target := ""
+	if strings.HasSuffix(model, ".ckpt") {
+		c, err := models.LoadCheckpoint(model)
+		if err != nil {
+			return err
+		}
+		target = c.Model.Target
+	} else {
+		f, err := export.ReadModel(runtime.MainPath(model))
+		if err != nil {
+			return err
+		}
+		target, s.ModelID = f.Meta["kenn.target"], f.ModelID()
+	}
+	if s.Values == "" {
+		s.Values = sidecar.W2
+		if target == models.TargetW2Sq {
+			s.Values = sidecar.W2Sq
+		}
+	}
+	return sidecar.Write(npy, s)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/internal/atomicfile"
 	"github.com/kenn-ot/kenn/internal/progress"
+	"github.com/kenn-ot/kenn/internal/sidecar"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
 )
@@ -86,7 +87,7 @@ func runEmbed(ctx context.Context, args []string) error {
 	if err := check(fs).required("model", "images", "o").ints("threads", 0, math.MaxInt).err(); err != nil {
 		return err
 	}
-	unlock, err := guard(paths{arg("-o", *out)}, plus(onnxSet("--model", *model), paths{arg("--images", *images)})...)
+	unlock, err := guard(paths{arg("-o", *out), arg("-o (sidecar)", sidecar.Path(*out))}, plus(onnxSet("--model", *model), paths{arg("--images", *images)})...)
 	if err != nil {
 		return err
 	}
@@ -100,7 +101,10 @@ func runEmbed(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return runtime.WriteNPY(*out, n, m.F, f)
+	if err := runtime.WriteNPY(*out, n, m.F, f); err != nil {
+		return err
+	}
+	return writeModelSidecar(*out, *model, sidecar.Features, n, m.F, *images)
 }
 
 func runPairwise(ctx context.Context, args []string) error {
@@ -121,7 +125,7 @@ func runPairwise(ctx context.Context, args []string) error {
 	if err := check(fs).required("model", "images", "o").ints("check", 0, math.MaxInt).ints("tile", 1, math.MaxInt).ints("threads", 0, math.MaxInt).ints("attempts", 1, math.MaxInt).err(); err != nil {
 		return err
 	}
-	unlock, err := guard(paths{arg("-o", *out)}, plus(onnxSet("--model", *model), paths{arg("--images", *images), arg("--against", *against)})...)
+	unlock, err := guard(paths{arg("-o", *out), arg("-o (sidecar)", sidecar.Path(*out))}, plus(onnxSet("--model", *model), paths{arg("--images", *images), arg("--against", *against)})...)
 	if err != nil {
 		return err
 	}
@@ -179,7 +183,10 @@ func runPairwise(ctx context.Context, args []string) error {
 		fmt.Fprintf(os.Stderr, "timing: embed %d images %.4f s (%.0f images/s); pairwise %d×%d %.4f s (%.4g pairs/s incl. writing); onnxruntime %.4f s for %d distances (%.4g distances/s); total %.4f s\n",
 			nimg, tEmbed, float64(nimg)/tEmbed, na, nb, total-tEmbed, float64(na)*float64(nb)/(total-tEmbed), st.ComputeSecs, st.Computed, float64(st.Computed)/st.ComputeSecs, total)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return writeModelSidecar(*out, *model, "", na, nb, *images, *against)
 }
 
 func runKNN(ctx context.Context, args []string) error {

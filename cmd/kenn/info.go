@@ -14,6 +14,7 @@ import (
 
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/export"
+	"github.com/kenn-ot/kenn/internal/sidecar"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/pairs"
 )
@@ -153,8 +154,21 @@ func infoNPY(w io.Writer, path string) error {
 		return err
 	}
 	fmt.Fprintf(w, "%s: NumPy array (verified: size, no truncation)\ndtype: %s\nshape: %v\n", path, a.Dtype, a.Shape)
+	if sc, found, err := sidecar.Read(path); err != nil {
+		return err
+	} else if found {
+		kind := "model"
+		if sc.Exact {
+			kind = "exact"
+		}
+		fmt.Fprintf(w, "values: %s (%s, %s), %d×%d\nimages: %s\n", sc.Values, sc.Units, kind, sc.Rows, sc.Cols, strings.Join(sc.Images, ", "))
+		if sc.Model != "" {
+			fmt.Fprintf(w, "model: %s (id %s)\n", sc.Model, sc.ModelID)
+		}
+		return nil
+	}
 	if len(a.Shape) == 2 {
-		fmt.Fprintf(w, "a kenn matrix is float32 [N, M] of the model's distances (kenn.target of the model that made it: W2 in pixels for deepkenn, odekenn, naive and ensembles; W2² in pixels² for dwe), or [N, F] features from kenn embed\n")
+		fmt.Fprintf(w, "no sidecar %s; a kenn matrix is float32 [N, M] of the model's distances (kenn.target of the model that made it: W2 in pixels for deepkenn, odekenn, naive and ensembles; W2² in pixels² for dwe), or [N, F] features from kenn embed\n", sidecar.Path(path))
 	}
 	return nil
 }

@@ -51,7 +51,7 @@ func TestInfo(t *testing.T) {
 		{"../../pretrained/odekenn-ensemble.onnx", []string{"kind: ensemble", "target: w2 (W2, pixels)", "input: 28x28", "model id: ", "odekenn-ensemble.pairwise.onnx: a, b → distances", "rel_mse_w2sq: "}},
 		{"../../pretrained/deepkenn.ckpt", []string{"kind: deepkenn", "target: w2 (W2, pixels)", "parameters: 407432", "trained on: 137088 pairs"}},
 		{pf, []string{"kenn pairs file", "values: w2sq (exact W2², pixels²)", "pairs: 20", "method: exact"}},
-		{npy, []string{"NumPy array", "shape: [200 "}},
+		{npy, []string{"NumPy array", "shape: [200 ", "values: features"}},
 		{"../../testdata/mnist-test-images-idx3-ubyte", []string{"images", "count: 500", "size: 28x28 pixels", "labels: true"}},
 	} {
 		t.Run(filepath.Base(c.file), func(t *testing.T) {

@@ -9,7 +9,9 @@ import (
 
 	"github.com/kenn-ot/kenn/beamjob"
 	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/internal/progress"
+	"github.com/kenn-ot/kenn/internal/sidecar"
 	"github.com/kenn-ot/kenn/pairs"
 )
 
@@ -27,6 +29,7 @@ func runPairs(ctx context.Context, args []string) error {
 	skip := fs.Int("skip", 0, "the images taking part start at this index")
 	every := fs.Int("every", 1, "and are every N-th image (e.g. to sample all classes of a file grouped by class)")
 	out := fs.String("o", "", "output pairs file (see README: the kenn pairs format)")
+	matrix := fs.String("matrix", "", "with --all: also write the exact N×N W2² matrix (pixels², float64 .npy, diagonal 0) and its sidecar NAME.npy.json")
 	workers := fs.Int("workers", 0, "parallel workers (default: all cores)")
 	method := methodFlags(fs)
 	if err := parse(fs, args); err != nil {
@@ -41,6 +44,9 @@ func runPairs(ctx context.Context, args []string) error {
 	if k := btoi(*all) + btoi(*n > 0) + btoi(*groups > 0) + btoi(*list != ""); k != 1 {
 		fc.failf("give exactly one of --n N (N ≥ 1), --all, --groups G (G ≥ 2) or --list FILE")
 	}
+	if *matrix != "" && (!*all || *first > 0 || *skip > 0 || *every > 1) {
+		fc.failf("--matrix needs --all over the whole collection (no --first, --skip or --every)")
+	}
 	if err := fc.err(); err != nil {
 		return err
 	}
@@ -48,7 +54,11 @@ func runPairs(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	unlock, err := guard(paths{arg("-o", *out), arg("-o (progress file)", *out+pairs.PartialSuffix)}, arg("--images", *images), arg("--list", *list))
+	outs := paths{arg("-o", *out), arg("-o (progress file)", *out+pairs.PartialSuffix)}
+	if *matrix != "" {
+		outs = append(outs, arg("--matrix", *matrix), arg("--matrix (sidecar)", sidecar.Path(*matrix)))
+	}
+	unlock, err := guard(outs, arg("--images", *images), arg("--list", *list))
 	if err != nil {
 		return err
 	}
@@ -93,10 +103,35 @@ func runPairs(ctx context.Context, args []string) error {
 	}
 	if sum.UpToDate {
 		fmt.Fprintf(os.Stderr, "%s is up to date (%d pairs)\n", *out, sum.Total)
-		return nil
+	} else {
+		rate := float64(sum.Computed) / sum.Elapsed.Seconds()
+		fmt.Fprintf(os.Stderr, "%s: %d pairs (%d resumed, %d computed in %.1fs, %.0f pairs/s)\n", *out, sum.Total, sum.Resumed, sum.Computed, sum.Elapsed.Seconds(), rate)
 	}
-	rate := float64(sum.Computed) / sum.Elapsed.Seconds()
-	fmt.Fprintf(os.Stderr, "%s: %d pairs (%d resumed, %d computed in %.1fs, %.0f pairs/s)\n", *out, sum.Total, sum.Resumed, sum.Computed, sum.Elapsed.Seconds(), rate)
+	if *matrix != "" {
+		return writeExactMatrix(*out, *matrix, imgs)
+	}
+	return nil
+}
+
+// writeExactMatrix writes the N×N exact W2² matrix of an all-pairs file
+// and its sidecar.
+func writeExactMatrix(pairsPath, npy string, imgs *dataset.Images) error {
+	pf, err := pairs.ReadFile(pairsPath)
+	if err != nil {
+		return err
+	}
+	v, err := pairs.MatrixOf(pf, imgs.N)
+	if err != nil {
+		return err
+	}
+	if err := pairs.WriteMatrixNPY(npy, imgs.N, imgs.N, v); err != nil {
+		return err
+	}
+	if err := sidecar.Write(npy, sidecar.Sidecar{Values: sidecar.W2Sq, Exact: true, Rows: imgs.N, Cols: imgs.N,
+		Images: []string{pf.Header.Images}, ImagesSHA256: []string{pf.Header.ImagesSHA}, Kenn: export.Version}); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "%s: exact W2² (pixels²) matrix %d×%d, float64\n", npy, imgs.N, imgs.N)
 	return nil
 }
 

@@ -1,0 +1,86 @@
+// Package sidecar writes and reads the JSON file beside every .npy matrix
+// kenn writes (NAME.npy.json), which says what the numbers are: the values
+// (w2, w2sq or features), their units, whether they are exact, and what
+// made them. A .npy has no room for that, and a matrix of W2 read as W2²
+// is silently wrong.
+package sidecar
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/kenn-ot/kenn/internal/atomicfile"
+)
+
+// Values of a matrix.
+const (
+	W2       = "w2"       // W2, pixels
+	W2Sq     = "w2sq"     // W2², pixels²
+	Features = "features" // embeddings, no unit
+)
+
+// Sidecar describes a .npy matrix.
+type Sidecar struct {
+	Values string `json:"values"` // W2, W2Sq or Features
+	Units  string `json:"units"`  // "pixels", "pixels^2" or ""
+	Exact  bool   `json:"exact"`  // exact OT (kenn's network simplex) or a model
+	Rows   int    `json:"rows"`
+	Cols   int    `json:"cols"`
+	// Model is the model file that made the values, ModelID its kenn.model_id.
+	Model   string `json:"model,omitempty"`
+	ModelID string `json:"model_id,omitempty"`
+	// Images are the collections of the rows and, if other, the columns.
+	Images       []string `json:"images"`
+	ImagesSHA256 []string `json:"images_sha256,omitempty"`
+	Kenn         string   `json:"kenn"`
+}
+
+// Path is the sidecar of a .npy path: NAME.npy.json.
+func Path(npy string) string { return npy + ".json" }
+
+// UnitsOf returns the units of values.
+func UnitsOf(values string) string {
+	switch values {
+	case W2:
+		return "pixels"
+	case W2Sq:
+		return "pixels^2"
+	}
+	return ""
+}
+
+// Write writes the sidecar of npy atomically.
+func Write(npy string, s Sidecar) error {
+	if s.Units == "" {
+		s.Units = UnitsOf(s.Values)
+	}
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("sidecar: %w", err)
+	}
+	return atomicfile.WriteFile(Path(npy), func(w io.Writer) error {
+		_, err := w.Write(append(b, '\n'))
+		return err
+	})
+}
+
+// Read reads the sidecar of npy; found is false when there is none.
+func Read(npy string) (s Sidecar, found bool, err error) {
+	b, err := os.ReadFile(Path(npy))
+	if errors.Is(err, os.ErrNotExist) {
+		return Sidecar{}, false, nil
+	}
+	if err == nil && len(b) > 1<<20 {
+		err = fmt.Errorf("%d bytes: not a kenn sidecar", len(b))
+	}
+	if err == nil {
+		err = json.Unmarshal(b, &s)
+	}
+	if err != nil {
+		return Sidecar{}, true, fmt.Errorf("sidecar: %s: %w", Path(npy), err)
+	}
+	return s, true, nil
+}
