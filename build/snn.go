@@ -31,6 +31,7 @@ type SNNNet struct {
 	byName map[string]*G.Node
 
 	X, Out       *G.Node
+	OneHot       *G.Node // [B, Σ K_c]: the sampled categories (models.SNN.HasShift)
 	Eps          []*G.Node
 	T, WSq, WLin *G.Node
 	WCE          *G.Node
@@ -88,6 +89,13 @@ func NewSNNNet(m *models.Model, b int, dt tensor.Dtype, train bool) (net *SNNNet
 		}
 		cur = z
 	}
+	if s.HasShift() { // continuous outputs shifted by the sampled category's row of shift
+		D := s.OutputDim()
+		n.OneHot = G.NewMatrix(n.g, dt, G.WithShape(b, s.NumScores()), G.WithName("onehot"))
+		cont := G.Must(G.Reshape(G.Must(G.Slice(cur, nil, G.S(0, s.Cont))), tensor.Shape{b, s.Cont})) // a width-1 slice drops its axis
+		cont = G.Must(G.Add(cont, G.Must(G.Mul(n.OneHot, n.byName[models.ShiftParam]))))
+		cur = G.Must(G.Concat(1, cont, G.Must(G.Slice(cur, nil, G.S(s.Cont, D)))))
+	}
 	n.Out = cur
 	G.Read(n.Out, &n.outVal)
 	var opts []G.VMOpt
@@ -142,6 +150,9 @@ func (n *SNNNet) SetWeights(c *models.Checkpoint) error { return setWeights(n.pa
 type snnInputs struct {
 	X   []float64   // [B, in]
 	Eps [][]float64 // per layer [B, width]
+	// OneHot [B, Σ K_c] of the sampled categories (HasShift; nil: found
+	// by a first run, the categories not depending on it)
+	OneHot []float64
 	// loss inputs, [B, out] each (nil when not training)
 	T, WSq, WLin, WCE []float64
 }
@@ -151,7 +162,28 @@ func (n *SNNNet) let(node *G.Node, v []float64) error { return bind(node, n.dt, 
 // run feeds in, runs the graph and returns Out [B, out] and, when
 // training, the graph's loss (gradients bound to the parameters).
 func (n *SNNNet) run(in snnInputs) ([]float64, float64, error) {
+	if n.OneHot != nil && in.OneHot == nil {
+		in.OneHot = make([]float64, n.B*n.S.NumScores())
+		out, _, err := n.run(in)
+		if err != nil {
+			return nil, 0, err
+		}
+		s, D := n.S, n.S.OutputDim()
+		in.OneHot = make([]float64, n.B*s.NumScores())
+		for r := 0; r < n.B; r++ {
+			off := 0
+			for c, codes := range s.Categories {
+				in.OneHot[r*s.NumScores()+off+s.Category(out[r*D:(r+1)*D], c)] = 1
+				off += len(codes)
+			}
+		}
+	}
 	n.lastInputs = in
+	if n.OneHot != nil {
+		if err := n.let(n.OneHot, in.OneHot); err != nil {
+			return nil, 0, err
+		}
+	}
 	if err := n.let(n.X, in.X); err != nil {
 		return nil, 0, err
 	}

@@ -2,6 +2,7 @@ package build
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -353,5 +354,64 @@ func TestSNNStepPushesCountExcess(t *testing.T) {
 	}
 	if math.Abs(loss-wantLoss) > 1e-9 {
 		t.Errorf("step loss %.12f, exact local W2² %.12f", loss, wantLoss)
+	}
+}
+
+// The training curve: one line per epoch in OUT.curve.csv, equal to what
+// OnEpoch reports, the validation local W2² equal to SNNLocalW2 of the
+// weights of that epoch (the last one checked), and a resumed run keeps
+// the lines of the epochs before the interruption.
+func TestSNNTrainingCurve(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	var d SNNData
+	for i := 0; i < 300; i++ {
+		x := rng.Float64()
+		d.X = append(d.X, []float64{x})
+		d.Y = append(d.Y, []float64{x + 0.1*rng.NormFloat64(), float64(rng.IntN(2))})
+	}
+	names := []string{"y", "c"}
+	m, err := NewSNNModel(d.X, d.Y, SNNSpec{X: []string{"x"}, Y: names, Categorical: map[string][]float64{"c": nil}, Hidden: []int{4}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "s.ckpt")
+	var seen []models.EpochLog
+	ctx, cancel := context.WithCancel(context.Background())
+	opt := SNNOptions{Epochs: 4, Seed: 1, Out: out, OnEpoch: func(e models.EpochLog) {
+		seen = append(seen, e)
+		if e.Epoch == 2 {
+			cancel()
+		}
+	}}
+	if _, err := TrainSNN(ctx, m, names, d, d, opt); !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	c, err := TrainSNN(context.Background(), m, names, d, d, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := readCurve(out+CurveSuffix, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 || len(seen) != 4 {
+		t.Fatalf("curve has %d lines, OnEpoch saw %d epochs; want 4", len(got), len(seen))
+	}
+	for i, e := range got {
+		w := seen[i]
+		if e.Epoch != i+1 || e.Epoch != w.Epoch || math.Abs(e.ValW2-w.ValW2) > 1e-7*w.ValW2 || math.Abs(e.TrainW2-w.TrainW2) > 1e-7*w.TrainW2 || e.Improved != w.Improved || !(e.CatSigma > 0) {
+			t.Errorf("curve line %d: %+v, OnEpoch %+v", i+1, e, w)
+		}
+	}
+	if c.State.BestEpoch == 4 {
+		e, _ := encode(m.SNN, d, names, "t")
+		nbs, _ := neighbourhoods(e.x, 32, 0, "t")
+		v, err := SNNLocalW2(c, e, nbs, 8, 32, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(v-got[3].ValW2) > 1e-7*v { // the file keeps 8 significant digits
+			t.Errorf("best (last) epoch: SNNLocalW2 %.9f, curve %.9f", v, got[3].ValW2)
+		}
 	}
 }

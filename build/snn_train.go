@@ -28,7 +28,7 @@ type SNNSpec struct {
 	Hidden      []int   // default 64, 64
 	Loss        string  // w2 (default), mse or ce
 	Lambda      float64 // categorical mismatch cost; default 1
-	InitSigma   float64 // default 0.1
+	InitSigma   float64 // default 0.01
 	// Latent is the number of latent noise inputs (w2): 0 takes the
 	// default, 2; negative: none.
 	Latent int
@@ -51,7 +51,7 @@ func NewSNNModel(x, y [][]float64, spec SNNSpec) (*models.Model, error) {
 		s.Lambda = 1
 	}
 	if s.InitSigma == 0 {
-		s.InitSigma = 0.1
+		s.InitSigma = 0.01
 	}
 	if s.Loss == models.LossW2 {
 		s.CatEncoding = models.CatScores
@@ -423,7 +423,7 @@ func snnStep(net *SNNNet, d *encoded, nbs [][]int, centers []int, m int, rng *ra
 	B, D := net.B, s.OutputDim()
 	in0 := len(s.Inputs) + s.Latent
 	in := snnInputs{X: make([]float64, B*in0)}
-	rows := make([]int, B) // data row of each batch row; -1 for padding
+	rows := make([]int, B)     // data row of each batch row; -1 for padding
 	w := make([]float64, B)    // weight of a batch row's continuous outputs
 	wCat := make([]float64, B) // and of its categorical gradient
 	for c, ctr := range centers {

@@ -156,13 +156,10 @@ func snnGraph(g *graph, c *models.Checkpoint, x string, eps []string, seed uint6
 		}
 		cur = z
 	}
-	// decode: continuous columns unstandardized, categories to codes
-	var cols []string
-	if s.Cont > 0 {
-		cont := g.op("Slice", []string{cur, g.ints(0), g.ints(int64(s.Cont)), g.ints(1)})
-		cols = append(cols, g.op("Add", []string{g.op("Mul", []string{cont, g.floats(g.name("out_std"), []int{s.Cont}, f32(s.OutStd))}),
-			g.floats(g.name("out_mean"), []int{s.Cont}, f32(s.OutMean))}))
-	}
+	// decode: categories to their index and code; continuous columns
+	// shifted by the sampled categories' rows of snn.shift (HasShift),
+	// then unstandardized
+	var catCols, idxs []string
 	off := int64(s.Cont)
 	for _, codes := range s.Categories {
 		k := int64(len(codes))
@@ -177,9 +174,28 @@ func snnGraph(g *graph, c *models.Checkpoint, x string, eps []string, seed uint6
 			idx = g.op("Squeeze", []string{g.op("Cast", []string{r}, attrInt("to", int64(onnxpb.TensorProto_INT64))), g.ints(1)})
 			off++
 		}
+		idxs = append(idxs, idx)
 		codesT := g.floats(g.name("codes"), []int{int(k)}, f32(codes))
-		cols = append(cols, g.op("Unsqueeze", []string{g.op("Gather", []string{codesT, idx}, attrInt("axis", 0)), g.ints(1)}))
+		catCols = append(catCols, g.op("Unsqueeze", []string{g.op("Gather", []string{codesT, idx}, attrInt("axis", 0)), g.ints(1)}))
 	}
+	var cols []string
+	if s.Cont > 0 {
+		cont := g.op("Slice", []string{cur, g.ints(0), g.ints(int64(s.Cont)), g.ints(1)})
+		if s.HasShift() {
+			shift := c.Tensors[models.ShiftParam]
+			row := 0
+			for ci, codes := range s.Categories {
+				k := len(codes)
+				oh := g.op("OneHot", []string{idxs[ci], g.ints(int64(k)), g.floats(g.name("onehot_values"), []int{2}, []float32{0, 1})}, attrInt("axis", -1))
+				sh := g.floats(g.name("shift"), []int{k, s.Cont}, shift[row*s.Cont:(row+k)*s.Cont])
+				cont = g.op("Add", []string{cont, g.op("MatMul", []string{oh, sh})})
+				row += k
+			}
+		}
+		cols = append(cols, g.op("Add", []string{g.op("Mul", []string{cont, g.floats(g.name("out_std"), []int{s.Cont}, f32(s.OutStd))}),
+			g.floats(g.name("out_mean"), []int{s.Cont}, f32(s.OutMean))}))
+	}
+	cols = append(cols, catCols...)
 	if len(cols) == 1 {
 		return cols[0]
 	}

@@ -26,6 +26,11 @@ const (
 // read by argmax (ce), or one real read by rounding to the nearest index
 // 0..K−1, clamped (the mse baseline); the index maps to the category's code.
 //
+// With the w2 loss the first layer also takes Latent standard normal
+// inputs z beside x (noise shared by all outputs), and, when there are
+// both continuous and categorical outputs, the continuous outputs are
+// shifted by a learned row per sampled category (HasShift).
+//
 // Sampling uses the local reparameterization: a layer's pre-activation
 // given its input a is a·Wμ + bμ + √(a²·σ_W² + σ_b²) ⊙ ε, ε ~ N(0, 1),
 // which is exactly the law of a·W + b for one draw of the weights per
@@ -158,7 +163,30 @@ func (s *SNN) params() []Param {
 			ps = append(ps, Param{p + "Wrho", []int{w[l], w[l+1]}}, Param{p + "brho", []int{w[l+1]}})
 		}
 	}
+	if s.HasShift() {
+		ps = append(ps, Param{ShiftParam, []int{s.NumScores(), s.Cont}})
+	}
 	return ps
+}
+
+// ShiftParam names the per-category shift of the continuous outputs.
+const ShiftParam = "snn.shift"
+
+// HasShift reports whether the continuous outputs get a learned shift per
+// sampled category (w2 with both kinds of output): raw continuous outputs
+// are the last layer's plus Σ_c onehot(c)·shift_c, so that y can depend on
+// the category sampled (y | c) sharply.
+func (s *SNN) HasShift() bool {
+	return s.Stochastic() && s.Cont > 0 && len(s.Categories) > 0
+}
+
+// NumScores is Σ K_c, the number of categorical scores (or logits).
+func (s *SNN) NumScores() int {
+	n := 0
+	for _, c := range s.Categories {
+		n += len(c)
+	}
+	return n
 }
 
 func (s *SNN) validate() error {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/kenn-ot/kenn/build"
 	"github.com/kenn-ot/kenn/dataset"
-	"github.com/kenn-ot/kenn/internal/progress"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
 )
@@ -96,6 +95,14 @@ func checkColumns(fc *checker, x, y []string) {
 	}
 }
 
+// latentSpec maps --latent to build.SNNSpec.Latent (whose 0 is the default).
+func latentSpec(n int) int {
+	if n <= 0 {
+		return -1
+	}
+	return n
+}
+
 func tableData(t *dataset.Table, x, y []string) (build.SNNData, error) {
 	xs, err := t.Select(x)
 	if err != nil {
@@ -119,6 +126,8 @@ func runTrainSNN(ctx context.Context, args []string) error {
 	loss := fs.String("loss", models.LossW2, "w2 (stochastic network, local generalized W2² loss) | mse | ce (deterministic baselines)")
 	hidden := fs.String("hidden", "64,64", "hidden layer widths")
 	lambda := fs.Float64("lambda", 1, "cost of a categorical mismatch, in squared standardized units")
+	latent := fs.Int("latent", 2, "latent standard normal inputs beside x, noise shared by every output (w2; 0: none)")
+	initSigma := fs.Float64("init-sigma", 0.01, "initial σ of every weight (w2)")
 	centers := fs.Int("centers", 8, "neighbourhoods per step")
 	neighbors := fs.Int("neighbors", 32, "rows per neighbourhood (nearest in x)")
 	delta := fs.Float64("delta", 0, "if positive: neighbourhoods only within δ of their centre (standardized x)")
@@ -192,22 +201,29 @@ func runTrainSNN(ctx context.Context, args []string) error {
 			}
 		}
 	}
-	m, err := build.NewSNNModel(tr.X, tr.Y, build.SNNSpec{X: x, Y: y, Categorical: cats, Hidden: hid, Loss: *loss, Lambda: *lambda})
+	m, err := build.NewSNNModel(tr.X, tr.Y, build.SNNSpec{X: x, Y: y, Categorical: cats, Hidden: hid, Loss: *loss, Lambda: *lambda,
+		Latent: latentSpec(*latent), InitSigma: *initSigma})
 	if err != nil {
 		return fmt.Errorf("%s: %w", *table, err)
 	}
 	fmt.Fprintf(os.Stderr, "snn (%s loss): %d parameters, %d training rows, %d validation rows\n", *loss, m.NumParams(), len(tr.X), len(va.X))
 	c, err := build.TrainSNN(ctx, m, y, tr, va, build.SNNOptions{Epochs: *epochs, Centers: *centers, Neighbors: *neighbors, Delta: *delta,
 		LR: *lr, Seed: *seed, Patience: *patience, LRPatience: *lrPatience, Out: *out,
-		EpochDone: func(epoch int, tl, vl float64, improved bool) {
-			if progress.Interactive(os.Stderr) && (epoch%10 == 0 || improved) {
-				fmt.Fprintf(os.Stderr, "epoch %d: train local W2² %.5f, validation %.5f\n", epoch, tl, vl)
+		OnEpoch: func(e models.EpochLog) {
+			mark := ""
+			if e.Improved {
+				mark = " (best so far)"
 			}
+			sig := ""
+			if e.CatSigma > 0 {
+				sig = fmt.Sprintf(", categorical score σ %.4f", e.CatSigma)
+			}
+			fmt.Fprintf(os.Stderr, "epoch %d: training local W2² %.5f, validation local W2² %.5f (standardized units²)%s%s\n", e.Epoch, e.TrainW2, e.ValW2, sig, mark)
 		}})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "%s: best validation local W2² %.5f at epoch %d (%s, %.0f s)\n", *out, c.State.BestVal, c.State.BestEpoch, c.State.StopReason, c.State.Seconds)
+	fmt.Fprintf(os.Stderr, "%s: best validation local W2² %.5f (standardized units²) at epoch %d (%s, %.0f s); training curve in %s\n", *out, c.State.BestVal, c.State.BestEpoch, c.State.StopReason, c.State.Seconds, *out+build.CurveSuffix)
 	return nil
 }
 
