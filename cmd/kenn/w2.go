@@ -24,7 +24,14 @@ func methodFlags(fs interface {
 	name := fs.String("method", "exact", "exact | sinkhorn | sliced")
 	eps := fs.Float64("epsilon", 1, "Sinkhorn regularization, pixel² units")
 	slices := fs.Int("slices", 64, "sliced W2: number of directions")
-	return func() pairs.Method { return pairs.Method{Name: *name, Epsilon: *eps, Slices: *slices} }
+	maxMem := fs.Float64("max-memory", 4, "exact: the most memory one solve may take, GiB (a larger pair is refused)")
+	return func() pairs.Method {
+		mem := int64(-1) // not positive: refused by Method.Validate, never replaced
+		if *maxMem > 0 {
+			mem = int64(min(*maxMem, 1<<32) * (1 << 30))
+		}
+		return pairs.Method{Name: *name, Epsilon: *eps, Slices: *slices, MaxMemory: mem}
+	}
 }
 
 // checkMethod adds the rules of methodFlags' flags.
