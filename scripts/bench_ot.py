@@ -88,6 +88,33 @@ def gridot(path, pairs, shape=None):
         vals = np.loadtxt(o, delimiter=',', skiprows=1, usecols=2, ndmin=1)
         return vals, secs
 
+GO = os.environ.get('GO', 'go')
+GO_CLASSES = [('mnist28', '3x'), ('fashion28', '3x'), ('noise32', '3x'), ('smooth32', '3x'),
+              ('mnistup64', '1x'), ('noise64', '1x'), ('smooth64', '1x'), ('fashionup64', '1x'),
+              ('noise128', '1x'), ('smooth128', '1x'), ('fashionup128', '1x')]
+
+def go_benchmarks():
+    """The engine's Go benchmarks (ot/bench_test.go), one core, a Solver
+    reused across pairs: time and pivots per class and size, as a table."""
+    out = ['Engine benchmarks (`go test -run \'^$\' -bench \'W2/CLASS/warm\' -cpu 1 ./ot/`, a reused Solver, '
+           'median of 3 runs; pairs from testdata or generated as in ot/bench_test.go; CPU time from getrusage, pivots over all multiscale levels):', '',
+           '| class | pairs | ms/pair | CPU ms/pair | pivots/pair | fine-level pivots/pair | degenerate/pair |', '|---|---|---|---|---|---|---|']
+    classes = GO_CLASSES[:4] if QUICK else GO_CLASSES
+    for name, bt in classes:
+        runs = []
+        for _ in range(1 if QUICK else 3):
+            r = subprocess.run([GO, 'test', '-run', '^$', '-bench', 'W2/%s/warm$' % name, '-benchtime', bt, '-cpu', '1', './ot/'],
+                               capture_output=True, text=True)
+            line = [l for l in r.stdout.splitlines() if l.startswith('BenchmarkW2/')]
+            if r.returncode != 0 or not line:
+                sys.exit('go test -bench failed: ' + r.stdout + r.stderr)
+            f = line[0].split()
+            runs.append({u: float(v) for v, u in zip(f[2::2], f[3::2])})
+        med = lambda u: float(np.median([m[u] for m in runs]))
+        n = {'mnist28': 32, 'fashion28': 16, 'noise32': 8, 'smooth32': 8}.get(name, 4 if '64' in name else 1)
+        out.append('| %s | %d | %.4g | %.4g | %.0f | %.0f | %.0f |' % (name, n, med('ms/pair'), med('cpu-ms/pair'), med('pivots/pair'), med('fine-pivots/pair'), med('degenerate/pair')))
+    return '\n'.join(out)
+
 def dense_set(kind, n, k, seed, tmp, src=None):
     """k pairs of n×n uint8 images without a zero pixel: white noise,
     a smooth random field (white noise blurred by a periodic Gaussian of
@@ -212,12 +239,15 @@ def main():
         r = (v - ev) / ev
         approx.append('| %s | %.4g | %+.3f | %+.3f |' % (label, len(ap) / t, r.mean(), r[np.argmax(np.abs(r))]))
     print('\n'.join(approx))
+    engine = go_benchmarks()
+    print('\n' + engine)
     with open('docs/bench-ot.md.tmp', 'w') as f:
         f.write('# bench-ot\n\nMade by `make bench-ot` (scripts/bench_ot.py) on %s, %d cores; POT %s, one thread; GridOT %s; each timing the median of 3 alternating runs, one core each (kenn: `kenn w2 --workers 1 --timing`, GridOT: its driver\'s summed solve time, POT: the loop of ot.emd2 calls). kenn ÷ X is kenn\'s speed over X\'s.\n\n' % (time.strftime('%Y-%m-%d'), os.cpu_count(), ot.__version__, 'through ../shared/anchors/gridot (commit 94979d4)' if HAVE_GRIDOT else 'not built (make bench-ot GRIDOT_SRC=<an exported GridOT tree>)'))
         f.write(head + '\n|---|---|---|---|---|---|---|---|---|\n')
         f.write('\n'.join(rows) + '\n\n' + scale + '\n\n')
         f.write('| method (MNIST, %d pairs, 1 core) | pairs/s | mean rel. error | max rel. error |\n|---|---|---|---|\n' % len(ap))
-        f.write('\n'.join(approx) + '\n')
+        f.write('\n'.join(approx) + '\n\n')
+        f.write(engine + '\n')
     if not QUICK:
         os.replace('docs/bench-ot.md.tmp', 'docs/bench-ot.md')
     else:
