@@ -37,6 +37,8 @@ func TestImportRules(t *testing.T) {
 		{"manifold", []string{"gorgonia.org/", module + "/build", "github.com/yalue/onnxruntime_go"}},
 		{"latent", []string{"gorgonia.org/", module + "/build", "github.com/yalue/onnxruntime_go"}},
 		{"plots", []string{"gorgonia.org/", module + "/build", "github.com/yalue/onnxruntime_go"}},
+		// the figure helper of make reproduce-snn: plots only
+		{"scripts/snnplot", []string{"gorgonia.org/", module + "/build", "github.com/yalue/onnxruntime_go", module + "/runtime", module + "/export"}},
 		// Beam workers run the exact engine and onnxruntime, not Gorgonia
 		{"beamjob", []string{"gorgonia.org/", module + "/build"}},
 		// nothing but cmd/kenn and beamjob pulls Beam in
