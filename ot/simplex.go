@@ -339,13 +339,18 @@ func (g *network) pivot() {
 	}
 }
 
+// The tree walks below read the node arrays through locals: with the
+// fields of g the compiler reloads each slice header at every step, since
+// the stores of a walk might alias them.
+
 func (g *network) findJoinNode() {
+	succNum, parent := g.succNum, g.parent
 	u, v := g.src[g.inArc], g.tgt[g.inArc]
 	for u != v {
-		if g.succNum[u] < g.succNum[v] {
-			u = g.parent[u]
+		if succNum[u] < succNum[v] {
+			u = parent[u]
 		} else {
-			v = g.parent[v]
+			v = parent[v]
 		}
 	}
 	g.join = u
@@ -361,20 +366,23 @@ func (g *network) findLeavingArc() bool {
 	delta := int64(inf)
 	result := 0
 	join := g.join
-	for u := first; u != join; u = g.parent[u] {
-		if g.predDir[u] == dirUp {
-			if d := g.flow[g.pred[u]]; d < delta {
-				delta, g.uOut, result = d, u, 1
+	parent, predDir, pred, flow := g.parent, g.predDir, g.pred, g.flow
+	uOut := g.uOut
+	for u := first; u != join; u = parent[u] {
+		if predDir[u] == dirUp {
+			if d := flow[pred[u]]; d < delta {
+				delta, uOut, result = d, u, 1
 			}
 		}
 	}
-	for u := second; u != join; u = g.parent[u] {
-		if g.predDir[u] == dirDown {
-			if d := g.flow[g.pred[u]]; d <= delta {
-				delta, g.uOut, result = d, u, 2
+	for u := second; u != join; u = parent[u] {
+		if predDir[u] == dirDown {
+			if d := flow[pred[u]]; d <= delta {
+				delta, uOut, result = d, u, 2
 			}
 		}
 	}
+	g.uOut = uOut
 	if result == 0 {
 		// An uncapacitated cycle of negative cost: impossible with
 		// non-negative costs.
@@ -391,12 +399,13 @@ func (g *network) findLeavingArc() bool {
 
 func (g *network) changeFlow(change bool) {
 	if d := g.delta; d > 0 {
-		g.flow[g.inArc] += d
-		for u := g.src[g.inArc]; u != g.join; u = g.parent[u] {
-			g.flow[g.pred[u]] -= int64(g.predDir[u]) * d
+		parent, predDir, pred, flow, join := g.parent, g.predDir, g.pred, g.flow, g.join
+		flow[g.inArc] += d
+		for u := g.src[g.inArc]; u != join; u = parent[u] {
+			flow[pred[u]] -= int64(predDir[u]) * d
 		}
-		for u := g.tgt[g.inArc]; u != g.join; u = g.parent[u] {
-			g.flow[g.pred[u]] += int64(g.predDir[u]) * d
+		for u := g.tgt[g.inArc]; u != join; u = parent[u] {
+			flow[pred[u]] += int64(predDir[u]) * d
 		}
 	}
 	if change {
@@ -525,17 +534,18 @@ func (g *network) dirOf(u int32) int8 {
 
 func (g *network) updatePotential() {
 	sigma := g.pi[g.vIn] - g.pi[g.uIn] - int64(g.predDir[g.uIn])*g.cost[g.inArc]
-	end := g.thread[g.lastSucc[g.uIn]]
-	if 2*int(g.succNum[g.uIn]) <= g.nodes+1 {
-		for u := g.uIn; u != end; u = g.thread[u] {
-			g.pi[u] += sigma
+	thread, pi, uIn := g.thread, g.pi, g.uIn
+	end := thread[g.lastSucc[uIn]]
+	if 2*int(g.succNum[uIn]) <= g.nodes+1 {
+		for u := uIn; u != end; u = thread[u] {
+			pi[u] += sigma
 		}
 		return
 	}
 	// The moved subtree is most of the tree: shift the rest instead.
 	// Potentials matter only up to a common constant.
-	for u := end; u != g.uIn; u = g.thread[u] {
-		g.pi[u] -= sigma
+	for u := end; u != uIn; u = thread[u] {
+		pi[u] -= sigma
 	}
 }
 
