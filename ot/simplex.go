@@ -417,6 +417,7 @@ func (g *network) changeFlow(change bool) {
 func (g *network) updateTreeStructure() {
 	parent, thread, revThread := g.parent, g.thread, g.revThread
 	succNum, lastSucc := g.succNum, g.lastSucc
+	pred, predDir := g.pred, g.predDir
 	uIn, vIn, uOut, join := g.uIn, g.vIn, g.uOut, g.join
 
 	oldRevThread := revThread[uOut]
@@ -426,8 +427,8 @@ func (g *network) updateTreeStructure() {
 
 	if uIn == uOut {
 		parent[uIn] = vIn
-		g.pred[uIn] = g.inArc
-		g.predDir[uIn] = g.dirOf(uIn)
+		pred[uIn] = g.inArc
+		predDir[uIn] = g.dirOf(uIn)
 		if thread[vIn] != uOut {
 			after := thread[oldLastSucc]
 			thread[oldRevThread] = after
@@ -489,14 +490,14 @@ func (g *network) updateTreeStructure() {
 		// pred, predDir, lastSucc and succNum along the reversed stem
 		tmpSc, tmpLs := int32(0), lastSucc[uOut]
 		for u, p := uOut, parent[uOut]; u != uIn; u, p = p, parent[p] {
-			g.pred[u] = g.pred[p]
-			g.predDir[u] = -g.predDir[p]
+			pred[u] = pred[p]
+			predDir[u] = -predDir[p]
 			tmpSc += succNum[u] - succNum[p]
 			succNum[u] = tmpSc
 			lastSucc[p] = tmpLs
 		}
-		g.pred[uIn] = g.inArc
-		g.predDir[uIn] = g.dirOf(uIn)
+		pred[uIn] = g.inArc
+		predDir[uIn] = g.dirOf(uIn)
 		succNum[uIn] = oldSuccNum
 	}
 
