@@ -408,7 +408,7 @@ func RunMatrix(ctx context.Context, job MatrixJob) (Summary, error) {
 	for k, g := range grid {
 		specs[k] = tileSpec{K: k, I: g[0], J: g[1]}
 	}
-	fn := &tileFn{Model: job.Model, Dir: dir, Tile: tile, Sym: sym, Threads: job.Threads, FailShard: -1}
+	fn := &tileFn{Model: abs(job.Model), Dir: abs(dir), Tile: tile, Sym: sym, Threads: job.Threads, FailShard: -1}
 	if job.Fail != nil {
 		fn.FailShard, fn.FailMarker = job.Fail.Shard, job.Fail.Marker
 	}
@@ -432,7 +432,7 @@ func RunMatrix(ctx context.Context, job MatrixJob) (Summary, error) {
 		if !sym {
 			blocks = append(blocks, blockSpecs("b", nb, tile)...)
 		}
-		embs := beam.ParDo(s, &embedFn{Model: job.Model, A: job.Images, B: job.Against, ASHA: a.SHA256, BSHA: bsha, Threads: job.Threads}, beam.Create(s, blocks...))
+		embs := beam.ParDo(s, &embedFn{Model: abs(job.Model), A: abs(job.Images), B: abs(job.Against), ASHA: a.SHA256, BSHA: bsha, Threads: job.Threads}, beam.Create(s, blocks...))
 		beam.ParDo0(s, fn, beam.Create(s, todo...), beam.SideInput{Input: embs})
 	})
 	if err != nil {
@@ -502,11 +502,11 @@ func RunKNN(ctx context.Context, job KNNJob) (Summary, error) {
 		}
 		return nil
 	}
-	fn := &knnFn{Model: job.Model, Dir: dir, Tile: tile, K: job.K, NI: idx.N, Threads: job.Threads}
+	fn := &knnFn{Model: abs(job.Model), Dir: abs(dir), Tile: tile, K: job.K, NI: idx.N, Threads: job.Threads}
 	inputs := [][2]string{{job.Index, idx.SHA256}, {job.Query, q.SHA256}}
 	sum, err := runShards(ctx, job.Runner, inputs, specs, paths, checkKNN, func(t tileSpec) bool { return shardComplete(out(t), -1) }, func(s beam.Scope, todo []any) {
 		blocks := append(blockSpecs("a", idx.N, tile), blockSpecs("b", q.N, tile)...)
-		embs := beam.ParDo(s, &embedFn{Model: job.Model, A: job.Index, B: job.Query, ASHA: idx.SHA256, BSHA: q.SHA256, Threads: job.Threads}, beam.Create(s, blocks...))
+		embs := beam.ParDo(s, &embedFn{Model: abs(job.Model), A: abs(job.Index), B: abs(job.Query), ASHA: idx.SHA256, BSHA: q.SHA256, Threads: job.Threads}, beam.Create(s, blocks...))
 		beam.ParDo0(s, fn, beam.Create(s, todo...), beam.SideInput{Input: embs})
 	})
 	if err != nil {

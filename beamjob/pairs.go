@@ -187,7 +187,7 @@ func RunPairs(ctx context.Context, job PairsJob) (Summary, error) {
 		shards = append(shards, sh)
 	}
 	sum.Shards = len(shards)
-	fn := &pairsFn{Images: job.Images, SHA256: imgs.SHA256, Dir: dir, Method: job.Method.Name, Epsilon: job.Method.Epsilon, Slices: job.Method.Slices, FailShard: -1, Workers: 1}
+	fn := &pairsFn{Images: abs(job.Images), SHA256: imgs.SHA256, Dir: abs(dir), Method: job.Method.Name, Epsilon: job.Method.Epsilon, Slices: job.Method.Slices, FailShard: -1, Workers: 1}
 	if job.Runner.inProcess() {
 		fn.Workers = goruntime.NumCPU()
 	}

@@ -113,7 +113,7 @@ func (r Runner) probe() error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	notServer := func(err error) error {
-		return fmt.Errorf("beamjob: runner %s: %s does not answer as a Beam job server within %v (a connect timeout option raises the limit): %w", r.Name, r.Endpoint, timeout, err)
+		return fmt.Errorf("beamjob: runner %s: %s does not answer as a Beam job server within %v (Runner.ConnectTimeout, kenn's --connect-timeout, raises the limit): %w", r.Name, r.Endpoint, timeout, err)
 	}
 	cc, err := grpcx.Dial(ctx, r.Endpoint, timeout)
 	if err != nil {
@@ -242,7 +242,8 @@ func (r Runner) execute(ctx context.Context, p *beam.Pipeline) error {
 // portable runner serves as its own worker.
 func WorkerMain(args []string) bool {
 	for _, a := range args {
-		if a == "--worker" || a == "-worker" || strings.HasPrefix(a, "--worker=") {
+		if a == "--worker" || a == "-worker" || strings.HasPrefix(a, "--worker=") || strings.HasPrefix(a, "-worker=") {
+			dieWithParent()
 			flag.CommandLine.Parse(args)
 			beam.Init() // runs the worker harness and exits
 			return true

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/kenn-ot/kenn/dataset"
@@ -131,4 +132,17 @@ func unchanged(path, want string) error {
 		return changed(path, got, want)
 	}
 	return nil
+}
+
+// abs makes a path absolute for the workers, which need not run in the
+// driver's folder (a portable runner's workers start in their own); a
+// path that has no absolute form is passed as it is ("" stays "").
+func abs(path string) string {
+	if path == "" {
+		return ""
+	}
+	if a, err := filepath.Abs(path); err == nil {
+		return a
+	}
+	return path
 }

@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // kenn pairs and kenn pairwise with --runner prism write the files of the
@@ -62,5 +66,73 @@ func TestRunnerPrismMatchesLocal(t *testing.T) {
 		if m, _ := filepath.Glob(filepath.Join(dir, "o.*")); len(m) > 0 {
 			t.Errorf("%v: left %v", c.args, m)
 		}
+	}
+}
+
+// kill -9 of a kenn pairs --runner prism job in the middle of writing a
+// shard, then the same command again: the rerun resumes the finished
+// shards, writes the file of the uninterrupted run byte for byte, and
+// leaves no temporary file, lock or shard folder behind.
+func TestRunnerPrismKilledThenRerun(t *testing.T) {
+	dir := t.TempDir()
+	test := "../../testdata/mnist-test-images-idx3-ubyte"
+	sel := []string{"--n", "1500", "--seed", "6"}
+	local, out := filepath.Join(dir, "local.txt"), filepath.Join(dir, "beam.txt")
+	if _, stderr, err := kenn(append([]string{"pairs", "--images", test, "-o", local}, sel...)...); err != nil {
+		t.Fatal(stderr)
+	}
+	args := append([]string{"pairs", "--images", test, "-o", out, "--runner", "prism", "--shard", "25"}, sel...)
+	cmd := exec.Command(kennBin, args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	// kill once a shard is being written (its temporary file exists) after
+	// at least one other is finished
+	shards := out + ".shards"
+	sawTemp := false
+	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline) && !sawTemp; {
+		select {
+		case err := <-exited:
+			t.Fatalf("the job ended (%v) before it could be killed: make it longer", err)
+		default:
+		}
+		ents, _ := os.ReadDir(shards)
+		done, temp := 0, 0
+		for _, e := range ents {
+			switch {
+			case strings.Contains(e.Name(), ".kenn-tmp-"):
+				temp++
+			case strings.HasPrefix(e.Name(), "shard-"):
+				done++
+			}
+		}
+		sawTemp = temp > 0 && done > 0
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	<-exited
+	if !sawTemp {
+		t.Fatal("no shard was seen being written before the kill")
+	}
+	stderr := ""
+	if _, e, err := kenn(args...); err != nil {
+		t.Fatalf("rerun after kill -9: %v\n%s", err, e)
+	} else {
+		stderr = e
+	}
+	if a, b := must(os.ReadFile(local)), must(os.ReadFile(out)); !bytes.Equal(a, b) {
+		t.Fatalf("rerun after kill -9 wrote another file than the uninterrupted run (%d vs %d bytes)", len(b), len(a))
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if n := e.Name(); n != "local.txt" && n != "beam.txt" {
+			t.Errorf("left in the output folder: %s", n)
+		}
+	}
+	// the rerun resumed the shards finished before the kill
+	m := regexp.MustCompile(`\((\d+) resumed, (\d+) computed\)`).FindStringSubmatch(stderr)
+	if m == nil || m[1] == "0" || m[2] == "0" {
+		t.Errorf("rerun summary %q: want some shards resumed and some computed", stderr)
 	}
 }
