@@ -81,6 +81,8 @@ func TestFlagValuesValidated(t *testing.T) {
 		{"snn lr", with(snn, "--lr", "0"), "--lr 0: want a finite number > 0"},
 		{"snn patience", with(snn, "--patience", "-1"), "--patience -1: want an integer ≥ 1"},
 		{"snn lr-patience", with(snn, "--lr-patience", "0"), "--lr-patience 0: want an integer ≥ 1, or -1 for never"},
+		{"snn latent", with(snn, "--latent", "-1"), "--latent -1: want an integer ≥ 0"},
+		{"snn init-sigma", with(snn, "--init-sigma", "0"), "--init-sigma 0: want a finite number > 0"},
 		{"snn loss", with(snn, "--loss", "kl"), `--loss "kl": want one of w2, mse, ce`},
 		{"snn hidden", with(snn, "--hidden", "64,0"), `--hidden "64,0": want widths ≥ 1`},
 		{"snn categorical not an output", with(snn, "--categorical", "a"), "--categorical a: not one of the --y columns b"},

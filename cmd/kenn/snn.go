@@ -142,7 +142,8 @@ func runTrainSNN(ctx context.Context, args []string) error {
 	}
 	fc := check(fs).required("table", "x", "y", "o").oneOf("loss", models.LossW2, models.LossMSE, models.LossCE).
 		positive("lambda").ints("centers", 1, math.MaxInt).ints("neighbors", 1, math.MaxInt).nonNegative("delta").
-		ints("epochs", 1, math.MaxInt).positive("lr").ints("patience", 1, math.MaxInt).patience("lr-patience")
+		ints("epochs", 1, math.MaxInt).positive("lr").ints("patience", 1, math.MaxInt).patience("lr-patience").
+		ints("latent", 0, math.MaxInt).positive("init-sigma")
 	checkColumns(fc, splitList(*xcols), splitList(*ycols))
 	cats, err := parseCategorical(*catcols)
 	if err != nil {
