@@ -40,7 +40,7 @@ func TestCheckerAcceptsExports(t *testing.T) {
 		sn := &models.SNN{Inputs: []string{"x1", "x2"}, Outputs: []string{"y", "c"}, Cont: 1, Categories: [][]float64{{0, 1, 2}},
 			Hidden: []int{4}, Loss: loss, Lambda: 1, InMean: []float64{0, 0}, InStd: []float64{1, 1}, OutMean: []float64{0}, OutStd: []float64{1}, InitSigma: 0.1}
 		if loss == models.LossW2 {
-			sn.CatEncoding = models.CatScores
+			sn.CatEncoding, sn.Latent = models.CatScores, 2
 		}
 		c, err := models.NewCheckpoint(models.NewSNN(sn), 1)
 		if err != nil {
