@@ -87,9 +87,9 @@ func run(path, title, out string) error {
 	p.Title.Text = title
 	p.X.Label.Text = "x"
 	p.Y.Label.Text = "P(c = k | x)"
-	p.Y.Min, p.Y.Max = 0, 1
-	p.Legend.Top = true
-	p.Legend.Left = true
+	p.Y.Min, p.Y.Max = 0, 1.35 // room above 1 for the legend
+	p.Legend.Top, p.Legend.Left = true, true
+	seen := map[int]bool{}
 	for si, s := range sources {
 		var ks []int
 		for k := range curves[s] {
@@ -110,8 +110,28 @@ func run(path, title, out string) error {
 			}
 			l.Dashes = dashes[si%len(dashes)]
 			p.Add(l)
-			p.Legend.Add(fmt.Sprintf("%s, c = %d", s, k), l)
+			seen[k] = true
 		}
+		// the legend: one entry per source (its line style, in grey), one per category (its colour)
+		key, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}})
+		if err != nil {
+			return err
+		}
+		key.Color, key.Dashes, key.Width = color.Gray{Y: 70}, dashes[si%len(dashes)], vg.Points(1.5)
+		p.Legend.Add(s, key)
+	}
+	var ks []int
+	for k := range seen {
+		ks = append(ks, k)
+	}
+	sort.Ints(ks)
+	for _, k := range ks {
+		key, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}})
+		if err != nil {
+			return err
+		}
+		key.Color, key.Width = colours[k%len(colours)], vg.Points(2.5)
+		p.Legend.Add(fmt.Sprintf("c = %d", k), key)
 	}
 	if len(sources) == 0 {
 		return errors.New("no sources")
