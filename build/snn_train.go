@@ -816,13 +816,14 @@ func catSigma(c *models.Checkpoint) float64 {
 	return sum / float64(n)
 }
 
-var curveHeader = []string{"epoch", "train_local_w2sq", "val_local_w2sq", "lr", "improved", "cat_sigma"}
+// curveColumns is the header of the training curve's CSV.
+const curveColumns = "epoch,train_local_w2sq,val_local_w2sq,lr,improved,cat_sigma"
 
 // writeCurve writes the training curve as CSV (atomically).
 func writeCurve(path string, curve []models.EpochLog) error {
 	var b strings.Builder
 	w := csv.NewWriter(&b)
-	w.Write(curveHeader)
+	w.Write(strings.Split(curveColumns, ","))
 	for _, e := range curve {
 		imp := "0"
 		if e.Improved {
@@ -866,8 +867,8 @@ func readCurve(path string, done int) ([]models.EpochLog, error) {
 		if i == 0 {
 			continue
 		}
-		if len(r) != len(curveHeader) {
-			return nil, fmt.Errorf("build: training curve %s line %d: %d fields, want %d", path, i+1, len(r), len(curveHeader))
+		if len(r) != strings.Count(curveColumns, ",")+1 {
+			return nil, fmt.Errorf("build: training curve %s line %d: %d fields, want %s", path, i+1, len(r), curveColumns)
 		}
 		var e models.EpochLog
 		var v [4]float64
