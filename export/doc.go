@@ -16,8 +16,14 @@
 //     normalized inside the graph (x·H·W/Σx, as in training).
 //   - NAME.pairwise.onnx: "a" [N, F] and "b" [M, F] → "distances" [N, M],
 //     the model's distance between every row of a and every row of b in
-//     Gram-matrix form: per segment l, d_l = √max(0, ‖a_l‖² + ‖b_l‖² −
-//     2·a_l·b_l), weighted and summed (dwe: the squared distance itself).
+//     Gram-matrix form: both sides are centred on the mean row of a (which
+//     changes no distance and shrinks the rounding from the features'
+//     magnitude to their spread), then per segment l of n features
+//     d_l² = ‖a_l‖² + ‖b_l‖² − 2·a_l·b_l, returned as 0 when below
+//     k·(‖a_l‖² + ‖b_l‖²) with k = (√n + 2)·2⁻²² (about ten standard
+//     deviations of that form's float32 rounding: identical rows give
+//     exactly 0); the d_l are weighted and summed (dwe: the squared
+//     distance itself).
 //   - NAME.pair.onnx: "x" and "y" [N, 1, H, W] → "distance" [N], the model
 //     on N pairs of images, end to end.
 //   - NAME.decoder.onnx, for models with a decoder (dwe) only: "features"

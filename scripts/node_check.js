@@ -1,7 +1,7 @@
 // Runs kenn's exported models in onnxruntime-node and compares with the
 // outputs Go computed (make test runs it through internal/parity).
 // Usage: node scripts/node_check.js CASES.json
-// CASES.json: [{file, inputs: {name: {dims, data}}, output, expected, tol}]
+// CASES.json: [{file, inputs: {name: {dims, data}}, output, expected, tol, zeros}]
 'use strict';
 const path = require('path');
 const fs = require('fs');
@@ -27,7 +27,9 @@ async function main() {
     for (let i = 0; i < out.length; i++) {
       worst = Math.max(worst, Math.abs(out[i] - c.expected[i]) / Math.max(scale, 1e-30));
     }
-    const ok = worst <= c.tol;
+    const nonzero = (c.zeros || []).filter((i) => out[i] !== 0);
+    if (nonzero.length) console.log(`FAIL ${path.basename(c.file)}: ${nonzero.length} entries that must be exactly 0 (an image to itself) are not, e.g. ${out[nonzero[0]]}`);
+    const ok = worst <= c.tol && nonzero.length === 0;
     if (!ok) failed++;
     console.log(`${ok ? 'ok' : 'FAIL'} ${path.basename(c.file)} ${c.output}: largest difference ${worst.toExponential(2)} of the output scale`);
   }

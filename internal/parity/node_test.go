@@ -25,6 +25,9 @@ type nodeCase struct {
 	Output   string                `json:"output"`
 	Expected []float32             `json:"expected"`
 	Tol      float64               `json:"tol"`
+	// Zeros are indices of the output that must be exactly 0 (the
+	// distance of an image to itself).
+	Zeros []int `json:"zeros,omitempty"`
 }
 
 // Every exported file (embedding, pairwise, pair) loads and runs in
@@ -57,6 +60,13 @@ func TestNodeRuntimeAgrees(t *testing.T) {
 		if err := model.PairwiseTile(f, n, f, n, d); err != nil {
 			t.Fatal(err)
 		}
+		var diag []int
+		for i := 0; i < n; i++ {
+			if d[i*n+i] != 0 {
+				t.Errorf("%s: the pairwise graph gives an image %g from itself, want exactly 0", m.Kind, d[i*n+i])
+			}
+			diag = append(diag, i*n+i)
+		}
 		// pair: x = images 0..2, y = images 3..5
 		half := n / 2
 		w := c.DistanceWeights()
@@ -75,7 +85,7 @@ func TestNodeRuntimeAgrees(t *testing.T) {
 		}
 		cases = append(cases,
 			nodeCase{File: files[0], Inputs: map[string]nodeTensor{"images": img(0, n)}, Output: "features", Expected: f, Tol: 1e-5},
-			nodeCase{File: files[1], Inputs: map[string]nodeTensor{"a": {Dims: []int64{int64(n), int64(F)}, Data: f}, "b": {Dims: []int64{int64(n), int64(F)}, Data: f}}, Output: "distances", Expected: d, Tol: 1e-5},
+			nodeCase{File: files[1], Inputs: map[string]nodeTensor{"a": {Dims: []int64{int64(n), int64(F)}, Data: f}, "b": {Dims: []int64{int64(n), int64(F)}, Data: f}}, Output: "distances", Expected: d, Tol: 1e-5, Zeros: diag},
 			nodeCase{File: files[2], Inputs: map[string]nodeTensor{"x": img(0, half), "y": img(half, half)}, Output: "distance", Expected: pair, Tol: 1e-5},
 		)
 	}
