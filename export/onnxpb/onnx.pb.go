@@ -11,6 +11,12 @@
 // 	protoc        v3.21.12
 // source: export/onnxpb/onnx.proto
 
+// Not "onnx": the full names of kenn's messages must differ from those of
+// any other Go binding of the ONNX schema linked into the same binary
+// (github.com/owulveryck/onnx-go registers onnx.ModelProto &c., and the
+// protobuf registry panics on a second registration). The package is not
+// on the wire: files stay byte-for-byte ONNX.
+
 package onnxpb
 
 import (
@@ -175,7 +181,7 @@ type AttributeProto struct {
 	state         protoimpl.MessageState       `protogen:"open.v1"`
 	Name          string                       `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	DocString     string                       `protobuf:"bytes,13,opt,name=doc_string,json=docString,proto3" json:"doc_string,omitempty"`
-	Type          AttributeProto_AttributeType `protobuf:"varint,20,opt,name=type,proto3,enum=onnx.AttributeProto_AttributeType" json:"type,omitempty"`
+	Type          AttributeProto_AttributeType `protobuf:"varint,20,opt,name=type,proto3,enum=kenn.onnx.AttributeProto_AttributeType" json:"type,omitempty"`
 	F             float32                      `protobuf:"fixed32,2,opt,name=f,proto3" json:"f,omitempty"`
 	I             int64                        `protobuf:"varint,3,opt,name=i,proto3" json:"i,omitempty"`
 	S             []byte                       `protobuf:"bytes,4,opt,name=s,proto3" json:"s,omitempty"`
@@ -1099,16 +1105,16 @@ var File_export_onnxpb_onnx_proto protoreflect.FileDescriptor
 
 const file_export_onnxpb_onnx_proto_rawDesc = "" +
 	"\n" +
-	"\x18export/onnxpb/onnx.proto\x12\x04onnx\"\xec\x02\n" +
+	"\x18export/onnxpb/onnx.proto\x12\tkenn.onnx\"\xf6\x02\n" +
 	"\x0eAttributeProto\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1d\n" +
 	"\n" +
-	"doc_string\x18\r \x01(\tR\tdocString\x126\n" +
-	"\x04type\x18\x14 \x01(\x0e2\".onnx.AttributeProto.AttributeTypeR\x04type\x12\f\n" +
+	"doc_string\x18\r \x01(\tR\tdocString\x12;\n" +
+	"\x04type\x18\x14 \x01(\x0e2'.kenn.onnx.AttributeProto.AttributeTypeR\x04type\x12\f\n" +
 	"\x01f\x18\x02 \x01(\x02R\x01f\x12\f\n" +
 	"\x01i\x18\x03 \x01(\x03R\x01i\x12\f\n" +
-	"\x01s\x18\x04 \x01(\fR\x01s\x12\x1f\n" +
-	"\x01t\x18\x05 \x01(\v2\x11.onnx.TensorProtoR\x01t\x12\x16\n" +
+	"\x01s\x18\x04 \x01(\fR\x01s\x12$\n" +
+	"\x01t\x18\x05 \x01(\v2\x16.kenn.onnx.TensorProtoR\x01t\x12\x16\n" +
 	"\x06floats\x18\a \x03(\x02R\x06floats\x12\x12\n" +
 	"\x04ints\x18\b \x03(\x03R\x04ints\"x\n" +
 	"\rAttributeType\x12\r\n" +
@@ -1123,49 +1129,49 @@ const file_export_onnxpb_onnx_proto_rawDesc = "" +
 	"\n" +
 	"\x06FLOATS\x10\x06\x12\b\n" +
 	"\x04INTS\x10\a\x12\v\n" +
-	"\aSTRINGS\x10\b\"h\n" +
+	"\aSTRINGS\x10\b\"m\n" +
 	"\x0eValueInfoProto\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12#\n" +
-	"\x04type\x18\x02 \x01(\v2\x0f.onnx.TypeProtoR\x04type\x12\x1d\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12(\n" +
+	"\x04type\x18\x02 \x01(\v2\x14.kenn.onnx.TypeProtoR\x04type\x12\x1d\n" +
 	"\n" +
-	"doc_string\x18\x03 \x01(\tR\tdocString\"\xd1\x01\n" +
+	"doc_string\x18\x03 \x01(\tR\tdocString\"\xd6\x01\n" +
 	"\tNodeProto\x12\x14\n" +
 	"\x05input\x18\x01 \x03(\tR\x05input\x12\x16\n" +
 	"\x06output\x18\x02 \x03(\tR\x06output\x12\x12\n" +
 	"\x04name\x18\x03 \x01(\tR\x04name\x12\x17\n" +
 	"\aop_type\x18\x04 \x01(\tR\x06opType\x12\x16\n" +
-	"\x06domain\x18\a \x01(\tR\x06domain\x122\n" +
-	"\tattribute\x18\x05 \x03(\v2\x14.onnx.AttributeProtoR\tattribute\x12\x1d\n" +
+	"\x06domain\x18\a \x01(\tR\x06domain\x127\n" +
+	"\tattribute\x18\x05 \x03(\v2\x19.kenn.onnx.AttributeProtoR\tattribute\x12\x1d\n" +
 	"\n" +
-	"doc_string\x18\x06 \x01(\tR\tdocString\"\x81\x03\n" +
+	"doc_string\x18\x06 \x01(\tR\tdocString\"\x90\x03\n" +
 	"\n" +
 	"ModelProto\x12\x1d\n" +
 	"\n" +
-	"ir_version\x18\x01 \x01(\x03R\tirVersion\x12;\n" +
-	"\fopset_import\x18\b \x03(\v2\x18.onnx.OperatorSetIdProtoR\vopsetImport\x12#\n" +
+	"ir_version\x18\x01 \x01(\x03R\tirVersion\x12@\n" +
+	"\fopset_import\x18\b \x03(\v2\x1d.kenn.onnx.OperatorSetIdProtoR\vopsetImport\x12#\n" +
 	"\rproducer_name\x18\x02 \x01(\tR\fproducerName\x12)\n" +
 	"\x10producer_version\x18\x03 \x01(\tR\x0fproducerVersion\x12\x16\n" +
 	"\x06domain\x18\x04 \x01(\tR\x06domain\x12#\n" +
 	"\rmodel_version\x18\x05 \x01(\x03R\fmodelVersion\x12\x1d\n" +
 	"\n" +
-	"doc_string\x18\x06 \x01(\tR\tdocString\x12&\n" +
-	"\x05graph\x18\a \x01(\v2\x10.onnx.GraphProtoR\x05graph\x12C\n" +
-	"\x0emetadata_props\x18\x0e \x03(\v2\x1c.onnx.StringStringEntryProtoR\rmetadataProps\"@\n" +
+	"doc_string\x18\x06 \x01(\tR\tdocString\x12+\n" +
+	"\x05graph\x18\a \x01(\v2\x15.kenn.onnx.GraphProtoR\x05graph\x12H\n" +
+	"\x0emetadata_props\x18\x0e \x03(\v2!.kenn.onnx.StringStringEntryProtoR\rmetadataProps\"@\n" +
 	"\x16StringStringEntryProto\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value\"\xa8\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\"\xc1\x02\n" +
 	"\n" +
-	"GraphProto\x12#\n" +
-	"\x04node\x18\x01 \x03(\v2\x0f.onnx.NodeProtoR\x04node\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x123\n" +
-	"\vinitializer\x18\x05 \x03(\v2\x11.onnx.TensorProtoR\vinitializer\x12\x1d\n" +
+	"GraphProto\x12(\n" +
+	"\x04node\x18\x01 \x03(\v2\x14.kenn.onnx.NodeProtoR\x04node\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x128\n" +
+	"\vinitializer\x18\x05 \x03(\v2\x16.kenn.onnx.TensorProtoR\vinitializer\x12\x1d\n" +
 	"\n" +
 	"doc_string\x18\n" +
-	" \x01(\tR\tdocString\x12*\n" +
-	"\x05input\x18\v \x03(\v2\x14.onnx.ValueInfoProtoR\x05input\x12,\n" +
-	"\x06output\x18\f \x03(\v2\x14.onnx.ValueInfoProtoR\x06output\x123\n" +
+	" \x01(\tR\tdocString\x12/\n" +
+	"\x05input\x18\v \x03(\v2\x19.kenn.onnx.ValueInfoProtoR\x05input\x121\n" +
+	"\x06output\x18\f \x03(\v2\x19.kenn.onnx.ValueInfoProtoR\x06output\x128\n" +
 	"\n" +
-	"value_info\x18\r \x03(\v2\x14.onnx.ValueInfoProtoR\tvalueInfo\"\x8d\x03\n" +
+	"value_info\x18\r \x03(\v2\x19.kenn.onnx.ValueInfoProtoR\tvalueInfo\"\x8d\x03\n" +
 	"\vTensorProto\x12\x12\n" +
 	"\x04dims\x18\x01 \x03(\x03R\x04dims\x12\x1b\n" +
 	"\tdata_type\x18\x02 \x01(\x05R\bdataType\x12!\n" +
@@ -1195,25 +1201,25 @@ const file_export_onnxpb_onnx_proto_rawDesc = "" +
 	"\aFLOAT16\x10\n" +
 	"\x12\n" +
 	"\n" +
-	"\x06DOUBLE\x10\v\"\xba\x01\n" +
-	"\x10TensorShapeProto\x122\n" +
-	"\x03dim\x18\x01 \x03(\v2 .onnx.TensorShapeProto.DimensionR\x03dim\x1ar\n" +
+	"\x06DOUBLE\x10\v\"\xbf\x01\n" +
+	"\x10TensorShapeProto\x127\n" +
+	"\x03dim\x18\x01 \x03(\v2%.kenn.onnx.TensorShapeProto.DimensionR\x03dim\x1ar\n" +
 	"\tDimension\x12\x1d\n" +
 	"\tdim_value\x18\x01 \x01(\x03H\x00R\bdimValue\x12\x1d\n" +
 	"\tdim_param\x18\x02 \x01(\tH\x00R\bdimParam\x12\x1e\n" +
 	"\n" +
 	"denotation\x18\x03 \x01(\tR\n" +
 	"denotationB\a\n" +
-	"\x05value\"\xc4\x01\n" +
-	"\tTypeProto\x129\n" +
-	"\vtensor_type\x18\x01 \x01(\v2\x16.onnx.TypeProto.TensorH\x00R\n" +
+	"\x05value\"\xce\x01\n" +
+	"\tTypeProto\x12>\n" +
+	"\vtensor_type\x18\x01 \x01(\v2\x1b.kenn.onnx.TypeProto.TensorH\x00R\n" +
 	"tensorType\x12\x1e\n" +
 	"\n" +
 	"denotation\x18\x06 \x01(\tR\n" +
-	"denotation\x1aS\n" +
+	"denotation\x1aX\n" +
 	"\x06Tensor\x12\x1b\n" +
-	"\telem_type\x18\x01 \x01(\x05R\belemType\x12,\n" +
-	"\x05shape\x18\x02 \x01(\v2\x16.onnx.TensorShapeProtoR\x05shapeB\a\n" +
+	"\telem_type\x18\x01 \x01(\x05R\belemType\x121\n" +
+	"\x05shape\x18\x02 \x01(\v2\x1b.kenn.onnx.TensorShapeProtoR\x05shapeB\a\n" +
 	"\x05value\"F\n" +
 	"\x12OperatorSetIdProto\x12\x16\n" +
 	"\x06domain\x18\x01 \x01(\tR\x06domain\x12\x18\n" +
@@ -1234,37 +1240,37 @@ func file_export_onnxpb_onnx_proto_rawDescGZIP() []byte {
 var file_export_onnxpb_onnx_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
 var file_export_onnxpb_onnx_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_export_onnxpb_onnx_proto_goTypes = []any{
-	(AttributeProto_AttributeType)(0),  // 0: onnx.AttributeProto.AttributeType
-	(TensorProto_DataType)(0),          // 1: onnx.TensorProto.DataType
-	(*AttributeProto)(nil),             // 2: onnx.AttributeProto
-	(*ValueInfoProto)(nil),             // 3: onnx.ValueInfoProto
-	(*NodeProto)(nil),                  // 4: onnx.NodeProto
-	(*ModelProto)(nil),                 // 5: onnx.ModelProto
-	(*StringStringEntryProto)(nil),     // 6: onnx.StringStringEntryProto
-	(*GraphProto)(nil),                 // 7: onnx.GraphProto
-	(*TensorProto)(nil),                // 8: onnx.TensorProto
-	(*TensorShapeProto)(nil),           // 9: onnx.TensorShapeProto
-	(*TypeProto)(nil),                  // 10: onnx.TypeProto
-	(*OperatorSetIdProto)(nil),         // 11: onnx.OperatorSetIdProto
-	(*TensorShapeProto_Dimension)(nil), // 12: onnx.TensorShapeProto.Dimension
-	(*TypeProto_Tensor)(nil),           // 13: onnx.TypeProto.Tensor
+	(AttributeProto_AttributeType)(0),  // 0: kenn.onnx.AttributeProto.AttributeType
+	(TensorProto_DataType)(0),          // 1: kenn.onnx.TensorProto.DataType
+	(*AttributeProto)(nil),             // 2: kenn.onnx.AttributeProto
+	(*ValueInfoProto)(nil),             // 3: kenn.onnx.ValueInfoProto
+	(*NodeProto)(nil),                  // 4: kenn.onnx.NodeProto
+	(*ModelProto)(nil),                 // 5: kenn.onnx.ModelProto
+	(*StringStringEntryProto)(nil),     // 6: kenn.onnx.StringStringEntryProto
+	(*GraphProto)(nil),                 // 7: kenn.onnx.GraphProto
+	(*TensorProto)(nil),                // 8: kenn.onnx.TensorProto
+	(*TensorShapeProto)(nil),           // 9: kenn.onnx.TensorShapeProto
+	(*TypeProto)(nil),                  // 10: kenn.onnx.TypeProto
+	(*OperatorSetIdProto)(nil),         // 11: kenn.onnx.OperatorSetIdProto
+	(*TensorShapeProto_Dimension)(nil), // 12: kenn.onnx.TensorShapeProto.Dimension
+	(*TypeProto_Tensor)(nil),           // 13: kenn.onnx.TypeProto.Tensor
 }
 var file_export_onnxpb_onnx_proto_depIdxs = []int32{
-	0,  // 0: onnx.AttributeProto.type:type_name -> onnx.AttributeProto.AttributeType
-	8,  // 1: onnx.AttributeProto.t:type_name -> onnx.TensorProto
-	10, // 2: onnx.ValueInfoProto.type:type_name -> onnx.TypeProto
-	2,  // 3: onnx.NodeProto.attribute:type_name -> onnx.AttributeProto
-	11, // 4: onnx.ModelProto.opset_import:type_name -> onnx.OperatorSetIdProto
-	7,  // 5: onnx.ModelProto.graph:type_name -> onnx.GraphProto
-	6,  // 6: onnx.ModelProto.metadata_props:type_name -> onnx.StringStringEntryProto
-	4,  // 7: onnx.GraphProto.node:type_name -> onnx.NodeProto
-	8,  // 8: onnx.GraphProto.initializer:type_name -> onnx.TensorProto
-	3,  // 9: onnx.GraphProto.input:type_name -> onnx.ValueInfoProto
-	3,  // 10: onnx.GraphProto.output:type_name -> onnx.ValueInfoProto
-	3,  // 11: onnx.GraphProto.value_info:type_name -> onnx.ValueInfoProto
-	12, // 12: onnx.TensorShapeProto.dim:type_name -> onnx.TensorShapeProto.Dimension
-	13, // 13: onnx.TypeProto.tensor_type:type_name -> onnx.TypeProto.Tensor
-	9,  // 14: onnx.TypeProto.Tensor.shape:type_name -> onnx.TensorShapeProto
+	0,  // 0: kenn.onnx.AttributeProto.type:type_name -> kenn.onnx.AttributeProto.AttributeType
+	8,  // 1: kenn.onnx.AttributeProto.t:type_name -> kenn.onnx.TensorProto
+	10, // 2: kenn.onnx.ValueInfoProto.type:type_name -> kenn.onnx.TypeProto
+	2,  // 3: kenn.onnx.NodeProto.attribute:type_name -> kenn.onnx.AttributeProto
+	11, // 4: kenn.onnx.ModelProto.opset_import:type_name -> kenn.onnx.OperatorSetIdProto
+	7,  // 5: kenn.onnx.ModelProto.graph:type_name -> kenn.onnx.GraphProto
+	6,  // 6: kenn.onnx.ModelProto.metadata_props:type_name -> kenn.onnx.StringStringEntryProto
+	4,  // 7: kenn.onnx.GraphProto.node:type_name -> kenn.onnx.NodeProto
+	8,  // 8: kenn.onnx.GraphProto.initializer:type_name -> kenn.onnx.TensorProto
+	3,  // 9: kenn.onnx.GraphProto.input:type_name -> kenn.onnx.ValueInfoProto
+	3,  // 10: kenn.onnx.GraphProto.output:type_name -> kenn.onnx.ValueInfoProto
+	3,  // 11: kenn.onnx.GraphProto.value_info:type_name -> kenn.onnx.ValueInfoProto
+	12, // 12: kenn.onnx.TensorShapeProto.dim:type_name -> kenn.onnx.TensorShapeProto.Dimension
+	13, // 13: kenn.onnx.TypeProto.tensor_type:type_name -> kenn.onnx.TypeProto.Tensor
+	9,  // 14: kenn.onnx.TypeProto.Tensor.shape:type_name -> kenn.onnx.TensorShapeProto
 	15, // [15:15] is the sub-list for method output_type
 	15, // [15:15] is the sub-list for method input_type
 	15, // [15:15] is the sub-list for extension type_name
