@@ -23,8 +23,9 @@ func guard(outputs paths, inputs ...outpath.Path) (release func(), err error) {
 	return g.Release, nil
 }
 
-// onnxSet lists the files of an exported model set NAME.onnx under flag:
-// the file itself and every sibling a set may have (NAME.pairwise.onnx,
+// onnxSet lists the files of an exported model set under flag, given any
+// file of it (NAME.onnx or a sibling, as --model takes): the file itself
+// and every file a set may have (NAME.onnx, NAME.pairwise.onnx,
 // NAME.pair.onnx, NAME.decoder.onnx, NAME.noise.onnx). A path that is not
 // an .onnx (a checkpoint) is listed alone.
 func onnxSet(flag, path string) paths {
@@ -34,10 +35,19 @@ func onnxSet(flag, path string) paths {
 	if !strings.HasSuffix(path, ".onnx") {
 		return paths{arg(flag, path)}
 	}
+	out := paths{arg(flag, path)}
+	// any file of a set names the set (runtime.MainPath): list them all
+	for _, suf := range []string{".pairwise.onnx", ".pair.onnx", ".decoder.onnx", ".noise.onnx"} {
+		if strings.HasSuffix(path, suf) {
+			path = strings.TrimSuffix(path, suf) + ".onnx"
+			break
+		}
+	}
 	e, pw, pr := export.Paths(path)
-	out := paths{arg(flag, e)}
-	for _, s := range []string{pw, pr, export.DecoderPath(path), export.NoisePath(path)} {
-		out = append(out, arg(flag+" (set member)", s))
+	for _, s := range []string{e, pw, pr, export.DecoderPath(path), export.NoisePath(path)} {
+		if s != out[0].Path {
+			out = append(out, arg(flag+" (set member)", s))
+		}
 	}
 	return out
 }

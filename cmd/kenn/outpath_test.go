@@ -134,9 +134,10 @@ func TestOutputIsInputRefused(t *testing.T) {
 		{"embed -o images", []string{"embed", "--model", in.model, "--images", in.images, "-o", in.images}, in.images, "--images"},
 		{"pairwise -o model", []string{"pairwise", "--model", in.model, "--images", in.images, "-o", in.model}, in.model, "--model"},
 		{"pairwise -o pairwise model", []string{"pairwise", "--model", in.model, "--images", in.images, "-o", filepath.Join(in.dir, "m.pairwise.onnx")}, filepath.Join(in.dir, "m.pairwise.onnx"), "--model"},
+		{"pairwise --model sibling -o main file", []string{"pairwise", "--model", filepath.Join(in.dir, "m.pairwise.onnx"), "--images", in.images, "-o", in.model}, in.model, "--model"},
 		{"pairwise -o against", []string{"pairwise", "--model", in.model, "--images", in.images, "--against", in.images2, "-o", in.images2}, in.images2, "--against"},
-		{"knn -o query", []string{"knn", "--model", in.model, "--index", in.images, "--query", in.images2, "-o", in.images2}, in.images2, "--query"},
-		{"knn -o index", []string{"knn", "--model", in.model, "--index", in.images, "--query", in.images2, "-o", in.images}, in.images, "--index"},
+		{"knn -o query", []string{"knn", "--model", in.model, "--index", in.images, "--query", in.images2, "-o", in.images2}, in.images2, "--queries"},
+		{"knn -o index", []string{"knn", "--model", in.model, "--index", in.images, "--query", in.images2, "-o", in.images}, in.images, "--images"},
 		{"wassmap -o distances", []string{"wassmap", "--distances", in.npy, "-o", in.npy}, in.npy, "--distances"},
 		{"wassmap --plot images", []string{"wassmap", "--model", in.model, "--images", in.images, "-o", filepath.Join(in.dir, "c.csv"), "--plot", in.images}, in.images, "--images"},
 		{"wassmap -o pairs", []string{"wassmap", "--pairs", in.trainPairs, "--images", in.images, "-o", in.trainPairs}, in.trainPairs, "--pairs"},
@@ -146,7 +147,6 @@ func TestOutputIsInputRefused(t *testing.T) {
 		{"sample -o x", []string{"sample", "--model", in.ckpt, "--x", in.table, "-o", in.table}, in.table, "--x"},
 		{"plot weights -o model", []string{"plot", "weights", "--model", in.ckpt, "-o", in.ckpt}, in.ckpt, "--model"},
 		{"plot pred -o pairs", []string{"plot", "pred", "--model", in.ckpt, "--images", in.images, "--pairs", in.trainPairs, "-o", in.trainPairs}, in.trainPairs, "--pairs"},
-		{"fit -o images", []string{"fit", "--images", in.images, "-o", in.images}, in.images, "--images"},
 		{"init -o itself twice is fine, -o a folder is not", []string{"init", "--model", "deepkenn", "-o", in.dir}, "", "is a folder"},
 	}
 	before := map[string][32]byte{}
