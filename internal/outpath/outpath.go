@@ -56,7 +56,8 @@ func sameFile(a, b string) bool {
 // written, before any work: each output (empty paths are skipped) must
 // not be an existing folder, not be any input (compared with os.SameFile
 // on existing files, and by path otherwise), not be another output, and
-// its folder must exist and take a new file (one is created and removed).
+// its folder must exist and take a new file (the output's temporary
+// file is created and removed).
 func Check(outputs, inputs []Path) error {
 	var outs []Path
 	for _, o := range outputs {
@@ -101,15 +102,13 @@ func writable(o Path) error {
 	case !st.IsDir():
 		return fmt.Errorf("outpath: %s: %s is not a folder", o, dir)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(o.Path)+".kenn-probe-*")
+	// the job's own temporary file, at once discarded: a process killed
+	// in between leaves a stale temporary file that CleanStale knows
+	f, err := atomicfile.Create(o.Path)
 	if err != nil {
 		return fmt.Errorf("outpath: %s: cannot create a file in %s: %w", o, dir, err)
 	}
-	name := f.Name()
-	f.Close()
-	if err := os.Remove(name); err != nil {
-		return fmt.Errorf("outpath: %s: %w", o, err)
-	}
+	f.Abort()
 	return nil
 }
 
