@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/kenn-ot/kenn/build"
@@ -44,16 +45,21 @@ type Result struct {
 func Run(ctx context.Context, opt Options) (*Result, error) {
 	start := time.Now()
 	o := opt.withDefaults()
-	if err := o.validate(); err != nil {
-		return nil, err
-	}
+	// The outputs first: an output that names the input is the worst
+	// mistake, and says so before any other complaint.
 	embed, pw, pair := export.Paths(o.Out)
+	if !strings.HasSuffix(o.Out, ".onnx") {
+		embed = o.Out // refused below, but first compared with the input
+	}
 	guard, err := outpath.Prepare([]outpath.Path{{Flag: "-o", Path: embed}, {Flag: "-o (sibling)", Path: pw}, {Flag: "-o (sibling)", Path: pair}, {Flag: "-o (card)", Path: CardPath(o.Out)}},
 		[]outpath.Path{{Flag: "--images", Path: o.Images}})
 	if err != nil {
 		return nil, fmt.Errorf("fit: %w", err)
 	}
 	defer guard.Release()
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(o.Work, 0o755); err != nil {
 		return nil, fmt.Errorf("fit: %w", err)
 	}

@@ -25,6 +25,11 @@ const (
 	epochsTarget = 80
 	minEpochs    = 10
 	minGroups    = 2
+	// valRatio: the validation pairs are about 1/valRatio of the training
+	// pairs (groups over the validation images), at least minValGroups
+	// groups and at most the validation split.
+	valRatio     = 6
+	minValGroups = 2
 	maxEpochs    = 300
 	// valOverhead is the share of an epoch spent scoring the validation
 	// pairs and saving the state.
@@ -71,6 +76,13 @@ func basePlan(o Options, s Split) Plan {
 	}
 }
 
+// valGroups returns the number of validation groups for a number of
+// training groups.
+func valGroups(o Options, s Split) func(train int) int {
+	most := len(s.Val) / o.Group
+	return func(train int) int { return min(most, max(minValGroups, (train+valRatio-1)/valRatio)) }
+}
+
 // explicitPlan is the plan of given TrainPairs and Epochs.
 func explicitPlan(o Options, s Split) (Plan, error) {
 	p := basePlan(o, s)
@@ -80,6 +92,8 @@ func explicitPlan(o Options, s Split) (Plan, error) {
 		return Plan{}, fmt.Errorf("fit: %d training pairs need %d groups of %d images; the training split has %d images (%d groups, %d pairs)", o.TrainPairs, groups, g, len(s.Train), max, max*groupPairs(g))
 	}
 	p.TrainImages, p.TrainPairs = groups*g, groups*groupPairs(g)
+	v := valGroups(o, s)(groups)
+	p.ValImages, p.ValPairs = v*g, v*groupPairs(g)
 	p.TestPairs = groupPairs(p.TestImages)
 	p.Epochs = o.Epochs
 	p.Note = "sizes given explicitly"
@@ -96,16 +110,26 @@ func measuredPlan(o Options, s Split, spp, pps float64) (Plan, error) {
 		p.TestImages--
 	}
 	p.TestPairs = groupPairs(p.TestImages)
-	fixed := float64(p.TestPairs+p.ValPairs)*spp + overhead.Seconds()
-	avail := useShare*B - fixed
+	gp := float64(groupPairs(g))
 	epochCost := float64(o.Seeds) * valOverhead / pps // training seconds per pair per epoch, all seeds
+	avail := useShare*B - float64(p.TestPairs)*spp - overhead.Seconds()
+	valFor := valGroups(o, s)
+	// cost is the exact pairs and training of groups training groups for
+	// epochs epochs, with their validation groups.
+	cost := func(groups, epochs int) float64 {
+		n := float64(groups) * gp
+		return n*(spp+float64(epochs)*epochCost) + float64(valFor(groups))*gp*spp
+	}
 	groupsMax := len(s.Train) / g
-	groups := int(avail / ((spp + epochsTarget*epochCost) * float64(groupPairs(g))))
+	groups := int(avail / (gp * (spp*(1+1.0/valRatio) + epochsTarget*epochCost)))
+	for groups > 0 && cost(groups, epochsTarget) > avail {
+		groups--
+	}
 	p.Epochs = epochsTarget
 	p.Note = fmt.Sprintf("pairs and epochs (%d per seed) balanced by the budget", epochsTarget)
 	fund := func(groups int) int { // the epochs the rest of the budget buys
-		n := float64(groups * groupPairs(g))
-		return min(maxEpochs, int((avail-n*spp)/(n*epochCost)))
+		n := float64(groups) * gp
+		return min(maxEpochs, int((avail-cost(groups, 0))/(n*epochCost)))
 	}
 	switch {
 	case groups >= groupsMax: // every training image used: the rest buys epochs
@@ -117,11 +141,12 @@ func measuredPlan(o Options, s Split, spp, pps float64) (Plan, error) {
 		p.Epochs = fund(groups)
 		p.Note = fmt.Sprintf("a small budget: the fewest training groups (%d) and the epochs it leaves", groups)
 	}
+	p.ValImages, p.ValPairs = valFor(groups)*g, valFor(groups)*groupPairs(g)
 	if groups < minGroups || p.Epochs < minEpochs || p.TestImages < minTest || avail <= 0 {
 		return Plan{}, fmt.Errorf("fit: a budget of %s is too small for %d seed(s) on this machine (exact pairs take %.3g ms each, training runs %.0f pairs/s): it needs at least %s (or fewer seeds)", o.Budget, o.Seeds, 1e3*spp, pps, minBudget(o, p, spp, epochCost))
 	}
 	p.TrainImages, p.TrainPairs = groups*g, groups*groupPairs(g)
-	p.EstimateSeconds = fixed + float64(p.TrainPairs)*(spp+float64(p.Epochs)*epochCost)
+	p.EstimateSeconds = float64(p.TestPairs)*spp + overhead.Seconds() + cost(groups, p.Epochs)
 	return p, nil
 }
 
@@ -131,7 +156,7 @@ func measuredPlan(o Options, s Split, spp, pps float64) (Plan, error) {
 // and training.
 func minBudget(o Options, p Plan, spp, epochCost float64) time.Duration {
 	n := float64(minGroups * groupPairs(o.Group))
-	need := (float64(p.ValPairs)*spp + overhead.Seconds() + n*(spp+minEpochs*epochCost)) / (useShare - testShare)
+	need := (float64(minValGroups*groupPairs(o.Group))*spp + overhead.Seconds() + n*(spp+minEpochs*epochCost)) / (useShare - testShare)
 	need = math.Max(need, float64(groupPairs(minTest))*spp/testShare) // the smallest test set within its share
 	return time.Duration(math.Ceil(need/60)) * time.Minute
 }

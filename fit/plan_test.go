@@ -29,12 +29,15 @@ func TestMeasuredPlanSpendsTheBudget(t *testing.T) {
 		if p.TrainPairs%groupPairs(36) != 0 || p.TrainImages != p.TrainPairs/groupPairs(36)*36 || p.Epochs != epochsTarget {
 			t.Errorf("%s: %d pairs over %d images, %d epochs", c.budget, p.TrainPairs, p.TrainImages, p.Epochs)
 		}
+		if vg, tg := p.ValPairs/groupPairs(36), p.TrainPairs/groupPairs(36); vg != max(minValGroups, (tg+valRatio-1)/valRatio) {
+			t.Errorf("%s: %d validation groups for %d training groups, want about a sixth", c.budget, vg, tg)
+		}
 		if float64(p.TestPairs)*spp > testShare*c.budget.Seconds() {
 			t.Errorf("%s: %d test pairs exceed the test share", c.budget, p.TestPairs)
 		}
 	}
 	// A slower machine (or model): one minute cannot train three seeds.
-	const slowSPP, slowPPS = 0.005, 3000.0
+	const slowSPP, slowPPS = 0.01, 1500.0
 	o := Options{Images: "x", Out: "m.onnx", Budget: time.Minute, Seeds: 3}.withDefaults()
 	_, err = measuredPlan(o, s, slowSPP, slowPPS)
 	if err == nil || !strings.Contains(err.Error(), "it needs at least") {

@@ -41,11 +41,8 @@ func runFit(ctx context.Context, args []string) error {
 	if (*trainPairs > 0) != (*epochs > 0) {
 		return usagef("--train-pairs and --epochs go together (a fixed plan), or neither (a plan from --budget)")
 	}
-	unlock, err := guard(plus(onnxSet("-o", *out), paths{arg("-o (card)", strings.TrimSuffix(*out, ".onnx")+".card.md")}), arg("--images", *images))
-	if err != nil {
-		return err
-	}
-	defer unlock()
+	// fit.Run checks its outputs against --images and locks them itself
+	// (outpath.Prepare): a second lock here would refuse its own process.
 	opt := fit.Options{Images: *images, Out: *out, Work: *work, Budget: *budget, Kind: *kind, Seeds: *seeds, Workers: *workers,
 		Seed: *seed, Group: *group, TrainPairs: *trainPairs, Epochs: *epochs, Patience: *patience}
 	var bar *progress.Bar
