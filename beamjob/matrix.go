@@ -48,8 +48,18 @@ type KNNJob struct {
 	Runner       Runner
 }
 
-// embBlock is a block of embeddings: rows Start… of set "a" or "b".
+// embBlock is a block of embeddings: rows Start… of set "a" or "b", as
+// little-endian float32 bytes (Beam's coder copies a byte slice at once,
+// but decodes a float slice one reflected value at a time: measured, the
+// side-input decoding was the largest cost of a matrix job's workers).
 type embBlock struct {
+	Set      string
+	Start, N int
+	Raw      []byte
+}
+
+// vecBlock is an embBlock decoded.
+type vecBlock struct {
 	Set      string
 	Start, N int
 	Vals     []float32
@@ -172,27 +182,34 @@ func (f *embedFn) ProcessElement(ctx context.Context, b blockSpec, emit func(emb
 	if err != nil {
 		return err
 	}
-	emit(embBlock{Set: b.Set, Start: b.Start, N: b.N, Vals: vals})
+	raw := make([]byte, 4*len(vals))
+	for i, v := range vals {
+		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(v))
+	}
+	emit(embBlock{Set: b.Set, Start: b.Start, N: b.N, Raw: raw})
 	return nil
 }
 
 // readBlocks drains the side input (a single-pass iterator) into a map
 // keyed by set and first row.
-func readBlocks(iter func(*embBlock) bool) map[blockSpec]*embBlock {
-	out := map[blockSpec]*embBlock{}
+func readBlocks(iter func(*embBlock) bool) map[blockSpec]*vecBlock {
+	out := map[blockSpec]*vecBlock{}
 	var b embBlock
 	for iter(&b) {
-		c := b
-		out[blockSpec{Set: c.Set, Start: c.Start}] = &c
+		v := &vecBlock{Set: b.Set, Start: b.Start, N: b.N, Vals: make([]float32, len(b.Raw)/4)}
+		for i := range v.Vals {
+			v.Vals[i] = math.Float32frombits(binary.LittleEndian.Uint32(b.Raw[4*i:]))
+		}
+		out[blockSpec{Set: v.Set, Start: v.Start}] = v
 	}
 	return out
 }
 
-func findBlock(all map[blockSpec]*embBlock, set string, start int) (*embBlock, error) {
+func findBlock(all map[blockSpec]*vecBlock, set string, start int) (*vecBlock, error) {
 	if b, ok := all[blockSpec{Set: set, Start: start}]; ok {
 		return b, nil
 	}
-	return nil, fmt.Errorf("no embeddings of set %s at row %d", set, start)
+	return nil, fmt.Errorf("beamjob: no embeddings of set %s at row %d", set, start)
 }
 
 func tilePath(dir string, i, j int) string {
