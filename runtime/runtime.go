@@ -108,16 +108,23 @@ func UserCacheDir() (string, error) {
 }
 
 // FindLibrary resolves the library path as described in the package doc:
-// the first of LibraryCandidates that exists.
+// an explicit path must exist; otherwise the first of LibraryCandidates
+// that exists.
 func FindLibrary(explicit string) (string, error) {
-	tried := LibraryCandidates(explicit)
+	hint := fmt.Sprintf("run `kenn setup --library PATH` once with a libonnxruntime.so.1 (onnxruntime 1.30; `make ort` fetches one into the checkout's .cache/onnxruntime), or set %s", LibraryEnv)
+	if explicit != "" { // asked for by name: no other library will do
+		if st, err := os.Stat(explicit); err != nil || st.IsDir() {
+			return "", fmt.Errorf("%w: %s (given explicitly) is not a file; %s", ErrNoLibrary, explicit, hint)
+		}
+		return explicit, nil
+	}
+	tried := LibraryCandidates("")
 	for _, p := range tried {
 		if st, err := os.Stat(p); err == nil && !st.IsDir() {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("%w (looked in: %s); run `kenn setup --library PATH` once with a libonnxruntime.so.1 (onnxruntime 1.30; `make ort` fetches one into the checkout's .cache/onnxruntime), or set %s",
-		ErrNoLibrary, strings.Join(tried, ", "), LibraryEnv)
+	return "", fmt.Errorf("%w (looked in: %s); %s", ErrNoLibrary, strings.Join(tried, ", "), hint)
 }
 
 // Open loads the library and initializes the environment.

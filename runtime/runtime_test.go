@@ -163,12 +163,19 @@ func TestBadInputs(t *testing.T) {
 
 func TestMissingLibrary(t *testing.T) {
 	t.Setenv(LibraryEnv, "")
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // no library installed by kenn setup
 	wd, _ := os.Getwd()
 	defer os.Chdir(wd)
 	os.Chdir(t.TempDir())
+	// Named explicitly: no other library will do, even where one exists.
 	_, err := Open(Options{Library: "/nonexistent/libonnxruntime.so.1"})
-	if err == nil || !strings.Contains(err.Error(), "make ort") || !strings.Contains(err.Error(), LibraryEnv) {
-		t.Fatalf("want a clear error naming the fix, got %v", err)
+	if err == nil || !strings.Contains(err.Error(), "make ort") || !strings.Contains(err.Error(), LibraryEnv) || !strings.Contains(err.Error(), "/nonexistent/") {
+		t.Fatalf("want a clear error naming the file and the fix, got %v", err)
+	}
+	// Not named, and nowhere to be found.
+	_, err = Open(Options{})
+	if err == nil || !strings.Contains(err.Error(), "looked in") || !strings.Contains(err.Error(), "kenn setup") {
+		t.Fatalf("want the places looked in and the fix, got %v", err)
 	}
 }
 
