@@ -478,15 +478,16 @@ func toFloat32(v []float64) []float32 {
 }
 
 func runInterpolate(ctx context.Context, args []string) error {
-	fs := newFlags("interpolate", "--model M.onnx --images FILE --from I --to J [--steps 9] -o grid.png")
+	fs := newFlags("interpolate", "--model M.onnx --images FILE --from I --to J [--points 9] -o grid.png")
 	model, images, out, zoom := decoderFlags(fs)
 	from := fs.Int("from", 0, "index of the first image")
 	to := fs.Int("to", 1, "index of the second image")
-	steps := fs.Int("steps", 9, "points on the α grid from 0 to 1")
+	steps := fs.Int("points", 9, "images on the α grid from 0 to 1, ends included")
+	alias(fs, "steps", "points")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := checkDecoder(fs).ints("from", 0, math.MaxInt).ints("to", 0, math.MaxInt).ints("steps", 2, math.MaxInt).err(); err != nil {
+	if err := checkDecoder(fs).ints("from", 0, math.MaxInt).ints("to", 0, math.MaxInt).ints("points", 2, math.MaxInt).err(); err != nil {
 		return err
 	}
 	unlock, err := guard(paths{arg("-o", *out)}, plus(onnxSet("--model", *model), paths{arg("--images", *images)})...)
@@ -561,8 +562,13 @@ func runPGA(ctx context.Context, args []string) error {
 }
 
 func runPlot(ctx context.Context, args []string) error {
+	const synopsis = "Usage: kenn plot pred --model M.onnx|M.ckpt --pairs PAIRS [--images FILE] -o fig.png   (predicted vs exact W2²)\n       kenn plot weights --model M.ckpt -o fig.png   (learned weight profile)\n\nRun `kenn plot pred -h` or `kenn plot weights -h` for their flags.\n"
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprint(os.Stderr, synopsis)
+		return flag.ErrHelp
+	}
 	if len(args) == 0 || (args[0] != "pred" && args[0] != "weights") {
-		return usagef("usage: kenn plot pred --model M --images FILE --pairs PAIRS -o fig.png | kenn plot weights --model M.ckpt -o fig.png")
+		return usagef("want a figure, pred or weights:\n%s", synopsis)
 	}
 	what, args := args[0], args[1:]
 	if what == "weights" {
@@ -599,17 +605,18 @@ func runPlot(ctx context.Context, args []string) error {
 		}
 		return plots.Profile(*out, title, xl, yl, names, w)
 	}
-	fs := newFlags("plot pred", "--model M.onnx|M.ckpt --images FILE --pairs PAIRS -o fig.png")
+	fs := newFlags("plot pred", "--model M.onnx|M.ckpt --pairs PAIRS [--images FILE] -o fig.png [--device cpu|cuda:0]")
 	model := fs.String("model", "", "a model (NAME.onnx or a checkpoint)")
-	images := fs.String("images", "", "images the pairs index")
-	pairsPath := fs.String("pairs", "", "a kenn pairs file, or a CSV i,j,w2sq")
+	images := fs.String("images", "", "images the pairs index (default: the path in the pairs file's header, resolved against its folder)")
+	pairsPath := fs.String("pairs", "", "a kenn pairs file, or a CSV i,j,w2sq (then --images is needed)")
 	out := fs.String("o", "", "output PNG")
 	title := fs.String("title", "", "title (default: the model's kind and file)")
 	points := fs.Int("points", 4000, "pairs drawn as dots (all pairs enter the bands)")
+	device, threads := deviceFlags(fs, "")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := check(fs).required("model", "images", "pairs", "o").ints("points", 1, math.MaxInt).err(); err != nil {
+	if err := check(fs).required("model", "pairs", "o").ints("points", 1, math.MaxInt).ints("threads", 0, math.MaxInt).err(); err != nil {
 		return err
 	}
 	unlock, err := guard(paths{arg("-o", *out)}, plus(onnxSet("--model", *model), paths{arg("--images", *images), arg("--pairs", *pairsPath)})...)
@@ -617,16 +624,12 @@ func runPlot(ctx context.Context, args []string) error {
 		return err
 	}
 	defer unlock()
-	m, done, err := loadModel(*model, "cpu", 0)
+	m, done, err := loadModel(*model, *device, *threads)
 	if err != nil {
 		return err
 	}
 	defer done()
-	imgs, err := dataset.Load(*images)
-	if err != nil {
-		return err
-	}
-	pf, err := readEvalPairs(*pairsPath, imgs)
+	imgs, pf, err := evalData(*pairsPath, *images)
 	if err != nil {
 		return err
 	}

@@ -27,9 +27,16 @@ import (
 // runtimeFlags registers --device and --threads; the returned function
 // opens onnxruntime and the model with them.
 func runtimeFlags(fs *flag.FlagSet) func(path string) (*runtime.Runtime, *runtime.Model, error) {
-	device := fs.String("device", "cpu", "cpu | cuda:N")
-	threads := fs.Int("threads", 0, "CPU threads (0: onnxruntime's default)")
+	device, threads := deviceFlags(fs, "")
 	return func(path string) (*runtime.Runtime, *runtime.Model, error) { return openModel(path, *device, *threads) }
+}
+
+// deviceFlags registers --device and --threads, the onnxruntime options
+// every command running a model shares; scope says when they apply.
+func deviceFlags(fs *flag.FlagSet, scope string) (device *string, threads *int) {
+	device = fs.String("device", "cpu", "onnxruntime device: cpu | cuda:N"+scope)
+	threads = fs.Int("threads", 0, "onnxruntime CPU threads, 0: its default"+scope)
+	return device, threads
 }
 
 // openModel opens onnxruntime and the model: any file of an exported set
@@ -190,10 +197,12 @@ func runPairwise(ctx context.Context, args []string) error {
 }
 
 func runKNN(ctx context.Context, args []string) error {
-	fs := newFlags("knn", "--model M.onnx --index A --query B -k 10 -o knn.csv")
-	model := fs.String("model", "", "exported model")
-	index := fs.String("index", "", "images to search")
-	query := fs.String("query", "", "query images")
+	fs := newFlags("knn", "--model M.onnx --images A --queries B [-k 10] [-o knn.csv]")
+	model := fs.String("model", "", "exported model (NAME.onnx or any file of its set) or a checkpoint")
+	index := fs.String("images", "", "images to search (the index)")
+	query := fs.String("queries", "", "query images")
+	alias(fs, "index", "images")
+	alias(fs, "query", "queries")
 	k := fs.Int("k", 10, "neighbours per query")
 	out := fs.String("o", "", "output CSV query,rank,index,distance (the model's, kenn.target) or, with --rerank, query,rank,index,exact_w2 (default stdout)")
 	rerank := fs.Int("rerank", 0, "re-rank the model's C nearest candidates of every query by exact W2 and keep the k nearest (0: the model's ranking)")
@@ -203,10 +212,10 @@ func runKNN(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := check(fs).required("model", "index", "query").ints("check", 0, math.MaxInt).ints("rerank", 0, math.MaxInt).ints("k", 1, math.MaxInt).ints("threads", 0, math.MaxInt).ints("attempts", 1, math.MaxInt).err(); err != nil {
+	if err := check(fs).required("model", "images", "queries").ints("check", 0, math.MaxInt).ints("rerank", 0, math.MaxInt).ints("k", 1, math.MaxInt).ints("threads", 0, math.MaxInt).ints("attempts", 1, math.MaxInt).err(); err != nil {
 		return err
 	}
-	unlock, err := guard(paths{arg("-o", *out)}, plus(onnxSet("--model", *model), paths{arg("--index", *index), arg("--query", *query)})...)
+	unlock, err := guard(paths{arg("-o", *out)}, plus(onnxSet("--model", *model), paths{arg("--images", *index), arg("--queries", *query)})...)
 	if err != nil {
 		return err
 	}

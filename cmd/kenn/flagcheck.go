@@ -158,3 +158,27 @@ func (c *checker) err() error {
 	}
 	return usageError{errors.New(strings.Join(c.errs, "; "))}
 }
+
+// alias registers old as a second spelling of the flag --name (already
+// defined), so command lines written before a rename keep working.
+func alias(fs *flag.FlagSet, old, name string) {
+	f := fs.Lookup(name)
+	if f == nil {
+		panic("kenn: alias of no flag --" + name) // a programmer error
+	}
+	fs.Var(f.Value, old, aliasPrefix+flagName(name))
+}
+
+// aliasPrefix starts the usage of a flag made by alias.
+const aliasPrefix = "old spelling of "
+
+// visited reports whether --name or one of its aliases is on the command line.
+func visited(fs *flag.FlagSet, names ...string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) {
+		for _, n := range names {
+			set = set || f.Name == n
+		}
+	})
+	return set
+}

@@ -9,7 +9,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"reflect"
 	"sort"
+	"strings"
 
 	"github.com/kenn-ot/kenn/beamjob"
 )
@@ -103,10 +105,63 @@ func main() {
 func newFlags(name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet("kenn "+name, flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: kenn %s %s\n\nFlags:\n", name, synopsis)
-		fs.PrintDefaults()
+		fmt.Fprintf(fs.Output(), "Usage: kenn %s\n", strings.TrimSpace(name+" "+synopsis))
+		printFlags(fs)
 	}
 	return fs
+}
+
+// printFlags lists the flags as they are typed (-o, --name), each with its
+// value's type, usage, default and old spellings (flags made by alias are
+// listed with the flag they stand for, not on their own).
+func printFlags(fs *flag.FlagSet) {
+	olds := map[string][]string{}
+	fs.VisitAll(func(f *flag.Flag) {
+		if t, ok := strings.CutPrefix(f.Usage, aliasPrefix); ok {
+			olds[strings.TrimLeft(t, "-")] = append(olds[strings.TrimLeft(t, "-")], flagName(f.Name))
+		}
+	})
+	first := true
+	fs.VisitAll(func(f *flag.Flag) {
+		if strings.HasPrefix(f.Usage, aliasPrefix) {
+			return
+		}
+		if first {
+			fmt.Fprintf(fs.Output(), "\nFlags:\n")
+			first = false
+		}
+		typ, usage := flag.UnquoteUsage(f)
+		line := "  " + flagName(f.Name)
+		if typ != "" {
+			line += " " + typ
+		}
+		usage = strings.ReplaceAll(usage, "\n", "\n    \t")
+		if !isZeroDefault(f) {
+			if typ == "string" {
+				usage += fmt.Sprintf(" (default %q)", f.DefValue)
+			} else {
+				usage += fmt.Sprintf(" (default %v)", f.DefValue)
+			}
+		}
+		if o := olds[f.Name]; len(o) > 0 {
+			usage += " (old spelling: " + strings.Join(o, ", ") + ")"
+		}
+		fmt.Fprintf(fs.Output(), "%s\n    \t%s\n", line, usage)
+	})
+}
+
+// isZeroDefault reports whether f's default is its type's zero value (not
+// worth printing), as the flag package decides.
+func isZeroDefault(f *flag.Flag) bool {
+	t := reflect.TypeOf(f.Value)
+	var z reflect.Value
+	if t.Kind() == reflect.Pointer {
+		z = reflect.New(t.Elem())
+	} else {
+		z = reflect.Zero(t)
+	}
+	v, ok := z.Interface().(flag.Value)
+	return ok && f.DefValue == v.String()
 }
 
 // parse parses args and rejects stray positional arguments.

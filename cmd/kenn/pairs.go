@@ -27,7 +27,7 @@ func runPairs(ctx context.Context, args []string) error {
 	runner := beamFlags(fs)
 	first := fs.Int("first", 0, "only N images take part (0: all)")
 	skip := fs.Int("skip", 0, "the images taking part start at this index")
-	every := fs.Int("every", 1, "and are every N-th image (e.g. to sample all classes of a file grouped by class)")
+	every := fs.Int("every", 1, "the images taking part are every N-th from --skip on (e.g. to sample all classes of a file grouped by class)")
 	out := fs.String("o", "", "output pairs file (see README: the kenn pairs format)")
 	matrix := fs.String("matrix", "", "with --all: also write the exact N×N W2² matrix (pixels², float64 .npy, diagonal 0) and its sidecar NAME.npy.json")
 	workers := fs.Int("workers", 0, "parallel workers (default: all cores)")

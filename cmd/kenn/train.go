@@ -26,7 +26,11 @@ func loadPairsData(pairsPath, imagesPath string) (build.Data, error) {
 		return build.Data{}, err
 	}
 	if imagesPath == "" {
-		imagesPath = pf.Header.Images
+		imgs, err := headerImages(pairsPath, pf.Header)
+		if err != nil {
+			return build.Data{}, err
+		}
+		return build.Data{Images: imgs, Pairs: pf}, nil
 	}
 	imgs, err := dataset.Load(imagesPath)
 	if err != nil {
@@ -72,8 +76,8 @@ func runTrain(ctx context.Context, args []string) error {
 		return runTrainSNN(ctx, args)
 	}
 	fs := newFlags("train", "--model dwe|deepkenn|odekenn|naive --pairs TRAIN --val VAL -o M.ckpt [flags]\n       kenn train --model snn --table TRAIN.csv --x X1[,…] --y Y1[,…] [--categorical C1[=codes],…] -o S.ckpt [flags] (see kenn train --model snn -h)")
-	kind := fs.String("model", "", "dwe | deepkenn | odekenn | naive (snn: tables, see above)")
-	trainPath := fs.String("pairs", "", "training pairs (a kenn pairs file; `kenn pairs --all` enables block mode)")
+	kind := fs.String("model", "", "dwe | deepkenn | odekenn | naive, or snn (a table; see kenn train --model snn -h)")
+	trainPath := fs.String("pairs", "", "training pairs: a kenn pairs file (one of all pairs, from kenn pairs --all, trains in block mode)")
 	valPath := fs.String("val", "", "validation pairs, on images disjoint from the training images")
 	images := fs.String("images", "", "images of the training pairs (default: the path in their header)")
 	valImages := fs.String("val-images", "", "images of the validation pairs (default: the path in their header)")
@@ -198,34 +202,31 @@ func readEvalPairs(path string, imgs *dataset.Images) (*pairs.File, error) {
 }
 
 func runEval(ctx context.Context, args []string) error {
-	fs := newFlags("eval", "--model M.ckpt --images FILE --pairs PAIRS [--json]")
-	model := fs.String("model", "", "a checkpoint (.ckpt)")
-	images := fs.String("images", "", "images the pairs index")
-	pairsPath := fs.String("pairs", "", "a kenn pairs file, or a CSV i,j,w2sq")
+	fs := newFlags("eval", "--model M.onnx|M.ckpt --pairs PAIRS [--images FILE] [--json] [--device cpu|cuda:0]")
+	model := fs.String("model", "", "a model: an exported set (NAME.onnx or any file of it, run by onnxruntime) or a checkpoint (.ckpt, run by Gorgonia)")
+	images := fs.String("images", "", "images the pairs index (default: the path in the pairs file's header, resolved against its folder)")
+	pairsPath := fs.String("pairs", "", "a kenn pairs file, or a CSV i,j,w2sq (then --images is needed)")
 	asJSON := fs.Bool("json", false, "print the metrics as JSON")
+	device, threads := deviceFlags(fs, " (an .onnx --model)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := check(fs).required("model", "images", "pairs").err(); err != nil {
+	if err := check(fs).required("model", "pairs").ints("threads", 0, math.MaxInt).err(); err != nil {
 		return err
 	}
 	if strings.HasSuffix(*model, ".onnx") {
-		return evalONNX(ctx, *model, *images, *pairsPath, *asJSON)
+		return evalONNX(ctx, *model, *images, *pairsPath, *asJSON, *device, *threads)
 	}
 	c, err := models.LoadCheckpoint(*model)
 	if err != nil {
 		return err
 	}
-	imgs, err := dataset.Load(*images)
+	imgs, pf, err := evalData(*pairsPath, *images)
 	if err != nil {
 		return err
 	}
 	if err := c.CheckCompatible("", imgs.H, imgs.W); err != nil {
 		return fmt.Errorf("%s: %w", *model, err)
-	}
-	pf, err := readEvalPairs(*pairsPath, imgs)
-	if err != nil {
-		return err
 	}
 	res, err := build.EvaluateCheckpoint(c, build.Data{Images: imgs, Pairs: pf})
 	if err != nil {
@@ -235,17 +236,13 @@ func runEval(ctx context.Context, args []string) error {
 }
 
 // evalONNX scores an exported model run by onnxruntime.
-func evalONNX(ctx context.Context, modelPath, imagesPath, pairsPath string, asJSON bool) error {
-	rt, m, err := openModel(modelPath, "cpu", 0)
+func evalONNX(ctx context.Context, modelPath, imagesPath, pairsPath string, asJSON bool, device string, threads int) error {
+	rt, m, err := openModel(modelPath, device, threads)
 	if err != nil {
 		return err
 	}
 	defer rt.Close()
-	imgs, err := dataset.Load(imagesPath)
-	if err != nil {
-		return err
-	}
-	pf, err := readEvalPairs(pairsPath, imgs)
+	imgs, pf, err := evalData(pairsPath, imagesPath)
 	if err != nil {
 		return err
 	}
@@ -276,7 +273,7 @@ func evalONNX(ctx context.Context, modelPath, imagesPath, pairsPath string, asJS
 
 func runInit(ctx context.Context, args []string) error {
 	fs := newFlags("init", "--model dwe|deepkenn|odekenn|naive [--size 28x28] -o M.ckpt")
-	kind := fs.String("model", "", "dwe | deepkenn | odekenn | naive (snn: tables, see above)")
+	kind := fs.String("model", "", "dwe | deepkenn | odekenn | naive")
 	size := fs.String("size", "28x28", "input size HxW")
 	steps := fs.Int("steps", 8, "odekenn: RK4 steps K")
 	match := fs.Int("match", 0, "deepkenn/odekenn/naive: target parameter count")
@@ -313,17 +310,18 @@ func runInit(ctx context.Context, args []string) error {
 }
 
 func runBenchTrain(ctx context.Context, args []string) error {
-	fs := newFlags("bench-train", "--model dwe|dwe-encoder|deepkenn|odekenn|naive --images FILE [--mode pair|block] [--batch 64] [--steps 20]")
+	fs := newFlags("bench-train", "--model dwe|dwe-encoder|deepkenn|odekenn|naive --images FILE [--mode pair|block] [--batch 64] [--batches 20]")
 	kind := fs.String("model", "dwe", "a model kind, or dwe-encoder (DWE without its decoder)")
 	images := fs.String("images", "", "images to draw batches from")
 	mode := fs.String("mode", "pair", "pair | block")
 	batch := fs.Int("batch", 64, "images per step")
-	steps := fs.Int("steps", 20, "timed steps (after 2 warm-up steps)")
+	steps := fs.Int("batches", 20, "timed training steps, one batch each (after 2 warm-up steps)")
+	alias(fs, "steps", "batches")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	fc := check(fs).required("images").oneOf("model", append([]string{"dwe-encoder"}, models.Kinds...)...).
-		oneOf("mode", build.ModePair, build.ModeBlock).ints("batch", 2, math.MaxInt).ints("steps", 1, math.MaxInt)
+		oneOf("mode", build.ModePair, build.ModeBlock).ints("batch", 2, math.MaxInt).ints("batches", 1, math.MaxInt)
 	if *mode == build.ModePair && *batch%2 != 0 {
 		fc.failf("--batch %d: pair mode takes an even number ≥ 2 (half the images are each pair's first)", *batch)
 	}
