@@ -143,9 +143,10 @@ reproduce: data ort $(KENN)
 bench-beam: data $(KENN)
 	KENN=$(KENN) $(PY) scripts/bench_beam.py
 
-# Stochastic neural networks against MSE / cross-entropy baselines: docs/snn.md.
+# Stochastic neural networks against MSE / cross-entropy baselines: docs/snn.md
+# and docs/figures-snn/ (drawn by scripts/snnplot, run with $(GO)).
 reproduce-snn: deps-python ort $(KENN)
-	KENN=$(KENN) $(PY) scripts/reproduce_snn.py
+	KENN=$(KENN) GO=$(GO) $(PY) scripts/reproduce_snn.py
 
 # kNN of 500 unseen MNIST test digits: brute-force exact, the model alone and
 # the model re-ranked by exact W2 (kenn knn --rerank), side by side: docs/bench-knn.md.
