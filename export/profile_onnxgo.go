@@ -29,7 +29,8 @@ import (
 //     onesᵀ·a / onesᵀ·ones, with ones = a·0 + 1 (a column, [N, 1]);
 //   - the cut of squared distances below the rounding floor is
 //     d2 · Relu(Sign(d2 − floor)) instead of Where(Less(d2, floor), 0, d2):
-//     the same except at d2 = floor exactly, which gives 0 here.
+//     + 0 (so that a cut value is +0, not −0): the same except at
+//     d2 = floor exactly, which gives 0 here.
 //
 // The profile writes NAME.onnxgo.onnx (embedding), NAME.onnxgo.pairwise.onnx
 // and, for dwe, NAME.onnxgo.decoder.onnx (OnnxGoPath), with the default
@@ -281,6 +282,7 @@ func pairwiseOG(g *graph, c *models.Checkpoint, a, b string) string {
 	centre := g.op("Div", []string{g.op("MatMul", []string{onesT, a}), g.op("MatMul", []string{onesT, ones})})
 	a = g.op("Sub", []string{a, centre})
 	b = g.op("Sub", []string{b, centre})
+	zero := g.scalar(0)
 	var total string
 	for _, s := range segs {
 		al, bl := a, b
@@ -300,7 +302,8 @@ func pairwiseOG(g *graph, c *models.Checkpoint, a, b string) string {
 		k := g.scalar(roundingFloor(s.n))
 		floor := g.op("Add", []string{g.op("Mul", []string{sqa, k}), g.op("Mul", []string{sqb, k})})
 		keep := g.op("Relu", []string{g.op("Sign", []string{g.op("Sub", []string{d2, floor})})})
-		term := g.op("Mul", []string{d2, keep})
+		// + 0 turns the −0 of a cut negative d2 (−ε·0) into +0, as Where gives
+		term := g.op("Add", []string{g.op("Mul", []string{d2, keep}), zero})
 		if kenn {
 			term = g.op("Sqrt", []string{term})
 		}

@@ -12,6 +12,7 @@ import (
 func runExport(ctx context.Context, args []string) error {
 	fs := newFlags("export", "M.ckpt -o M.onnx")
 	out := fs.String("o", "", "output: NAME.onnx (embedding; NAME.pairwise.onnx, NAME.pair.onnx and for dwe NAME.decoder.onnx beside it), or an snn sampler (NAME.noise.onnx beside it)")
+	profile := fs.String("profile", "default", "default | onnx-go: also write the onnx-go profile (NAME.onnxgo.onnx, NAME.onnxgo.pairwise.onnx, for dwe NAME.onnxgo.decoder.onnx), the same model in operators the pure-Go backend runs (--backend onnx-go)")
 	// the checkpoint is positional: kenn export M.ckpt -o M.onnx
 	var ckpt string
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
@@ -23,7 +24,14 @@ func runExport(ctx context.Context, args []string) error {
 	if ckpt == "" || *out == "" {
 		return usagef("usage: kenn export M.ckpt -o M.onnx")
 	}
-	unlock, err := guard(onnxSet("-o", *out), arg("checkpoint", ckpt))
+	if *profile != "default" && *profile != export.ProfileOnnxGo {
+		return usagef("--profile %q: want default or %s", *profile, export.ProfileOnnxGo)
+	}
+	outs := onnxSet("-o", *out)
+	if *profile == export.ProfileOnnxGo {
+		outs = plus(outs, onnxSet("-o (onnx-go profile)", export.OnnxGoPath(*out)))
+	}
+	unlock, err := guard(outs, arg("checkpoint", ckpt))
 	if err != nil {
 		return err
 	}
@@ -35,6 +43,13 @@ func runExport(ctx context.Context, args []string) error {
 	files, err := export.WriteFiles(c, *out)
 	if err != nil {
 		return err
+	}
+	if *profile == export.ProfileOnnxGo {
+		og, err := export.WriteOnnxGoFiles(c, *out)
+		if err != nil {
+			return err
+		}
+		files = append(files, og...)
 	}
 	for _, f := range files {
 		fmt.Fprintln(os.Stderr, f)

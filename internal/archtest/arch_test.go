@@ -44,6 +44,11 @@ func TestImportRules(t *testing.T) {
 		// nothing but cmd/kenn and beamjob pulls Beam in
 		{"pairs", []string{"github.com/apache/beam/"}},
 		{"runtime", []string{"github.com/apache/beam/"}},
+		// the onnxruntime path never links the onnx-go backend (Gorgonia)
+		{"runtime", []string{"github.com/owulveryck/onnx-go", module + "/runtime/onnxgo"}},
+		// the onnx-go backend is pure Go: no onnxruntime (cgo; so not package runtime either), no training, no Beam
+		{"runtime/onnxgo", []string{"github.com/yalue/onnxruntime_go", module + "/build", "github.com/apache/beam/"}},
+		{"cmd/kenn-purego", []string{"github.com/yalue/onnxruntime_go", module + "/build", "github.com/apache/beam/"}},
 		// the file-safety helpers every writer uses: the standard library only
 		{"internal/atomicfile", []string{module + "/", "github.com/", "gorgonia.org/", "golang.org/"}},
 		{"internal/outpath", []string{module + "/build", module + "/runtime", module + "/export", module + "/pairs", module + "/dataset", "github.com/yalue/", "github.com/apache/", "gorgonia.org/", "golang.org/"}},

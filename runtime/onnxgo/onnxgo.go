@@ -27,6 +27,7 @@ type Model struct {
 	H, W, F      int
 	Segments     []int
 	Weights      []float32
+	ModelID      string // kenn.model_id, shared with the default profile's files
 
 	mu                     sync.Mutex
 	embed, pairwise, decod *graphFile
@@ -92,7 +93,7 @@ func Load(path string) (*Model, error) {
 	if pw == nil {
 		return nil, fmt.Errorf("onnxgo: %s: missing (kenn export --profile onnx-go writes it beside %s)", pwPath, main)
 	}
-	m := &Model{Path: main, Kind: get("kenn.kind"), Target: get("kenn.target")}
+	m := &Model{Path: main, Kind: get("kenn.kind"), Target: get("kenn.target"), ModelID: set.Main.ModelID()}
 	input, seg, wts := get("kenn.input"), get("kenn.features"), get("kenn.segment_weights")
 	if _, err := fmt.Sscanf(input, "%dx%d", &m.H, &m.W); err != nil || m.H <= 0 || m.W <= 0 {
 		return nil, fmt.Errorf("onnxgo: %s: bad kenn.input %q", main, input)

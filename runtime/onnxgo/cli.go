@@ -1,0 +1,157 @@
+package onnxgo
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/kenn-ot/kenn/export"
+	"github.com/kenn-ot/kenn/internal/atomicfile"
+	"github.com/kenn-ot/kenn/internal/sidecar"
+)
+
+// Commands are the kenn commands that the onnx-go backend runs.
+var Commands = []string{"embed", "pairwise", "knn"}
+
+// ErrUsage marks a wrong command line (wrapped).
+var ErrUsage = errors.New("usage")
+
+// Command runs kenn's command name (embed, pairwise or knn) with args on
+// the onnx-go backend, as `kenn NAME --backend onnx-go ...` and the pure-Go
+// binary kenn-purego do: the same flags and outputs as the onnxruntime
+// commands (.npy with its sidecar, the kNN CSV), less the onnxruntime and
+// Beam options (--device, --threads, --runner, --check, --rerank). stdout
+// receives the kNN CSV without -o; stderr the --timing line.
+func Command(ctx context.Context, name string, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("kenn "+name+" --backend onnx-go", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	model := fs.String("model", "", "exported model NAME.onnx (with its onnx-go profile NAME.onnxgo.onnx) or a checkpoint .ckpt")
+	out := fs.String("o", "", "output (.npy; knn: CSV, default stdout)")
+	var images, against, index, query *string
+	var k, tile *int
+	var timing *bool
+	switch name {
+	case "embed":
+		images = fs.String("images", "", "images")
+	case "pairwise":
+		images = fs.String("images", "", "images A (rows)")
+		against = fs.String("against", "", "images B (columns; default: A, one triangle computed and mirrored)")
+		tile = fs.Int("tile", 512, "tile side")
+		timing = fs.Bool("timing", false, "print embedding and pairwise times to stderr")
+	case "knn":
+		index = fs.String("index", "", "images to search")
+		query = fs.String("query", "", "query images")
+		k = fs.Int("k", 10, "neighbours per query")
+		tile = fs.Int("tile", 512, "tile side")
+	default:
+		return fmt.Errorf("onnxgo: %w: the onnx-go backend runs %v, not %q", ErrUsage, Commands, name)
+	}
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("onnxgo: %w: %w", ErrUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("onnxgo: %w: unexpected argument %q", ErrUsage, fs.Arg(0))
+	}
+	need := map[string]*string{"model": model}
+	switch name {
+	case "embed", "pairwise":
+		need["images"], need["o"] = images, out
+	case "knn":
+		need["index"], need["query"] = index, query
+	}
+	for _, f := range []string{"model", "images", "index", "query", "o"} {
+		if p, ok := need[f]; ok && *p == "" {
+			return fmt.Errorf("onnxgo: %w: kenn %s needs --%s", ErrUsage, name, f)
+		}
+	}
+	if tile != nil && *tile < 1 {
+		return fmt.Errorf("onnxgo: %w: --tile %d: want at least 1", ErrUsage, *tile)
+	}
+	if k != nil && *k < 1 {
+		return fmt.Errorf("onnxgo: %w: -k %d: want at least 1", ErrUsage, *k)
+	}
+	m, err := Open(*model)
+	if err != nil {
+		return err
+	}
+	switch name {
+	case "embed":
+		f, n, err := m.EmbedImages(ctx, *images)
+		if err != nil {
+			return err
+		}
+		if err := WriteNPY(*out, n, m.F, f); err != nil {
+			return err
+		}
+		return writeSidecar(*out, *model, m, sidecar.Features, n, m.F, *images)
+	case "pairwise":
+		start := time.Now()
+		a, na, err := m.EmbedImages(ctx, *images)
+		if err != nil {
+			return err
+		}
+		var b []float32
+		nb := na
+		if *against != "" {
+			if b, nb, err = m.EmbedImages(ctx, *against); err != nil {
+				return err
+			}
+		}
+		tEmbed := time.Since(start).Seconds()
+		d, err := m.Pairwise(ctx, a, na, b, nb, *tile)
+		if err != nil {
+			return err
+		}
+		tPair := time.Since(start).Seconds() - tEmbed
+		if err := WriteNPY(*out, na, nb, d); err != nil {
+			return err
+		}
+		if *timing {
+			nimg, computed := na, float64(na)*float64(na+1)/2
+			if b != nil {
+				nimg, computed = na+nb, float64(na)*float64(nb)
+			}
+			fmt.Fprintf(stderr, "timing (onnx-go): embed %d images %.4f s (%.0f images/s); pairwise %d×%d %.4f s for %.0f distances (%.4g distances/s)\n",
+				nimg, tEmbed, float64(nimg)/tEmbed, na, nb, tPair, computed, computed/tPair)
+		}
+		return writeSidecar(*out, *model, m, "", na, nb, *images, *against)
+	default: // knn
+		a, na, err := m.EmbedImages(ctx, *index)
+		if err != nil {
+			return err
+		}
+		q, nq, err := m.EmbedImages(ctx, *query)
+		if err != nil {
+			return err
+		}
+		nbs, err := m.KNN(ctx, a, na, q, nq, *k, *tile)
+		if err != nil {
+			return err
+		}
+		if *out == "" {
+			return WriteKNN(stdout, nbs)
+		}
+		return atomicfile.WriteFile(*out, func(w io.Writer) error { return WriteKNN(w, nbs) })
+	}
+}
+
+// writeSidecar writes the sidecar of a .npy the model made (values "" from
+// its target), as kenn's onnxruntime commands do.
+func writeSidecar(npy, model string, m *Model, values string, rows, cols int, images ...string) error {
+	s := sidecar.Sidecar{Values: values, Rows: rows, Cols: cols, Model: model, ModelID: m.ModelID, Kenn: export.Version}
+	for _, im := range images {
+		if im != "" {
+			s.Images = append(s.Images, im)
+		}
+	}
+	if s.Values == "" {
+		s.Values = sidecar.W2
+		if m.Target == "w2sq" {
+			s.Values = sidecar.W2Sq
+		}
+	}
+	return sidecar.Write(npy, s)
+}
