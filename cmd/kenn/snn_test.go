@@ -37,8 +37,20 @@ func TestSNNTrainExportSample(t *testing.T) {
 	writeToy(t, tab, 600, 1, "")
 	os.WriteFile(xs, []byte("x,unused\n0.2,9\n0.8,9\n"), 0o644)
 	ck, onnx := filepath.Join(dir, "s.ckpt"), filepath.Join(dir, "s.onnx")
-	if _, stderr, err := kenn("train", "--model", "snn", "--table", tab, "--x", "x", "--y", "y,c", "--categorical", "c=0:3", "--epochs", "15", "-o", ck); err != nil {
+	_, stderr, err := kenn("train", "--model", "snn", "--table", tab, "--x", "x", "--y", "y,c", "--categorical", "c=0:3", "--epochs", "15", "-o", ck)
+	if err != nil {
 		t.Fatalf("%v: %s", err, stderr)
+	}
+	// the training curve: printed every epoch and kept beside the checkpoint
+	if n := strings.Count(stderr, "validation local W2²"); n < 15 {
+		t.Errorf("kenn train printed %d epoch lines, want 15:\n%s", n, stderr)
+	}
+	curve, err := os.ReadFile(ck + ".curve.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(strings.TrimSpace(string(curve)), "\n"); len(lines) != 16 || lines[0] != "epoch,train_local_w2sq,val_local_w2sq,lr,improved,cat_sigma" {
+		t.Errorf("training curve: %d lines, header %q", len(lines), lines[0])
 	}
 	if _, stderr, err := kenn("export", ck, "-o", onnx); err != nil {
 		t.Fatal(stderr)
