@@ -46,6 +46,7 @@ type KNNJob struct {
 	Tile         int
 	Threads      int
 	Runner       Runner
+	Column       string // the distances' CSV column, named by unit (w2, w2sq); default "distance"
 }
 
 // embBlock is a block of embeddings: rows Start… of set "a" or "b", as
@@ -531,7 +532,11 @@ func RunKNN(ctx context.Context, job KNNJob) (Summary, error) {
 	}
 	err = atomicfile.WriteFile(job.Out, func(w io.Writer) error {
 		bw := bufio.NewWriter(w)
-		bw.WriteString("query,rank,index,distance\n")
+		col := job.Column
+		if col == "" {
+			col = "distance"
+		}
+		bw.WriteString("query,rank,index," + col + "\n")
 		for k, t := range specs {
 			raw, err := readShard(out(t))
 			if err == nil {

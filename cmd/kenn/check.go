@@ -1,15 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/binary"
 	"flag"
 	"fmt"
+	"io"
+	"math"
 	"os"
-
 	"strings"
 
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/export"
+	"github.com/kenn-ot/kenn/internal/atomicfile"
 	"github.com/kenn-ot/kenn/internal/sidecar"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/pairs"
@@ -72,20 +76,11 @@ func writeModelSidecar(npy, model, values string, rows, cols int, images ...stri
 			s.Images = append(s.Images, im)
 		}
 	}
-	target := ""
-	if strings.HasSuffix(model, ".ckpt") {
-		c, err := models.LoadCheckpoint(model)
-		if err != nil {
-			return err
-		}
-		target = c.Model.Target
-	} else {
-		f, err := export.ReadModel(runtime.MainPath(model))
-		if err != nil {
-			return err
-		}
-		target, s.ModelID = f.Meta["kenn.target"], f.ModelID()
+	target, id, err := modelTarget(model)
+	if err != nil {
+		return err
 	}
+	s.ModelID = id
 	if s.Values == "" {
 		s.Values = sidecar.W2
 		if target == models.TargetW2Sq {
@@ -93,4 +88,75 @@ func writeModelSidecar(npy, model, values string, rows, cols int, images ...stri
 		}
 	}
 	return sidecar.Write(npy, s)
+}
+
+// modelTarget reads what a model's distances are (models.TargetW2 or
+// TargetW2Sq) and, for an ONNX set, its model id, without onnxruntime.
+func modelTarget(model string) (target, id string, err error) {
+	if strings.HasSuffix(model, ".ckpt") {
+		c, err := models.LoadCheckpoint(model)
+		if err != nil {
+			return "", "", err
+		}
+		return c.Model.Target, "", nil
+	}
+	f, err := export.ReadModel(runtime.MainPath(model))
+	if err != nil {
+		return "", "", err
+	}
+	return f.Meta["kenn.target"], f.ModelID(), nil
+}
+
+// distanceColumn names a CSV column of distances by their unit: w2sq
+// (W2², pixels²) for a W2² model or with --squared, else w2 (W2, pixels).
+func distanceColumn(target string, squared bool) string {
+	if squared || target == models.TargetW2Sq {
+		return sidecar.W2Sq
+	}
+	return sidecar.W2
+}
+
+// squareNPY rewrites a float32 .npy matrix with every value squared
+// (W2 to W2²), streaming, atomically.
+func squareNPY(path string) error {
+	in, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	br := bufio.NewReaderSize(in, 1<<20)
+	pre := make([]byte, 10)
+	if _, err := io.ReadFull(br, pre); err != nil || string(pre[:6]) != "\x93NUMPY" || pre[6] != 1 {
+		return fmt.Errorf("%s: not a version 1 .npy (%v)", path, err)
+	}
+	hdr := make([]byte, int(pre[8])|int(pre[9])<<8)
+	if _, err := io.ReadFull(br, hdr); err != nil {
+		return fmt.Errorf("%s: header: %w", path, err)
+	}
+	if !strings.Contains(string(hdr), "'<f4'") {
+		return fmt.Errorf("%s: want float32 values, header %s", path, strings.TrimSpace(string(hdr)))
+	}
+	return atomicfile.WriteFile(path, func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 1<<20)
+		bw.Write(pre)
+		bw.Write(hdr)
+		buf := make([]byte, 1<<16)
+		for {
+			n, err := io.ReadFull(br, buf)
+			if n%4 != 0 {
+				return fmt.Errorf("%s: values end mid-float32", path)
+			}
+			for k := 0; k < n; k += 4 {
+				v := math.Float32frombits(binary.LittleEndian.Uint32(buf[k:]))
+				binary.LittleEndian.PutUint32(buf[k:], math.Float32bits(v*v))
+			}
+			bw.Write(buf[:n])
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				break
+			} else if err != nil {
+				return fmt.Errorf("%s: values: %w", path, err)
+			}
+		}
+		return bw.Flush()
+	})
 }

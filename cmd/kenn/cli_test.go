@@ -248,7 +248,7 @@ func TestDeployCommands(t *testing.T) {
 		t.Fatal(stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 1+500*3 || lines[0] != "query,rank,index,distance" || !strings.HasPrefix(lines[1], "0,1,0,0") {
+	if len(lines) != 1+500*3 || lines[0] != "query,rank,index,w2" || !strings.HasPrefix(lines[1], "0,1,0,0") {
 		t.Fatalf("knn output: %d lines, first %q %q", len(lines), lines[0], lines[1])
 	}
 	// a pairwise request on images of another size fails before any output

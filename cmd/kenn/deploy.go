@@ -31,6 +31,19 @@ func runtimeFlags(fs *flag.FlagSet) func(path string) (*runtime.Runtime, *runtim
 	return func(path string) (*runtime.Runtime, *runtime.Model, error) { return openModel(path, *device, *threads) }
 }
 
+// squareIf squares the W2 matrix .npy a W2 model wrote when --squared asks
+// for W2²; a W2² model's matrix is left as it is.
+func squareIf(npy, model string, squared bool) error {
+	if !squared {
+		return nil
+	}
+	target, _, err := modelTarget(model)
+	if err != nil || target == models.TargetW2Sq {
+		return err
+	}
+	return squareNPY(npy)
+}
+
 // deviceFlags registers --device and --threads, the onnxruntime options
 // every command running a model shares; scope says when they apply.
 func deviceFlags(fs *flag.FlagSet, scope string) (device *string, threads *int) {
@@ -119,7 +132,8 @@ func runPairwise(ctx context.Context, args []string) error {
 	model := fs.String("model", "", "exported model (NAME.onnx; NAME.pairwise.onnx beside it)")
 	images := fs.String("images", "", "images A (rows)")
 	against := fs.String("against", "", "images B (columns; default: A, computing one triangle)")
-	out := fs.String("o", "", "output .npy, float32 [N, M], the model's distances (kenn.target)")
+	out := fs.String("o", "", "output .npy, float32 [N, M], the model's distances: W2 (pixels) or, for a W2² model (kenn.target w2sq) or with --squared, W2² (pixels²); NAME.npy.json says which")
+	squared := fs.Bool("squared", false, "write W2² (pixels²) whatever the model's target (a W2 model's distances are squared)")
 	open := runtimeFlags(fs)
 	tile := fs.Int("tile", 1024, "tile side")
 	timing := fs.Bool("timing", false, "print embedding, pairwise and total times to stderr")
@@ -147,7 +161,7 @@ func runPairwise(ctx context.Context, args []string) error {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "%s: %d tiles (%d resumed, %d computed) in %d pipeline(s) on %s, %.1fs\n", *out, sum.Shards, sum.Resumed, sum.Computed, sum.Pipelines, r.Name, time.Since(start).Seconds())
-		return nil
+		return squareIf(*out, *model, *squared)
 	}
 	rt, m, err := open(*model)
 	if err != nil {
@@ -193,7 +207,14 @@ func runPairwise(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return writeModelSidecar(*out, *model, "", na, nb, *images, *against)
+	if err := squareIf(*out, *model, *squared); err != nil {
+		return err
+	}
+	values := ""
+	if *squared {
+		values = sidecar.W2Sq
+	}
+	return writeModelSidecar(*out, *model, values, na, nb, *images, *against)
 }
 
 func runKNN(ctx context.Context, args []string) error {
@@ -204,8 +225,9 @@ func runKNN(ctx context.Context, args []string) error {
 	alias(fs, "index", "images")
 	alias(fs, "query", "queries")
 	k := fs.Int("k", 10, "neighbours per query")
-	out := fs.String("o", "", "output CSV query,rank,index,distance (the model's, kenn.target) or, with --rerank, query,rank,index,exact_w2 (default stdout)")
+	out := fs.String("o", "", "output CSV query,rank,index,w2 (the model's W2, pixels; w2sq, pixels², for a W2² model or with --squared) or, with --rerank, query,rank,index,exact_w2 (default stdout)")
 	rerank := fs.Int("rerank", 0, "re-rank the model's C nearest candidates of every query by exact W2 and keep the k nearest (0: the model's ranking)")
+	squared := fs.Bool("squared", false, "distances in W2² (pixels², column w2sq or exact_w2sq) whatever the model's target")
 	checkN := checkFlag(fs)
 	open := runtimeFlags(fs)
 	runner := beamFlags(fs)
@@ -227,7 +249,14 @@ func runKNN(ctx context.Context, args []string) error {
 			return errors.New("--runner needs -o (the shards are merged into a file)")
 		}
 		th, _ := strconv.Atoi(fs.Lookup("threads").Value.String())
-		sum, err := beamjob.RunKNN(ctx, beamjob.KNNJob{Model: *model, Index: *index, Query: *query, K: *k, Out: *out, Threads: th, Runner: *r})
+		target, _, err := modelTarget(*model)
+		if err != nil {
+			return err
+		}
+		if *squared && target != models.TargetW2Sq {
+			return usagef("--squared with --runner: not supported for a W2 model yet (square the w2 column, or run knn locally)")
+		}
+		sum, err := beamjob.RunKNN(ctx, beamjob.KNNJob{Model: *model, Index: *index, Query: *query, K: *k, Out: *out, Threads: th, Runner: *r, Column: distanceColumn(target, false)})
 		if err != nil {
 			return err
 		}
@@ -257,13 +286,28 @@ func runKNN(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	column := "distance"
+	column := distanceColumn(m.Target, *squared)
+	if *squared && m.Target != models.TargetW2Sq {
+		for _, list := range nbs {
+			for r := range list {
+				list[r].Distance *= list[r].Distance
+			}
+		}
+	}
 	if *rerank > 0 {
 		t := time.Now()
 		if nbs, err = rerankNeighbors(ctx, *index, *query, nbs, *k); err != nil {
 			return err
 		}
 		column = "exact_w2"
+		if *squared {
+			column = "exact_w2sq"
+			for _, list := range nbs {
+				for r := range list {
+					list[r].Distance *= list[r].Distance
+				}
+			}
+		}
 		fmt.Fprintf(os.Stderr, "knn: re-ranked %d candidates of %d queries by exact W2 (%d exact solves) in %.2f s\n", min(*rerank, na), nq, min(*rerank, na)*nq, time.Since(t).Seconds())
 	}
 	write := func(w io.Writer) error {
