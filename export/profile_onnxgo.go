@@ -21,7 +21,9 @@ import (
 //   - sums are MatMuls by a column of ones, the per-image mass included
 //     (the normalization runs on the [N, H·W] flattened image, then a
 //     Reshape with 0 restores [N, 1, H, W]);
-//   - a segment's Slice is a MatMul by its 0/1 selection matrix (exact);
+//   - a segment's Slice is avoided: its norms are the squared features
+//     times its 0/1 indicator column, its Gram block (a ⊙ m_l)·bᵀ with
+//     m_l its indicator row (exact: the other features meet zeros);
 //   - every bias is a [1, n] row added after a MatMul, the ODE's
 //     time-dependent bias t·w1t + b1 of each RK4 stage is folded in
 //     float32 at export (the same two roundings as the default graph);
@@ -283,21 +285,27 @@ func pairwiseOG(g *graph, c *models.Checkpoint, a, b string) string {
 	a = g.op("Sub", []string{a, centre})
 	b = g.op("Sub", []string{b, centre})
 	zero := g.scalar(0)
+	bT := g.op("Transpose", []string{b}, attrInts("perm", 1, 0))
+	sqA, sqB := ogSquare(g, a), ogSquare(g, b)
 	var total string
 	for _, s := range segs {
-		al, bl := a, b
-		if s.n != F {
-			sel := make([]float32, F*s.n)
-			for i := 0; i < s.n; i++ {
-				sel[(s.off+i)*s.n+i] = 1
-			}
-			sm := g.floats(g.name("select"), []int{F, s.n}, sel)
-			al, bl = g.op("MatMul", []string{a, sm}), g.op("MatMul", []string{b, sm})
+		// Segment l without Slice: its squared norms are the squares
+		// times its 0/1 indicator column, and a_l·b_lᵀ is (a ⊙ m_l)·bᵀ
+		// with m_l the indicator row (the other features meet exact
+		// zeros). Constants of F values per segment, where a selection
+		// matrix would take F·n (1 GB for the shipped DeepKENN).
+		ind := make([]float32, F)
+		for i := s.off; i < s.off+s.n; i++ {
+			ind[i] = 1
 		}
-		col := ogOnes(g, s.n, 1, 1)
-		sqa := g.op("MatMul", []string{ogSquare(g, al), col})
-		sqb := g.op("Transpose", []string{g.op("MatMul", []string{ogSquare(g, bl), col})}, attrInts("perm", 1, 0))
-		cross := g.op("Mul", []string{g.op("MatMul", []string{al, g.op("Transpose", []string{bl}, attrInts("perm", 1, 0))}), g.scalar(-2)})
+		col := g.floats(g.name("segment_column"), []int{F, 1}, ind)
+		sqa := g.op("MatMul", []string{sqA, col})
+		sqb := g.op("Transpose", []string{g.op("MatMul", []string{sqB, col})}, attrInts("perm", 1, 0))
+		al := a
+		if s.n != F {
+			al = g.op("Mul", []string{a, g.floats(g.name("segment_row"), []int{1, F}, ind)})
+		}
+		cross := g.op("Mul", []string{g.op("MatMul", []string{al, bT}), g.scalar(-2)})
 		d2 := g.op("Add", []string{g.op("Add", []string{cross, sqa}), sqb})
 		k := g.scalar(roundingFloor(s.n))
 		floor := g.op("Add", []string{g.op("Mul", []string{sqa, k}), g.op("Mul", []string{sqb, k})})

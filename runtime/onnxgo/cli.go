@@ -42,8 +42,10 @@ func Command(ctx context.Context, name string, args []string, stdout, stderr io.
 		tile = fs.Int("tile", 512, "tile side")
 		timing = fs.Bool("timing", false, "print embedding and pairwise times to stderr")
 	case "knn":
-		index = fs.String("index", "", "images to search")
-		query = fs.String("query", "", "query images")
+		index = fs.String("images", "", "images to search (the index)")
+		fs.Var(stringAlias{index}, "index", "old spelling of --images")
+		query = fs.String("queries", "", "query images")
+		fs.Var(stringAlias{query}, "query", "old spelling of --queries")
 		k = fs.Int("k", 10, "neighbours per query")
 		tile = fs.Int("tile", 512, "tile side")
 	default:
@@ -60,9 +62,9 @@ func Command(ctx context.Context, name string, args []string, stdout, stderr io.
 	case "embed", "pairwise":
 		need["images"], need["o"] = images, out
 	case "knn":
-		need["index"], need["query"] = index, query
+		need["images"], need["queries"] = index, query
 	}
-	for _, f := range []string{"model", "images", "index", "query", "o"} {
+	for _, f := range []string{"model", "images", "queries", "o"} {
 		if p, ok := need[f]; ok && *p == "" {
 			return fmt.Errorf("onnxgo: %w: kenn %s needs --%s", ErrUsage, name, f)
 		}
@@ -155,3 +157,14 @@ func writeSidecar(npy, model string, m *Model, values string, rows, cols int, im
 	}
 	return sidecar.Write(npy, s)
 }
+
+// stringAlias is a second name of a string flag.
+type stringAlias struct{ p *string }
+
+func (a stringAlias) String() string {
+	if a.p == nil {
+		return ""
+	}
+	return *a.p
+}
+func (a stringAlias) Set(v string) error { *a.p = v; return nil }
