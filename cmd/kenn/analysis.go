@@ -164,7 +164,7 @@ func runWassmap(ctx context.Context, args []string) error {
 	out := fs.String("o", "", "output CSV: index,x1,x2[,…][,label]")
 	plotPath := fs.String("plot", "", "also draw the first two dimensions, coloured by label, as a PNG")
 	compare := fs.Bool("compare-exact", false, "also run Wassmap on the exact W2 matrix of --images and report the Procrustes disparity")
-	device := fs.String("device", "cpu", "cpu | cuda:N")
+	device, threads := deviceFlags(fs, " (--model)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -213,7 +213,7 @@ func runWassmap(ctx context.Context, args []string) error {
 	case *model != "":
 		var m *runtime.Model
 		var done func()
-		if m, done, err = loadModel(*model, *device, 0); err != nil {
+		if m, done, err = loadModel(*model, *device, *threads); err != nil {
 			return err
 		}
 		var v []float64
