@@ -196,7 +196,8 @@ func TestTrainAndEval(t *testing.T) {
 	}
 	// a model for another input size is refused
 	big := filepath.Join(dir, "big.npy")
-	writeNPY(t, big, 1, 8, 8, make([]byte, 64))
+	// (as many images as the pairs index, so that the size is what is wrong)
+	writeNPY(t, big, 1000, 8, 8, bytes.Repeat([]byte{1}, 1000*64))
 	if _, stderr, err := kenn("eval", "--model", ck, "--images", big, "--pairs", vals); err == nil || !strings.Contains(stderr, "28x28") {
 		t.Errorf("other size: %v %s", err, stderr)
 	}
