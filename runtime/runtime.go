@@ -247,33 +247,11 @@ func (r *Runtime) Load(path string) (*Model, error) {
 	if pwFile == nil {
 		return nil, fmt.Errorf("runtime: %s: missing (kenn export writes it beside %s)", pairwisePath, embedPath)
 	}
-	get := func(k string) string { return set.Main.Meta[k] }
-	m.Kind, m.Target = get("kenn.kind"), get("kenn.target")
-	input, seg, wts := get("kenn.input"), get("kenn.features"), get("kenn.segment_weights")
-	if m.Kind == "" || input == "" || seg == "" {
-		return nil, fmt.Errorf("%s: not a kenn model (no kenn.kind/kenn.input/kenn.features metadata)", embedPath)
+	meta, err := set.Main.ImageMeta()
+	if err != nil {
+		return nil, fmt.Errorf("runtime: %w", err)
 	}
-	if _, err := fmt.Sscanf(input, "%dx%d", &m.H, &m.W); err != nil || m.H <= 0 || m.W <= 0 {
-		return nil, fmt.Errorf("%s: bad kenn.input %q", embedPath, input)
-	}
-	for _, s := range strings.Split(seg, ",") {
-		n, err := strconv.Atoi(s)
-		if err != nil || n <= 0 {
-			return nil, fmt.Errorf("%s: bad kenn.features %q", embedPath, seg)
-		}
-		m.Segments = append(m.Segments, n)
-		m.F += n
-	}
-	for _, s := range strings.Split(wts, ",") {
-		v, err := strconv.ParseFloat(s, 32)
-		if err != nil {
-			return nil, fmt.Errorf("%s: bad kenn.segment_weights %q", embedPath, wts)
-		}
-		m.Weights = append(m.Weights, float32(v))
-	}
-	if len(m.Weights) != len(m.Segments) {
-		return nil, fmt.Errorf("%s: %d kenn.segment_weights for %d kenn.features segments", embedPath, len(m.Weights), len(m.Segments))
-	}
+	m.Kind, m.Target, m.H, m.W, m.F, m.Segments, m.Weights = meta.Kind, meta.Target, meta.H, meta.W, meta.F, meta.Segments, meta.Weights
 	so, err := r.sessionOptions()
 	if err != nil {
 		return nil, err

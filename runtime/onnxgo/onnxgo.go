@@ -7,7 +7,6 @@ import (
 	"math"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -93,29 +92,11 @@ func Load(path string) (*Model, error) {
 	if pw == nil {
 		return nil, fmt.Errorf("onnxgo: %s: missing (kenn export --profile onnx-go writes it beside %s)", pwPath, main)
 	}
-	m := &Model{Path: main, Kind: get("kenn.kind"), Target: get("kenn.target"), ModelID: set.Main.ModelID()}
-	input, seg, wts := get("kenn.input"), get("kenn.features"), get("kenn.segment_weights")
-	if _, err := fmt.Sscanf(input, "%dx%d", &m.H, &m.W); err != nil || m.H <= 0 || m.W <= 0 {
-		return nil, fmt.Errorf("onnxgo: %s: bad kenn.input %q", main, input)
+	meta, err := set.Main.ImageMeta()
+	if err != nil {
+		return nil, fmt.Errorf("onnxgo: %w", err)
 	}
-	for _, s := range strings.Split(seg, ",") {
-		n, err := strconv.Atoi(s)
-		if err != nil || n <= 0 {
-			return nil, fmt.Errorf("onnxgo: %s: bad kenn.features %q", main, seg)
-		}
-		m.Segments = append(m.Segments, n)
-		m.F += n
-	}
-	for _, s := range strings.Split(wts, ",") {
-		v, err := strconv.ParseFloat(s, 32)
-		if err != nil {
-			return nil, fmt.Errorf("onnxgo: %s: bad kenn.segment_weights %q", main, wts)
-		}
-		m.Weights = append(m.Weights, float32(v))
-	}
-	if len(m.Weights) != len(m.Segments) {
-		return nil, fmt.Errorf("onnxgo: %s: %d kenn.segment_weights for %d kenn.features segments", main, len(m.Weights), len(m.Segments))
-	}
+	m := &Model{Path: main, Kind: meta.Kind, Target: meta.Target, ModelID: set.Main.ModelID(), H: meta.H, W: meta.W, F: meta.F, Segments: meta.Segments, Weights: meta.Weights}
 	m.embed = &graphFile{path: main, raw: set.Main.Raw}
 	m.pairwise = &graphFile{path: pwPath, raw: pw.Raw}
 	if d := set.File(export.DecoderPath(main)); d != nil {
