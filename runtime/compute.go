@@ -14,6 +14,7 @@ import (
 
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/internal/atomicfile"
+	"github.com/kenn-ot/kenn/internal/npyfile"
 )
 
 // CheckImages refuses images of another size than the model's, and
@@ -167,19 +168,7 @@ func (m *Model) PairwiseTile(a []float32, na int, b []float32, nb int, out []flo
 }
 
 // npyHeader returns a NumPy 1.0 header for a C-ordered float32 matrix.
-func npyHeader(rows, cols int) []byte {
-	dict := fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }", rows, cols)
-	total := 10 + len(dict) + 1
-	pad := (64 - total%64) % 64
-	h := make([]byte, 0, total+pad)
-	h = append(h, "\x93NUMPY\x01\x00"...)
-	h = binary.LittleEndian.AppendUint16(h, uint16(len(dict)+pad+1))
-	h = append(h, dict...)
-	for i := 0; i < pad; i++ {
-		h = append(h, ' ')
-	}
-	return append(h, '\n')
-}
+func npyHeader(rows, cols int) []byte { return npyfile.Header("<f4", rows, cols) }
 
 // PairwiseOptions configures PairwiseNPY. Zero values take the defaults.
 type PairwiseOptions struct {

@@ -14,6 +14,7 @@ import (
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/internal/atomicfile"
+	"github.com/kenn-ot/kenn/internal/npyfile"
 	"github.com/kenn-ot/kenn/models"
 )
 
@@ -58,19 +59,7 @@ func (m *Model) EmbedImages(ctx context.Context, path string) ([]float32, int, e
 
 // npyHeader is a NumPy 1.0 header for a C-ordered float32 matrix, the
 // same bytes as package runtime writes.
-func npyHeader(rows, cols int) []byte {
-	dict := fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }", rows, cols)
-	total := 10 + len(dict) + 1
-	pad := (64 - total%64) % 64
-	h := make([]byte, 0, total+pad)
-	h = append(h, "\x93NUMPY\x01\x00"...)
-	h = binary.LittleEndian.AppendUint16(h, uint16(len(dict)+pad+1))
-	h = append(h, dict...)
-	for i := 0; i < pad; i++ {
-		h = append(h, ' ')
-	}
-	return append(h, '\n')
-}
+func npyHeader(rows, cols int) []byte { return npyfile.Header("<f4", rows, cols) }
 
 // WriteNPY writes a row-major float32 matrix as .npy, atomically.
 func WriteNPY(path string, rows, cols int, v []float32) error {
