@@ -1,6 +1,7 @@
 package ot
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -35,6 +36,11 @@ type SinkhornOptions struct {
 // dual potentials between stages. The result is the cost of a feasible
 // plan, so it is never below the exact W2², and tends to it as ε → 0.
 func Sinkhorn(a, b Image, opt SinkhornOptions) (float64, error) {
+	return sinkhorn(context.Background(), a, b, opt)
+}
+
+// sinkhorn is Sinkhorn stopped by ctx, checked every 10 iterations.
+func sinkhorn(ctx context.Context, a, b Image, opt SinkhornOptions) (float64, error) {
 	if err := checkPair(a, b); err != nil {
 		return 0, err
 	}
@@ -79,6 +85,9 @@ func Sinkhorn(a, b Image, opt SinkhornOptions) (float64, error) {
 			w.half(F, sa, G, sb, k, e) // F_i = ε log a_i − ε LSE_j (G_j − C_ij)/ε
 			w.half(G, sb, F, sa, k, e)
 			if it%10 == 0 || it == cap {
+				if err := ctx.Err(); err != nil {
+					return 0, fmt.Errorf("ot: Sinkhorn stopped at epsilon %v, iteration %d: %w", e, it, err)
+				}
 				err1 = w.marginalError(F, sa, G, sb, k, e)
 				if math.IsNaN(err1) {
 					return 0, fmt.Errorf("ot: Sinkhorn diverged (NaN) at epsilon %v", e)

@@ -55,6 +55,11 @@ func (s *Sliced) W2Sq(a, b Image) (float64, error) {
 	if a.H != s.H || a.W != s.W {
 		return 0, fmt.Errorf("ot: Sliced prepared for %d×%d, images are %d×%d", s.H, s.W, a.H, a.W)
 	}
+	return s.w2sq(a, b), nil
+}
+
+// w2sq is W2Sq on a checked pair of s's size.
+func (s *Sliced) w2sq(a, b Image) float64 {
 	ma, mb := a.Mass(), b.Mass()
 	var total float64
 	for k := range s.order {
@@ -62,7 +67,7 @@ func (s *Sliced) W2Sq(a, b Image) (float64, error) {
 		s.qb = s.atoms(s.qb[:0], b.Pix, mb, k)
 		total += w2sq1D(s.qa, s.qb)
 	}
-	return total / float64(s.L), nil
+	return total / float64(s.L)
 }
 
 func (s *Sliced) atoms(dst []atom, pix []float64, mass float64, k int) []atom {
