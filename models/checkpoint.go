@@ -1,20 +1,13 @@
 package models
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
-	"os"
-	"slices"
 	"strings"
 
-	"github.com/kenn-ot/kenn/internal/atomicfile"
+	"github.com/kenn-ot/kenn/internal/ckptfile"
 )
 
 // Checkpoint file format, version 1 (little-endian):
@@ -33,13 +26,9 @@ import (
 // does not match.
 
 // CheckpointVersion is the version this package writes.
-const CheckpointVersion = 1
+const CheckpointVersion = ckptfile.Version
 
-var ckptMagic = []byte("KENNCKPT")
-
-// statePrefixes name the training-state tensors kept beside each weight:
-// Adam's moments and the best weights seen so far.
-var statePrefixes = []string{"adam.m/", "adam.v/", "best/"}
+var ckptMagic = []byte(ckptfile.Magic)
 
 // Provenance records what a model was trained on.
 type Provenance struct {
@@ -91,15 +80,9 @@ type Checkpoint struct {
 	Shapes  map[string][]int     `json:"-"`
 }
 
-type tensorEntry struct {
-	Name   string `json:"name"`
-	Shape  []int  `json:"shape"`
-	Offset int    `json:"offset"`
-}
-
 type header struct {
 	*Checkpoint
-	Tensors []tensorEntry `json:"tensors"`
+	Tensors []ckptfile.Entry `json:"tensors"`
 }
 
 // NewCheckpoint returns a checkpoint of m with freshly initialized weights:
@@ -111,34 +94,23 @@ func NewCheckpoint(m *Model, seed uint64) (*Checkpoint, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
-	if m.Kind == KindEnsemble { // members initialized as models of their own, seeds seed, seed+1, …
-		var cs []*Checkpoint
-		for k, mm := range m.Members {
-			mc, err := NewCheckpoint(mm, seed+uint64(k))
-			if err != nil {
-				return nil, err
-			}
-			cs = append(cs, mc)
-		}
-		c, err := NewEnsemble(cs...)
-		if err == nil {
-			c.Provenance.Seed = seed
-		}
-		return c, err
+	if spec := m.Kind.mustSpec(); spec.newCheckpoint != nil {
+		return spec.newCheckpoint(m, seed)
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x77656967)) // "weig"
 	c := &Checkpoint{Model: m, Tensors: map[string][]float32{}, Shapes: map[string][]int{}, Provenance: Provenance{Seed: seed}}
 	acts := map[string]string{}
 	for _, l := range m.Encoder {
-		acts[l.Name+".W"] = l.Act
+		acts[WeightParam("", l)] = l.Act
 	}
 	for _, l := range m.Decoder {
-		acts["dec."+l.Name+".W"] = l.Act
+		acts[WeightParam(DecoderPrefix, l)] = l.Act
 	}
+	weights := m.Kind.WeightsParam()
 	for _, p := range m.Params() {
 		v := make([]float32, p.Size())
 		switch {
-		case p.Name == "beta" || p.Name == "alpha":
+		case p.Name == weights && weights != "":
 			x := float32(math.Log(math.Expm1(1 / float64(len(v)))))
 			for i := range v {
 				v[i] = x
@@ -158,7 +130,7 @@ func NewCheckpoint(m *Model, seed uint64) (*Checkpoint, error) {
 			if acts[p.Name] == ActReLU {
 				limit = math.Sqrt(6 / float64(fanIn))
 			}
-			if p.Name == "ode.W2" {
+			if p.Name == ParamODEW2 {
 				limit *= 0.1
 			}
 			for i := range v {
@@ -189,65 +161,23 @@ func (c *Checkpoint) Weights() ([][]float32, error) {
 
 // Save writes the checkpoint atomically.
 func (c *Checkpoint) Save(path string) error {
-	names := make([]string, 0, len(c.Tensors))
+	var params []string
 	for _, p := range c.Model.Params() {
-		if _, ok := c.Tensors[p.Name]; ok {
-			names = append(names, p.Name)
-		}
+		params = append(params, p.Name)
 	}
-	for _, p := range c.Model.Params() { // training state after the weights
-		for _, pre := range statePrefixes {
-			if _, ok := c.Tensors[pre+p.Name]; ok {
-				names = append(names, pre+p.Name)
-			}
-		}
-	}
-	if len(names) != len(c.Tensors) {
-		return fmt.Errorf("checkpoint has %d tensors, %d of them named by the model", len(c.Tensors), len(names))
-	}
-	h := header{Checkpoint: c}
-	off := 0
-	for _, n := range names {
-		shape := c.Shapes[n]
-		for _, pre := range statePrefixes {
-			if shape == nil && len(n) > len(pre) && n[:len(pre)] == pre {
-				shape = c.Shapes[n[len(pre):]]
-			}
-		}
-		h.Tensors = append(h.Tensors, tensorEntry{Name: n, Shape: shape, Offset: off})
-		off += len(c.Tensors[n])
-	}
-	js, err := json.Marshal(h)
+	names, err := ckptfile.Order(params, c.Tensors)
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	buf.Write(ckptMagic)
-	binary.Write(&buf, binary.LittleEndian, uint32(CheckpointVersion))
-	binary.Write(&buf, binary.LittleEndian, uint32(len(js)))
-	buf.Write(js)
-	raw := make([]byte, 4*off)
-	k := 0
-	for _, n := range names {
-		for _, v := range c.Tensors[n] {
-			binary.LittleEndian.PutUint32(raw[k:], math.Float32bits(v))
-			k += 4
-		}
-	}
-	buf.Write(raw)
-	sum := sha256.Sum256(buf.Bytes())
-	buf.Write(sum[:])
-	return atomicfile.WriteFile(path, func(w io.Writer) error {
-		_, err := w.Write(buf.Bytes())
+	js, err := json.Marshal(header{Checkpoint: c, Tensors: ckptfile.Layout(names, c.Tensors, c.Shapes)})
+	if err != nil {
 		return err
-	})
+	}
+	return ckptfile.Write(path, js, names, c.Tensors)
 }
 
 // ErrNotCheckpoint is returned for files that are not kenn checkpoints.
-var ErrNotCheckpoint = errors.New("not a kenn checkpoint")
-
-// maxCheckpointBytes bounds a checkpoint file (4 GiB).
-const maxCheckpointBytes = 1 << 32
+var ErrNotCheckpoint = ckptfile.ErrNotCheckpoint
 
 // LoadCheckpoint reads and verifies a checkpoint file, read once (a pipe
 // works). It refuses, naming the file: a wrong magic, version or SHA-256
@@ -257,42 +187,21 @@ const maxCheckpointBytes = 1 << 32
 // not parameters of the model (or their training state) or differ from
 // the model's shapes, and non-finite values.
 func LoadCheckpoint(path string) (*Checkpoint, error) {
-	f, err := os.Open(path)
+	raw, err := ckptfile.Read(path)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > maxCheckpointBytes {
-		return nil, fmt.Errorf("%s: %d bytes, more than a checkpoint may have (%d)", path, st.Size(), int64(maxCheckpointBytes))
-	}
-	raw, err := io.ReadAll(io.LimitReader(f, maxCheckpointBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(raw) > maxCheckpointBytes {
-		return nil, fmt.Errorf("%s: more than the %d bytes a checkpoint may have", path, int64(maxCheckpointBytes))
 	}
 	return decodeCheckpoint(path, raw)
 }
 
 func decodeCheckpoint(path string, raw []byte) (*Checkpoint, error) {
-	if len(raw) < 16+32 || !bytes.Equal(raw[:8], ckptMagic) {
-		return nil, fmt.Errorf("%s: %w", path, ErrNotCheckpoint)
-	}
-	body, sum := raw[:len(raw)-32], raw[len(raw)-32:]
-	if got := sha256.Sum256(body); !bytes.Equal(got[:], sum) {
-		return nil, fmt.Errorf("%s: checksum mismatch: the file is corrupt or truncated", path)
-	}
-	if v := binary.LittleEndian.Uint32(body[8:]); v != CheckpointVersion {
-		return nil, fmt.Errorf("%s: checkpoint version %d, this kenn reads version %d", path, v, CheckpointVersion)
-	}
-	hlen := int64(binary.LittleEndian.Uint32(body[12:]))
-	if 16+hlen > int64(len(body)) {
-		return nil, fmt.Errorf("%s: header length %d beyond the file", path, hlen)
+	js, data, err := ckptfile.Open(path, raw)
+	if err != nil {
+		return nil, err
 	}
 	c := &Checkpoint{}
 	h := header{Checkpoint: c}
-	if err := json.Unmarshal(body[16:16+hlen], &h); err != nil {
+	if err := json.Unmarshal(js, &h); err != nil {
 		return nil, fmt.Errorf("%s: header: %w", path, err)
 	}
 	if c.Model == nil {
@@ -301,55 +210,17 @@ func decodeCheckpoint(path string, raw []byte) (*Checkpoint, error) {
 	if err := c.Model.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	data := body[16+hlen:]
-	if len(data)%4 != 0 {
-		return nil, fmt.Errorf("%s: %d bytes of tensor data is not a whole number of float32 values", path, len(data))
-	}
-	// The names a checkpoint may hold: the model's parameters and their
-	// training state, each with the parameter's shape.
-	shapes := map[string][]int{}
+	var names []string
+	var shapes [][]int
 	for _, p := range c.Model.Params() {
-		if _, ok := checkedSize(p.Shape); !ok {
-			return nil, fmt.Errorf("%s: model parameter %s has shape %v, not positive or too large", path, p.Name, p.Shape)
-		}
-		shapes[p.Name] = p.Shape
-		for _, pre := range statePrefixes {
-			shapes[pre+p.Name] = p.Shape
-		}
+		names, shapes = append(names, p.Name), append(shapes, p.Shape)
 	}
-	c.Tensors, c.Shapes = map[string][]float32{}, map[string][]int{}
-	off := int64(0)
-	total := int64(len(data) / 4)
-	for _, t := range h.Tensors {
-		want, ok := shapes[t.Name]
-		switch {
-		case !ok:
-			return nil, fmt.Errorf("%s: tensor %q is not a parameter of the %s model (nor its training state)", path, t.Name, c.Model.Kind)
-		case c.Tensors[t.Name] != nil:
-			return nil, fmt.Errorf("%s: tensor %s appears twice", path, t.Name)
-		case !slices.Equal(t.Shape, want):
-			return nil, fmt.Errorf("%s: tensor %s has shape %v, the model's is %v", path, t.Name, t.Shape, want)
-		case int64(t.Offset) != off:
-			return nil, fmt.Errorf("%s: tensor %s at offset %d, want %d (tensors follow each other)", path, t.Name, t.Offset, off)
-		}
-		n, _ := checkedSize(t.Shape) // checked with the model's shapes
-		if n > total-off {
-			return nil, fmt.Errorf("%s: tensor %s (%d values at %d) lies beyond the data (%d values)", path, t.Name, n, off, total)
-		}
-		v := make([]float32, n)
-		for i := range v {
-			x := math.Float32frombits(binary.LittleEndian.Uint32(data[4*(off+int64(i)):]))
-			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-				return nil, fmt.Errorf("%s: tensor %s value %d is %v", path, t.Name, i, x)
-			}
-			v[i] = x
-		}
-		off += n
-		c.Tensors[t.Name] = v
-		c.Shapes[t.Name] = t.Shape
+	allowed, err := ckptfile.Allowed(path, names, shapes)
+	if err != nil {
+		return nil, err
 	}
-	if off != total {
-		return nil, fmt.Errorf("%s: %d values of tensor data after the last tensor", path, total-off)
+	if c.Tensors, c.Shapes, err = ckptfile.Tensors(path, h.Tensors, data, allowed, string(c.Model.Kind)); err != nil {
+		return nil, err
 	}
 	if _, err := c.Weights(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -357,21 +228,8 @@ func decodeCheckpoint(path string, raw []byte) (*Checkpoint, error) {
 	return c, nil
 }
 
-// checkedSize is the number of values of shape: positive dimensions whose
-// product stays below 2^40.
-func checkedSize(shape []int) (int64, bool) {
-	n := int64(1)
-	for _, d := range shape {
-		if d <= 0 || int64(d) > (1<<40)/n {
-			return 0, false
-		}
-		n *= int64(d)
-	}
-	return n, true
-}
-
 // CheckCompatible refuses a checkpoint of another kind or input size.
-func (c *Checkpoint) CheckCompatible(kind string, h, w int) error {
+func (c *Checkpoint) CheckCompatible(kind Kind, h, w int) error {
 	m := c.Model
 	if m.Kind == KindSNN && kind != KindSNN {
 		return fmt.Errorf("checkpoint holds a stochastic neural network (snn) for tabular data, not an image model")
