@@ -372,8 +372,52 @@ func (f *fitRun) stagePairs(ctx context.Context) error {
 	return nil
 }
 
+// seedEpochs is the epoch cap of the seed k of a measured plan, chosen when
+// it starts and recorded in epochs.json, so that a resumed fit trains it
+// as far as the uninterrupted one: the training budget left (useShare of
+// the budget, less the time spent so far and the last stages' overhead)
+// shared by the seeds not yet trained, at the seconds per epoch of the
+// seeds done (the plan's estimate before the first). A seed that stops
+// early, or a machine faster than the probe said, leaves its time to the
+// next seeds; a slower one takes it from them.
+func (f *fitRun) seedEpochs(k int, members []*models.Checkpoint, trainStart time.Time) (int, error) {
+	p := f.res.Plan
+	if !p.Measured {
+		return p.Epochs, nil
+	}
+	rec := map[string]int{}
+	if _, err := readJSON(f.path("epochs.json"), &rec); err != nil {
+		return 0, err
+	}
+	seed := fmt.Sprint(p.FirstSeed + uint64(k))
+	if e, ok := rec[seed]; ok {
+		if e < 1 {
+			return 0, fmt.Errorf("fit: %s: seed %s: %d epochs", f.path("epochs.json"), seed, e)
+		}
+		return e, nil
+	}
+	spe := float64(p.TrainPairs) * valOverhead / p.TrainPairsPerSec
+	var secs float64
+	var epochs int
+	for _, c := range members {
+		secs += c.State.Seconds
+		epochs += c.State.Epoch
+	}
+	if epochs > 0 && secs > 0 {
+		spe = secs / float64(epochs)
+	}
+	left := useShare*p.BudgetSeconds - f.total() - time.Since(trainStart).Seconds() - overhead.Seconds()
+	e := max(minEpochs, min(maxEpochs, int(left/float64(p.Seeds-k)/spe)))
+	rec[seed] = e
+	if err := writeJSON(f.path("epochs.json"), rec); err != nil {
+		return 0, err
+	}
+	return e, nil
+}
+
 func (f *fitRun) stageTrain(ctx context.Context) error {
 	p := f.res.Plan
+	start := time.Now()
 	var members []*models.Checkpoint
 	for k := 0; k < p.Seeds; k++ {
 		seed := p.FirstSeed + uint64(k)
@@ -394,15 +438,22 @@ func (f *fitRun) stageTrain(ctx context.Context) error {
 			f.res.Resumed = append(f.res.Resumed, fmt.Sprintf("train seed %d", seed))
 		}
 		stage := fmt.Sprintf("train seed %d", seed)
+		epochs, err := f.seedEpochs(k, members, start)
+		if err != nil {
+			return err
+		}
+		if epochs != p.Epochs {
+			f.logf("fit: %s: at most %d epochs (the budget left; planned %d)", stage, epochs, p.Epochs)
+		}
 		var perEpoch int
 		c, err := build.Train(ctx, m, build.Data{Images: f.train, Pairs: f.trainP}, build.Data{Images: f.val, Pairs: f.valP}, build.Options{
-			Epochs: p.Epochs, Batch: p.Group, Seed: seed, Patience: p.Patience, Mode: build.ModeBlock, Out: out,
+			Epochs: epochs, Batch: p.Group, Seed: seed, Patience: p.Patience, Mode: build.ModeBlock, Out: out,
 			Progress: func(epoch, step, steps int, loss float64) {
 				perEpoch = steps
-				f.progress(stage, (epoch-1)*steps+step, p.Epochs*steps)
+				f.progress(stage, (epoch-1)*steps+step, epochs*steps)
 			},
 			EpochDone: func(epoch int, trainLoss, valMSE float64, improved bool) {
-				f.progress(stage, epoch*perEpoch, p.Epochs*perEpoch)
+				f.progress(stage, epoch*perEpoch, epochs*perEpoch)
 			},
 			Notice: func(msg string) { f.logf("fit: %s: %s", stage, msg) },
 		})

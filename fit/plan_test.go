@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kenn-ot/kenn/models"
 )
 
 // A measured plan spends the budget and no more; a budget below the minimum
@@ -69,5 +71,55 @@ func TestPlanSmallCollectionBuysEpochs(t *testing.T) {
 	}
 	if p.TrainImages != len(s.Train)/36*36 || p.Epochs != maxEpochs {
 		t.Errorf("%d of %d training images, %d epochs: want all whole groups and %d epochs", p.TrainImages, len(s.Train), p.Epochs, maxEpochs)
+	}
+}
+
+// The seeds of a measured plan share the training budget left as they
+// start: a seed that stopped early (or a machine faster than the probe)
+// leaves its time to the next ones, and each seed's cap is recorded so a
+// resumed fit trains it as far as an uninterrupted one.
+func TestSeedEpochsRefundTheBudget(t *testing.T) {
+	p := Plan{Measured: true, BudgetSeconds: 1800, Seeds: 3, FirstSeed: 1, TrainPairs: 120330, TrainPairsPerSec: 7200, Epochs: 25}
+	newRun := func(dir string, spent float64) *fitRun {
+		return &fitRun{o: Options{Work: dir}, res: &Result{Plan: p}, times: map[string]float64{StagePairs: spent}}
+	}
+	spe := float64(p.TrainPairs) * valOverhead / p.TrainPairsPerSec // the plan's seconds per epoch
+	left := useShare*p.BudgetSeconds - 100 - overhead.Seconds()
+	for _, c := range []struct {
+		name    string
+		members []*models.Checkpoint
+		k       int
+		want    int
+	}{
+		{"first seed: the plan's speed", nil, 0, int(left / 3 / spe)},
+		{"after a seed that ran 20 epochs in 400 s", []*models.Checkpoint{{State: &models.TrainState{Epoch: 20, Seconds: 400}}}, 1, int((left - 400) / 2 / 20)},
+		{"after two slow seeds", []*models.Checkpoint{{State: &models.TrainState{Epoch: 30, Seconds: 900}}, {State: &models.TrainState{Epoch: 30, Seconds: 900}}}, 2, minEpochs},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			f := newRun(dir, 100)
+			for _, m := range c.members { // their time, as a resumed fit's times.json has it
+				f.times[StageTrain] += m.State.Seconds
+			}
+			got, err := f.seedEpochs(c.k, c.members, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The test's own clock runs between the two computations: allow one epoch.
+			if got != c.want && got != c.want-1 {
+				t.Errorf("seed %d: %d epochs, want %d", c.k+1, got, c.want)
+			}
+			// Resumed later, with more time spent: the recorded cap stays.
+			again, err := newRun(dir, 1000).seedEpochs(c.k, c.members, time.Now())
+			if err != nil || again != got {
+				t.Errorf("resumed: %d epochs (%v), want the recorded %d", again, err, got)
+			}
+		})
+	}
+	// An explicit plan keeps its epochs.
+	f := newRun(t.TempDir(), 0)
+	f.res.Plan.Measured = false
+	if e, err := f.seedEpochs(0, nil, time.Now()); err != nil || e != p.Epochs {
+		t.Errorf("explicit plan: %d epochs (%v), want %d", e, err, p.Epochs)
 	}
 }
