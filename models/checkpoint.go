@@ -94,7 +94,7 @@ func NewCheckpoint(m *Model, seed uint64) (*Checkpoint, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
-	if spec := m.Kind.mustSpec(); spec.newCheckpoint != nil {
+	if spec, ok := m.Kind.spec(); ok && spec.newCheckpoint != nil {
 		return spec.newCheckpoint(m, seed)
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x77656967)) // "weig"

@@ -10,7 +10,7 @@ import (
 func ExampleMatched() {
 	fmt.Println("dwe encoder", models.DWE(28, 28).NumDistanceParams())
 	ref := models.DeepKENN(28, 28, models.DefaultBackbone).NumDistanceParams()
-	for _, kind := range []string{models.KindDeepKENN, models.KindODEKENN, models.KindNaive} {
+	for _, kind := range []models.Kind{models.KindDeepKENN, models.KindODEKENN, models.KindNaive} {
 		m, _ := models.Matched(kind, 28, 28, ref, models.DefaultBackbone, 64, 8)
 		fmt.Println(kind, m.NumDistanceParams())
 	}

@@ -13,9 +13,53 @@ import (
 // its embedding is the members' embeddings concatenated and its segment
 // weights are theirs divided by M. Exported, it is one ONNX model like any
 // other. Member k's parameters are named "m<k>/" + the member's names.
-const KindEnsemble = "ensemble"
+const KindEnsemble Kind = "ensemble"
 
-// memberPrefix names member k's parameters.
+func ensembleKind() kindSpec {
+	return kindSpec{
+		kind: KindEnsemble, target: TargetW2, form: FormWeightedNorms, composite: true,
+		params:   (*Model).ensembleParams,
+		segments: (*Model).ensembleSegments,
+		validate: (*Model).validateEnsemble,
+		weightNames: func(c *Checkpoint) []string { // the members' names, DistanceWeights' order
+			var names []string
+			for k := range c.Model.Members {
+				n, _ := c.Member(k).WeightProfile()
+				for _, name := range n {
+					names = append(names, MemberPrefix(k)+name)
+				}
+			}
+			return names
+		},
+		distanceWeights: func(c *Checkpoint) []float64 { // the members' weights over M
+			var w []float64
+			M := float64(len(c.Model.Members))
+			for k := range c.Model.Members {
+				for _, v := range c.Member(k).DistanceWeights() {
+					w = append(w, v/M)
+				}
+			}
+			return w
+		},
+		newCheckpoint: func(m *Model, seed uint64) (*Checkpoint, error) { // members initialized as models of their own, seeds seed, seed+1, …
+			var cs []*Checkpoint
+			for k, mm := range m.Members {
+				mc, err := NewCheckpoint(mm, seed+uint64(k))
+				if err != nil {
+					return nil, err
+				}
+				cs = append(cs, mc)
+			}
+			c, err := NewEnsemble(cs...)
+			if err == nil {
+				c.Provenance.Seed = seed
+			}
+			return c, err
+		},
+	}
+}
+
+// MemberPrefix names member k's parameters.
 func MemberPrefix(k int) string { return fmt.Sprintf("m%d/", k) }
 
 // Ensemble is the description of the average of members.
@@ -35,10 +79,8 @@ func (m *Model) validateEnsemble() error {
 		return errors.New("models: an ensemble predicts w2 and has no layers of its own")
 	}
 	for k, mm := range m.Members {
-		switch mm.Kind {
-		case KindDeepKENN, KindODEKENN, KindNaive:
-		default:
-			return fmt.Errorf("models: ensemble member %d is a %s; members must be deepkenn, odekenn or naive (W2 models)", k, mm.Kind)
+		if mm.Kind.Form() != FormWeightedNorms || mm.Kind.Composite() {
+			return fmt.Errorf("models: ensemble member %d is a %s; members must be single models that predict W2 (%s)", k, mm.Kind, strings.Join(Names(memberKinds()...), ", "))
 		}
 		if mm.H != m.H || mm.W != m.W {
 			return fmt.Errorf("models: ensemble member %d takes %dx%d images, the ensemble %dx%d", k, mm.H, mm.W, m.H, m.W)
@@ -48,6 +90,18 @@ func (m *Model) validateEnsemble() error {
 		}
 	}
 	return nil
+}
+
+// memberKinds are the kinds an ensemble's members may have: the single
+// (not composite) kinds that predict W2 as a weighted sum of norms.
+func memberKinds() []Kind {
+	var ks []Kind
+	for _, k := range Trainable() {
+		if k.Form() == FormWeightedNorms {
+			ks = append(ks, k)
+		}
+	}
+	return ks
 }
 
 func (m *Model) ensembleParams() []Param {

@@ -6,17 +6,6 @@ import (
 	"math"
 )
 
-// Model kinds.
-const (
-	KindDWE      = "dwe"
-	KindDeepKENN = "deepkenn"
-	KindODEKENN  = "odekenn"
-	KindNaive    = "naive"
-)
-
-// Kinds lists the model kinds.
-var Kinds = []string{KindDWE, KindDeepKENN, KindODEKENN, KindNaive}
-
 // Layer operations and activations.
 const (
 	OpConv  = "conv"
@@ -42,16 +31,9 @@ type Layer struct {
 	Feature bool   `json:"feature,omitempty"` // a distance segment (deepkenn, naive)
 }
 
-// ODE describes ODE-KENN's vector field and solver.
-type ODE struct {
-	Dim    int `json:"dim"`    // state dimension d (the encoder's output)
-	Hidden int `json:"hidden"` // hidden units of g
-	Steps  int `json:"steps"`  // K fixed RK4 steps on [0, 1]
-}
-
 // Model is a declarative description. It holds no weights.
 type Model struct {
-	Kind    string  `json:"kind"`
+	Kind    Kind    `json:"kind"`
 	H       int     `json:"h"`
 	W       int     `json:"w"`
 	Target  string  `json:"target"`
@@ -122,6 +104,50 @@ func (m *Model) Features() []int {
 	return f
 }
 
+// The parts of the kinds whose segments are feature layers (deepkenn,
+// naive).
+
+// featureParams are the encoder's parameters and β, one weight per
+// feature layer.
+func featureParams(m *Model) []Param {
+	return append(m.encoderParams(), Param{ParamBeta, []int{len(m.Features())}})
+}
+
+// featureSegments are the flattened outputs of the feature layers.
+func featureSegments(m *Model) []int {
+	sh := m.EncoderShapes()
+	var out []int
+	for _, i := range m.Features() {
+		out = append(out, sh[i].Size())
+	}
+	return out
+}
+
+func validateFeatures(m *Model) error {
+	if err := m.validateEncoder(); err != nil {
+		return err
+	}
+	if err := m.validateNoDecoder(); err != nil {
+		return err
+	}
+	if len(m.Features()) == 0 {
+		return errors.New("models: no feature layers")
+	}
+	return nil
+}
+
+// featureWeightNames names each segment weight by its layer.
+func featureWeightNames(c *Checkpoint) []string {
+	var names []string
+	for _, i := range c.Model.Features() {
+		names = append(names, c.Model.Encoder[i].Name)
+	}
+	return names
+}
+
+// lastLayerSegment is the encoder's flattened output, one segment (dwe).
+func lastLayerSegment(m *Model) []int { return []int{m.outputDim()} }
+
 // EmbeddingDim is the length of the embedding: the sum of Segments().
 func (m *Model) EmbeddingDim() int {
 	n := 0
@@ -138,52 +164,35 @@ func (m *Model) outputDim() int {
 }
 
 // Params lists every parameter, in a fixed order: encoder layers, then the
-// distance weights, the ODE and the decoder.
+// distance weights, the ODE and the decoder (see each kind's file).
 func (m *Model) Params() []Param {
 	if m.Kind == KindSNN {
 		return m.SNN.params()
 	}
-	if m.Kind == KindEnsemble {
-		return m.ensembleParams()
-	}
+	return m.Kind.mustSpec().params(m)
+}
+
+// layerParams lists the parameters of a chain of layers on an input of
+// shape in, named prefix + layer name + ".W" / ".b", and returns the
+// chain's output shape.
+func layerParams(prefix string, in Shape, layers []Layer) ([]Param, Shape) {
 	var ps []Param
-	add := func(prefix string, in Shape, layers []Layer) Shape {
-		for _, l := range layers {
-			name := prefix + l.Name
-			switch l.Op {
-			case OpConv:
-				ps = append(ps, Param{name + ".W", []int{l.Out, in.C, l.Kernel, l.Kernel}}, Param{name + ".b", []int{l.Out}})
-				in = Shape{l.Out, in.H, in.W}
-			case OpDense:
-				ps = append(ps, Param{name + ".W", []int{in.Size(), l.Out}}, Param{name + ".b", []int{l.Out}})
-				in = Shape{l.Out, 1, 1}
-			}
+	for _, l := range layers {
+		switch l.Op {
+		case OpConv:
+			ps = append(ps, Param{WeightParam(prefix, l), []int{l.Out, in.C, l.Kernel, l.Kernel}}, Param{BiasParam(prefix, l), []int{l.Out}})
+			in = Shape{l.Out, in.H, in.W}
+		case OpDense:
+			ps = append(ps, Param{WeightParam(prefix, l), []int{in.Size(), l.Out}}, Param{BiasParam(prefix, l), []int{l.Out}})
+			in = Shape{l.Out, 1, 1}
 		}
-		return in
 	}
-	add("", Shape{1, m.H, m.W}, m.Encoder)
-	switch m.Kind {
-	case KindDeepKENN, KindNaive:
-		ps = append(ps, Param{"beta", []int{len(m.Features())}})
-	case KindODEKENN:
-		o := m.ODE
-		ps = append(ps,
-			Param{"ode.W1", []int{o.Dim + 1, o.Hidden}}, Param{"ode.b1", []int{o.Hidden}},
-			Param{"ode.W2", []int{o.Hidden, o.Dim}}, Param{"ode.b2", []int{o.Dim}},
-			Param{"alpha", []int{o.Steps + 1}})
-	}
-	if len(m.Decoder) > 0 {
-		var dense, conv []Layer
-		for _, l := range m.Decoder {
-			if l.Op == OpDense {
-				dense = append(dense, l)
-			} else {
-				conv = append(conv, l)
-			}
-		}
-		add("dec.", Shape{m.EmbeddingDim(), 1, 1}, dense)
-		add("dec.", Shape{m.DecoderChannels, m.H, m.W}, conv)
-	}
+	return ps, in
+}
+
+// encoderParams lists the encoder's parameters.
+func (m *Model) encoderParams() []Param {
+	ps, _ := layerParams("", Shape{1, m.H, m.W}, m.Encoder)
 	return ps
 }
 
@@ -201,7 +210,7 @@ func (m *Model) NumParams() int {
 func (m *Model) NumDistanceParams() int {
 	n := 0
 	for _, p := range m.Params() {
-		if len(p.Name) < 4 || p.Name[:4] != "dec." {
+		if !IsDecoderParam(p.Name) {
 			n += p.Size()
 		}
 	}
@@ -216,18 +225,24 @@ func (m *Model) Validate() error {
 		}
 		return m.SNN.validate()
 	}
-	if m.Kind == KindEnsemble {
-		return m.validateEnsemble()
+	spec, ok := m.Kind.spec()
+	if !ok {
+		return fmt.Errorf("models: unknown kind %q", m.Kind)
 	}
+	if err := spec.validate(m); err != nil {
+		return err
+	}
+	if m.Target != spec.target {
+		return fmt.Errorf("models: %s predicts %s", m.Kind, spec.target)
+	}
+	return nil
+}
+
+// validateEncoder checks what every single (not composite) image model
+// has: an input size and a chain of conv layers, then dense layers.
+func (m *Model) validateEncoder() error {
 	if m.H <= 0 || m.W <= 0 {
 		return fmt.Errorf("models: input size %dx%d", m.H, m.W)
-	}
-	known := false
-	for _, k := range Kinds {
-		known = known || k == m.Kind
-	}
-	if !known {
-		return fmt.Errorf("models: unknown kind %q", m.Kind)
 	}
 	if len(m.Encoder) == 0 {
 		return errors.New("models: empty encoder")
@@ -254,51 +269,16 @@ func (m *Model) Validate() error {
 			return fmt.Errorf("models: layer %d (%s): unknown activation %q", i, l.Name, l.Act)
 		}
 	}
-	switch m.Kind {
-	case KindDWE:
-		if m.Target != TargetW2Sq {
-			return errors.New("models: dwe predicts w2sq")
-		}
-	case KindODEKENN:
-		if m.ODE == nil || m.ODE.Steps <= 0 || m.ODE.Hidden <= 0 {
-			return errors.New("models: odekenn needs an ODE with steps and hidden units")
-		}
-		if m.ODE.Dim != m.outputDim() {
-			return fmt.Errorf("models: ODE dimension %d, encoder output %d", m.ODE.Dim, m.outputDim())
-		}
-	case KindDeepKENN, KindNaive:
-		if len(m.Features()) == 0 {
-			return errors.New("models: no feature layers")
-		}
-	}
-	if m.Kind != KindDWE && m.Target != TargetW2 {
-		return fmt.Errorf("models: %s predicts w2", m.Kind)
-	}
 	return nil
 }
 
-// DWE is the Deep Wasserstein Embedding of Courty, Flamary and Ducoffe
-// (2018): encoder Conv(20, 3×3) + ReLU → Conv(5, 5×5) + ReLU → Dense(100)
-// → Dense(50), no activation on the dense layers (as in the reference
-// code); decoder Dense(100) + ReLU → Dense(5·H·W) + ReLU → reshape 5×H×W →
-// Conv(10, 5×5) + ReLU → Conv(1, 3×3) → softmax over pixels.
-func DWE(h, w int) *Model {
-	return &Model{
-		Kind: KindDWE, H: h, W: w, Target: TargetW2Sq,
-		Encoder: []Layer{
-			{Name: "conv1", Op: OpConv, Out: 20, Kernel: 3, Act: ActReLU},
-			{Name: "conv2", Op: OpConv, Out: 5, Kernel: 5, Act: ActReLU},
-			{Name: "fc1", Op: OpDense, Out: 100},
-			{Name: "fc2", Op: OpDense, Out: 50},
-		},
-		Decoder: []Layer{
-			{Name: "fc1", Op: OpDense, Out: 100, Act: ActReLU},
-			{Name: "fc2", Op: OpDense, Out: 5 * h * w, Act: ActReLU},
-			{Name: "conv1", Op: OpConv, Out: 10, Kernel: 5, Act: ActReLU},
-			{Name: "conv2", Op: OpConv, Out: 1, Kernel: 3},
-		},
-		DecoderChannels: 5,
+// validateNoDecoder refuses a decoder on a kind that has none (its
+// parameters would not be listed).
+func (m *Model) validateNoDecoder() error {
+	if len(m.Decoder) > 0 || m.DecoderChannels != 0 {
+		return fmt.Errorf("models: a %s model has no decoder", m.Kind)
 	}
+	return nil
 }
 
 // Backbone sizes a KENN CNN: Conv(C1, 3×3) + ReLU → Conv(C2, 5×5) + ReLU →
@@ -321,49 +301,19 @@ func (b Backbone) layers(features bool) []Layer {
 	return ls
 }
 
-// DeepKENN sums learned positive weights times the distances between every
-// intermediate feature map of the backbone.
-func DeepKENN(h, w int, b Backbone) *Model {
-	return &Model{Kind: KindDeepKENN, H: h, W: w, Target: TargetW2, Encoder: b.layers(true)}
-}
-
-// Naive is the single-layer baseline: the distance between the last
-// feature layer's outputs alone, with one learned positive scale.
-func Naive(h, w int, b Backbone) *Model {
-	return &Model{Kind: KindNaive, H: h, W: w, Target: TargetW2, Encoder: b.layers(false)}
-}
-
-// ODEKENN encodes to R^d with the backbone (d = b.Out) and follows the
-// Neural ODE trajectory for steps RK4 steps.
-func ODEKENN(h, w int, b Backbone, hidden, steps int) *Model {
-	ls := b.layers(false)
-	for i := range ls {
-		ls[i].Feature = false
+// Matched returns the model of a kind with a backbone form (deepkenn,
+// odekenn, naive) whose distance parameter count is closest to target,
+// varying the backbone's dense width (and nothing else), so that the
+// comparison of the kinds is at equal capacity.
+func Matched(kind Kind, h, w, target int, b Backbone, odeHidden, odeSteps int) (*Model, error) {
+	spec, _ := kind.spec()
+	if spec.onBackbone == nil {
+		return nil, fmt.Errorf("models: kind %q has no matched form", kind)
 	}
-	return &Model{Kind: KindODEKENN, H: h, W: w, Target: TargetW2, Encoder: ls,
-		ODE: &ODE{Dim: b.Out, Hidden: hidden, Steps: steps}}
-}
-
-// Matched returns the deepkenn, odekenn and naive models whose distance
-// parameter counts are closest to target, varying the backbone's dense
-// width (and nothing else), so that the comparison of the three kinds is
-// at equal capacity.
-func Matched(kind string, h, w, target int, b Backbone, odeHidden, odeSteps int) (*Model, error) {
 	build := func(hidden int) *Model {
 		bb := b
 		bb.Hidden = hidden
-		switch kind {
-		case KindDeepKENN:
-			return DeepKENN(h, w, bb)
-		case KindNaive:
-			return Naive(h, w, bb)
-		case KindODEKENN:
-			return ODEKENN(h, w, bb, odeHidden, odeSteps)
-		}
-		return nil
-	}
-	if build(1) == nil {
-		return nil, fmt.Errorf("models: kind %q has no matched form", kind)
+		return spec.onBackbone(h, w, bb, odeHidden, odeSteps)
 	}
 	best, bestDiff := 0, math.MaxInt
 	for hidden := 1; hidden <= 4096; hidden++ {

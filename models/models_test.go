@@ -29,7 +29,7 @@ func TestDWEParamCount(t *testing.T) {
 
 func TestMatchedCounts(t *testing.T) {
 	ref := DeepKENN(28, 28, DefaultBackbone).NumDistanceParams()
-	for _, kind := range []string{KindDeepKENN, KindODEKENN, KindNaive} {
+	for _, kind := range []Kind{KindDeepKENN, KindODEKENN, KindNaive} {
 		m, err := Matched(kind, 28, 28, ref, DefaultBackbone, 64, 8)
 		if err != nil {
 			t.Fatal(err)
@@ -53,7 +53,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 		c.Metrics = map[string]float64{"pearson": 0.99}
 		c.State = &TrainState{Epoch: 2, LR: 1e-3}
 		c.Tensors["adam.m/fc2.b"] = make([]float32, len(c.Tensors["fc2.b"]))
-		path := filepath.Join(t.TempDir(), m.Kind+".ckpt")
+		path := filepath.Join(t.TempDir(), string(m.Kind)+".ckpt")
 		if err := c.Save(path); err != nil {
 			t.Fatal(err)
 		}
