@@ -8,6 +8,7 @@ import (
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
+	"github.com/kenn-ot/kenn/internal/gtrain"
 	"github.com/kenn-ot/kenn/models"
 )
 
@@ -76,12 +77,7 @@ func (n *Net) Close() { n.vm.Close() }
 func (n *Net) scalar(v float64) *G.Node { return constant(n.dt, v) }
 
 // constant is a scalar constant of the graph's element type.
-func constant(dt tensor.Dtype, v float64) *G.Node {
-	if dt == tensor.Float32 {
-		return G.NewConstant(float32(v))
-	}
-	return G.NewConstant(v)
-}
+func constant(dt tensor.Dtype, v float64) *G.Node { return gtrain.Constant(dt, v) }
 
 func (n *Net) lower() (err error) {
 	defer func() {
@@ -293,43 +289,10 @@ func (n *Net) SetWeights(c *models.Checkpoint) error { return setWeights(n.param
 
 // setWeights copies the checkpoint's tensors into the parameter nodes.
 func setWeights(params []*G.Node, c *models.Checkpoint) error {
-	for _, p := range params {
-		src, ok := c.Tensors[p.Name()]
-		if !ok {
-			return fmt.Errorf("build: checkpoint lacks %s", p.Name())
-		}
-		if err := setData(p, src); err != nil {
-			return err
-		}
-	}
-	return nil
+	return gtrain.SetParams(params, c.Tensors)
 }
 
-func setData(node *G.Node, src []float32) error {
-	v := node.Value()
-	if v == nil {
-		t := tensor.New(tensor.Of(node.Dtype()), tensor.WithShape(node.Shape()...))
-		if err := G.Let(node, t); err != nil {
-			return err
-		}
-		v = node.Value()
-	}
-	switch d := v.Data().(type) {
-	case []float32:
-		if len(d) != len(src) {
-			return fmt.Errorf("build: %s has %d values, want %d", node.Name(), len(src), len(d))
-		}
-		copy(d, src)
-	case []float64:
-		if len(d) != len(src) {
-			return fmt.Errorf("build: %s has %d values, want %d", node.Name(), len(src), len(d))
-		}
-		for i, x := range src {
-			d[i] = float64(x)
-		}
-	}
-	return nil
-}
+func setData(node *G.Node, src []float32) error { return gtrain.SetData(node, src) }
 
 // normalizeInto writes the model input for one image: x·H·W/Σx.
 func normalizeInto(dst []float64, img []float32) {
@@ -346,21 +309,8 @@ func normalizeInto(dst []float64, img []float32) {
 // letInput binds a float64 buffer of the graph's shape to node.
 func (n *Net) letInput(node *G.Node, data []float64) error { return bind(node, n.dt, data) }
 
-// bind binds a copy of data, converted to dt, to an input node of its shape
-// (a copy: the caller may reuse data, and the graph may work in place).
-func bind(node *G.Node, dt tensor.Dtype, data []float64) error {
-	var t *tensor.Dense
-	if dt == tensor.Float32 {
-		f := make([]float32, len(data))
-		for i, v := range data {
-			f[i] = float32(v)
-		}
-		t = tensor.New(tensor.WithShape(node.Shape()...), tensor.WithBacking(f))
-	} else {
-		t = tensor.New(tensor.WithShape(node.Shape()...), tensor.WithBacking(append([]float64(nil), data...)))
-	}
-	return G.Let(node, t)
-}
+// bind binds a copy of data, converted to dt, to an input node of its shape.
+func bind(node *G.Node, dt tensor.Dtype, data []float64) error { return gtrain.Bind(node, dt, data) }
 
 func (n *Net) letScalar(node *G.Node, v float64) error {
 	if n.dt == tensor.Float32 {
@@ -369,23 +319,7 @@ func (n *Net) letScalar(node *G.Node, v float64) error {
 	return G.Let(node, v)
 }
 
-func values(v G.Value) []float64 {
-	switch d := v.Data().(type) {
-	case []float32:
-		out := make([]float64, len(d))
-		for i, x := range d {
-			out[i] = float64(x)
-		}
-		return out
-	case []float64:
-		return append([]float64(nil), d...)
-	case float32:
-		return []float64{float64(d)}
-	case float64:
-		return []float64{d}
-	}
-	return nil
-}
+func values(v G.Value) []float64 { return gtrain.Values(v) }
 
 // Embed runs the encoder on up to B images and returns, per image, the
 // concatenated embedding segments (see models.Model.Segments).

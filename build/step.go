@@ -7,6 +7,7 @@ import (
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
+	"github.com/kenn-ot/kenn/internal/gtrain"
 	"github.com/kenn-ot/kenn/models"
 )
 
@@ -122,52 +123,23 @@ func (n *Net) ParamNames() []string {
 	return out
 }
 
-// paramGraph is a graph with parameters bound to gradients (Net, SNNNet).
+// paramGraph is a graph with parameters bound to gradients.
 type paramGraph interface{ paramNodes() []*G.Node }
 
 func (n *Net) paramNodes() []*G.Node { return n.params }
 
-// Adam is the optimizer, kept in Go so that its state lives in the
-// checkpoint (moments "adam.m/NAME", "adam.v/NAME") and a resumed run
-// continues exactly.
-type Adam struct {
-	LR, Beta1, Beta2, Eps float64
-}
+// Adam is the optimizer (internal/gtrain), kept in Go so that its state
+// lives in the checkpoint (moments "adam.m/NAME", "adam.v/NAME") and a
+// resumed run continues exactly.
+type Adam gtrain.Adam
 
 // DefaultAdam has the usual constants.
-func DefaultAdam(lr float64) Adam { return Adam{LR: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8} }
+func DefaultAdam(lr float64) Adam { return Adam(gtrain.DefaultAdam(lr)) }
 
 // Step applies one Adam update from the graph's gradients to the
 // checkpoint's tensors (step counts from 1) and copies them into the graph.
 func (a Adam) Step(n paramGraph, c *models.Checkpoint, step int) error {
-	b1c := 1 - math.Pow(a.Beta1, float64(step))
-	b2c := 1 - math.Pow(a.Beta2, float64(step))
-	for _, p := range n.paramNodes() {
-		name := p.Name()
-		gv, err := p.Grad()
-		if err != nil {
-			return fmt.Errorf("build: gradient of %s: %w", name, err)
-		}
-		g := values(gv)
-		w := c.Tensors[name]
-		mk, vk := "adam.m/"+name, "adam.v/"+name
-		if c.Tensors[mk] == nil {
-			c.Tensors[mk] = make([]float32, len(w))
-			c.Tensors[vk] = make([]float32, len(w))
-		}
-		mm, vv := c.Tensors[mk], c.Tensors[vk]
-		for i := range w {
-			gi := g[i]
-			mi := a.Beta1*float64(mm[i]) + (1-a.Beta1)*gi
-			vi := a.Beta2*float64(vv[i]) + (1-a.Beta2)*gi*gi
-			mm[i], vv[i] = float32(mi), float32(vi)
-			w[i] -= float32(a.LR * (mi / b1c) / (math.Sqrt(vi/b2c) + a.Eps))
-		}
-		if err := setData(p, w); err != nil {
-			return err
-		}
-	}
-	return nil
+	return gtrain.Adam(a).Update(n.paramNodes(), c.Tensors, step)
 }
 
 // Reconstructions returns DWE's decoded images ψ(φ(x)) of the batch last

@@ -17,6 +17,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/internal/gtrain"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/pairs"
 )
@@ -110,11 +111,11 @@ func (o *Options) defaults(m *models.Model) {
 }
 
 // TrainSuffix is appended to Options.Out for the resumable state.
-const TrainSuffix = ".train"
+const TrainSuffix = gtrain.TrainSuffix
 
 // ErrInterrupted is returned when training stops before its end; the
 // state is saved and the same call resumes it.
-var ErrInterrupted = errors.New("training interrupted")
+var ErrInterrupted = gtrain.ErrInterrupted
 
 // Loss scales (Options.Loss).
 const (
@@ -456,50 +457,18 @@ func resume(c *models.Checkpoint, path string, given []setting, opt *Options) er
 }
 
 // endEpoch records a finished epoch's validation loss in c's training
-// state: the best weights are kept as "best/NAME"; after every lrPatience
-// epochs without gain the learning rate halves; after patience of them
-// training is done. It reports whether the epoch improved.
+// state (gtrain.EndEpoch): the best weights are kept as "best/NAME"; after
+// every lrPatience epochs without gain the learning rate halves; after
+// patience of them training is done. It reports whether the epoch improved.
 func endEpoch(c *models.Checkpoint, val float64, adam *Adam, patience, lrPatience int, took time.Duration) bool {
-	st := c.State
-	improved := val < st.BestVal
-	if improved {
-		st.BestVal, st.BestEpoch, st.Bad = val, st.Epoch+1, 0
-		for _, p := range c.Model.Params() {
-			c.Tensors["best/"+p.Name] = append([]float32(nil), c.Tensors[p.Name]...)
-		}
-	} else {
-		st.Bad++
-		if lrPatience > 0 && st.Bad%lrPatience == 0 {
-			st.LR /= 2
-			adam.LR = st.LR
-		}
-	}
-	st.Epoch++
-	st.EpochStep = 0
-	st.Seconds += took.Seconds()
-	if st.Bad >= patience {
-		st.Done, st.StopReason = true, fmt.Sprintf("early stop: no validation gain in %d epochs", st.Bad)
-	}
-	return improved
+	return gtrain.EndEpoch(c.State, c.Tensors, c.Model.Params(), val, (*gtrain.Adam)(adam), patience, lrPatience, took)
 }
 
 // finalCheckpoint is the result of a training run: its best weights (the
 // current ones if none was kept), no optimizer state, the state marked done.
 func finalCheckpoint(c *models.Checkpoint) *models.Checkpoint {
-	st := *c.State
-	if st.StopReason == "" {
-		st.StopReason = fmt.Sprintf("%d epochs", st.Epoch)
-	}
-	st.Done = true
-	c.State.StopReason = st.StopReason
-	final := &models.Checkpoint{Model: c.Model, Provenance: c.Provenance, Tensors: map[string][]float32{}, Shapes: map[string][]int{}, State: &st}
-	for _, p := range c.Model.Params() {
-		w := c.Tensors["best/"+p.Name]
-		if w == nil {
-			w = c.Tensors[p.Name]
-		}
-		final.Tensors[p.Name], final.Shapes[p.Name] = w, p.Shape
-	}
+	final := &models.Checkpoint{Model: c.Model, Provenance: c.Provenance}
+	final.Tensors, final.Shapes, final.State = gtrain.Final(c.State, c.Tensors, c.Model.Params())
 	return final
 }
 
