@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/kenn-ot/kenn/beamjob"
+	"github.com/kenn-ot/kenn/ot"
 	"github.com/kenn-ot/kenn/pairs"
 )
 
@@ -19,7 +20,7 @@ func ExampleRunPairs() {
 	sum, err := beamjob.RunPairs(context.Background(), beamjob.PairsJob{
 		Images:    "../testdata/mnist-test-images-idx3-ubyte",
 		Sel:       pairs.Selection{N: 300, Seed: 1},
-		Method:    pairs.Method{Name: "exact"},
+		Method:    ot.NewSolver(),
 		Out:       filepath.Join(dir, "pairs.txt"),
 		ShardSize: 100,
 		Runner:    beamjob.Runner{Name: "prism"},

@@ -17,14 +17,18 @@ import (
 
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/internal/atomicfile"
+	"github.com/kenn-ot/kenn/ot"
 	"github.com/kenn-ot/kenn/pairs"
 )
 
 // PairsJob computes exact (or Sinkhorn, sliced) W2² for pairs of images.
 type PairsJob struct {
-	Images    string          // images file, read by every worker
-	Sel       pairs.Selection // the pairs, as kenn pairs selects them (Sel.List: a pair list)
-	Method    pairs.Method
+	Images string          // images file, read by every worker
+	Sel    pairs.Selection // the pairs, as kenn pairs selects them (Sel.List: a pair list)
+	// Method computes W2² (nil: exact). The workers rebuild it with
+	// ot.NewMethod(Method.Name(), Method.Options()): parameters outside
+	// ot.MethodOptions (Sinkhorn's Tol and MaxIter) take their defaults.
+	Method    ot.Method
 	Out       string // the kenn pairs file written at the end
 	ShardSize int    // pairs per shard (default 1000)
 	Runner    Runner
@@ -61,10 +65,9 @@ type pairShard struct {
 // pairsFn computes one shard into Dir/shard-K.txt.
 type pairsFn struct {
 	Images, Dir string
-	SHA256      string // the images' hash in the job's header, verified by the worker
-	Method      string
-	Epsilon     float64
-	Slices      int
+	SHA256      string           // the images' hash in the job's header, verified by the worker
+	Method      string           // the ot.Method's name, rebuilt by ot.NewMethod
+	Options     ot.MethodOptions // its options
 	FailShard   int
 	FailMarker  string
 	// Workers solves a shard's pairs in parallel: all cores for the
@@ -114,7 +117,11 @@ func (f *pairsFn) ProcessElement(ctx context.Context, sh pairShard) error {
 	for k := range ps {
 		ps[k] = pairs.Pair{I: local[sh.I[k]], J: local[sh.J[k]]}
 	}
-	vals, err := pairs.Compute(ctx, imgs, ps, pairs.Options{Method: pairs.Method{Name: f.Method, Epsilon: f.Epsilon, Slices: f.Slices}, Workers: max(f.Workers, 1)})
+	m, err := ot.NewMethod(f.Method, f.Options)
+	if err != nil {
+		return fmt.Errorf("shard %d: %w", sh.K, err)
+	}
+	vals, err := pairs.Compute(ctx, imgs, ps, pairs.Options{Method: m, Workers: max(f.Workers, 1)})
 	if err != nil {
 		return fmt.Errorf("shard %d: %w", sh.K, err)
 	}
@@ -152,8 +159,11 @@ func RunPairs(ctx context.Context, job PairsJob) (Summary, error) {
 	if err := job.Runner.Check(); err != nil {
 		return sum, err
 	}
-	if err := job.Method.Validate(); err != nil {
-		return sum, err
+	if job.Method == nil {
+		job.Method = ot.NewSolver()
+	}
+	if _, err := ot.NewMethod(job.Method.Name(), job.Method.Options()); err != nil {
+		return sum, fmt.Errorf("beamjob: the workers cannot rebuild the method %s: %w", job.Method, err)
 	}
 	imgs, err := dataset.Load(job.Images)
 	if err != nil {
@@ -187,7 +197,7 @@ func RunPairs(ctx context.Context, job PairsJob) (Summary, error) {
 		shards = append(shards, sh)
 	}
 	sum.Shards = len(shards)
-	fn := &pairsFn{Images: abs(job.Images), SHA256: imgs.SHA256, Dir: abs(dir), Method: job.Method.Name, Epsilon: job.Method.Epsilon, Slices: job.Method.Slices, FailShard: -1, Workers: 1}
+	fn := &pairsFn{Images: abs(job.Images), SHA256: imgs.SHA256, Dir: abs(dir), Method: job.Method.Name(), Options: job.Method.Options(), FailShard: -1, Workers: 1}
 	if job.Runner.inProcess() {
 		fn.Workers = goruntime.NumCPU()
 	}

@@ -9,12 +9,13 @@ import (
 	"testing"
 
 	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/ot"
 	"github.com/kenn-ot/kenn/pairs"
 )
 
 const testImages = "../testdata/mnist-test-images-idx3-ubyte"
 
-func localPairs(t *testing.T, sel pairs.Selection, m pairs.Method) []byte {
+func localPairs(t *testing.T, sel pairs.Selection, m ot.Method) []byte {
 	t.Helper()
 	imgs, err := dataset.Load(testImages)
 	if err != nil {
@@ -37,7 +38,7 @@ func localPairs(t *testing.T, sel pairs.Selection, m pairs.Method) []byte {
 // missing shard) and nothing is lost or duplicated.
 func TestPairsPipelineEqualsLocal(t *testing.T) {
 	sel := pairs.Selection{N: 450, Seed: 3}
-	exact := pairs.Method{Name: "exact"}
+	exact := ot.NewSolver()
 	want := localPairs(t, sel, exact)
 	for _, fail := range []bool{false, true} {
 		dir := t.TempDir()
@@ -76,9 +77,9 @@ func TestPairsPipelineEqualsLocal(t *testing.T) {
 // A rerun after an interruption computes only the missing shards.
 func TestPairsPipelineResumes(t *testing.T) {
 	sel := pairs.Selection{N: 300, Seed: 5}
-	want := localPairs(t, sel, pairs.Method{Name: "exact"})
+	want := localPairs(t, sel, ot.NewSolver())
 	dir := t.TempDir()
-	job := PairsJob{Images: testImages, Sel: sel, Method: pairs.Method{Name: "exact"}, Out: filepath.Join(dir, "p.txt"), ShardSize: 100,
+	job := PairsJob{Images: testImages, Sel: sel, Method: ot.NewSolver(), Out: filepath.Join(dir, "p.txt"), ShardSize: 100,
 		Fail: &Failure{Shard: 1, Marker: filepath.Join(dir, "m")}, Runner: Runner{Attempts: 1}}
 	// the job fails at the injected failure; shards not yet run are missing too
 	if _, err := RunPairs(context.Background(), job); err == nil || !strings.Contains(err.Error(), "still missing after 1 pipeline") || !strings.Contains(err.Error(), "injected worker failure in shard 1") {
@@ -107,12 +108,12 @@ func TestBadInputBeforeWorkers(t *testing.T) {
 		job  PairsJob
 		want string
 	}{
-		{PairsJob{Images: filepath.Join(dir, "none"), Sel: pairs.Selection{N: 3}, Method: pairs.Method{Name: "exact"}, Out: filepath.Join(dir, "o")}, "no such file"},
-		{PairsJob{Images: testImages, Sel: pairs.Selection{N: 3}, Method: pairs.Method{Name: "exact"}, Out: filepath.Join(dir, "o"),
+		{PairsJob{Images: filepath.Join(dir, "none"), Sel: pairs.Selection{N: 3}, Method: ot.NewSolver(), Out: filepath.Join(dir, "o")}, "no such file"},
+		{PairsJob{Images: testImages, Sel: pairs.Selection{N: 3}, Method: ot.NewSolver(), Out: filepath.Join(dir, "o"),
 			Runner: Runner{Name: "flink", Endpoint: "127.0.0.1:1"}}, "job server 127.0.0.1:1 is unreachable"},
-		{PairsJob{Images: testImages, Sel: pairs.Selection{N: 3}, Method: pairs.Method{Name: "exact"}, Out: filepath.Join(dir, "o"),
+		{PairsJob{Images: testImages, Sel: pairs.Selection{N: 3}, Method: ot.NewSolver(), Out: filepath.Join(dir, "o"),
 			Runner: Runner{Name: "dataflow"}}, "options project, region, temp_location are required"},
-		{PairsJob{Images: testImages, Sel: pairs.Selection{List: []pairs.Pair{{I: 0, J: 1}, {I: 2, J: 500}}}, Method: pairs.Method{Name: "exact"}, Out: filepath.Join(dir, "o")}, "500"},
+		{PairsJob{Images: testImages, Sel: pairs.Selection{List: []pairs.Pair{{I: 0, J: 1}, {I: 2, J: 500}}}, Method: ot.NewSolver(), Out: filepath.Join(dir, "o")}, "500"},
 	} {
 		if _, err := RunPairs(context.Background(), c.job); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v, want an error with %q", err, c.want)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/kenn-ot/kenn/ot"
 	"github.com/kenn-ot/kenn/pairs"
 )
 
@@ -61,7 +62,7 @@ func TestShardFileCorruption(t *testing.T) {
 // corrupt, removes and recomputes them, and writes the file of kenn pairs.
 func TestPairsRerunRecomputesBadShards(t *testing.T) {
 	sel := pairs.Selection{N: 70, Seed: 9}
-	exact := pairs.Method{Name: "exact"}
+	exact := ot.NewSolver()
 	want := localPairs(t, sel, exact)
 	dir := t.TempDir()
 	job := PairsJob{Images: testImages, Sel: sel, Method: exact, Out: filepath.Join(dir, "p.txt"), ShardSize: 10, keepShards: true}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/ot"
 	"github.com/kenn-ot/kenn/pairs"
 )
 
@@ -74,7 +75,7 @@ func TestPairsRefuseChangedImages(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			job := PairsJob{Images: images, Sel: pairs.Selection{N: 40, Seed: 1}, Method: pairs.Method{Name: "exact"},
+			job := PairsJob{Images: images, Sel: pairs.Selection{N: 40, Seed: 1}, Method: ot.NewSolver(),
 				Out: filepath.Join(dir, "p.txt"), ShardSize: 10}
 			job.beforePipeline = func(n int) {
 				if n == 1 {

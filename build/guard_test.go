@@ -10,6 +10,7 @@ import (
 
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/ot"
 	"github.com/kenn-ot/kenn/pairs"
 )
 
@@ -31,7 +32,7 @@ func handData(t *testing.T, path string, n int, sel pairs.Selection) Data {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &pairs.File{Header: pairs.NewHeader(sub, pairs.Method{Name: "exact"}, sel.String(), len(ps)), Pairs: ps, W2Sq: make([]float64, len(ps))}
+	f := &pairs.File{Header: pairs.NewHeader(sub, ot.NewSolver(), sel.String(), len(ps)), Pairs: ps, W2Sq: make([]float64, len(ps))}
 	for k := range f.W2Sq {
 		f.W2Sq[k] = 1 + float64(k%7)
 	}

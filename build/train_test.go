@@ -13,6 +13,7 @@ import (
 
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/ot"
 	"github.com/kenn-ot/kenn/pairs"
 )
 
@@ -32,7 +33,7 @@ func testData(t *testing.T, all bool) (Data, Data) {
 		sub := s.Subset(idx)
 		sub.Source, sub.SHA256 = path, s.SHA256+"-sub"
 		out := filepath.Join(t.TempDir(), "pairs.txt")
-		if _, err := pairs.Generate(context.Background(), sub, sel, out, pairs.Options{Method: pairs.Method{Name: "exact"}}); err != nil {
+		if _, err := pairs.Generate(context.Background(), sub, sel, out, pairs.Options{Method: ot.NewSolver()}); err != nil {
 			t.Fatal(err)
 		}
 		f, err := pairs.ReadFile(out)

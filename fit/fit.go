@@ -19,6 +19,7 @@ import (
 	"github.com/kenn-ot/kenn/internal/atomicfile"
 	"github.com/kenn-ot/kenn/internal/outpath"
 	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/ot"
 	"github.com/kenn-ot/kenn/pairs"
 	kruntime "github.com/kenn-ot/kenn/runtime"
 )
@@ -356,7 +357,7 @@ func (f *fitRun) stagePairs(ctx context.Context) error {
 	for _, j := range jobs {
 		out := f.path(j.name + ".pairs")
 		stage := "pairs " + j.name
-		sum, err := pairs.Generate(ctx, j.imgs, j.sel, out, pairs.Options{Method: pairs.Method{Name: "exact"}, Workers: f.o.Workers,
+		sum, err := pairs.Generate(ctx, j.imgs, j.sel, out, pairs.Options{Method: ot.NewSolver(), Workers: f.o.Workers,
 			Progress: func(done, total int) { f.progress(stage, done, total) }})
 		if err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 	"github.com/kenn-ot/kenn/build"
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/ot"
 	"github.com/kenn-ot/kenn/pairs"
 )
 
@@ -179,7 +180,7 @@ func measure(ctx context.Context, o Options, train *dataset.Images, m *models.Mo
 		}
 	}
 	start := time.Now()
-	if _, err := pairs.Compute(ctx, train, ps, pairs.Options{Method: pairs.Method{Name: "exact"}, Workers: o.Workers}); err != nil {
+	if _, err := pairs.Compute(ctx, train, ps, pairs.Options{Method: ot.NewSolver(), Workers: o.Workers}); err != nil {
 		return 0, 0, fmt.Errorf("fit: measuring the exact solver: %w", err)
 	}
 	spp = time.Since(start).Seconds() / probePairs

@@ -17,93 +17,26 @@ import (
 // Pair names two images of a collection by 0-based index.
 type Pair struct{ I, J int }
 
-// Method selects how W2² is computed.
-type Method struct {
-	// Name is "exact" (network simplex, the LP optimum), "sinkhorn"
-	// (entropic, log-domain) or "sliced" (sliced W2²).
-	Name string
-	// Epsilon is Sinkhorn's regularization in pixel² units (default 1).
-	Epsilon float64
-	// Slices is the number of directions of sliced W2 (default 64).
-	Slices int
-	// MaxMemory bounds one exact solve, in bytes (0: ot.DefaultMaxMemory);
-	// a larger pair is refused (ot.ErrTooLarge). It never changes a value.
-	MaxMemory int64
-}
-
-// String describes the method and its parameters, as recorded in headers.
-func (m Method) String() string {
-	switch m.Name {
-	case "sinkhorn":
-		return fmt.Sprintf("sinkhorn epsilon=%g", m.eps())
-	case "sliced":
-		return fmt.Sprintf("sliced directions=%d", m.slices())
+// method returns m, or the exact solver when m is nil.
+func method(m ot.Method) ot.Method {
+	if m == nil {
+		return ot.NewSolver()
 	}
-	return m.Name
-}
-
-func (m Method) eps() float64 {
-	if m.Epsilon == 0 {
-		return 1
-	}
-	return m.Epsilon
-}
-
-func (m Method) slices() int {
-	if m.Slices == 0 {
-		return 64
-	}
-	return m.Slices
-}
-
-// Validate checks the method name and parameters.
-func (m Method) Validate() error {
-	switch m.Name {
-	case "exact", "sinkhorn", "sliced":
-	default:
-		return fmt.Errorf("unknown method %q (want exact, sinkhorn or sliced)", m.Name)
-	}
-	if m.Epsilon < 0 || m.Slices < 0 {
-		return fmt.Errorf("method %s: negative parameter", m.Name)
-	}
-	if m.MaxMemory < 0 {
-		return fmt.Errorf("method %s: the memory limit of a solve must be positive (--max-memory, GiB)", m.Name)
-	}
-	return nil
+	return m
 }
 
 // evaluator computes one method for one goroutine, with its own buffers.
 type evaluator struct {
 	imgs   *dataset.Images
-	method Method
-	solver *ot.Solver
-	sliced *ot.Sliced
+	method ot.Method
 	a, b   []float64
-}
-
-func newEvaluator(imgs *dataset.Images, m Method) *evaluator {
-	e := &evaluator{imgs: imgs, method: m, solver: ot.NewSolver()}
-	e.solver.MaxMemory = m.MaxMemory
-	if m.Name == "sliced" {
-		e.sliced = ot.NewSliced(imgs.H, imgs.W, m.slices())
-	}
-	return e
 }
 
 func (e *evaluator) eval(ctx context.Context, p Pair) (float64, error) {
 	x := e.imgs.Image(p.I, e.a)
 	y := e.imgs.Image(p.J, e.b)
 	e.a, e.b = x.Pix, y.Pix
-	var v float64
-	var err error
-	switch e.method.Name {
-	case "exact":
-		v, err = e.solver.W2SqContext(ctx, x, y)
-	case "sinkhorn":
-		v, err = ot.Sinkhorn(x, y, ot.SinkhornOptions{Epsilon: e.method.eps()})
-	case "sliced":
-		v, err = e.sliced.W2Sq(x, y)
-	}
+	v, err := e.method.W2SqContext(ctx, x, y)
 	if err != nil {
 		return 0, fmt.Errorf("pair (%d, %d): %w", p.I, p.J, err)
 	}
@@ -124,7 +57,10 @@ func CheckIndices(ps []Pair, n int) error {
 
 // Options configures Compute.
 type Options struct {
-	Method  Method
+	// Method computes W2² (nil: the exact solver, ot.NewSolver()). Every
+	// worker goroutine solves with its own Method.Clone; Method itself is
+	// only read.
+	Method  ot.Method
 	Workers int // goroutines; 0 means runtime.NumCPU()
 	// Progress, if set, is called from one goroutine after each finished
 	// pair with the number done so far (resumed pairs included) and the
@@ -199,9 +135,6 @@ func MatrixOf(f *File, n int) ([]float64, error) {
 // run evaluates ps[k] for every k in todo and hands each result to done,
 // which runs on the calling goroutine.
 func run(ctx context.Context, imgs *dataset.Images, ps []Pair, todo []int, opt Options, done func(k int, v float64)) error {
-	if err := opt.Method.Validate(); err != nil {
-		return err
-	}
 	if err := CheckIndices(ps, imgs.N); err != nil {
 		return err
 	}
@@ -223,7 +156,7 @@ func run(ctx context.Context, imgs *dataset.Images, ps []Pair, todo []int, opt O
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ev := newEvaluator(imgs, opt.Method)
+			ev := &evaluator{imgs: imgs, method: method(opt.Method).Clone()}
 			for chunk := range jobs {
 				for _, k := range chunk {
 					v, err := ev.eval(ctx, ps[k])

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/ot"
 	"github.com/kenn-ot/kenn/pairs"
 )
 
@@ -17,7 +18,7 @@ func ExampleCompute() {
 		panic(err)
 	}
 	ps := []pairs.Pair{{I: 0, J: 1}, {I: 2, J: 900}}
-	vals, err := pairs.Compute(context.Background(), imgs, ps, pairs.Options{Method: pairs.Method{Name: "exact"}})
+	vals, err := pairs.Compute(context.Background(), imgs, ps, pairs.Options{Method: ot.NewSolver()})
 	if err != nil {
 		panic(err)
 	}
@@ -39,7 +40,7 @@ func ExampleGenerate() {
 	dir, _ := os.MkdirTemp("", "pairs")
 	defer os.RemoveAll(dir)
 	out := filepath.Join(dir, "train-pairs.txt")
-	sum, err := pairs.Generate(context.Background(), imgs, pairs.Selection{N: 100, Seed: 1}, out, pairs.Options{Method: pairs.Method{Name: "exact"}})
+	sum, err := pairs.Generate(context.Background(), imgs, pairs.Selection{N: 100, Seed: 1}, out, pairs.Options{Method: ot.NewSolver()})
 	if err != nil {
 		panic(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/ot"
 )
 
 // The kenn pairs file is UTF-8 text: header lines starting with "# ", a
@@ -55,13 +56,14 @@ type Header struct {
 	ImagesSHA   string
 	ImagesCount int
 	H, W        int
-	Method      string // Method.String()
+	Method      string // ot.Method.String()
 	Selection   string
 	Count       int
 }
 
-// NewHeader describes pairs of imgs computed with m.
-func NewHeader(imgs *dataset.Images, m Method, selection string, count int) Header {
+// NewHeader describes pairs of imgs computed with m (nil: exact).
+func NewHeader(imgs *dataset.Images, m ot.Method, selection string, count int) Header {
+	m = method(m)
 	return Header{Images: imgs.Source, ImagesSHA: imgs.SHA256, ImagesCount: imgs.N, H: imgs.H, W: imgs.W,
 		Method: m.String(), Selection: selection, Count: count}
 }

@@ -165,9 +165,6 @@ const PartialSuffix = ".partial"
 // job, nothing is recomputed.
 func Generate(ctx context.Context, imgs *dataset.Images, sel Selection, out string, opt Options) (Summary, error) {
 	start := time.Now()
-	if err := opt.Method.Validate(); err != nil {
-		return Summary{}, err
-	}
 	if err := imgs.Check(); err != nil {
 		return Summary{}, err
 	}

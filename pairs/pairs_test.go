@@ -31,7 +31,7 @@ func testImages(t *testing.T, n int) *dataset.Images {
 func TestComputeMatchesSolver(t *testing.T) {
 	imgs := testImages(t, 30)
 	ps, _ := Selection{N: 50, Seed: 9}.Pairs(imgs.N)
-	got, err := Compute(context.Background(), imgs, ps, Options{Method: Method{Name: "exact"}, Workers: 3})
+	got, err := Compute(context.Background(), imgs, ps, Options{Method: ot.NewSolver(), Workers: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestGenerateResumesExactlyOnce(t *testing.T) {
 	imgs := testImages(t, 40)
 	dir := t.TempDir()
 	sel := Selection{N: 300, Seed: 5}
-	m := Method{Name: "exact"}
+	m := ot.NewSolver()
 	ref := filepath.Join(dir, "ref.txt")
 	if _, err := Generate(context.Background(), imgs, sel, ref, Options{Method: m}); err != nil {
 		t.Fatal(err)
@@ -117,11 +117,11 @@ func TestGenerateResumesExactlyOnce(t *testing.T) {
 func TestPartialFromOtherJobRefused(t *testing.T) {
 	imgs := testImages(t, 20)
 	out := filepath.Join(t.TempDir(), "o.txt")
-	hdr := NewHeader(imgs, Method{Name: "exact"}, Selection{N: 10, Seed: 1}.String(), 10)
+	hdr := NewHeader(imgs, ot.NewSolver(), Selection{N: 10, Seed: 1}.String(), 10)
 	f, _ := os.Create(out + PartialSuffix)
 	hdr.Write(f)
 	f.Close()
-	_, err := Generate(context.Background(), imgs, Selection{N: 10, Seed: 2}, out, Options{Method: Method{Name: "exact"}})
+	_, err := Generate(context.Background(), imgs, Selection{N: 10, Seed: 2}, out, Options{Method: ot.NewSolver()})
 	if err == nil || !strings.Contains(err.Error(), "selection") {
 		t.Fatalf("got %v", err)
 	}
@@ -140,7 +140,7 @@ func TestReadErrorsNameTheLine(t *testing.T) {
 	}
 	imgs := testImages(t, 10)
 	out := filepath.Join(dir, "o.txt")
-	if _, err := Generate(context.Background(), imgs, Selection{N: 5, Seed: 1}, out, Options{Method: Method{Name: "exact"}}); err != nil {
+	if _, err := Generate(context.Background(), imgs, Selection{N: 5, Seed: 1}, out, Options{Method: ot.NewSolver()}); err != nil {
 		t.Fatal(err)
 	}
 	pf, err := ReadFile(out)
@@ -219,5 +219,57 @@ func TestSelectionGroups(t *testing.T) {
 		if _, err := (Selection{Groups: bad}).Pairs(n); err == nil {
 			t.Fatalf("groups of %d from %d images accepted", bad, n)
 		}
+	}
+}
+
+// Every method of ot.Methods computes, across workers, what it computes
+// alone, and names itself in the header; a nil method is the exact one.
+func TestComputeMethods(t *testing.T) {
+	imgs := testImages(t, 12)
+	ps, err := Selection{N: 20, Seed: 4}.Pairs(imgs.N)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name   string
+		opt    ot.MethodOptions
+		header string
+	}{
+		{"exact", ot.MethodOptions{}, "exact"},
+		{"sinkhorn", ot.MethodOptions{Epsilon: 2}, "sinkhorn epsilon=2"},
+		{"sliced", ot.MethodOptions{}, "sliced directions=64"},
+		{"sliced", ot.MethodOptions{Directions: 5}, "sliced directions=5"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.header, func(t *testing.T) {
+			m, err := ot.NewMethod(tc.name, tc.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h := NewHeader(imgs, m, "x", len(ps)); h.Method != tc.header {
+				t.Fatalf("header method %q, want %q", h.Method, tc.header)
+			}
+			got, err := Compute(context.Background(), imgs, ps, Options{Method: m, Workers: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			alone, _ := ot.NewMethod(tc.name, tc.opt)
+			for k, p := range ps {
+				want, err := alone.W2SqContext(context.Background(), imgs.Image(p.I, nil), imgs.Image(p.J, nil))
+				if err != nil || got[k] != want {
+					t.Fatalf("pair %v: %v across workers, %v (%v) alone", p, got[k], want, err)
+				}
+			}
+			if tc.name != "exact" {
+				return
+			}
+			def, err := Compute(context.Background(), imgs, ps, Options{Workers: 2})
+			if err != nil || !slices.Equal(def, got) {
+				t.Fatalf("nil method: %v (%v), want the exact values %v", def, err, got)
+			}
+			if h := NewHeader(imgs, nil, "x", 1); h.Method != "exact" {
+				t.Fatalf("nil method's header %q", h.Method)
+			}
+		})
 	}
 }

@@ -93,7 +93,7 @@ func floatList(s string) ([]float64, error) {
 // exactW2 is the exact W2 matrix (not squared) of a collection.
 func exactW2(ctx context.Context, imgs *dataset.Images) ([]float64, error) {
 	var bar *progress.Bar
-	v, err := pairs.Matrix(ctx, imgs, pairs.Options{Method: pairs.Method{Name: "exact"}, Progress: func(done, total int) {
+	v, err := pairs.Matrix(ctx, imgs, pairs.Options{Method: ot.NewSolver(), Progress: func(done, total int) {
 		if bar == nil {
 			bar = progress.New("exact W2", total, "pairs")
 		}

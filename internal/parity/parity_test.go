@@ -16,6 +16,7 @@ import (
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/ot"
 	"github.com/kenn-ot/kenn/pairs"
 	"github.com/kenn-ot/kenn/runtime"
 )
@@ -46,7 +47,7 @@ func trained(t *testing.T, m *models.Model) *models.Checkpoint {
 			t.Fatal(err)
 		}
 		out := filepath.Join(t.TempDir(), "p.txt")
-		if _, err := pairs.Generate(context.Background(), imgs, sel, out, pairs.Options{Method: pairs.Method{Name: "exact"}}); err != nil {
+		if _, err := pairs.Generate(context.Background(), imgs, sel, out, pairs.Options{Method: ot.NewSolver()}); err != nil {
 			t.Fatal(err)
 		}
 		pf, err := pairs.ReadFile(out)

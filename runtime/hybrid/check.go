@@ -11,6 +11,7 @@ import (
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/metrics"
 	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/ot"
 	"github.com/kenn-ot/kenn/pairs"
 	"github.com/kenn-ot/kenn/runtime"
 )
@@ -71,10 +72,10 @@ const WarnFactor = 2.0
 
 // CheckOptions configures Check.
 type CheckOptions struct {
-	Pairs   int    // random pairs to solve exactly (at least 20)
-	Seed    uint64 // their choice
-	Workers int    // exact-solver goroutines (0: all CPUs)
-	Method  pairs.Method
+	Pairs   int       // random pairs to solve exactly (at least 20)
+	Seed    uint64    // their choice
+	Workers int       // exact-solver goroutines (0: all CPUs)
+	Method  ot.Method // nil: exact
 }
 
 // Check solves opt.Pairs random pairs of the images exactly and compares
@@ -86,9 +87,6 @@ type CheckOptions struct {
 func Check(ctx context.Context, m *runtime.Model, onnxPath string, a *dataset.Images, fa []float32, b *dataset.Images, fb []float32, opt CheckOptions) (CheckResult, error) {
 	if opt.Pairs < 20 {
 		return CheckResult{}, fmt.Errorf("hybrid: a check of %d pairs: want at least 20", opt.Pairs)
-	}
-	if opt.Method.Name == "" {
-		opt.Method.Name = "exact"
 	}
 	if len(fa) != a.N*m.F || (b != nil && len(fb) != b.N*m.F) {
 		return CheckResult{}, fmt.Errorf("hybrid: features of %d values for %d images of %d features", len(fa), a.N, m.F)

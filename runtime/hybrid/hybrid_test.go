@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/ot"
 	"github.com/kenn-ot/kenn/pairs"
 	"github.com/kenn-ot/kenn/runtime"
 )
@@ -95,7 +96,7 @@ func TestCheckTwoCollections(t *testing.T) {
 // exactKNN is brute-force exact kNN of every image among the others.
 func exactKNN(t *testing.T, imgs *dataset.Images, k int) [][]int {
 	t.Helper()
-	d, err := pairs.Matrix(context.Background(), imgs, pairs.Options{Method: pairs.Method{Name: "exact"}, Workers: 2})
+	d, err := pairs.Matrix(context.Background(), imgs, pairs.Options{Method: ot.NewSolver(), Workers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,9 +23,6 @@ func Rerank(ctx context.Context, index, query *dataset.Images, cands [][]runtime
 	if index.H != query.H || index.W != query.W {
 		return nil, fmt.Errorf("hybrid: index %s is %dx%d, queries %s are %dx%d", index.Source, index.H, index.W, query.Source, query.H, query.W)
 	}
-	if opt.Method.Name == "" {
-		opt.Method.Name = "exact"
-	}
 	both := &dataset.Images{N: index.N + query.N, H: index.H, W: index.W, Pix: append(append([]float32(nil), index.Pix...), query.Pix...),
 		Source: index.Source + " + " + query.Source}
 	var ps []pairs.Pair
