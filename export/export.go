@@ -47,10 +47,7 @@ func segments(c *models.Checkpoint) []segment {
 // Export compiles c into its three ONNX models.
 func Export(c *models.Checkpoint) (*Files, error) {
 	m := c.Model
-	if err := m.Validate(); err != nil {
-		return nil, err
-	}
-	if _, err := c.Weights(); err != nil {
+	if err := checkExportable(c); err != nil {
 		return nil, err
 	}
 	id, err := ModelID(c)
@@ -121,7 +118,7 @@ func decoder(g *graph, c *models.Checkpoint, x string) string {
 			conv = append(conv, l)
 			continue
 		}
-		cur = g.op("Gemm", []string{cur, param("dec." + l.Name + ".W"), param("dec." + l.Name + ".b")})
+		cur = g.op("Gemm", []string{cur, param(models.WeightParam(models.DecoderPrefix, l)), param(models.BiasParam(models.DecoderPrefix, l))})
 		if l.Act == models.ActReLU {
 			cur = g.op("Relu", []string{cur})
 		}
@@ -129,7 +126,7 @@ func decoder(g *graph, c *models.Checkpoint, x string) string {
 	cur = g.op("Reshape", []string{cur, g.ints(-1, int64(m.DecoderChannels), int64(m.H), int64(m.W))})
 	for _, l := range conv {
 		p := int64(l.Kernel / 2)
-		cur = g.op("Conv", []string{cur, param("dec." + l.Name + ".W"), param("dec." + l.Name + ".b")},
+		cur = g.op("Conv", []string{cur, param(models.WeightParam(models.DecoderPrefix, l)), param(models.BiasParam(models.DecoderPrefix, l))},
 			attrInts("kernel_shape", int64(l.Kernel), int64(l.Kernel)), attrInts("pads", p, p, p, p), attrInts("strides", 1, 1))
 		if l.Act == models.ActReLU {
 			cur = g.op("Relu", []string{cur})
@@ -152,20 +149,20 @@ func metadata(c *models.Checkpoint) []*onnxpb.StringStringEntryProto {
 	metrics, _ := json.Marshal(c.Metrics)
 	desc, _ := json.Marshal(m)
 	kv := [][2]string{
-		{"kenn.kind", m.Kind},
-		{"kenn.target", m.Target},
-		{"kenn.units", "pixel"},
-		{"kenn.input", fmt.Sprintf("%dx%d", m.H, m.W)},
-		{"kenn.normalization", "x*H*W/sum(x) per image (unit mass, times H*W)"},
-		{"kenn.features", strings.Join(seg, ",")},
-		{"kenn.segment_weights", strings.Join(w, ",")},
-		{"kenn.train_sha256", c.Provenance.TrainSHA256},
-		{"kenn.metrics", string(metrics)},
-		{"kenn.model", string(desc)},
-		{"kenn.version", Version},
+		{models.MetaKind, string(m.Kind)},
+		{models.MetaTarget, m.Target},
+		{models.MetaUnits, "pixel"},
+		{models.MetaInput, fmt.Sprintf("%dx%d", m.H, m.W)},
+		{models.MetaNormalization, "x*H*W/sum(x) per image (unit mass, times H*W)"},
+		{models.MetaFeatures, strings.Join(seg, ",")},
+		{models.MetaSegmentWeights, strings.Join(w, ",")},
+		{models.MetaTrainSHA256, c.Provenance.TrainSHA256},
+		{models.MetaMetrics, string(metrics)},
+		{models.MetaModel, string(desc)},
+		{models.MetaVersion, Version},
 	}
 	if len(c.Card) > 0 {
-		kv = append(kv, [2]string{"kenn.card", string(c.Card)})
+		kv = append(kv, [2]string{models.MetaCard, string(c.Card)})
 	}
 	out := make([]*onnxpb.StringStringEntryProto, len(kv))
 	for i, p := range kv {
@@ -188,19 +185,16 @@ func model(g *graph, name, doc string, in, out []*onnxpb.ValueInfoProto, meta []
 	}
 }
 
-// embed appends the normalization and the encoder (and the ODE) and
-// returns the features' name.
+// embed appends the model's embedding of the images x, through its kind's
+// lowering (kinds.go), and returns the features' name.
 func embed(g *graph, c *models.Checkpoint, x string) string {
+	return lowerings()[c.Model.Kind].embed(g, c, x)
+}
+
+// encode appends the normalization and the encoder and returns every
+// layer's output flattened to [N, n] and the last layer's output.
+func encode(g *graph, c *models.Checkpoint, x string) (flatOuts []string, last string) {
 	m := c.Model
-	if m.Kind == models.KindEnsemble { // the members' embeddings side by side
-		var parts []string
-		for k := range m.Members {
-			g.pfx = models.MemberPrefix(k)
-			parts = append(parts, embed(g, c.Member(k), x))
-		}
-		g.pfx = ""
-		return g.op("Concat", parts, attrInt("axis", 1))
-	}
 	param := func(name string, dims []int) string {
 		if !g.has(g.pfx + name) {
 			return g.floats(name, dims, c.Tensors[name])
@@ -210,14 +204,13 @@ func embed(g *graph, c *models.Checkpoint, x string) string {
 	sum := g.op("ReduceSum", []string{x, g.ints(1, 2, 3)}, attrInt("keepdims", 1))
 	cur := g.op("Mul", []string{g.op("Div", []string{x, sum}), g.scalar(float32(m.H * m.W))})
 	four := true
-	var outs []string
-	var flatOuts []string
 	params := map[string][]int{}
 	for _, p := range m.Params() {
 		params[p.Name] = p.Shape
 	}
 	for _, l := range m.Encoder {
-		w, b := param(l.Name+".W", params[l.Name+".W"]), param(l.Name+".b", params[l.Name+".b"])
+		wn, bn := models.WeightParam("", l), models.BiasParam("", l)
+		w, b := param(wn, params[wn]), param(bn, params[bn])
 		switch l.Op {
 		case models.OpConv:
 			p := int64(l.Kernel / 2)
@@ -232,27 +225,13 @@ func embed(g *graph, c *models.Checkpoint, x string) string {
 		if l.Act == models.ActReLU {
 			cur = g.op("Relu", []string{cur})
 		}
-		outs = append(outs, cur)
 		if four {
 			flatOuts = append(flatOuts, g.op("Flatten", []string{cur}, attrInt("axis", 1)))
 		} else {
 			flatOuts = append(flatOuts, cur)
 		}
 	}
-	switch m.Kind {
-	case models.KindDeepKENN, models.KindNaive:
-		var segs []string
-		for _, i := range m.Features() {
-			segs = append(segs, flatOuts[i])
-		}
-		if len(segs) == 1 {
-			return segs[0]
-		}
-		return g.op("Concat", segs, attrInt("axis", 1))
-	case models.KindODEKENN:
-		return g.op("Concat", rk4(g, c, cur), attrInt("axis", 1))
-	}
-	return cur
+	return flatOuts, cur
 }
 
 func (g *graph) has(name string) bool {
@@ -268,12 +247,12 @@ func (g *graph) has(name string) bool {
 // the same order, in float32) and returns z(t_0), …, z(t_K).
 func rk4(g *graph, c *models.Checkpoint, z string) []string {
 	o := c.Model.ODE
-	w1 := c.Tensors["ode.W1"]
-	W1z := g.floats("ode.W1z", []int{o.Dim, o.Hidden}, w1[:o.Dim*o.Hidden])
-	w1t := g.floats("ode.W1t", []int{o.Hidden}, w1[o.Dim*o.Hidden:])
-	b1 := g.floats("ode.b1", []int{o.Hidden}, c.Tensors["ode.b1"])
-	W2 := g.floats("ode.W2", []int{o.Hidden, o.Dim}, c.Tensors["ode.W2"])
-	b2 := g.floats("ode.b2", []int{o.Dim}, c.Tensors["ode.b2"])
+	w1 := c.Tensors[models.ParamODEW1] // split into W1z (the rows of z) and W1t (t's row)
+	W1z := g.floats(models.ParamODEW1+"z", []int{o.Dim, o.Hidden}, w1[:o.Dim*o.Hidden])
+	w1t := g.floats(models.ParamODEW1+"t", []int{o.Hidden}, w1[o.Dim*o.Hidden:])
+	b1 := g.floats(models.ParamODEB1, []int{o.Hidden}, c.Tensors[models.ParamODEB1])
+	W2 := g.floats(models.ParamODEW2, []int{o.Hidden, o.Dim}, c.Tensors[models.ParamODEW2])
+	b2 := g.floats(models.ParamODEB2, []int{o.Dim}, c.Tensors[models.ParamODEB2])
 	field := func(z string, t float64) string {
 		bias := g.op("Add", []string{g.op("Mul", []string{g.scalar(float32(t)), w1t}), b1})
 		h := g.op("Tanh", []string{g.op("Add", []string{g.op("MatMul", []string{z, W1z}), bias})})
@@ -305,7 +284,7 @@ func slice(g *graph, x string, s segment) string {
 // pairDistance appends the distance between matching rows of ex and ey.
 func pairDistance(g *graph, c *models.Checkpoint, ex, ey string) string {
 	diff := g.op("Sub", []string{ex, ey})
-	if c.Model.Kind == models.KindDWE {
+	if c.Model.Kind.Form() == models.FormSquared {
 		return g.op("ReduceSumSquare", []string{diff}, attrInts("axes", 1), attrInt("keepdims", 0))
 	}
 	var total string

@@ -30,7 +30,7 @@ func TestCheckerAcceptsExports(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fs, err := WriteFiles(c, filepath.Join(dir, m.Kind+".onnx"))
+		fs, err := WriteFiles(c, filepath.Join(dir, string(m.Kind)+".onnx"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/kenn-ot/kenn/models"
 )
 
 // Meta is what a runtime needs from an image model's metadata: its kind,
@@ -11,18 +13,19 @@ import (
 // (kenn.kind, kenn.target, kenn.input, kenn.features,
 // kenn.segment_weights). F is the sum of the segments.
 type Meta struct {
-	Kind, Target string
-	H, W, F      int
-	Segments     []int
-	Weights      []float32
+	Kind     models.Kind
+	Target   string
+	H, W, F  int
+	Segments []int
+	Weights  []float32
 }
 
 // ImageMeta parses and checks f's model metadata; every error names the file
 // and the key.
 func (f *File) ImageMeta() (Meta, error) {
 	get := func(k string) string { return f.Meta[k] }
-	m := Meta{Kind: get("kenn.kind"), Target: get("kenn.target")}
-	input, seg, wts := get("kenn.input"), get("kenn.features"), get("kenn.segment_weights")
+	m := Meta{Kind: models.Kind(get(models.MetaKind)), Target: get(models.MetaTarget)}
+	input, seg, wts := get(models.MetaInput), get(models.MetaFeatures), get(models.MetaSegmentWeights)
 	if m.Kind == "" || input == "" || seg == "" {
 		return Meta{}, fmt.Errorf("export: %s: not a kenn image model (no kenn.kind/kenn.input/kenn.features metadata)", f.Path)
 	}

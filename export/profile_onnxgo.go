@@ -42,7 +42,7 @@ import (
 
 // ProfileKey is the metadata key naming an export profile; absent in the
 // default profile.
-const ProfileKey = "kenn.profile"
+const ProfileKey = models.MetaProfile
 
 // ProfileOnnxGo is the value of ProfileKey in the onnx-go profile's files.
 const ProfileOnnxGo = "onnx-go"
@@ -58,10 +58,7 @@ func ExportOnnxGo(c *models.Checkpoint) (*Files, error) {
 	if m.Kind == models.KindSNN {
 		return nil, fmt.Errorf("export: the onnx-go profile has no snn export (its sampler needs RandomNormal)")
 	}
-	if err := m.Validate(); err != nil {
-		return nil, err
-	}
-	if _, err := c.Weights(); err != nil {
+	if err := checkExportable(c); err != nil {
 		return nil, err
 	}
 	id, err := ModelID(c)
@@ -149,18 +146,15 @@ func ogDense(g *graph, x, w string, b []float32, name string) string {
 	return g.op("Add", []string{g.op("MatMul", []string{x, w}), row})
 }
 
-// embedOG is embed in the profile's operators.
+// embedOG is embed in the profile's operators, through the kind's
+// lowering (kinds.go).
 func embedOG(g *graph, c *models.Checkpoint, x string) string {
+	return lowerings()[c.Model.Kind].embedOG(g, c, x)
+}
+
+// encodeOG is encode in the profile's operators.
+func encodeOG(g *graph, c *models.Checkpoint, x string) (flatOuts []string, last string) {
 	m := c.Model
-	if m.Kind == models.KindEnsemble {
-		var parts []string
-		for k := range m.Members {
-			g.pfx = models.MemberPrefix(k)
-			parts = append(parts, embedOG(g, c.Member(k), x))
-		}
-		g.pfx = ""
-		return g.op("Concat", parts, attrInt("axis", 1))
-	}
 	params := map[string][]int{}
 	for _, p := range m.Params() {
 		params[p.Name] = p.Shape
@@ -170,16 +164,16 @@ func embedOG(g *graph, c *models.Checkpoint, x string) string {
 	mass := g.op("MatMul", []string{flat, ogOnes(g, hw, 1, 1)})
 	cur := g.op("Mul", []string{g.op("Div", []string{flat, mass}), g.scalar(float32(hw))})
 	four := false
-	var flatOuts []string
 	for _, l := range m.Encoder {
-		w := ogParam(g, c, l.Name+".W", params[l.Name+".W"])
+		wn, bn := models.WeightParam("", l), models.BiasParam("", l)
+		w := ogParam(g, c, wn, params[wn])
 		switch l.Op {
 		case models.OpConv:
 			if !four {
 				cur = g.op("Reshape", []string{cur, g.ints(0, 1, int64(m.H), int64(m.W))})
 				four = true
 			}
-			b := ogParam(g, c, l.Name+".b", params[l.Name+".b"])
+			b := ogParam(g, c, bn, params[bn])
 			p := int64(l.Kernel / 2)
 			cur = g.op("Conv", []string{cur, w, b}, attrInts("kernel_shape", int64(l.Kernel), int64(l.Kernel)), attrInts("pads", p, p, p, p), attrInts("strides", 1, 1))
 		case models.OpDense:
@@ -187,7 +181,7 @@ func embedOG(g *graph, c *models.Checkpoint, x string) string {
 				cur = g.op("Flatten", []string{cur}, attrInt("axis", 1))
 				four = false
 			}
-			cur = ogDense(g, cur, w, c.Tensors[l.Name+".b"], l.Name+".b")
+			cur = ogDense(g, cur, w, c.Tensors[bn], bn)
 		}
 		if l.Act == models.ActReLU {
 			cur = g.op("Relu", []string{cur})
@@ -198,31 +192,18 @@ func embedOG(g *graph, c *models.Checkpoint, x string) string {
 			flatOuts = append(flatOuts, cur)
 		}
 	}
-	switch m.Kind {
-	case models.KindDeepKENN, models.KindNaive:
-		var segs []string
-		for _, i := range m.Features() {
-			segs = append(segs, flatOuts[i])
-		}
-		if len(segs) == 1 {
-			return segs[0]
-		}
-		return g.op("Concat", segs, attrInt("axis", 1))
-	case models.KindODEKENN:
-		return g.op("Concat", rk4OG(g, c, cur), attrInt("axis", 1))
-	}
-	return cur
+	return flatOuts, cur
 }
 
 // rk4OG is rk4 in the profile's operators: the same steps, with each
 // stage's bias t·w1t + b1 computed here in float32.
 func rk4OG(g *graph, c *models.Checkpoint, z string) []string {
 	o := c.Model.ODE
-	w1 := c.Tensors["ode.W1"]
-	W1z := g.floats("ode.W1z", []int{o.Dim, o.Hidden}, w1[:o.Dim*o.Hidden])
-	w1t, b1 := w1[o.Dim*o.Hidden:], c.Tensors["ode.b1"]
-	W2 := g.floats("ode.W2", []int{o.Hidden, o.Dim}, c.Tensors["ode.W2"])
-	b2 := g.floats("ode.b2.row", []int{1, o.Dim}, c.Tensors["ode.b2"])
+	w1 := c.Tensors[models.ParamODEW1]
+	W1z := g.floats(models.ParamODEW1+"z", []int{o.Dim, o.Hidden}, w1[:o.Dim*o.Hidden])
+	w1t, b1 := w1[o.Dim*o.Hidden:], c.Tensors[models.ParamODEB1]
+	W2 := g.floats(models.ParamODEW2, []int{o.Hidden, o.Dim}, c.Tensors[models.ParamODEW2])
+	b2 := g.floats(models.ParamODEB2+".row", []int{1, o.Dim}, c.Tensors[models.ParamODEB2])
 	biases := map[float32]string{}
 	bias := func(t float32) string {
 		if b, ok := biases[t]; ok {
@@ -233,7 +214,7 @@ func rk4OG(g *graph, c *models.Checkpoint, z string) []string {
 			p := float32(t * w1t[i]) // rounded before the add, as Mul then Add
 			v[i] = p + b1[i]
 		}
-		biases[t] = g.floats(g.name("ode.b1t"), []int{1, o.Hidden}, v)
+		biases[t] = g.floats(g.name(models.ParamODEB1+"t"), []int{1, o.Hidden}, v)
 		return biases[t]
 	}
 	field := func(z string, t float64) string {
@@ -262,7 +243,7 @@ func rk4OG(g *graph, c *models.Checkpoint, z string) []string {
 // pairwiseOG is pairwise in the profile's operators.
 func pairwiseOG(g *graph, c *models.Checkpoint, a, b string) string {
 	segs := segments(c)
-	kenn := c.Model.Kind != models.KindDWE
+	kenn := c.Model.Kind.Form() == models.FormWeightedNorms
 	F := 0
 	for _, s := range segs {
 		F += s.n
@@ -345,7 +326,8 @@ func decoderOG(g *graph, c *models.Checkpoint, x string) string {
 			conv = append(conv, l)
 			continue
 		}
-		cur = ogDense(g, cur, param("dec."+l.Name+".W"), c.Tensors["dec."+l.Name+".b"], "dec."+l.Name+".b")
+		wn, bn := models.WeightParam(models.DecoderPrefix, l), models.BiasParam(models.DecoderPrefix, l)
+		cur = ogDense(g, cur, param(wn), c.Tensors[bn], bn)
 		if l.Act == models.ActReLU {
 			cur = g.op("Relu", []string{cur})
 		}
@@ -353,7 +335,7 @@ func decoderOG(g *graph, c *models.Checkpoint, x string) string {
 	cur = g.op("Reshape", []string{cur, g.ints(0, int64(m.DecoderChannels), int64(m.H), int64(m.W))})
 	for _, l := range conv {
 		p := int64(l.Kernel / 2)
-		cur = g.op("Conv", []string{cur, param("dec." + l.Name + ".W"), param("dec." + l.Name + ".b")},
+		cur = g.op("Conv", []string{cur, param(models.WeightParam(models.DecoderPrefix, l)), param(models.BiasParam(models.DecoderPrefix, l))},
 			attrInts("kernel_shape", int64(l.Kernel), int64(l.Kernel)), attrInts("pads", p, p, p, p), attrInts("strides", 1, 1))
 		if l.Act == models.ActReLU {
 			cur = g.op("Relu", []string{cur})

@@ -23,7 +23,7 @@ func profileCheckpoints(t *testing.T) map[string]*models.Checkpoint {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out[m.Kind] = c
+		out[string(m.Kind)] = c
 	}
 	var mem []*models.Checkpoint
 	for s := uint64(4); s < 6; s++ {
@@ -37,7 +37,7 @@ func profileCheckpoints(t *testing.T) map[string]*models.Checkpoint {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out[models.KindEnsemble] = e
+	out[string(models.KindEnsemble)] = e
 	return out
 }
 

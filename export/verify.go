@@ -23,9 +23,9 @@ import (
 
 // Metadata keys that tie an exported set together (see the package doc).
 const (
-	KeyModelID      = "kenn.model_id"
-	KeyInitializers = "kenn.initializers_sha256"
-	KeyFile         = "kenn.file_sha256"
+	KeyModelID      = models.MetaModelID
+	KeyInitializers = models.MetaInitializers
+	KeyFile         = models.MetaFileSHA256
 )
 
 // zeroSum stands for kenn.file_sha256's own value while the file is hashed.
@@ -245,7 +245,7 @@ func parseModel(path string, raw []byte, limit int64) (*File, error) {
 		}
 		f.Meta[kv.Key] = kv.Value
 	}
-	if f.Meta["kenn.kind"] == "" {
+	if f.Meta[models.MetaKind] == "" {
 		return nil, fmt.Errorf("export: %s: not a kenn model (no kenn.kind metadata)", path)
 	}
 	id, ok := f.Meta[KeyModelID]
@@ -330,7 +330,7 @@ func ReadSet(path string) (*Set, error) {
 		return nil, err
 	}
 	s := &Set{Main: main}
-	for _, p := range SetPaths(path, main.Meta["kenn.kind"]) {
+	for _, p := range SetPaths(path, main.Meta[models.MetaKind]) {
 		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
 			continue
 		}

@@ -65,7 +65,7 @@ func meta(mp *onnxpb.ModelProto, key string) string {
 // checksum is that of its own initializers.
 func TestModelIDSharedAndDistinct(t *testing.T) {
 	for _, m := range testModels() {
-		t.Run(m.Kind, func(t *testing.T) {
+		t.Run(string(m.Kind), func(t *testing.T) {
 			c, err := models.NewCheckpoint(m, 1)
 			if err != nil {
 				t.Fatal(err)
@@ -412,8 +412,8 @@ func TestExportKilled(t *testing.T) {
 				t.Fatalf("run %d: loaded a set with unknown id %s", run, set.Main.ModelID())
 			}
 			hasDec := set.File(DecoderPath(path)) != nil
-			if (set.Main.Meta["kenn.kind"] == models.KindDWE) != hasDec {
-				t.Fatalf("run %d: a %s set with decoder %v", run, set.Main.Meta["kenn.kind"], hasDec)
+			if (models.Kind(set.Main.Meta[models.MetaKind]) == models.KindDWE) != hasDec {
+				t.Fatalf("run %d: a %s set with decoder %v", run, set.Main.Meta[models.MetaKind], hasDec)
 			}
 		case strings.Contains(err.Error(), "come from different models"):
 			mixed++

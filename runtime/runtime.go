@@ -13,6 +13,7 @@ import (
 	ort "github.com/yalue/onnxruntime_go"
 
 	"github.com/kenn-ot/kenn/export"
+	"github.com/kenn-ot/kenn/models"
 )
 
 // LibraryEnv names the environment variable that overrides the library.
@@ -220,7 +221,8 @@ func (r *Runtime) sessionOptions() (*ort.SessionOptions, error) {
 // Model is an exported kenn model: its embedding and pairwise sessions.
 type Model struct {
 	Path           string
-	Kind, Target   string
+	Kind           models.Kind
+	Target         string
 	H, W, F        int
 	Segments       []int
 	Weights        []float32
@@ -331,7 +333,7 @@ func (m *Model) Distance(fx, fy []float32) float64 {
 			d := float64(fx[i]) - float64(fy[i])
 			s += d * d
 		}
-		if m.Kind == "dwe" {
+		if m.Kind.Form() == models.FormSquared {
 			total += s
 		} else {
 			total += float64(m.Weights[l]) * math.Sqrt(s)

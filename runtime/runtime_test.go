@@ -16,20 +16,24 @@ import (
 	"github.com/kenn-ot/kenn/models"
 )
 
-func exportTiny(t *testing.T, kind string, h, w int) string {
+func exportTiny(t *testing.T, kind models.Kind, h, w int) string {
 	t.Helper()
 	bb := models.Backbone{C1: 3, C2: 2, Hidden: 8, Out: 5}
-	m := map[string]*models.Model{
+	m, ok := map[models.Kind]*models.Model{
 		models.KindDWE:      models.DWE(h, w),
 		models.KindDeepKENN: models.DeepKENN(h, w, bb),
 		models.KindODEKENN:  models.ODEKENN(h, w, bb, 6, 3),
 		models.KindNaive:    models.Naive(h, w, bb),
+		models.KindEnsemble: models.Ensemble(models.ODEKENN(h, w, bb, 6, 3), models.Naive(h, w, bb)),
 	}[kind]
+	if !ok {
+		t.Fatalf("exportTiny has no model of kind %s", kind)
+	}
 	c, err := models.NewCheckpoint(m, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), kind+".onnx")
+	path := filepath.Join(t.TempDir(), string(kind)+".onnx")
 	if _, err := export.WriteFiles(c, path); err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +85,7 @@ func TestPairwiseTilesAndKNN(t *testing.T) {
 	}
 	defer rt.Close()
 	imgs := testImages(t, 37)
-	for _, kind := range models.Kinds {
+	for _, kind := range models.Kinds() {
 		m, err := rt.Load(exportTiny(t, kind, 28, 28))
 		if err != nil {
 			t.Fatal(err)

@@ -17,10 +17,10 @@ import (
 
 // writeSet exports kind (seed) as dir/name.onnx and returns its files by
 // role: "main", "pairwise", "pair", "decoder" (dwe only).
-func writeSet(t *testing.T, dir, name, kind string, seed uint64) map[string]string {
+func writeSet(t *testing.T, dir, name string, kind models.Kind, seed uint64) map[string]string {
 	t.Helper()
 	bb := models.Backbone{C1: 3, C2: 2, Hidden: 8, Out: 5}
-	m := map[string]*models.Model{models.KindDWE: models.DWE(12, 10), models.KindNaive: models.Naive(12, 10, bb)}[kind]
+	m := map[models.Kind]*models.Model{models.KindDWE: models.DWE(12, 10), models.KindNaive: models.Naive(12, 10, bb)}[kind]
 	c, err := models.NewCheckpoint(m, seed)
 	if err != nil {
 		t.Fatal(err)
@@ -139,7 +139,8 @@ func TestLoadVerifiesSet(t *testing.T) {
 	}
 	defer rt.Close()
 	cases := []struct {
-		name, kind string
+		name string
+		kind models.Kind
 		damage     func(t *testing.T, a, b map[string]string) // a: the set loaded, b: another model's
 		file       string                                     // role of the file the error must name; "" = loads
 		want       string

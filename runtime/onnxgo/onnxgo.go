@@ -16,17 +16,19 @@ import (
 
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/export"
+	"github.com/kenn-ot/kenn/models"
 )
 
 // Model is a loaded onnx-go profile set. Its methods may be called from
 // one goroutine at a time (they lock).
 type Model struct {
-	Path         string // the profile's main file, NAME.onnxgo.onnx
-	Kind, Target string
-	H, W, F      int
-	Segments     []int
-	Weights      []float32
-	ModelID      string // kenn.model_id, shared with the default profile's files
+	Path     string // the profile's main file, NAME.onnxgo.onnx
+	Kind     models.Kind
+	Target   string
+	H, W, F  int
+	Segments []int
+	Weights  []float32
+	ModelID  string // kenn.model_id, shared with the default profile's files
 
 	mu                     sync.Mutex
 	embed, pairwise, decod *graphFile
@@ -377,7 +379,7 @@ func (m *Model) Distance(fx, fy []float32) float64 {
 			d := float64(fx[i]) - float64(fy[i])
 			s += d * d
 		}
-		if m.Kind == "dwe" {
+		if m.Kind.Form() == models.FormSquared {
 			total += s
 		} else {
 			total += float64(m.Weights[l]) * math.Sqrt(s)

@@ -29,7 +29,7 @@ func checkpoints(t *testing.T) map[string]*models.Checkpoint {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out[m.Kind] = c
+		out[string(m.Kind)] = c
 	}
 	var mem []*models.Checkpoint
 	for s := uint64(8); s < 10; s++ {
@@ -43,7 +43,7 @@ func checkpoints(t *testing.T) map[string]*models.Checkpoint {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out[models.KindEnsemble] = e
+	out[string(models.KindEnsemble)] = e
 	return out
 }
 
