@@ -139,11 +139,11 @@ func TestLoadVerifiesSet(t *testing.T) {
 	}
 	defer rt.Close()
 	cases := []struct {
-		name string
-		kind models.Kind
-		damage     func(t *testing.T, a, b map[string]string) // a: the set loaded, b: another model's
-		file       string                                     // role of the file the error must name; "" = loads
-		want       string
+		name   string
+		kind   models.Kind
+		damage func(t *testing.T, a, b map[string]string) // a: the set loaded, b: another model's
+		file   string                                     // role of the file the error must name; "" = loads
+		want   string
 	}{
 		{"intact naive", models.KindNaive, func(*testing.T, map[string]string, map[string]string) {}, "", ""},
 		{"intact dwe with decoder", models.KindDWE, func(*testing.T, map[string]string, map[string]string) {}, "", ""},
