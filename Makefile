@@ -11,8 +11,10 @@ APT_PKGS  := python3-pot python3-scipy python3-numpy python3-onnx dataset-fashio
 ORT_VERSION := 1.30.0
 ORT_LIB   := $(CACHE)/onnxruntime/libonnxruntime.so.1
 NODE_ORT  := $(CACHE)/node/node_modules/onnxruntime-node/package.json
+PUPPETEER_VERSION := 24.43.1
+WEB_ORT   := $(CACHE)/web/node_modules/onnxruntime-web/package.json
 
-.PHONY: all build install test vet demo data deps-python ort node-ort proto bench-ot bench-runtime bench-train reproduce reproduce-snn bench-beam bench-knn fit-fashion fit-mnist pot-reference clean
+.PHONY: all build install test vet demo data deps-python ort node-ort web-deps chromium conformance proto bench-ot bench-runtime bench-train reproduce reproduce-snn bench-beam bench-knn fit-fashion fit-mnist pot-reference clean
 
 all: build
 
@@ -30,7 +32,7 @@ install: $(KENN) ort
 
 # The unit, conformance and CLI tests. They use only the committed testdata,
 # Debian's python3-onnx (the ONNX checker) and onnxruntime from npm.
-test: deps-python ort node-ort
+test: deps-python ort node-ort web-deps
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 	# The race detector on every package that starts goroutines: whole for
@@ -63,6 +65,23 @@ $(NODE_ORT):
 	# --ignore-scripts: the install script only fetches optional CUDA binaries
 	# from outside the npm registry; the CPU build ships in the package.
 	cd $(CACHE)/node && npm install --no-audit --no-fund --silent --ignore-scripts onnxruntime-node@$(ORT_VERSION)
+
+# The browser runtime: onnxruntime-web (its wasm build, for kenn web and
+# the conformance suite) and puppeteer-core (the tests drive Chromium over
+# the DevTools protocol; 24.x is the last line that runs on Node 20),
+# plus Debian's chromium.
+web-deps: $(WEB_ORT) chromium
+$(WEB_ORT):
+	mkdir -p $(CACHE)/web
+	cd $(CACHE)/web && npm install --no-audit --no-fund --silent --ignore-scripts onnxruntime-web@$(ORT_VERSION) puppeteer-core@$(PUPPETEER_VERSION)
+chromium:
+	@command -v chromium >/dev/null || { SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+# The conformance suite (internal/conformance: every model kind × exported
+# file × backend) with its table written into README.md and docs/runtimes.md.
+conformance: deps-python ort node-ort web-deps
+	$(GO) test -count=1 -run TestConformance ./internal/conformance -args -write-table
 
 # Re-export the shipped ONNX sets from their committed checkpoints: needed
 # after any change to the export (export's TestPretrainedIsCurrent fails until then).
