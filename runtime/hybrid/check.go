@@ -33,7 +33,7 @@ func ReadPromise(onnxPath string) (p Promise, ok bool, err error) {
 		return Promise{}, false, fmt.Errorf("hybrid: %w", err)
 	}
 	var m map[string]float64
-	if s := f.Meta["kenn.metrics"]; s != "" && s != "null" {
+	if s := f.Meta[models.MetaMetrics]; s != "" && s != "null" {
 		if err := json.Unmarshal([]byte(s), &m); err != nil {
 			return Promise{}, false, fmt.Errorf("hybrid: %s: kenn.metrics: %w", onnxPath, err)
 		}
