@@ -50,13 +50,19 @@ type Solver struct {
 	rf         []int64 // refined flow per arc
 	used       []int32
 	sorted     []int32 // byFlow's output buffer
-	inTier     []bool
 	// plan extraction buffers
 	midStart []int32
 	parts    []flowPart
 	entries  []planEntry
 	// stats of the last solve
 	last Stats
+	// noShield prices every arc (plain block search) instead of the
+	// shield's tier: the reference the shield is tested against.
+	noShield bool
+	// shieldMisses counts, over the levels of the last solve, the arcs of
+	// negative reduced cost that the final full scans found after the
+	// shield had proven a basis optimal (0 unless the proof is wrong).
+	shieldMisses int
 }
 
 // Stats describes the last solve of a Solver.
@@ -135,6 +141,7 @@ func (s *Solver) solve(ctx context.Context, a, b Image, wantPlan bool) (float64,
 	}
 	total, exact := scaledMasses(a, b, s.ma, s.mb)
 	s.last = Stats{Exact: exact}
+	s.shieldMisses = 0
 	c, err := s.solveInts(ctx, a.H, a.W)
 	if err != nil {
 		return 0, nil, err
@@ -168,6 +175,9 @@ func (s *Solver) solveInts(ctx context.Context, h, w int) (int64, error) {
 	s.rowsFirst = s.arcCount(h, w, true).arcs <= s.arcCount(h, w, false).arcs
 	s.collect(w, s.rowsFirst)
 	side := s.build()
+	if !s.noShield {
+		s.setShield()
+	}
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("ot: solve stopped after building %d nodes, %d arcs: %w", s.last.Nodes, s.last.Arcs, err)
 	}
@@ -180,6 +190,7 @@ func (s *Solver) solveInts(ctx context.Context, h, w int) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	s.shieldMisses += s.net.verifyMisses
 	s.last.Pivots += s.net.pivots
 	s.last.FinePivots = s.net.pivots
 	s.last.DegeneratePivots += s.net.degenerate

@@ -26,21 +26,13 @@ import (
 // 96–128 is fastest; 48 saves pivots but not time, 192 loses both.
 const coarseMinSupport = 96
 
-// tierReach is the half-width, in grid lines, of the neighbourhood of the
-// refined plan that is priced first.
-const tierReach = 2
-
-// tierMaxArcs: above this many arcs (128×128 digits have about a
-// million) the neighbourhood pricing measured slower than plain block
-// search, and is not used.
-const tierMaxArcs = 250_000
-
 // coarsenMasses sums s's masses over 2×2 blocks into s.coarse.
 func (s *Solver) coarsenMasses(h, w int) {
 	h2, w2 := (h+1)/2, (w+1)/2
 	if s.coarse == nil {
 		s.coarse = &Solver{multiscale: true}
 	}
+	s.coarse.noShield = s.noShield
 	c := s.coarse
 	c.ma, c.mb = grow64(c.ma, h2*w2), grow64(c.mb, h2*w2)
 	for i := range c.ma {
@@ -58,9 +50,11 @@ func (s *Solver) warmFromCoarse(ctx context.Context, h, w, side int) error {
 	s.coarsenMasses(h, w)
 	c := s.coarse
 	c.last = Stats{}
+	c.shieldMisses = 0
 	if _, err := c.solveInts(ctx, h2, w2); err != nil {
 		return err
 	}
+	s.shieldMisses += c.shieldMisses
 	s.last.Pivots += c.last.Pivots
 	s.last.DegeneratePivots += c.last.DegeneratePivots
 	entries := c.planEntries(w2, false)
@@ -92,10 +86,6 @@ func (s *Solver) warmFromCoarse(ctx context.Context, h, w, side int) error {
 		s.rf = make([]int64, g.arcs) // kept all-zero between uses
 	}
 	s.used = s.used[:0]
-	if len(s.inTier) < g.arcs {
-		s.inTier = make([]bool, g.arcs)
-	}
-	g.tier = g.tier[:0]
 	g.warm = growBool(g.warm, g.arcs)
 	for e := range g.warm {
 		g.warm[e] = false
@@ -186,21 +176,6 @@ func (s *Solver) warmFromCoarse(ctx context.Context, h, w, side int) error {
 			}
 			s.rf[e1] += amt
 			s.rf[e2] += amt
-			// the neighbourhood priced first: the rows around the
-			// target's row for the source, the columns around the
-			// source's column for the target
-			for d := int32(-tierReach); d <= tierReach; d++ {
-				if x := q.x + d; x >= 0 && int(x) < len(s.rowOf) {
-					if k := s.rowOf[x]; k >= 0 {
-						s.markTier(int32(int(i)*nR) + k)
-					}
-				}
-				if y := p.y + d; y >= 0 && int(y) < len(s.colOf) {
-					if k := s.colOf[y]; k >= 0 {
-						s.markTier(int32(nS*nR+int(j)*nC) + k)
-					}
-				}
-			}
 		}
 	}
 	// Kruskal: keep the arcs of largest refined flow that form a forest.
@@ -214,24 +189,8 @@ func (s *Solver) warmFromCoarse(ctx context.Context, h, w, side int) error {
 		}
 	}
 	s.used = used[:0]
-	// price in memory order: the tier is a scattered subset of the arcs
-	tier := g.tier[:0]
-	for e, in := range s.inTier[:g.arcs] {
-		if in {
-			tier = append(tier, int32(e))
-			s.inTier[e] = false // keep inTier all-false between uses
-		}
-	}
-	g.tier = tier
-	if g.arcs > tierMaxArcs {
-		g.tier = nil
-	}
 	g.useWarm = true
 	return nil
-}
-
-func (s *Solver) markTier(e int32) {
-	s.inTier[e] = true
 }
 
 func sq(x int32) int32 { return x * x }

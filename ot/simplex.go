@@ -39,14 +39,20 @@ type network struct {
 	dirty     []int32
 	crash     []int32
 
-	// tier, when not nil, lists the arcs that block search prices first;
-	// only when none of them has a negative reduced cost are all arcs
-	// scanned, and those found negative join the tier (see
-	// findEnteringTiered). Optimality is always proven on all arcs.
+	// tier lists the arcs that block search prices while sh is set.
 	tier      []int32
 	tierBlock int
 	// FullScans counts the full scans of the last solve.
 	FullScans int
+
+	// sh, when set, makes the tier the shield ranges of the current tree
+	// (see shield.go), which prove optimality without a full scan; a
+	// final full scan checks the proof. shieldBuf is its storage.
+	sh        *shield
+	shieldBuf shield
+	// verifyMisses counts the negative arcs the final scans found
+	// outside a proven tier (always 0 unless the proof is wrong).
+	verifyMisses int
 
 	// warm start: when useWarm is set, solve starts from the forest of
 	// the arcs marked in warm (see warm.go) instead of the artificial tree.
@@ -223,9 +229,12 @@ func (g *network) iterate(ctx context.Context) (int64, error) {
 	}
 
 	find := g.findEnteringArc
-	if g.tier != nil {
-		find = g.findEnteringTiered
-		g.setTierBlock()
+	g.verifyMisses = 0
+	switch {
+	case g.sh != nil:
+		g.sh.Rebuilds = 0
+		g.rebuildTier()
+		find = g.findEnteringShielded
 	}
 	done := ctx.Done() // nil for a context that is never done
 	if done != nil {
@@ -233,24 +242,38 @@ func (g *network) iterate(ctx context.Context) (int64, error) {
 			return 0, fmt.Errorf("ot: solve stopped before its first pivot on %d nodes, %d arcs: %w", n, m, err)
 		}
 	}
-	for find() {
-		if g.pivots++; g.pivots > limit {
-			return 0, fmt.Errorf("%w (%d pivots on %d nodes, %d arcs)", errPivotLimit, limit, n, m)
-		}
-		if done != nil && g.pivots%ctxEvery == 0 {
-			select {
-			case <-done:
-				g.tier = nil
-				return 0, fmt.Errorf("ot: solve stopped after %d pivots on %d nodes, %d arcs: %w", g.pivots, n, m, ctx.Err())
-			default:
+	for {
+		for find() {
+			if g.pivots++; g.pivots > limit {
+				g.endPricing()
+				return 0, fmt.Errorf("%w (%d pivots on %d nodes, %d arcs)", errPivotLimit, limit, n, m)
+			}
+			if done != nil && g.pivots%ctxEvery == 0 {
+				select {
+				case <-done:
+					g.endPricing()
+					return 0, fmt.Errorf("ot: solve stopped after %d pivots on %d nodes, %d arcs: %w", g.pivots, n, m, ctx.Err())
+				default:
+				}
+			}
+			g.pivot()
+			if g.delta == 0 {
+				g.degenerate++
 			}
 		}
-		g.pivot()
-		if g.delta == 0 {
-			g.degenerate++
+		// The shield proved the basis optimal; check it on every arc.
+		if g.sh == nil {
+			break
 		}
+		g.FullScans++
+		before := len(g.tier)
+		if !g.verifyAll() {
+			break
+		}
+		g.verifyMisses += len(g.tier) - before
+		g.setTierBlock()
 	}
-	g.tier = nil
+	g.endPricing()
 	for e := m; e < m+n; e++ {
 		if g.flow[e] != 0 {
 			return 0, fmt.Errorf("ot: internal error: transport problem infeasible (artificial arc %d carries %d)", e-m, g.flow[e])
@@ -263,6 +286,13 @@ func (g *network) iterate(ctx context.Context) (int64, error) {
 		}
 	}
 	return total, nil
+}
+
+// endPricing forgets the pricing setup of the solve that ends, keeping
+// the tier's buffer for the next one.
+func (g *network) endPricing() {
+	g.sh = nil
+	g.tier = g.tier[:0]
 }
 
 // initialPivots enters, for every demand node, its cheapest incoming arc: a
@@ -559,52 +589,4 @@ const tierBlockFactor = 0.5
 func (g *network) setTierBlock() {
 	g.tierBlock = max(10, int(tierBlockFactor*math.Sqrt(float64(len(g.tier)))))
 	g.nextArc = 0
-}
-
-// findEnteringTiered is block search over g.tier, falling back to a full
-// scan of all arcs when the tier holds no candidate.
-func (g *network) findEnteringTiered() bool {
-	cost, src, tgt, pi := g.cost, g.src, g.tgt, g.pi
-	for {
-		var min int64
-		t := g.tier
-		nt := len(t)
-		in := int32(-1)
-		k := g.nextArc
-		cnt := g.tierBlock
-		for s := 0; s < nt; s++ {
-			e := t[k]
-			if c := cost[e] + pi[src[e]] - pi[tgt[e]]; c < min {
-				min, in = c, e
-			}
-			if k++; k == nt {
-				k = 0
-			}
-			if cnt--; cnt == 0 {
-				if min < 0 {
-					break
-				}
-				cnt = g.tierBlock
-			}
-		}
-		if min < 0 {
-			g.inArc = in
-			g.nextArc = k
-			return true
-		}
-		// No candidate in the tier: every arc with a negative reduced
-		// cost lies outside it. Scan them all.
-		g.FullScans++
-		added := false
-		for e := 0; e < g.arcs; e++ {
-			if cost[e]+pi[src[e]]-pi[tgt[e]] < 0 {
-				g.tier = append(g.tier, int32(e))
-				added = true
-			}
-		}
-		if !added {
-			return false
-		}
-		g.setTierBlock()
-	}
 }

@@ -1,0 +1,249 @@
+package ot
+
+// Shielded pricing on the separable graph.
+//
+// Each source s = (x, y) has one arc to every intermediate node (x', y) of
+// its line y, arcs s·nR+k for the target lines x' = rows[k] in increasing
+// order, at cost (x−x')². Each target t = (x', y') has one arc from every
+// intermediate node (x', y) of its line x', arcs nS·nR+t·nC+k for the
+// source lines y = cols[k] in increasing order, at cost (y−y')². Both
+// halves are one-dimensional transport problems with a Monge cost, and the
+// shielding argument of Schmitzer (J. Math. Imaging Vis. 2016), which
+// GridOT applies to the bipartite grid graph, applies to each line of
+// them:
+//
+// Let a and b be two entities (sources of one line, or targets of one
+// line) at coordinates p_a < p_b, and k < l two intermediate nodes of the
+// line, at coordinates q_k < q_l. For any potentials, the reduced costs r
+// of the four arcs between them satisfy
+//
+//	r(a,l) − r(a,k) − r(b,l) + r(b,k) = 2·(p_b−p_a)·(q_l−q_k) > 0,
+//
+// since the potentials cancel around the 4-cycle. So if (b, k) is a tree
+// arc (r = 0), then r(a,l) > r(a,k) + r(b,l): b's tree arc shields a from
+// every node beyond k, and symmetrically a's tree arcs shield b from
+// every node before them.
+//
+// For an entity a with a tree arc to the line, let lo(a)..hi(a) be the
+// hull of a's own tree arcs, the last tree arc of the nearest entity
+// before it that has one, and the first tree arc of the nearest entity
+// after it that has one; without such an entity before it (after it), the
+// range starts at the line's first (ends at its last) node. An entity
+// without a tree arc to the line gets the whole line. Claim: if every arc
+// inside these ranges has r ≥ 0, every arc has. Take a node l > hi(a),
+// and b the nearest entity after a with a tree arc; its first tree arc k
+// lies in a's range, so r(a,k) ≥ 0, and r(a,l) > r(b,l). Since
+// l > k ≥ lo(b), node l lies in b's range or beyond hi(b), and the same
+// step repeats towards the line's last entity, whose range ends at the
+// line's end. Nodes before lo(a) are symmetric. No flow, optimality or
+// grid neighbourhood is assumed: only the tree arcs' zero reduced cost.
+//
+// The simplex therefore prices only the arcs in these ranges (the tier).
+// When none of them has a negative reduced cost, the ranges are recomputed
+// from the current tree, which makes them a proof for that tree; if the
+// new tier holds no negative arc either, the basis is optimal over all
+// arcs. A final scan of every arc (network.verifyAll) checks that proof
+// independently before the solve returns.
+
+// shield holds the line structure of one separable graph and the ranges
+// computed from a tree.
+type shield struct {
+	nS, nR, nT, nC int
+	// order lists the entities (sources 0..nS-1, then targets
+	// nS..nS+nT-1) line by line, each line in increasing coordinate;
+	// line k of the sources is order[start[k]:start[k+1]], the targets'
+	// lines follow the sources' nC lines.
+	order []int32
+	start []int32
+	// per entity: first and last tree arc's node index on the line, or
+	// -1; then the range to price.
+	tmin, tmax []int32
+	lo, hi     []int32
+	// Rebuilds counts the tier rebuilds of the last solve.
+	Rebuilds int
+}
+
+// setShield records the line structure of the graph just built by build.
+func (s *Solver) setShield() {
+	g := &s.net
+	sh := &g.shieldBuf
+	nS, nT := len(s.src), len(s.dst)
+	nR, nC := len(s.rows), len(s.cols)
+	sh.nS, sh.nR, sh.nT, sh.nC = nS, nR, nT, nC
+	ne := nS + nT
+	sh.order = grow32(sh.order, ne)
+	sh.start = grow32(sh.start, nC+nR+1)
+	sh.tmin, sh.tmax = grow32(sh.tmin, ne), grow32(sh.tmax, ne)
+	sh.lo, sh.hi = grow32(sh.lo, ne), grow32(sh.hi, ne)
+	// Counting sort by line. Within a line the supports are collected in
+	// increasing coordinate already (see collect), and the sort is stable.
+	cnt := sh.start
+	for i := range cnt {
+		cnt[i] = 0
+	}
+	for _, p := range s.src {
+		cnt[s.colOf[p.y]+1]++
+	}
+	for _, p := range s.dst {
+		cnt[nC+int(s.rowOf[p.x])+1]++
+	}
+	for k := 1; k < len(cnt); k++ {
+		cnt[k] += cnt[k-1]
+	}
+	fill := append(s.used[:0], cnt...)
+	for i, p := range s.src {
+		l := s.colOf[p.y]
+		sh.order[fill[l]] = int32(i)
+		fill[l]++
+	}
+	for j, p := range s.dst {
+		l := nC + int(s.rowOf[p.x])
+		sh.order[fill[l]] = int32(nS + j)
+		fill[l]++
+	}
+	s.used = fill[:0]
+	g.sh = sh
+}
+
+// rebuildTier sets g.tier to the arcs in the shield ranges of the current
+// tree, in increasing arc order.
+func (g *network) rebuildTier() {
+	sh := g.sh
+	sh.Rebuilds++
+	nS, nR, nC := int32(sh.nS), int32(sh.nR), int32(sh.nC)
+	split := nS * nR
+	tmin, tmax := sh.tmin, sh.tmax
+	for i := range tmin {
+		tmin[i], tmax[i] = -1, -1
+	}
+	m := int32(g.arcs)
+	for _, e := range g.pred[:g.nodes] {
+		if e < 0 || e >= m {
+			continue
+		}
+		var ent, k int32
+		if e < split {
+			ent, k = e/nR, e%nR
+		} else {
+			e -= split
+			ent, k = nS+e/nC, e%nC
+		}
+		if tmin[ent] < 0 || k < tmin[ent] {
+			tmin[ent] = k
+		}
+		if k > tmax[ent] {
+			tmax[ent] = k
+		}
+	}
+	lo, hi := sh.lo, sh.hi
+	nLines := len(sh.start) - 1
+	for l := 0; l < nLines; l++ {
+		line := sh.order[sh.start[l]:sh.start[l+1]]
+		last := nR - 1
+		if l >= int(nC) {
+			last = nC - 1
+		}
+		prev := int32(-1) // last tree node of the nearest entity before
+		for _, a := range line {
+			if tmin[a] < 0 {
+				lo[a], hi[a] = 0, last
+				continue
+			}
+			if prev < 0 {
+				lo[a], hi[a] = 0, tmax[a]
+			} else {
+				lo[a], hi[a] = min(prev, tmin[a]), max(prev, tmax[a])
+			}
+			prev = tmax[a]
+		}
+		next := int32(-1) // first tree node of the nearest entity after
+		for k := len(line) - 1; k >= 0; k-- {
+			a := line[k]
+			if tmin[a] < 0 {
+				continue
+			}
+			if next < 0 {
+				hi[a] = last
+			} else {
+				lo[a], hi[a] = min(lo[a], next), max(hi[a], next)
+			}
+			next = tmin[a]
+		}
+	}
+	tier := g.tier[:0]
+	for a := int32(0); a < nS; a++ {
+		base := a * nR
+		for k := lo[a]; k <= hi[a]; k++ {
+			tier = append(tier, base+k)
+		}
+	}
+	for a := nS; a < int32(len(lo)); a++ {
+		base := split + (a-nS)*nC
+		for k := lo[a]; k <= hi[a]; k++ {
+			tier = append(tier, base+k)
+		}
+	}
+	g.tier = tier
+	g.setTierBlock()
+}
+
+// findEnteringShielded is block search over the shield's tier. When the
+// tier holds no candidate, it is rebuilt from the current tree; a rebuilt
+// tier without candidate proves the basis optimal (see above).
+func (g *network) findEnteringShielded() bool {
+	if g.priceTier() {
+		return true
+	}
+	g.rebuildTier()
+	return g.priceTier()
+}
+
+// priceTier is one block search over g.tier from g.nextArc.
+func (g *network) priceTier() bool {
+	cost, src, tgt, pi := g.cost, g.src, g.tgt, g.pi
+	var min int64
+	t := g.tier
+	nt := len(t)
+	in := int32(-1)
+	k := g.nextArc
+	if k >= nt {
+		k = 0
+	}
+	cnt := g.tierBlock
+	for s := 0; s < nt; s++ {
+		e := t[k]
+		if c := cost[e] + pi[src[e]] - pi[tgt[e]]; c < min {
+			min, in = c, e
+		}
+		if k++; k == nt {
+			k = 0
+		}
+		if cnt--; cnt == 0 {
+			if min < 0 {
+				break
+			}
+			cnt = g.tierBlock
+		}
+	}
+	if min < 0 {
+		g.inArc = in
+		g.nextArc = k
+		return true
+	}
+	return false
+}
+
+// verifyAll scans every arc and appends those of negative reduced cost to
+// the tier; it reports whether it found any. The shield proves there are
+// none; this is the independent check of that proof.
+func (g *network) verifyAll() bool {
+	cost, src, tgt, pi := g.cost, g.src, g.tgt, g.pi
+	found := false
+	for e := 0; e < g.arcs; e++ {
+		if cost[e]+pi[src[e]]-pi[tgt[e]] < 0 {
+			g.tier = append(g.tier, int32(e))
+			found = true
+		}
+	}
+	return found
+}
