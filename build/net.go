@@ -1,7 +1,6 @@
 package build
 
 import (
-	"errors"
 	"fmt"
 	"math"
 
@@ -87,7 +86,7 @@ func (n *Net) lower() (err error) {
 	}()
 	m, b := n.M, n.B
 	for _, p := range m.Params() {
-		if !n.train && len(p.Name) > 4 && p.Name[:4] == "dec." {
+		if !n.train && models.IsDecoderParam(p.Name) {
 			continue
 		}
 		node := G.NewTensor(n.g, n.dt, len(p.Shape), G.WithShape(p.Shape...), G.WithName(p.Name), G.WithInit(G.Zeroes()))
@@ -95,15 +94,8 @@ func (n *Net) lower() (err error) {
 		n.byName[p.Name] = node
 	}
 	n.X = G.NewTensor(n.g, n.dt, 4, G.WithShape(b, 1, m.H, m.W), G.WithName("x"))
-	if m.Kind == models.KindEnsemble {
-		if n.train {
-			return errors.New("an ensemble is not trained as one: train its members, then combine them (models.NewEnsemble, kenn ensemble)")
-		}
-		for k, mm := range m.Members {
-			n.segs = append(n.segs, n.encode(mm, models.MemberPrefix(k))...)
-		}
-	} else {
-		n.segs = n.encode(m, "")
+	if n.segs, err = n.encode(m, ""); err != nil {
+		return err
 	}
 	if !n.train {
 		// One output node that depends on every segment: the tape machine
@@ -126,7 +118,7 @@ func (n *Net) lower() (err error) {
 	diff := G.Must(G.Sub(d, n.T))
 	n.MSE = G.Must(G.Mul(G.Must(G.Sum(G.Must(G.HadamardProd(n.Mask, G.Must(G.Square(diff)))))), n.InvCount))
 	n.Loss = n.MSE
-	if m.Kind == models.KindDWE && len(m.Decoder) > 0 {
+	if len(m.Decoder) > 0 { // dwe's
 		n.decoder(n.segs[0])
 		// per pair, the reference loss adds KL(x‖ψφx) + KL(y‖ψφy): twice
 		// the mean over images
@@ -138,37 +130,38 @@ func (n *Net) lower() (err error) {
 	return err
 }
 
-// encode lowers model m's encoder (and ODE) on the images, its parameters
-// named prefix + m's names, and returns its embedding segments.
-func (n *Net) encode(m *models.Model, prefix string) []*G.Node {
-	b := n.B
+// encode lowers model m through its kind's lowering (kinds.go), its
+// parameters named prefix + m's names, and returns its embedding segments.
+func (n *Net) encode(m *models.Model, prefix string) ([]*G.Node, error) {
+	l, ok := lowerings()[m.Kind]
+	if !ok {
+		return nil, fmt.Errorf("no Gorgonia lowering for model kind %s (add it to build's lowerings)", m.Kind)
+	}
+	return l.segments(n, m, prefix)
+}
+
+// encoder lowers m's encoder layers on the images and returns every
+// layer's output.
+func (n *Net) encoder(m *models.Model, prefix string) []*G.Node {
 	cur := n.X
 	var outs []*G.Node
 	for _, l := range m.Encoder {
 		cur = n.layer(cur, l, prefix)
 		outs = append(outs, cur)
 	}
-	flat := func(x *G.Node) *G.Node {
-		if x.Dims() == 2 {
-			return x
-		}
-		return G.Must(G.Reshape(x, tensor.Shape{b, x.Shape().TotalSize() / b}))
+	return outs
+}
+
+// flat reshapes a layer output to [B, n].
+func (n *Net) flat(x *G.Node) *G.Node {
+	if x.Dims() == 2 {
+		return x
 	}
-	switch m.Kind {
-	case models.KindDeepKENN, models.KindNaive:
-		var segs []*G.Node
-		for _, i := range m.Features() {
-			segs = append(segs, flat(outs[i]))
-		}
-		return segs
-	case models.KindODEKENN:
-		return n.rk4(flat(cur), m.ODE, prefix)
-	}
-	return []*G.Node{flat(cur)}
+	return G.Must(G.Reshape(x, tensor.Shape{n.B, x.Shape().TotalSize() / n.B}))
 }
 
 func (n *Net) layer(cur *G.Node, l models.Layer, prefix string) *G.Node {
-	W, bias := n.byName[prefix+l.Name+".W"], n.byName[prefix+l.Name+".b"]
+	W, bias := n.byName[models.WeightParam(prefix, l)], n.byName[models.BiasParam(prefix, l)]
 	b := cur.Shape()[0]
 	var out *G.Node
 	switch l.Op {
@@ -190,14 +183,14 @@ func (n *Net) layer(cur *G.Node, l models.Layer, prefix string) *G.Node {
 
 // field is g(z, t) = tanh(z·W1[:d] + t·W1[d] + b1)·W2 + b2.
 func (n *Net) field(z *G.Node, t float64, o *models.ODE, prefix string) *G.Node {
-	W1 := n.byName[prefix+"ode.W1"]
+	W1 := n.byName[prefix+models.ParamODEW1]
 	W1z := G.Must(G.Slice(W1, G.S(0, o.Dim)))
 	w1t := G.Must(G.Slice(W1, G.S(o.Dim)))
-	bias := G.Must(G.Add(G.Must(G.Mul(n.scalar(t), w1t)), n.byName[prefix+"ode.b1"]))
+	bias := G.Must(G.Add(G.Must(G.Mul(n.scalar(t), w1t)), n.byName[prefix+models.ParamODEB1]))
 	h := G.Must(G.BroadcastAdd(G.Must(G.Mul(z, W1z)), G.Must(G.Reshape(bias, tensor.Shape{1, o.Hidden})), nil, []byte{0}))
 	h = G.Must(G.Tanh(h))
-	out := G.Must(G.Mul(h, n.byName[prefix+"ode.W2"]))
-	return G.Must(G.BroadcastAdd(out, G.Must(G.Reshape(n.byName[prefix+"ode.b2"], tensor.Shape{1, o.Dim})), nil, []byte{0}))
+	out := G.Must(G.Mul(h, n.byName[prefix+models.ParamODEW2]))
+	return G.Must(G.BroadcastAdd(out, G.Must(G.Reshape(n.byName[prefix+models.ParamODEB2], tensor.Shape{1, o.Dim})), nil, []byte{0}))
 }
 
 // rk4 integrates dz/dt = g(z, t) on [0, 1] with K classical RK4 steps and
@@ -231,14 +224,10 @@ func (n *Net) pairwise() *G.Node {
 		s := G.Must(G.BroadcastAdd(rc, rr, []byte{1}, []byte{0}))
 		return G.Must(G.Sub(s, G.Must(G.Mul(n.scalar(2), gram))))
 	}
-	if n.M.Kind == models.KindDWE {
+	if n.M.Kind.Form() == models.FormSquared {
 		return sqdist(n.segs[0])
 	}
-	wname := "beta"
-	if n.M.Kind == models.KindODEKENN {
-		wname = "alpha"
-	}
-	wts := G.Must(G.Softplus(n.byName[wname]))
+	wts := G.Must(G.Softplus(n.byName[n.M.Kind.WeightsParam()]))
 	var d *G.Node
 	for l, f := range n.segs {
 		dl := G.Must(G.Sqrt(G.Must(G.Add(G.Must(G.Rectify(sqdist(f))), n.scalar(gramEps)))))
@@ -266,11 +255,11 @@ func (n *Net) decoder(emb *G.Node) {
 	}
 	cur := emb
 	for _, l := range dense {
-		cur = n.layer(cur, l, "dec.")
+		cur = n.layer(cur, l, models.DecoderPrefix)
 	}
 	cur = G.Must(G.Reshape(cur, tensor.Shape{b, m.DecoderChannels, m.H, m.W}))
 	for _, l := range conv {
-		cur = n.layer(cur, l, "dec.")
+		cur = n.layer(cur, l, models.DecoderPrefix)
 	}
 	logits := G.Must(G.Reshape(cur, tensor.Shape{b, m.H * m.W}))
 	psi := G.Must(G.SoftMax(logits, 1))

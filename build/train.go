@@ -90,11 +90,7 @@ func (o *Options) validate() error {
 
 func (o *Options) defaults(m *models.Model) {
 	if o.LR == 0 && m != nil {
-		o.LR = 1e-3
-		if m.Kind == models.KindDWE {
-			// measured: at 1e-3 the first epoch kills DWE's ReLUs
-			o.LR = 1e-4
-		}
+		o.LR = lowerings()[m.Kind].lr // 1e-4 for dwe, 1e-3 for the others (see kinds.go)
 	}
 	if o.Epochs == 0 {
 		o.Epochs = 20
@@ -170,7 +166,7 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 	mode := opt.Mode
 	if mode == "" {
 		mode = ModePair
-		if sel := train.Pairs.Header.Selection; strings.HasPrefix(sel, "all") || strings.HasPrefix(sel, "groups") {
+		if train.Pairs.Header.SelectionKind().Blocks() {
 			mode = ModeBlock
 		}
 	}
@@ -731,23 +727,8 @@ func calibrate(eval *Net, c *models.Checkpoint, batches []*Batch, squared bool) 
 	if !(sp > 0) || !(st > 0) {
 		return nil
 	}
-	r := st / sp
-	if m.Kind == models.KindDWE {
-		last := m.Encoder[len(m.Encoder)-1].Name
-		f := float32(math.Sqrt(r))
-		for _, name := range []string{last + ".W", last + ".b"} {
-			for i := range c.Tensors[name] {
-				c.Tensors[name][i] *= f
-			}
-		}
-		return nil
-	}
-	name := "beta"
-	if m.Kind == models.KindODEKENN {
-		name = "alpha"
-	}
-	for i, v := range c.Tensors[name] {
-		c.Tensors[name][i] = float32(math.Log(math.Expm1(models.Softplus(float64(v)) * r)))
+	if cal := lowerings()[m.Kind].calibrate; cal != nil {
+		cal(c, st/sp)
 	}
 	return nil
 }

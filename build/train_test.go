@@ -49,7 +49,9 @@ func testData(t *testing.T, all bool) (Data, Data) {
 	return load("../testdata/mnist-train-images-idx3-ubyte", 60, sel), load("../testdata/mnist-test-images-idx3-ubyte", 30, pairs.Selection{All: true})
 }
 
-func tiny(kind string) *models.Model {
+// tiny is a small 28×28 model of a kind; it panics for a kind it lacks
+// (TestEveryKindLowers names the kind).
+func tiny(kind models.Kind) *models.Model {
 	bb := models.Backbone{C1: 4, C2: 2, Hidden: 16, Out: 8}
 	switch kind {
 	case models.KindDWE:
@@ -58,18 +60,22 @@ func tiny(kind string) *models.Model {
 		return models.DeepKENN(28, 28, bb)
 	case models.KindODEKENN:
 		return models.ODEKENN(28, 28, bb, 8, 3)
+	case models.KindNaive:
+		return models.Naive(28, 28, bb)
+	case models.KindEnsemble:
+		return models.Ensemble(models.ODEKENN(28, 28, bb, 8, 3), models.Naive(28, 28, bb))
 	}
-	return models.Naive(28, 28, bb)
+	panic("build: tiny has no model of kind " + string(kind))
 }
 
 // A short run lowers the validation error of every model below its first
 // epoch's and below predicting the mean... and the training loss falls.
 func TestShortTrainingLossFalls(t *testing.T) {
 	tr, va := testData(t, true)
-	for _, kind := range models.Kinds {
+	for _, kind := range models.Trainable() {
 		var losses []float64
 		_, err := Train(context.Background(), tiny(kind), tr, va, Options{Epochs: 6, Batch: 16, Seed: 1, Patience: 10,
-			Out:       filepath.Join(t.TempDir(), kind+".ckpt"),
+			Out:       filepath.Join(t.TempDir(), string(kind)+".ckpt"),
 			EpochDone: func(e int, tl, vm float64, imp bool) { losses = append(losses, tl) }})
 		if err != nil {
 			t.Fatalf("%s: %v", kind, err)
@@ -86,7 +92,10 @@ func TestShortTrainingLossFalls(t *testing.T) {
 func TestResumeEqualsUninterrupted(t *testing.T) {
 	tr, va := testData(t, false)
 	var plain *models.Checkpoint
-	for _, tc := range []struct{ kind, augment string }{
+	for _, tc := range []struct {
+		kind    models.Kind
+		augment string
+	}{
 		{models.KindDeepKENN, ""}, {models.KindODEKENN, ""}, {models.KindODEKENN, AugmentDihedral},
 	} {
 		kind := tc.kind
@@ -153,7 +162,7 @@ func TestMetricProperties(t *testing.T) {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(2, 3))
-	for _, kind := range models.Kinds {
+	for _, kind := range models.Kinds() {
 		m := tiny(kind)
 		c, _ := models.NewCheckpoint(m, 11)
 		net, err := NewNet(m, 8, tensor.Float32, false)

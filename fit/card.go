@@ -20,7 +20,9 @@ import (
 // checkpoint (Checkpoint.Card) and in every ONNX file (kenn.card, JSON),
 // and the test figures also in kenn.metrics (test_* keys).
 type Card struct {
-	Name, Kind, Target string
+	Name               string
+	Kind               models.Kind
+	Target             string
 	Members            int // seeds averaged (1: a single model)
 	H, W               int
 	Split              SplitSummary
@@ -53,7 +55,7 @@ func (c Card) testMetrics() map[string]float64 {
 
 func (f *fitRun) stageCard(ctx context.Context) error {
 	c := f.model
-	card := Card{Name: strings.TrimSuffix(filepath.Base(f.o.Out), ".onnx"), Kind: f.res.Plan.Kind, Target: c.Model.Target, Members: 1,
+	card := Card{Name: strings.TrimSuffix(filepath.Base(f.o.Out), ".onnx"), Kind: models.Kind(f.res.Plan.Kind), Target: c.Model.Target, Members: 1,
 		H: c.Model.H, W: c.Model.W, Split: f.res.Split.Summary(), Plan: f.res.Plan, Test: f.res.Test, FitSeconds: f.total()}
 	members := []*models.Checkpoint{c}
 	if c.Model.Kind == models.KindEnsemble {
@@ -109,7 +111,7 @@ func (c Card) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	p := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
 	t := c.Test.Intervals
-	kind := c.Kind
+	kind := string(c.Kind)
 	if c.Members > 1 {
 		kind = fmt.Sprintf("%s, ensemble of %d seeds (their mean distance)", c.Kind, c.Members)
 	}

@@ -334,7 +334,7 @@ func (f *fitRun) stagePlan(ctx context.Context) error {
 
 // NewModel is the model a fit trains for a kind: kenn train's defaults
 // (DeepKENN's parameter count for the three KENN kinds, 8 RK4 steps).
-func NewModel(kind string, h, w int) (*models.Model, error) {
+func NewModel(kind models.Kind, h, w int) (*models.Model, error) {
 	if kind == models.KindDWE {
 		return models.DWE(h, w), nil
 	}
@@ -430,7 +430,7 @@ func (f *fitRun) stageTrain(ctx context.Context) error {
 		} else if !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("fit: %w", err)
 		}
-		m, err := NewModel(p.Kind, f.train.H, f.train.W)
+		m, err := NewModel(models.Kind(p.Kind), f.train.H, f.train.W)
 		if err != nil {
 			return err
 		}

@@ -22,7 +22,7 @@ type Options struct {
 	// Budget is the wall-clock time of the whole fit (default 15 minutes).
 	Budget time.Duration
 	// Kind is the model kind: odekenn (default), deepkenn, naive or dwe.
-	Kind string
+	Kind models.Kind
 	// Seeds is the number of training runs averaged into an ensemble;
 	// 0 chooses by budget (1 under 8 minutes, 2 under 20, else 3).
 	// An ensemble needs deepkenn, odekenn or naive.
@@ -125,7 +125,7 @@ func (o Options) validate() error {
 	case o.Patience < 1:
 		return fmt.Errorf("fit: patience %d: want at least 1 epoch", o.Patience)
 	}
-	for _, k := range []string{models.KindODEKENN, models.KindDeepKENN, models.KindNaive, models.KindDWE} {
+	for _, k := range []models.Kind{models.KindODEKENN, models.KindDeepKENN, models.KindNaive, models.KindDWE} {
 		if o.Kind == k {
 			return nil
 		}

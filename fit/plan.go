@@ -78,7 +78,7 @@ func basePlan(o Options, s Split) Plan {
 	return Plan{
 		BudgetSeconds: o.Budget.Seconds(), Workers: o.Workers, Group: g,
 		ValImages: len(s.Val) / g * g, ValPairs: len(s.Val) / g * groupPairs(g),
-		TestImages: min(len(s.Test), o.TestImages), Seeds: o.Seeds, Kind: o.Kind, Patience: o.Patience, FirstSeed: o.Seed,
+		TestImages: min(len(s.Test), o.TestImages), Seeds: o.Seeds, Kind: string(o.Kind), Patience: o.Patience, FirstSeed: o.Seed,
 	}
 }
 

@@ -48,12 +48,12 @@ func TestPureGoBinaryMatchesOnnxruntime(t *testing.T) {
 	defer rt.Close()
 	bb := models.Backbone{C1: 3, C2: 2, Hidden: 8, Out: 5}
 	for _, m := range []*models.Model{models.DWE(28, 28), models.DeepKENN(28, 28, bb), models.ODEKENN(28, 28, bb, 6, 3), models.Naive(28, 28, bb)} {
-		t.Run(m.Kind, func(t *testing.T) {
+		t.Run(string(m.Kind), func(t *testing.T) {
 			c, err := models.NewCheckpoint(m, 11)
 			if err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join(dir, m.Kind+".onnx")
+			path := filepath.Join(dir, string(m.Kind)+".onnx")
 			if _, err := export.WriteFiles(c, path); err != nil {
 				t.Fatal(err)
 			}
@@ -82,7 +82,7 @@ func TestPureGoBinaryMatchesOnnxruntime(t *testing.T) {
 					t.Fatalf("kenn-purego %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 				}
 			}
-			dOut, eOut := filepath.Join(dir, m.Kind+".d.npy"), filepath.Join(dir, m.Kind+".e.npy")
+			dOut, eOut := filepath.Join(dir, string(m.Kind)+".d.npy"), filepath.Join(dir, string(m.Kind)+".e.npy")
 			run("pairwise", "--model", path, "--images", imgPath, "-o", dOut, "--tile", "25")
 			run("embed", "--model", path, "--images", imgPath, "-o", eOut)
 			for _, c := range []struct {

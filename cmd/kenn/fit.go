@@ -10,6 +10,7 @@ import (
 
 	"github.com/kenn-ot/kenn/fit"
 	"github.com/kenn-ot/kenn/internal/progress"
+	"github.com/kenn-ot/kenn/models"
 )
 
 func runFit(ctx context.Context, args []string) error {
@@ -43,7 +44,7 @@ func runFit(ctx context.Context, args []string) error {
 	}
 	// fit.Run checks its outputs against --images and locks them itself
 	// (outpath.Prepare): a second lock here would refuse its own process.
-	opt := fit.Options{Images: *images, Out: *out, Work: *work, Budget: *budget, Kind: *kind, Seeds: *seeds, Workers: *workers,
+	opt := fit.Options{Images: *images, Out: *out, Work: *work, Budget: *budget, Kind: models.Kind(*kind), Seeds: *seeds, Workers: *workers,
 		Seed: *seed, Group: *group, TrainPairs: *trainPairs, Epochs: *epochs, Patience: *patience}
 	var bar *progress.Bar
 	stage := ""
