@@ -154,7 +154,8 @@ else
 	KENN=$(KENN) $(PY) scripts/bench_train.py
 endif
 
-# The MNIST reproduction: exact pairs → every model → docs/results.md.
+# The MNIST reproduction: exact pairs → every model → docs/results/mnist-1k/README.md
+# (DOC=docs/results/RUN/README.md for another run; its figures go beside it).
 reproduce: data ort $(KENN)
 	KENN=$(KENN) $(PY) scripts/reproduce.py
 
@@ -162,8 +163,8 @@ reproduce: data ort $(KENN)
 bench-beam: data $(KENN)
 	KENN=$(KENN) $(PY) scripts/bench_beam.py
 
-# Stochastic neural networks against MSE / cross-entropy baselines: docs/snn.md
-# and docs/figures-snn/ (drawn by scripts/snnplot, run with $(GO)).
+# Stochastic neural networks against MSE / cross-entropy baselines: docs/results/snn/README.md
+# and its figures/ (drawn by scripts/snnplot, run with $(GO)).
 reproduce-snn: deps-python ort $(KENN)
 	KENN=$(KENN) GO=$(GO) $(PY) scripts/reproduce_snn.py
 
@@ -174,13 +175,13 @@ bench-knn: ort $(KENN)
 
 # kenn fit on the Fashion-MNIST train split (15 minutes) and the MNIST train
 # split (30 minutes), each with its card and log: Fashion-MNIST ships in
-# pretrained/; the MNIST fit goes to .cache/fit (docs/fit-mnist.log).
+# pretrained/; the MNIST fit goes to .cache/fit (its log: docs/results/fit-mnist/fit.log).
 fit-fashion: data ort $(KENN)
 	mkdir -p .cache/fit
 	bash -o pipefail -c '$(KENN) fit --images data/fashion-mnist/train-images-idx3-ubyte --budget 15m -o pretrained/fashion-odekenn.onnx --work .cache/fit/fashion 2>&1 | tee pretrained/fashion-odekenn.fit.log'
 fit-mnist: data ort $(KENN)
 	mkdir -p .cache/fit
-	bash -o pipefail -c '$(KENN) fit --images data/mnist/train-images-idx3-ubyte --budget 30m -o .cache/fit/mnist-odekenn.onnx --work .cache/fit/mnist 2>&1 | tee docs/fit-mnist.log'
+	bash -o pipefail -c '$(KENN) fit --images data/mnist/train-images-idx3-ubyte --budget 30m -o .cache/fit/mnist-odekenn.onnx --work .cache/fit/mnist 2>&1 | tee docs/results/fit-mnist/fit.log'
 
 # The main job on the committed testdata.
 demo: $(KENN) ort

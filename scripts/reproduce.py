@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""make reproduce: the MNIST reproduction, from `make data` to docs/results.md.
+"""make reproduce: the MNIST reproduction, from `make data` to docs/results/mnist-1k/README.md.
 
 Exact W2² ground truth (kenn pairs) → each model trained in block mode
 (kenn train) → evaluated on all pairs of unseen MNIST test digits and, as in
@@ -16,7 +16,7 @@ their pairs; `all`: every train digit but the validation ones), N_VAL (200 furth
 N_FASHION (200 Fashion-MNIST test images), EPOCHS (60), OUT, GROUP_SIZE (if set:
 the training pairs are all pairs within random groups of GROUP_SIZE digits,
 kenn pairs --groups, instead of all pairs of N_TRAIN), KINDS (models to
-train, comma-separated), DOC (the results file, docs/results.md), BATCH (64),
+train, comma-separated), DOC (the results file, docs/results/mnist-1k/README.md; one folder per run, docs/results/RUN/README.md), BATCH (64),
 BACKBONE (kenn train --backbone C1,C2,HIDDEN,OUT for the KENN models), AUGMENT
 (kenn train --augment), LOSS (kenn train --loss), SEEDS (train each kind with
 seeds 1..SEEDS and add the ensemble of those members, kenn ensemble: a row
@@ -38,7 +38,7 @@ EPOCHS = int(os.environ.get('EPOCHS', 60))
 SEEDS = int(os.environ.get('SEEDS', 1))  # members per kind: seeds 1..SEEDS, then their ensemble
 GROUPS = int(os.environ.get('GROUP_SIZE', 0))  # not GROUPS: bash ignores assignments to it
 KINDS = os.environ.get('KINDS', 'dwe,deepkenn,odekenn,naive').split(',')
-DOC = os.environ.get('DOC', 'docs/results.md')
+DOC = os.environ.get('DOC', 'docs/results/mnist-1k/README.md')
 FIGS = os.environ.get('FIGS', os.path.join(os.path.dirname(DOC), 'figures'))  # figures, linked from DOC  # PATIENCE (8): early stopping
 MN_TRAIN = 'data/mnist/train-images-idx3-ubyte'
 MN_TEST = 'data/mnist/t10k-images-idx3-ubyte'
@@ -193,7 +193,7 @@ def main():
              else 'the first %d digits of every class' % (N_TRAIN // 10))
     def fmt(m, k, f='%.4g'):
         return f % m[k] if k in m else '—'
-    lines = ['| method | exact training pairs | training time | parameters | MSE W2² (px²) | relative MSE W2² | Pearson | Spearman | kNN recall@10 | pairs/s |',
+    lines = ['| method | exact training pairs | training time | parameters | MSE W2² (px⁴) | relative MSE W2² | Pearson | Spearman | kNN recall@10 | pairs/s |',
              '|---|---|---|---|---|---|---|---|---|---|']
     for kind, secs, params, m in rows:
         lines.append('| %s | %d (%s) | %.0f s | %d | %s | %s | %s | %s | %s | %s |' % (
@@ -203,12 +203,12 @@ def main():
                                     ('Sinkhorn ε=0.25 px² (300 sampled pairs)', '/score-sinkhorn.txt', '', 300 / timing['sinkhorn-test'])]:
         m = metrics(OUT + path)
         lines.append('| %s | — | — | — | %s | %s | %s | %s | %s | %.3g |' % (name, fmt(m, 'mse_w2sq'), fmt(m, 'rel_mse_w2sq'), fmt(m, 'pearson'), fmt(m, 'spearman'), fmt(m, 'knn_recall'), rate))
-    flines = ['| model (trained on MNIST) | MSE W2² | relative MSE W2² | Pearson | Spearman | kNN recall@10 |', '|---|---|---|---|---|---|']
+    flines = ['| model (trained on MNIST) | MSE W2² (px⁴) | relative MSE W2² | Pearson | Spearman | kNN recall@10 |', '|---|---|---|---|---|---|']
     for kind, m in frows:
         flines.append('| %s | %s | %s | %s | %s | %s |' % (kind, fmt(m, 'mse_w2sq'), fmt(m, 'rel_mse_w2sq'), fmt(m, 'pearson'), fmt(m, 'spearman'), fmt(m, 'knn_recall')))
     order = sorted(rows, key=lambda r: r[3]['mse_w2sq'])
     analysis = figures(order, te, P['test'][0], len(test_lines))
-    text = """# Results
+    text = """# MNIST: %s trained on %s
 
 Made by `%smake reproduce` (scripts/reproduce.py) on %s, %d cores. Exact W2² on %s, MNIST
 train-split digits (%d pairs; %s) trains every model in block
@@ -228,7 +228,7 @@ cross-domain: all pairs of %d Fashion-MNIST test images (per class).
 
 By test MSE on W2², best first: %s. (KENN reports ODE-KENN < DeepKENN < single-layer; this is what this
 run measured at the parameter counts above, not a claim about the paper.)
-%s""" % (' '.join('%s=%s' % (k, os.environ[k]) for k in ('N_TRAIN', 'GROUP_SIZE', 'BATCH', 'EPOCHS', 'PATIENCE', 'BACKBONE', 'AUGMENT', 'LOSS', 'SEEDS', 'KINDS') if k in os.environ) + (' ' if any(k in os.environ for k in ('N_TRAIN', 'GROUP_SIZE', 'BATCH', 'EPOCHS', 'PATIENCE', 'BACKBONE', 'AUGMENT', 'LOSS', 'SEEDS', 'KINDS')) else ''),
+%s""" % (', '.join(KINDS), train_what, ' '.join('%s=%s' % (k, os.environ[k]) for k in ('N_TRAIN', 'GROUP_SIZE', 'BATCH', 'EPOCHS', 'PATIENCE', 'BACKBONE', 'AUGMENT', 'LOSS', 'SEEDS', 'KINDS', 'DOC') if k in os.environ) + (' ' if any(k in os.environ for k in ('N_TRAIN', 'GROUP_SIZE', 'BATCH', 'EPOCHS', 'PATIENCE', 'BACKBONE', 'AUGMENT', 'LOSS', 'SEEDS', 'KINDS', 'DOC')) else ''),
        time.strftime('%Y-%m-%d'), os.cpu_count(), train_what, n_train, which, os.environ.get('BATCH', '64'), EPOCHS, N_VAL, len(test_lines), N_TEST, N_FASHION,
        '\n'.join(lines), '\n'.join(flines), ' < '.join('%s (%.4g)' % (r[0], r[3]['mse_w2sq']) for r in order), analysis)
     with open(DOC + '.tmp', 'w') as f:

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """make reproduce-snn: stochastic neural networks with the generalized W2 loss
 against MSE and cross-entropy baselines, on problems whose conditional law is
-known (simulated), written to docs/snn.md with figures in docs/figures-snn/.
+known (simulated), written to docs/results/snn/README.md with figures in docs/results/snn/figures/.
 
 (a) mixed classification and regression: x ~ U[0,1]², c | x ~ softmax over
     3 classes, y | x, c ~ N(sin(2π x1) + c, (0.1 + 0.3 x2)²).
@@ -37,7 +37,8 @@ KENN = os.environ.get('KENN', 'bin/kenn')
 GO = os.environ.get('GO', 'go')
 OUT = os.environ.get('OUT', 'out/snn')
 EPOCHS = os.environ.get('EPOCHS', '200')
-FIGS = 'docs/figures-snn'
+DOC = 'docs/results/snn/README.md'
+FIGS = 'docs/results/snn/figures'
 NS = 200  # samples per test input
 NGRID, NSGRID = 41, 2000  # figure: inputs over x, samples per input
 
@@ -263,7 +264,7 @@ def main():
     for key in keys:
         lines += ['', '## (%s) %s' % (key, PROBLEMS[key][0]), '']
         if key in ('c', 'd'):
-            lines += ['![P(c = k | x) of the SNN and the cross-entropy baseline against the truth](figures-snn/%s-probabilities.png)' % key, '']
+            lines += ['![P(c = k | x) of the SNN and the cross-entropy baseline against the truth](figures/%s-probabilities.png)' % key, '']
         lines += ['| model | training | best epoch | accuracy (c) | R² (y) | generalized W2 to the true law | Brier of P̂(c∣x) vs true law | ECE of P̂(c∣x) vs true law | predicted / true variance | 90% interval coverage |',
                   '|---|---|---|---|---|---|---|---|---|---|']
         for r in rows:
@@ -346,10 +347,10 @@ Ours (issue 13: the first version collapsed P̂(c | x) to 0/1, see the git histo
   local W2² per epoch in the training curve, printed by `kenn train`.
 %s
 """ % (time.strftime('%Y-%m-%d'), os.cpu_count(), EPOCHS, NS, NS, NS, NS, '\n'.join(lines))
-    os.makedirs('docs', exist_ok=True)
-    with open('docs/snn.md.tmp', 'w') as f:
+    os.makedirs(os.path.dirname(DOC), exist_ok=True)
+    with open(DOC + '.tmp', 'w') as f:
         f.write(text)
-    os.replace('docs/snn.md.tmp', 'docs/snn.md')
+    os.replace(DOC + '.tmp', DOC)
     print(text)
 
 if __name__ == '__main__':

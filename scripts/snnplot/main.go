@@ -1,4 +1,4 @@
-// Command snnplot draws the figure of docs/snn.md: P̂(c = k | x) of each
+// Command snnplot draws the figures of docs/results/snn/README.md: P̂(c = k | x) of each
 // model against the true law over a 1-D input x, one colour per category,
 // one line style per source. It reads a CSV with a header
 //
