@@ -49,6 +49,8 @@ func TestImportRules(t *testing.T) {
 		// the onnx-go backend is pure Go: no onnxruntime (cgo; so not package runtime either), no training, no Beam
 		{"runtime/onnxgo", []string{"github.com/yalue/onnxruntime_go", module + "/build", "github.com/apache/beam/"}},
 		{"cmd/kenn-purego", []string{"github.com/yalue/onnxruntime_go", module + "/build", "github.com/apache/beam/"}},
+		// the browser site writer copies verified files: no runtime of its own
+		{"runtime/web", []string{"github.com/yalue/onnxruntime_go", "github.com/owulveryck/onnx-go", "gorgonia.org/", module + "/build", module + "/runtime", "github.com/apache/beam/"}},
 		// the file-safety helpers every writer uses: the standard library only
 		{"internal/atomicfile", []string{module + "/", "github.com/", "gorgonia.org/", "golang.org/"}},
 		{"internal/outpath", []string{module + "/build", module + "/runtime", module + "/export", module + "/pairs", module + "/dataset", "github.com/yalue/", "github.com/apache/", "gorgonia.org/", "golang.org/"}},

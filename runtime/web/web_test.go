@@ -1,0 +1,265 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image/png"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/web"
+)
+
+const root = "../.."
+
+// digits writes the first n MNIST test digits (with labels) as an IDX pair
+// and returns the images file.
+func digits(t *testing.T, n int) string {
+	t.Helper()
+	s, err := dataset.Load(filepath.Join(root, "testdata/mnist-test-images-idx3-ubyte"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	prefix := filepath.Join(t.TempDir(), "digits")
+	if err := s.Subset(idx).WriteIDX(prefix); err != nil {
+		t.Fatal(err)
+	}
+	return prefix + "-images-idx3-ubyte"
+}
+
+func ortWeb(t *testing.T) string {
+	d := filepath.Join(root, ".cache/web/node_modules/onnxruntime-web")
+	if _, err := os.Stat(filepath.Join(d, "dist", web.OrtFiles[0])); err != nil {
+		t.Fatalf("onnxruntime-web is not installed: run `make web-deps` (make test does): %v", err)
+	}
+	return d
+}
+
+// A site holds the page, the model's two files (the verified bytes), the
+// images, the three onnxruntime-web files and nothing else; a second
+// build replaces it; outputs that would destroy something are refused.
+func TestBuildSite(t *testing.T) {
+	model := filepath.Join(root, "pretrained/odekenn-ensemble.onnx")
+	imgs := digits(t, 20)
+	out := filepath.Join(t.TempDir(), "site")
+	site, err := web.Build(web.Options{Model: model, Images: imgs, OrtWeb: ortWeb(t), Out: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"images.f32", "index.html", "kenn-web.js", "odekenn-ensemble.onnx", "odekenn-ensemble.pairwise.onnx",
+		"ort/ort-wasm-simd-threaded.mjs", "ort/ort-wasm-simd-threaded.wasm", "ort/ort.wasm.min.mjs", "site.json"}
+	if strings.Join(site.Files, " ") != strings.Join(want, " ") {
+		t.Fatalf("site files %v, want %v", site.Files, want)
+	}
+	for _, f := range []string{"odekenn-ensemble.onnx", "odekenn-ensemble.pairwise.onnx"} {
+		a, _ := os.ReadFile(filepath.Join(root, "pretrained", f))
+		b, _ := os.ReadFile(filepath.Join(out, f))
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s in the site differs from the model's file", f)
+		}
+	}
+	var m map[string]any
+	raw, _ := os.ReadFile(filepath.Join(out, "site.json"))
+	if err := json.Unmarshal(raw, &m); err != nil || m["units"] != "W2 (pixels)" || m["n"] != 20.0 || m["kind"] != "ensemble" {
+		t.Fatalf("site.json: %v %s", err, raw)
+	}
+	if st, _ := os.Stat(filepath.Join(out, "images.f32")); st.Size() != 20*28*28*4 {
+		t.Fatalf("images.f32 has %d bytes", st.Size())
+	}
+	// again: the old site is replaced, nothing left beside it
+	if _, err := web.Build(web.Options{Model: model, Images: imgs, OrtWeb: ortWeb(t), Out: out, K: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(filepath.Dir(out)); len(ents) != 1 {
+		t.Fatalf("beside the site: %v", ents)
+	}
+	other := t.TempDir()
+	os.WriteFile(filepath.Join(other, "notes.txt"), []byte("mine"), 0o644)
+	inside := filepath.Join(t.TempDir(), "withinput")
+	os.Mkdir(inside, 0o755)
+	copied := filepath.Join(inside, "digits-images-idx3-ubyte")
+	b, _ := os.ReadFile(imgs)
+	os.WriteFile(copied, b, 0o644)
+	cases := []struct{ name, out, images, want string }{
+		{"a folder kenn web did not write", other, imgs, "did not write"},
+		{"a file", imgs + "x", imgs, "a file"},
+		{"the folder of an input", inside, copied, "holds the input"},
+		{"no parent", filepath.Join(t.TempDir(), "no", "site"), imgs, "does not exist"},
+	}
+	os.WriteFile(imgs+"x", nil, 0o644)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := web.Build(web.Options{Model: model, Images: tc.images, OrtWeb: ortWeb(t), Out: tc.out})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error saying %q", err, tc.want)
+			}
+		})
+	}
+	if b, _ := os.ReadFile(filepath.Join(other, "notes.txt")); string(b) != "mine" {
+		t.Fatal("a refused folder was changed")
+	}
+	if _, err := web.Build(web.Options{Model: model, Images: imgs, OrtWeb: t.TempDir(), Out: filepath.Join(t.TempDir(), "s")}); err == nil || !strings.Contains(err.Error(), "make web-deps") {
+		t.Fatalf("no onnxruntime-web: %v", err)
+	}
+}
+
+type shown struct {
+	Ready      bool   `json:"ready"`
+	Error      string `json:"error"`
+	Query      any    `json:"query"`
+	Units      string `json:"units"`
+	Neighbours []struct {
+		Index    int     `json:"index"`
+		Distance float64 `json:"distance"`
+		Text     string  `json:"text"`
+	} `json:"neighbours"`
+}
+
+// In Debian's headless Chromium, picking an image of the site shows its
+// k nearest neighbours with the distances kenn knn computes (runtime's
+// KNN, the same call) within 1e-5 of the largest, in the model's units;
+// the screenshot is not blank.
+func TestSiteInChromium(t *testing.T) {
+	if _, err := exec.LookPath("chromium"); err != nil {
+		t.Fatalf("Debian's chromium is not installed: run `make web-deps` (make test does): %v", err)
+	}
+	model := filepath.Join(root, "pretrained/odekenn-ensemble.onnx")
+	imgs := digits(t, 120)
+	out := filepath.Join(t.TempDir(), "site")
+	const k, pick = 8, 37
+	if _, err := web.Build(web.Options{Model: model, Images: imgs, OrtWeb: ortWeb(t), Out: out, K: k}); err != nil {
+		t.Fatal(err)
+	}
+	// what kenn knn --model M --images IMGS --queries IMGS -k 8 computes
+	rt, err := runtime.Open(runtime.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	m, err := rt.Load(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := dataset.Load(imgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := m.Embed(context.Background(), set, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nbs, err := m.KNN(context.Background(), f, set.N, f[pick*m.F:(pick+1)*m.F], 1, k, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := nbs[0]
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.FileServer(http.Dir(out))}
+	go srv.Serve(ln)
+	defer srv.Close()
+	shot := filepath.Join(t.TempDir(), "site.png")
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	result := `({ready: window.kenn.ready, error: window.kenn.error, query: window.kenn.query, units: document.getElementById('units').textContent,
+	  neighbours: [...document.querySelectorAll('#results li')].map(li => ({index: Number(li.dataset.index), distance: Number(li.dataset.distance), text: li.textContent}))})`
+	cmd := exec.CommandContext(ctx, "node", filepath.Join(root, "scripts/browser.js"), "--url", "http://"+ln.Addr().String()+"/",
+		"--wait", "window.kenn && (window.kenn.ready || window.kenn.error)", "--click", `#grid canvas[data-index="37"]`,
+		"--wait-after", "window.kenn.searches > 0", "--screenshot", shot, "--result", result, "--timeout", "200000")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("scripts/browser.js: %v\n%s", err, stderr.Bytes())
+	}
+	var got shown
+	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+		t.Fatalf("%v: %s", err, stdout.Bytes())
+	}
+	if got.Error != "" || !got.Ready || got.Query != float64(pick) {
+		t.Fatalf("page: %+v\n%s", got, stderr.Bytes())
+	}
+	if got.Units != "(W2 (pixels))" {
+		t.Errorf("units shown %q", got.Units)
+	}
+	if len(got.Neighbours) != k {
+		t.Fatalf("%d neighbours shown, want %d", len(got.Neighbours), k)
+	}
+	scale := float64(want[k-1].Distance)
+	for r, nb := range got.Neighbours {
+		w := want[r]
+		if d := math.Abs(nb.Distance - float64(w.Distance)); d > 1e-5*scale {
+			t.Errorf("rank %d: the browser shows %g, kenn knn %g", r+1, nb.Distance, w.Distance)
+		}
+		if nb.Index != w.Index && math.Abs(float64(want[r].Distance)-float64(distanceOf(want, nb.Index))) > 1e-5*scale {
+			t.Errorf("rank %d: the browser shows image %d, kenn knn %d (not a tie)", r+1, nb.Index, w.Index)
+		}
+		// the text shown: "#index (label L): distance W2 (pixels)"
+		if !strings.Contains(nb.Text, "#"+itoa(nb.Index)+" (label ") || !strings.HasSuffix(nb.Text, " W2 (pixels)") {
+			t.Errorf("rank %d shows %q", r+1, nb.Text)
+		}
+	}
+	if got.Neighbours[0].Index != pick || got.Neighbours[0].Distance != 0 {
+		t.Errorf("the nearest is %+v, want the image itself at 0", got.Neighbours[0])
+	}
+	t.Logf("browser: %+v", got.Neighbours)
+	checkScreenshot(t, shot)
+}
+
+func distanceOf(nbs []runtime.Neighbor, i int) float32 {
+	for _, n := range nbs {
+		if n.Index == i {
+			return n.Distance
+		}
+	}
+	return float32(math.Inf(1))
+}
+
+func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+// checkScreenshot: a PNG of the viewport with dark ink on much of it
+// (thumbnails, text) and many grey levels (the digits), not a blank page.
+func checkScreenshot(t *testing.T, path string) {
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := img.Bounds()
+	dark, levels := 0, map[uint32]bool{}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			l := (r + g + bl) / 3 >> 8
+			levels[l] = true
+			if l < 128 {
+				dark++
+			}
+		}
+	}
+	frac := float64(dark) / float64(b.Dx()*b.Dy())
+	t.Logf("screenshot %dx%d: %.1f%% dark pixels, %d grey levels", b.Dx(), b.Dy(), 100*frac, len(levels))
+	if frac < 0.01 || len(levels) < 32 {
+		t.Fatalf("the screenshot looks blank: %.2f%% dark pixels, %d grey levels", 100*frac, len(levels))
+	}
+}
