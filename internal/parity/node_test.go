@@ -48,8 +48,8 @@ func TestNodeRuntimeAgrees(t *testing.T) {
 	}
 	sub := imgs.Subset([]int{3, 40, 77, 150, 300, 420})
 	n := sub.N
-	var cases []nodeCase
-	for _, m := range kinds() {
+	var ncs []nodeCase
+	for _, m := range caseModels(t) { // every kind: node runs once on all files
 		c, _ := models.NewCheckpoint(m, 4)
 		model, files := exportAndLoad(t, rt, c)
 		f, err := model.Embed(context.Background(), sub, 0)
@@ -83,13 +83,13 @@ func TestNodeRuntimeAgrees(t *testing.T) {
 		img := func(from, count int) nodeTensor {
 			return nodeTensor{Dims: []int64{int64(count), 1, int64(m.H), int64(m.W)}, Data: sub.Pix[from*hw : (from+count)*hw]}
 		}
-		cases = append(cases,
+		ncs = append(ncs,
 			nodeCase{File: files[0], Inputs: map[string]nodeTensor{"images": img(0, n)}, Output: "features", Expected: f, Tol: 1e-5},
 			nodeCase{File: files[1], Inputs: map[string]nodeTensor{"a": {Dims: []int64{int64(n), int64(F)}, Data: f}, "b": {Dims: []int64{int64(n), int64(F)}, Data: f}}, Output: "distances", Expected: d, Tol: 1e-5, Zeros: diag},
 			nodeCase{File: files[2], Inputs: map[string]nodeTensor{"x": img(0, half), "y": img(half, half)}, Output: "distance", Expected: pair, Tol: 1e-5},
 		)
 	}
-	js, _ := json.Marshal(cases)
+	js, _ := json.Marshal(ncs)
 	cf := filepath.Join(t.TempDir(), "cases.json")
 	os.WriteFile(cf, js, 0o644)
 	out, err := exec.Command("node", "../../scripts/node_check.js", cf).CombinedOutput()
@@ -97,7 +97,7 @@ func TestNodeRuntimeAgrees(t *testing.T) {
 	if err != nil {
 		t.Fatalf("onnxruntime-node disagrees or failed: %v", err)
 	}
-	if got := strings.Count(string(out), "ok "); got != len(cases) {
-		t.Fatalf("%d of %d files checked", got, len(cases))
+	if got := strings.Count(string(out), "ok "); got != len(ncs) {
+		t.Fatalf("%d of %d files checked", got, len(ncs))
 	}
 }

@@ -16,7 +16,7 @@ import (
 // ODE-KENN's trajectory, in both compilers, equals a plain float64 RK4
 // integration of the same vector field from the same z(0).
 func TestODEMatchesReferenceRK4(t *testing.T) {
-	m := kinds()[2]
+	m := cases()[models.KindODEKENN]
 	c, _ := models.NewCheckpoint(m, 9)
 	imgs, _ := dataset.Load("../../testdata/mnist-test-images-idx3-ubyte")
 	sub := imgs.Subset([]int{0, 7})

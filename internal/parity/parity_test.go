@@ -21,11 +21,52 @@ import (
 	"github.com/kenn-ot/kenn/runtime"
 )
 
-func kinds() []*models.Model {
+// cases holds the model of each kind that the parity tests compile both
+// ways, keyed by kind; forEachKind fails for a kind of models.Kinds
+// without one, so a new kind fails every parity test until it has a case
+// here (and lowerings in build and export).
+func cases() map[models.Kind]*models.Model {
 	bb := models.Backbone{C1: 6, C2: 3, Hidden: 24, Out: 10}
-	dwe := models.DWE(28, 28)
-	ens := models.Ensemble(models.ODEKENN(28, 28, bb, 16, 4), models.DeepKENN(28, 28, models.Backbone{C1: 4, C2: 2, Hidden: 12, Out: 6}))
-	return []*models.Model{dwe, models.DeepKENN(28, 28, bb), models.ODEKENN(28, 28, bb, 16, 4), models.Naive(28, 28, bb), ens}
+	return map[models.Kind]*models.Model{
+		models.KindDWE:      models.DWE(28, 28),
+		models.KindDeepKENN: models.DeepKENN(28, 28, bb),
+		models.KindODEKENN:  models.ODEKENN(28, 28, bb, 16, 4),
+		models.KindNaive:    models.Naive(28, 28, bb),
+		models.KindEnsemble: models.Ensemble(models.ODEKENN(28, 28, bb, 16, 4), models.DeepKENN(28, 28, models.Backbone{C1: 4, C2: 2, Hidden: 12, Out: 6})),
+	}
+}
+
+// caseModels returns the case of every kind of models.Kinds, in that
+// order; t fails (and goes on) for a kind without one.
+func caseModels(t *testing.T) []*models.Model {
+	var ms []*models.Model
+	cs := cases()
+	for _, k := range models.Kinds() {
+		if m, ok := cs[k]; ok {
+			ms = append(ms, m)
+		} else {
+			t.Errorf("no parity case for model kind %s: add one to cases (internal/parity/parity_test.go)", k)
+		}
+	}
+	return ms
+}
+
+// forEachKind runs f as a subtest named by the kind on the case of every
+// kind of models.Kinds, in that order.
+func forEachKind(t *testing.T, f func(t *testing.T, m *models.Model)) {
+	cs := cases()
+	for _, k := range models.Kinds() {
+		t.Run(string(k), func(t *testing.T) {
+			m, ok := cs[k]
+			if !ok {
+				t.Fatalf("no parity case for model kind %s: add one to cases (internal/parity/parity_test.go)", k)
+			}
+			if m.Kind != k {
+				t.Fatalf("the case of kind %s is a %s", k, m.Kind)
+			}
+			f(t, m)
+		})
+	}
 }
 
 // trained returns a checkpoint after a short real training run.
@@ -69,7 +110,7 @@ func trained(t *testing.T, m *models.Model) *models.Checkpoint {
 // it returns the model and the files written.
 func exportAndLoad(t *testing.T, rt *runtime.Runtime, c *models.Checkpoint) (*runtime.Model, []string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), c.Model.Kind+".onnx")
+	path := filepath.Join(t.TempDir(), string(c.Model.Kind)+".onnx")
 	files, err := export.WriteFiles(c, path)
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +133,7 @@ func TestGorgoniaEqualsONNXRuntime(t *testing.T) {
 		t.Fatal(err)
 	}
 	sub := imgs.Subset([]int{0, 7, 50, 123, 260, 333, 401, 499})
-	for _, m := range kinds() {
+	forEachKind(t, func(t *testing.T, m *models.Model) {
 		random, err := models.NewCheckpoint(m, 9)
 		if err != nil {
 			t.Fatal(err)
@@ -153,7 +194,7 @@ func TestGorgoniaEqualsONNXRuntime(t *testing.T) {
 			}
 			t.Logf("%s %s: embedding %.1e, distance %.1e relative", m.Kind, name, worst, dworst)
 		}
-	}
+	})
 }
 
 // DWE's decoder: ψ(φ(x)) from Gorgonia's training graph equals the

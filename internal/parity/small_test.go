@@ -25,53 +25,51 @@ func TestPairwiseSmallDistances(t *testing.T) {
 		t.Fatal(err)
 	}
 	sub := imgs.Subset([]int{1, 2, 3, 4, 5, 6, 7, 8})
-	for _, m := range kinds() {
-		t.Run(m.Kind, func(t *testing.T) {
-			c, _ := models.NewCheckpoint(m, 9)
-			model, _ := exportAndLoad(t, rt, c)
-			f, err := model.Embed(context.Background(), sub, 0)
-			if err != nil {
-				t.Fatal(err)
+	forEachKind(t, func(t *testing.T, m *models.Model) {
+		c, _ := models.NewCheckpoint(m, 9)
+		model, _ := exportAndLoad(t, rt, c)
+		f, err := model.Embed(context.Background(), sub, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, F := sub.N, model.F
+		w := c.DistanceWeights()
+		dist := func(a, b []float32) float64 {
+			x, y := make([]float64, F), make([]float64, F)
+			for k := range x {
+				x[k], y[k] = float64(a[k]), float64(b[k])
 			}
-			n, F := sub.N, model.F
-			w := c.DistanceWeights()
-			dist := func(a, b []float32) float64 {
-				x, y := make([]float64, F), make([]float64, F)
-				for k := range x {
-					x[k], y[k] = float64(a[k]), float64(b[k])
-				}
-				return models.Distance(c.Model, w, x, y)
-			}
-			typical := dist(f[:F], f[F:2*F])
-			// b: every row moved by a small step along a fixed direction.
-			b := make([]float32, len(f))
-			var norm float64
+			return models.Distance(c.Model, w, x, y)
+		}
+		typical := dist(f[:F], f[F:2*F])
+		// b: every row moved by a small step along a fixed direction.
+		b := make([]float32, len(f))
+		var norm float64
+		for k := 0; k < F; k++ {
+			norm += float64(f[k] * f[k])
+		}
+		step := float32(5e-2 * typical / math.Sqrt(float64(F)))
+		for r := 0; r < n; r++ {
 			for k := 0; k < F; k++ {
-				norm += float64(f[k]*f[k])
+				b[r*F+k] = f[r*F+k] + step*float32(1-2*((k+r)%2))
 			}
-			step := float32(5e-2 * typical / math.Sqrt(float64(F)))
-			for r := 0; r < n; r++ {
-				for k := 0; k < F; k++ {
-					b[r*F+k] = f[r*F+k] + step*float32(1-2*((k+r)%2))
-				}
+		}
+		d := make([]float32, n*n)
+		if err := model.PairwiseTile(f, n, b, n, d); err != nil {
+			t.Fatal(err)
+		}
+		same := make([]float32, n*n)
+		if err := model.PairwiseTile(f, n, f, n, same); err != nil {
+			t.Fatal(err)
+		}
+		for r := 0; r < n; r++ {
+			want := dist(f[r*F:(r+1)*F], b[r*F:(r+1)*F])
+			if got := float64(d[r*n+r]); math.Abs(got-want) > 0.03*want {
+				t.Errorf("row %d moved by %.3g (typical distance %.3g): pairwise %.6g, float64 %.6g", r, want, typical, got, want)
 			}
-			d := make([]float32, n*n)
-			if err := model.PairwiseTile(f, n, b, n, d); err != nil {
-				t.Fatal(err)
+			if same[r*n+r] != 0 {
+				t.Errorf("row %d: %g from itself, want exactly 0", r, same[r*n+r])
 			}
-			same := make([]float32, n*n)
-			if err := model.PairwiseTile(f, n, f, n, same); err != nil {
-				t.Fatal(err)
-			}
-			for r := 0; r < n; r++ {
-				want := dist(f[r*F:(r+1)*F], b[r*F:(r+1)*F])
-				if got := float64(d[r*n+r]); math.Abs(got-want) > 0.03*want {
-					t.Errorf("row %d moved by %.3g (typical distance %.3g): pairwise %.6g, float64 %.6g", r, want, typical, got, want)
-				}
-				if same[r*n+r] != 0 {
-					t.Errorf("row %d: %g from itself, want exactly 0", r, same[r*n+r])
-				}
-			}
-		})
-	}
+		}
+	})
 }
