@@ -91,7 +91,7 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Seeds == 0 {
 		switch {
-		case o.Kind == models.KindDWE || o.Budget < 8*time.Minute:
+		case o.Kind.Form() != models.FormWeightedNorms || o.Budget < 8*time.Minute: // only W2 sums of norms average into an ensemble
 			o.Seeds = 1
 		case o.Budget < 20*time.Minute:
 			o.Seeds = 2
@@ -112,7 +112,7 @@ func (o Options) validate() error {
 		return fmt.Errorf("fit: budget %s: want at least 1m (or explicit train pairs and epochs)", o.Budget)
 	case o.Seeds < 1 || o.Seeds > 16:
 		return fmt.Errorf("fit: %d seeds: want 1 to 16", o.Seeds)
-	case o.Seeds > 1 && o.Kind == models.KindDWE:
+	case o.Seeds > 1 && o.Kind.Form() == models.FormSquared:
 		return fmt.Errorf("fit: %d seeds of dwe: ensembles need deepkenn, odekenn or naive", o.Seeds)
 	case o.Group < 4 || o.Group > 256:
 		return fmt.Errorf("fit: group %d: want 4 to 256 images", o.Group)
