@@ -3,10 +3,13 @@
 // cmd/kenn's web test).
 //
 //   node scripts/browser.js --url URL --wait EXPR --result EXPR
-//        [--click SELECTOR] [--wait-after EXPR] [--screenshot PNG] [--timeout MS]
+//        [--drag SELECTOR --path "X,Y X,Y ..."] [--click SELECTOR] [--wait-after EXPR]
+//        [--screenshot PNG] [--timeout MS]
 //
-// Opens URL, waits until the page expression --wait is truthy, clicks
-// SELECTOR (then waits for --wait-after), saves a screenshot, and prints
+// Opens URL, waits until the page expression --wait is truthy, drags the
+// mouse over SELECTOR through --path (fractions of its box, e.g. a stroke
+// on a drawing canvas), clicks SELECTOR (then waits for --wait-after),
+// saves a screenshot, and prints
 // the JSON of the page expression --result on stdout. The page's console
 // and errors go to stderr. Each run uses a fresh profile in a temporary
 // folder, removed at exit. PUPPETEER_CORE names the package folder
@@ -48,6 +51,15 @@ async function main() {
     page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
     await page.goto(a.url, { waitUntil: 'load', timeout });
     await page.waitForFunction(a.wait, { timeout, polling: 50 });
+    if (a.drag) {
+      const box = await (await page.$(a.drag)).boundingBox();
+      const pts = a.path.trim().split(/\s+/).map((p) => p.split(',').map(Number));
+      const at = ([fx, fy]) => [box.x + fx * box.width, box.y + fy * box.height];
+      await page.mouse.move(...at(pts[0]));
+      await page.mouse.down();
+      for (const p of pts.slice(1)) await page.mouse.move(...at(p), { steps: 8 });
+      await page.mouse.up();
+    }
     if (a.click) {
       await page.click(a.click);
       if (a['wait-after']) await page.waitForFunction(a['wait-after'], { timeout, polling: 50 });

@@ -2,8 +2,9 @@
 // model's NAME.onnx in onnxruntime-web (wasm, one thread), then ranks
 // them against a picked or drawn image with NAME.pairwise.onnx — kenn
 // knn's ranking (nearest first, ties by lower index) and units.
-// window.kenn exposes the state for tests: ready, error, query,
-// neighbours [{index, distance}], searches.
+// window.kenn exposes the state for tests: ready, error, query (an
+// index or 'drawing'), queryImage (its pixels), neighbours [{index,
+// distance}], searches.
 import * as ort from './ort/ort.wasm.min.mjs';
 
 const base = new URL('.', import.meta.url);
@@ -76,7 +77,7 @@ async function main() {
       li.append(thumb(pix.subarray(nb.index * hw, (nb.index + 1) * hw), h, w, `#${nb.index}`), text);
       return li;
     }));
-    Object.assign(state, { query, neighbours: nbs, searches: state.searches + 1 });
+    Object.assign(state, { query, queryImage: Array.from(queryImg), neighbours: nbs, searches: state.searches + 1 });
   }
 
   const grid = $('grid');
