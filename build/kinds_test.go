@@ -29,7 +29,7 @@ func TestEveryKindLowers(t *testing.T) {
 			if !k.Composite() && (l.lr <= 0 || l.calibrate == nil) {
 				t.Errorf("kind %s is trained as one but its lowering has learning rate %g, calibration %v", k, l.lr, l.calibrate != nil)
 			}
-			m := tiny(k)
+			m := tinyOf(t, k)
 			net, err := NewNet(m, 2, tensor.Float32, false)
 			if err != nil {
 				t.Fatal(err)
