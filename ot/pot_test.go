@@ -13,7 +13,7 @@ import (
 )
 
 // TestAgainstPOT compares the exact engine with POT's ot.emd2 on the
-// committed reference pairs (scripts/pot_reference.py).
+// committed reference pairs (scripts/anchors/pot_reference.py).
 func TestAgainstPOT(t *testing.T) {
 	sets := map[string]*dataset.Images{}
 	for _, name := range []string{"mnist-train", "fashion-test"} {

@@ -92,7 +92,7 @@ func TestNodeRuntimeAgrees(t *testing.T) {
 	js, _ := json.Marshal(ncs)
 	cf := filepath.Join(t.TempDir(), "cases.json")
 	os.WriteFile(cf, js, 0o644)
-	out, err := exec.Command("node", "../../scripts/node_check.js", cf).CombinedOutput()
+	out, err := exec.Command("node", "testdata/node_check.js", cf).CombinedOutput()
 	t.Logf("%s", out)
 	if err != nil {
 		t.Fatalf("onnxruntime-node disagrees or failed: %v", err)

@@ -11,24 +11,18 @@ float32 FLOP rate and memory write bandwidth, and the pairs/s they allow.
 Speed does not depend on the weights: the models are untrained (kenn init).
 
 Run with Debian's interpreter after `make data`:
-    /usr/bin/python3 scripts/bench_runtime.py
+    /usr/bin/python3 scripts/bench/bench_runtime.py
 """
-import os, re, struct, subprocess, sys, tempfile, time
+import os, re, sys, tempfile, time
 import numpy as np
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
+from kennscripts import read_idx, run_kenn
 
 KENN = os.environ.get('KENN', 'bin/kenn')
 THREADS = 2
 
-def read_idx(path):
-    raw = open(path, 'rb').read()
-    n = struct.unpack('>I', raw[4:8])[0]
-    return np.frombuffer(raw[16:], dtype=np.uint8).reshape(n, 28, 28)
-
 def run(*args):
-    r = subprocess.run([KENN, *args], capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit('kenn %s failed: %s' % (args[0], r.stderr))
-    return r.stderr
+    return run_kenn(KENN, *args)[0].stderr
 
 def main():
     tmp = tempfile.mkdtemp()
@@ -124,7 +118,7 @@ def main():
     text = '\n'.join(lines + lim)
     print(text)
     with open('docs/bench-runtime.md.tmp', 'w') as f:
-        f.write('# bench-runtime\n\nMade by `make bench-runtime` (scripts/bench_runtime.py) on %s, %d cores; N = %d MNIST images; kenn timings are medians of 3 runs.\n\n%s\n' % (time.strftime('%Y-%m-%d'), os.cpu_count(), N, text))
+        f.write('# bench-runtime\n\nMade by `make bench-runtime` (scripts/bench/bench_runtime.py) on %s, %d cores; N = %d MNIST images; kenn timings are medians of 3 runs.\n\n%s\n' % (time.strftime('%Y-%m-%d'), os.cpu_count(), N, text))
     os.replace('docs/bench-runtime.md.tmp', 'docs/bench-runtime.md')
 
 if __name__ == '__main__':

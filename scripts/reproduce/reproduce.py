@@ -22,8 +22,10 @@ BACKBONE (kenn train --backbone C1,C2,HIDDEN,OUT for the KENN models), AUGMENT
 seeds 1..SEEDS and add the ensemble of those members, kenn ensemble: a row
 whose training time is the sum of its members').
 """
-import json, os, subprocess, sys, time
+import json, os, struct, sys, time
 import numpy as np
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
+from kennscripts import IDX_IMAGES, IDX_LABELS, read_idx, run_kenn
 
 KENN = os.environ.get('KENN', 'bin/kenn')
 OUT = os.environ.get('OUT', 'out/reproduce')
@@ -45,14 +47,7 @@ MN_TEST = 'data/mnist/t10k-images-idx3-ubyte'
 FA_TEST = 'data/fashion-mnist/t10k-images-idx3-ubyte'
 
 def kenn(*args, out=None):
-    t = time.perf_counter()
-    r = subprocess.run([KENN, *args], capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit('kenn %s failed:\n%s' % (' '.join(args), r.stderr[-3000:]))
-    if out:
-        with open(out, 'w') as f:
-            f.write(r.stdout)
-    return r, time.perf_counter() - t
+    return run_kenn(KENN, *args, out=out)
 
 def step(path, *args):
     """Run a kenn command producing path unless path exists; return seconds."""
@@ -68,32 +63,21 @@ def metrics(path):
         m[k] = float(v)
     return m
 
-def read_idx(path, magic):
-    import gzip, struct
-    raw = open(path, 'rb').read()
-    if raw[:2] == b'\x1f\x8b':
-        raw = gzip.decompress(raw)
-    nd = raw[3]
-    dims = struct.unpack('>' + 'I' * nd, raw[4:4 + 4 * nd])
-    assert struct.unpack('>I', raw[:4])[0] == magic, path
-    return np.frombuffer(raw[4 + 4 * nd:], dtype=np.uint8).reshape(dims)
-
 def stratified(images, per_class, skip, out):
     """Write the images skip..skip+per_class-1 of every class (all from skip
     on if per_class is None; labels beside the images file)."""
     if os.path.exists(out):
         return out
-    X = read_idx(images, 0x803)
-    y = read_idx(images.replace('images-idx3', 'labels-idx1'), 0x801)
+    X = read_idx(images, IDX_IMAGES)
+    y = read_idx(images.replace('images-idx3', 'labels-idx1'), IDX_LABELS)
     idx = np.concatenate([np.flatnonzero(y == c)[skip:None if per_class is None else skip + per_class] for c in range(10)])
-    import struct
     with open(out + '.tmp', 'wb') as f:
-        f.write(struct.pack('>IIII', 0x803, len(idx), X.shape[1], X.shape[2]))
+        f.write(struct.pack('>IIII', IDX_IMAGES, len(idx), X.shape[1], X.shape[2]))
         f.write(X[idx].tobytes())
     os.replace(out + '.tmp', out)
     lab = out.replace('images-idx3', 'labels-idx1')
     with open(lab + '.tmp', 'wb') as f:
-        f.write(struct.pack('>II', 0x801, len(idx)))
+        f.write(struct.pack('>II', IDX_LABELS, len(idx)))
         f.write(y[idx].astype(np.uint8).tobytes())
     os.replace(lab + '.tmp', lab)
     return out
@@ -109,7 +93,7 @@ def main():
     else:
         tr = stratified(MN_TRAIN, N_TRAIN // 10, 0, OUT + '/train-images-idx3-ubyte')
         va = stratified(MN_TRAIN, N_VAL // 10, N_TRAIN // 10, OUT + '/val-images-idx3-ubyte')
-    n_images = len(read_idx(tr, 0x803))
+    n_images = len(read_idx(tr, IDX_IMAGES))
     te = stratified(MN_TEST, N_TEST // 10, 0, OUT + '/test-images-idx3-ubyte')
     fa = stratified(FA_TEST, N_FASHION // 10, 0, OUT + '/fashion-images-idx3-ubyte')
     timing = json.load(open(OUT + '/timing.json')) if os.path.exists(OUT + '/timing.json') else {}
@@ -210,7 +194,7 @@ def main():
     analysis = figures(order, te, P['test'][0], len(test_lines))
     text = """# MNIST: %s trained on %s
 
-Made by `%smake reproduce` (scripts/reproduce.py) on %s, %d cores. Exact W2² on %s, MNIST
+Made by `%smake reproduce` (scripts/reproduce/reproduce.py) on %s, %d cores. Exact W2² on %s, MNIST
 train-split digits (%d pairs; %s) trains every model in block
 mode (batch %s, at most %d epochs, early stopping on all pairs of %d other train digits, again per
 class). Test: all %d pairs of %d MNIST test-split digits (per class), never seen in training;

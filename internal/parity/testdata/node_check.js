@@ -1,11 +1,11 @@
 // Runs kenn's exported models in onnxruntime-node and compares with the
 // outputs Go computed (make test runs it through internal/parity).
-// Usage: node scripts/node_check.js CASES.json
+// Usage: node internal/parity/testdata/node_check.js CASES.json
 // CASES.json: [{file, inputs: {name: {dims, data}}, output, expected, tol, zeros}]
 'use strict';
 const path = require('path');
 const fs = require('fs');
-const ort = require(path.resolve(__dirname, '../.cache/node/node_modules/onnxruntime-node'));
+const ort = require(path.resolve(__dirname, '../../../.cache/node/node_modules/onnxruntime-node'));
 
 async function main() {
   const cases = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));

@@ -6,19 +6,18 @@ simplex) for fixed random pairs of the committed testdata images: dense
 28×28 histograms normalized to unit mass, squared Euclidean ground cost in
 pixel units. Writes testdata/pot_reference.csv (set,i,j,w2sq).
 
-Run with Debian's interpreter:  /usr/bin/python3 scripts/pot_reference.py
+Run with Debian's interpreter:  /usr/bin/python3 scripts/anchors/pot_reference.py
 """
-import gzip, struct, sys
+import os, sys
 import numpy as np
 import ot
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
+import kennscripts
 
 def read_idx(path):
-    raw = open(path, 'rb').read()
-    if raw[:2] == b'\x1f\x8b':
-        raw = gzip.decompress(raw)
-    magic, n, h, w = struct.unpack('>IIII', raw[:16])
-    assert magic == 0x803, path
-    return np.frombuffer(raw[16:], dtype=np.uint8).reshape(n, h * w).astype(np.float64), h, w
+    X = kennscripts.read_idx(path)
+    n, h, w = X.shape
+    return X.reshape(n, h * w).astype(np.float64), h, w
 
 def main(out='testdata/pot_reference.csv'):
     sets = [('mnist-train', 'testdata/mnist-train-images-idx3-ubyte', 200),
@@ -39,7 +38,7 @@ def main(out='testdata/pot_reference.csv'):
             v = ot.emd2(X[i], X[j], M, numItermax=10**8)
             rows.append((name, i, j, v))
     with open(out + '.tmp', 'w') as f:
-        f.write('# W2^2 by POT %s ot.emd2 (dense histograms, squared Euclidean cost, pixel units); made by scripts/pot_reference.py\n' % ot.__version__)
+        f.write('# W2^2 by POT %s ot.emd2 (dense histograms, squared Euclidean cost, pixel units); made by scripts/anchors/pot_reference.py\n' % ot.__version__)
         f.write('set,i,j,w2sq\n')
         for name, i, j, v in rows:
             f.write('%s,%d,%d,%.17g\n' % (name, i, j, v))

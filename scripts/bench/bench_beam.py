@@ -6,9 +6,11 @@ cost of one exact pair at 64×64 and the cluster a 10⁸-pair job needs.
 Writes docs/bench-beam.md. Environment: KENN (bin/kenn), N (20000 pairs),
 REPS (2, alternating local and prism runs; medians reported).
 """
-import os, subprocess, sys, tempfile, time
+import os, sys, tempfile, time
 import numpy as np
 from scipy.ndimage import zoom
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
+from kennscripts import read_idx, run_kenn
 
 KENN = os.environ.get('KENN', 'bin/kenn')
 N = int(os.environ.get('N', 20000))
@@ -16,11 +18,7 @@ REPS = int(os.environ.get('REPS', 2))
 IMAGES = 'data/mnist/train-images-idx3-ubyte'
 
 def run(*args):
-    t = time.perf_counter()
-    r = subprocess.run([KENN, *args], capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit('kenn %s failed:\n%s' % (' '.join(args), r.stderr[-2000:]))
-    return time.perf_counter() - t
+    return run_kenn(KENN, *args)[1]
 
 def main():
     if not os.path.exists(IMAGES):
@@ -34,8 +32,7 @@ def main():
     same = all(open(os.path.join(tmp, 'local-%d.txt' % r), 'rb').read() == open(os.path.join(tmp, 'prism-%d.txt' % r), 'rb').read() for r in range(REPS))
     tl, tp = float(np.median(loc)), float(np.median(pri))
     # cost of one exact pair at 64×64, one core
-    raw = open(IMAGES, 'rb').read()
-    X = np.frombuffer(raw[16:], dtype=np.uint8).reshape(-1, 28, 28)[::40][:100].astype(np.float64)
+    X = read_idx(IMAGES)[::40][:100].astype(np.float64)
     Z = np.array([np.clip(zoom(x, 64 / 28, order=1), 0, None) for x in X]).astype(np.float32)
     up = os.path.join(tmp, 'up64.npy')
     np.save(up, Z)
@@ -45,7 +42,7 @@ def main():
     core_h = 1e8 * per / 3600
     text = """# Beam overhead and cluster estimate
 
-Made by `make bench-beam` (scripts/bench_beam.py) on %s, %d cores, in one run.
+Made by `make bench-beam` (scripts/bench/bench_beam.py) on %s, %d cores, in one run.
 
 | job | runs (alternating) | median seconds | pairs/s |
 |---|---|---|---|

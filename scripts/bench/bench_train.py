@@ -8,20 +8,21 @@ DWE architecture, side by side in one run, on the committed MNIST digits.
   3. full DWE in block mode, 64 images supervising all 2,016 of their pairs:
      pairs/s (PyTorch too, and the ratio to PyTorch's pair mode).
 
-Run with Debian's interpreter: /usr/bin/python3 scripts/bench_train.py
+Run with Debian's interpreter: /usr/bin/python3 scripts/bench/bench_train.py
 """
-import os, re, struct, subprocess, sys, time
+import os, re, subprocess, sys, time
 import numpy as np
 import torch, torch.nn as nn
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
+import kennscripts
 
 KENN = os.environ.get('KENN', 'bin/kenn')
 IMAGES = 'testdata/mnist-train-images-idx3-ubyte'
 torch.set_num_threads(2)
 
 def read_idx(path):
-    raw = open(path, 'rb').read()
-    n = struct.unpack('>I', raw[4:8])[0]
-    return np.frombuffer(raw[16:], dtype=np.uint8).reshape(n, 1, 28, 28).astype(np.float32)
+    X = kennscripts.read_idx(path)
+    return X.reshape(len(X), 1, *X.shape[1:]).astype(np.float32)
 
 class Enc(nn.Module):
     def __init__(s):
@@ -115,7 +116,7 @@ def main():
     blas = os.environ.get('KENN_BLAS', '')
     doc = 'docs/bench-train%s.md' % ('-' + blas if blas else '')
     with open(doc + '.tmp', 'w') as f:
-        f.write('# bench-train\n\nMade by `make bench-train%s` (scripts/bench_train.py) on %s, %d cores, 2 threads each; BLAS: %s. Medians of %d alternating runs of %d timed steps (range in brackets).\n\n%s\n' % (
+        f.write('# bench-train\n\nMade by `make bench-train%s` (scripts/bench/bench_train.py) on %s, %d cores, 2 threads each; BLAS: %s. Medians of %d alternating runs of %d timed steps (range in brackets).\n\n%s\n' % (
             ' BLAS=' + blas if blas else '', time.strftime('%Y-%m-%d'), os.cpu_count(), blas or 'gonum (pure Go)', REPEATS, STEPS, text))
     os.replace(doc + '.tmp', doc)
 

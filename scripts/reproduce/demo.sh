@@ -5,7 +5,7 @@
 # against exact on test digits the model never saw (early stopping uses
 # other test digits). Artifacts stay in $OUT.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 KENN=${KENN:-bin/kenn}
 OUT=${OUT:-demo-out}
 TRAIN=testdata/mnist-train-images-idx3-ubyte

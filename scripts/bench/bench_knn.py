@@ -8,8 +8,10 @@ Environment: KENN (bin/kenn), MODEL (pretrained/odekenn-ensemble.onnx),
 IMAGES (testdata/mnist-test-images-idx3-ubyte: 500 digits of the test split),
 C (50), K (10).
 """
-import csv, os, subprocess, sys, tempfile, time
+import csv, os, sys, tempfile
 import numpy as np
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
+from kennscripts import run_kenn
 
 KENN = os.environ.get('KENN', 'bin/kenn')
 MODEL = os.environ.get('MODEL', 'pretrained/odekenn-ensemble.onnx')
@@ -18,11 +20,7 @@ C = int(os.environ.get('C', 50))
 K = int(os.environ.get('K', 10))
 
 def run(*args):
-    t = time.perf_counter()
-    r = subprocess.run([KENN, *args], capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit('kenn %s failed:\n%s' % (' '.join(args), r.stderr[-2000:]))
-    return time.perf_counter() - t
+    return run_kenn(KENN, *args)[1]
 
 def exact_matrix(path):
     rows = [l for l in open(path) if not l.startswith('#')]
@@ -61,7 +59,7 @@ def main():
     r_model, r_rr = recall(neighbours(model_csv, n)), recall(neighbours(rr_csv, n))
     text = """# kNN: model, exact re-ranking and brute-force exact
 
-Made by `make bench-knn` (scripts/bench_knn.py) on %d cores, in one run: %d unseen MNIST test digits
+Made by `make bench-knn` (scripts/bench/bench_knn.py) on %d cores, in one run: %d unseen MNIST test digits
 (`%s`), each digit's %d nearest others by W2; model `%s`.
 
 | method | recall@%d vs brute-force exact | seconds (whole command) | exact solves |

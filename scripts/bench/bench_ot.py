@@ -13,13 +13,15 @@ images with no zero pixel) at 32, 64 and 128; then kenn's scaling with
 --workers, and the error and speed of kenn's Sinkhorn and sliced W2.
 
 Run with Debian's interpreter after `make data`:
-    /usr/bin/python3 scripts/bench_ot.py [--quick]
+    /usr/bin/python3 scripts/bench/bench_ot.py [--quick]
 """
-import gzip, os, struct, subprocess, sys, tempfile, time
+import os, subprocess, sys, tempfile, time
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 import numpy as np
 import ot
 from scipy.ndimage import gaussian_filter, zoom
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
+import kennscripts
 
 KENN = os.environ.get('KENN', 'bin/kenn')
 GRIDOT = os.environ.get('GRIDOT', '.cache/gridot/gridot_w2')
@@ -27,12 +29,7 @@ HAVE_GRIDOT = os.access(GRIDOT, os.X_OK)
 QUICK = '--quick' in sys.argv
 
 def read_idx(path):
-    raw = open(path, 'rb').read()
-    if raw[:2] == b'\x1f\x8b':
-        raw = gzip.decompress(raw)
-    magic, n, h, w = struct.unpack('>IIII', raw[:16])
-    assert magic == 0x803, path
-    return np.frombuffer(raw[16:], dtype=np.uint8).reshape(n, h, w).astype(np.float64)
+    return kennscripts.read_idx(path).astype(np.float64)
 
 def random_pairs(n, k, seed):
     rng = np.random.default_rng(seed)
@@ -242,7 +239,7 @@ def main():
     engine = go_benchmarks()
     print('\n' + engine)
     with open('docs/bench-ot.md.tmp', 'w') as f:
-        f.write('# bench-ot\n\nMade by `make bench-ot` (scripts/bench_ot.py) on %s, %d cores; POT %s, one thread; GridOT %s; each timing the median of 3 alternating runs, one core each (kenn: `kenn w2 --workers 1 --timing`, GridOT: its driver\'s summed solve time, POT: the loop of ot.emd2 calls). kenn ÷ X is kenn\'s speed over X\'s.\n\n' % (time.strftime('%Y-%m-%d'), os.cpu_count(), ot.__version__, 'through ../shared/anchors/gridot (commit 94979d4)' if HAVE_GRIDOT else 'not built (make bench-ot GRIDOT_SRC=<an exported GridOT tree>)'))
+        f.write('# bench-ot\n\nMade by `make bench-ot` (scripts/bench/bench_ot.py) on %s, %d cores; POT %s, one thread; GridOT %s; each timing the median of 3 alternating runs, one core each (kenn: `kenn w2 --workers 1 --timing`, GridOT: its driver\'s summed solve time, POT: the loop of ot.emd2 calls). kenn ÷ X is kenn\'s speed over X\'s.\n\n' % (time.strftime('%Y-%m-%d'), os.cpu_count(), ot.__version__, 'through ../shared/anchors/gridot (commit 94979d4)' if HAVE_GRIDOT else 'not built (make bench-ot GRIDOT_SRC=<an exported GridOT tree>)'))
         f.write(head + '\n|---|---|---|---|---|---|---|---|---|\n')
         f.write('\n'.join(rows) + '\n\n' + scale + '\n\n')
         f.write('| method (MNIST, %d pairs, 1 core) | pairs/s | mean rel. error | max rel. error |\n|---|---|---|---|\n' % len(ap))
