@@ -37,6 +37,8 @@ type Solver struct {
 	rows     []int32
 	cols     []int32
 	seen     []bool
+	// node layout (see layout)
+	slots, perm, canon []int32
 
 	same      bool // the last solveInts had identical masses
 	rowsFirst bool // orientation of the last graph
@@ -277,7 +279,8 @@ func (s *Solver) collect(w int, rowsFirst bool) {
 
 // build lays out the separable graph: sources, then intermediate nodes
 // (x', y) for x' among the targets' x and y among the sources' y, then
-// targets.
+// targets, in this canonical numbering; the network numbers them by
+// position instead (see layout), and s.canon maps its nodes back.
 func (s *Solver) build() (side int) {
 	for _, p := range s.src {
 		side = max(side, int(p.x)+1, int(p.y)+1)
@@ -320,31 +323,33 @@ func (s *Solver) build() (side int) {
 	s.last.Nodes, s.last.Arcs = nodes, arcs
 	g := &s.net
 	g.reset(nodes, arcs)
+	perm := s.layout(side)
 	for i, p := range s.src {
-		g.supply[i] = p.m
+		g.supply[perm[i]] = p.m
 	}
 	for j, p := range s.dst {
-		g.supply[nS+nMid+j] = -p.m
+		g.supply[perm[nS+nMid+j]] = -p.m
 	}
 	e := 0
 	// source (x, y) -> mid (x', y), cost (x-x')²
 	for i, p := range s.src {
-		base := int32(nS) + s.colOf[p.y]
+		base := nS + int(s.colOf[p.y])
+		u := perm[i]
 		for k, x := range s.rows {
 			d := int64(p.x - x)
-			g.src[e] = int32(i)
-			g.tgt[e] = base + int32(k*nC)
+			g.src[e] = u
+			g.tgt[e] = perm[base+k*nC]
 			g.cost[e] = d * d
 			e++
 		}
 	}
 	// mid (x', y) -> target (x', y'), cost (y-y')²
 	for j, p := range s.dst {
-		base := int32(nS) + s.rowOf[p.x]*int32(nC)
-		t := int32(nS + nMid + j)
+		base := perm[nS+int(s.rowOf[p.x])*nC : nS+int(s.rowOf[p.x])*nC+nC]
+		t := perm[nS+nMid+j]
 		for k, y := range s.cols {
 			d := int64(p.y - y)
-			g.src[e] = base + int32(k)
+			g.src[e] = base[k]
 			g.tgt[e] = t
 			g.cost[e] = d * d
 			e++
@@ -354,6 +359,61 @@ func (s *Solver) build() (side int) {
 		panic(fmt.Sprintf("ot: internal error: built %d arcs, want %d", e, arcs))
 	}
 	return side
+}
+
+// layoutBlock is the side, in grid lines, of the square blocks by which
+// layout numbers the nodes.
+const layoutBlock = 4
+
+// layout numbers the network's nodes by position: block by block of
+// layoutBlock×layoutBlock grid points (row-major over the blocks), within
+// a block the sources, then the intermediate nodes, then the targets, each
+// row-major. A subtree of the simplex's tree covers a region of the grid,
+// so the walks of a pivot (potentials, cycle) stay within few cache lines,
+// where the canonical numbering put a column's nodes a row apart. It
+// returns perm (canonical node -> network node) and sets s.canon, its
+// inverse.
+func (s *Solver) layout(side int) []int32 {
+	nS, nT := len(s.src), len(s.dst)
+	nR, nC := len(s.rows), len(s.cols)
+	nMid := nR * nC
+	nodes := nS + nMid + nT
+	nb := (side + layoutBlock - 1) / layoutBlock
+	const bb = layoutBlock * layoutBlock
+	slot := func(kind int, x, y int32) int {
+		bx, by := int(x)/layoutBlock, int(y)/layoutBlock
+		return ((bx*nb+by)*3+kind)*bb + int(x)%layoutBlock*layoutBlock + int(y)%layoutBlock
+	}
+	s.slots = grow32(s.slots, 3*nb*nb*bb)
+	slots := s.slots
+	for i := range slots {
+		slots[i] = -1
+	}
+	for i, p := range s.src {
+		slots[slot(0, p.x, p.y)] = int32(i)
+	}
+	for k, x := range s.rows {
+		for c, y := range s.cols {
+			slots[slot(1, x, y)] = int32(nS + k*nC + c)
+		}
+	}
+	for j, p := range s.dst {
+		slots[slot(2, p.x, p.y)] = int32(nS + nMid + j)
+	}
+	s.perm = grow32(s.perm, nodes)
+	s.canon = grow32(s.canon, nodes)
+	u := int32(0)
+	for _, c := range slots {
+		if c >= 0 {
+			s.perm[c] = u
+			s.canon[u] = c
+			u++
+		}
+	}
+	if int(u) != nodes {
+		panic(fmt.Sprintf("ot: internal error: laid out %d nodes, want %d", u, nodes))
+	}
+	return s.perm
 }
 
 func sortInt32(v []int32) {

@@ -67,8 +67,8 @@ func (s *Solver) planEntries(w int, merge bool) []planEntry {
 		if g.flow[e] == 0 {
 			continue
 		}
-		if from := int(g.src[e]); from < nS {
-			inStart[int(g.tgt[e])-nS+1]++
+		if from := int(s.canon[g.src[e]]); from < nS {
+			inStart[int(s.canon[g.tgt[e]])-nS+1]++
 			nIn++
 		} else {
 			outStart[from-nS+1]++
@@ -86,13 +86,13 @@ func (s *Solver) planEntries(w int, merge bool) []planEntry {
 		if f == 0 {
 			continue
 		}
-		if from := int(g.src[e]); from < nS {
-			mid := int(g.tgt[e]) - nS
+		if from := int(s.canon[g.src[e]]); from < nS {
+			mid := int(s.canon[g.tgt[e]]) - nS
 			ins[inStart[mid]] = flowPart{int32(from), f}
 			inStart[mid]++
 		} else {
 			mid := from - nS
-			outs[outStart[mid]] = flowPart{g.tgt[e] - int32(nS+nMid), f}
+			outs[outStart[mid]] = flowPart{s.canon[g.tgt[e]] - int32(nS+nMid), f}
 			outStart[mid]++
 		}
 	}
