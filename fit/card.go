@@ -167,9 +167,17 @@ func (c Card) WriteMarkdown(w io.Writer) error {
 	} else {
 		p("- sizes given explicitly (no budget plan)")
 	}
-	p("- block mode, batch %d images, early stopping after %d epochs without validation gain, at most %d epochs", pl.Group, pl.Patience, pl.Epochs)
+	if pl.Measured && pl.Seeds > 1 {
+		p("- block mode, batch %d images, early stopping after %d epochs without validation gain; at most %d epochs planned per seed, each seed's cap re-funded from the budget left when it starts", pl.Group, pl.Patience, pl.Epochs)
+	} else {
+		p("- block mode, batch %d images, early stopping after %d epochs without validation gain, at most %d epochs", pl.Group, pl.Patience, pl.Epochs)
+	}
 	for k := range c.TrainSeconds {
-		p("- seed %d: %d epochs (best %d, %s), %s", pl.FirstSeed+uint64(k), c.Epochs[k], c.BestEpochs[k], c.StopReasons[k], secs(c.TrainSeconds[k]))
+		why := c.StopReasons[k]
+		if why == fmt.Sprintf("%d epochs", c.Epochs[k]) {
+			why = "stopped at its cap"
+		}
+		p("- seed %d: %d epochs (best %d; %s), %s", pl.FirstSeed+uint64(k), c.Epochs[k], c.BestEpochs[k], why, secs(c.TrainSeconds[k]))
 	}
 	p("- the whole fit: %s of wall time", secs(c.FitSeconds))
 	p("")
