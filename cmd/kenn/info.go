@@ -20,9 +20,16 @@ import (
 )
 
 func runInfo(ctx context.Context, args []string) error {
-	fs := newFlags("info", "FILE   (an .onnx of a set, a .ckpt, a kenn pairs file, a .npy, or images)")
+	fs := newFlags("info", "FILE   (an .onnx of a set, a .ckpt, a kenn pairs file, a .npy, or images) | --devices")
+	devices := fs.Bool("devices", false, "instead of a FILE: the onnxruntime library's version, execution providers and the --device values they allow")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
+	}
+	if *devices {
+		if fs.NArg() != 0 {
+			return usagef("--devices takes no FILE, got %d arguments", fs.NArg())
+		}
+		return infoDevices(os.Stdout)
 	}
 	if fs.NArg() != 1 {
 		return usagef("want one FILE, got %d arguments", fs.NArg())

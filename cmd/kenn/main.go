@@ -41,6 +41,7 @@ func commands() map[string]command {
 		"pairwise":    {"model distance matrix of one or two collections, tiled, streamed to .npy", withBackend("pairwise", runPairwise)},
 		"knn":         {"k nearest neighbours of queries in an index, without the full matrix", withBackend("knn", runKNN)},
 		"wassmap":     {"Wassmap: MDS of a W2 matrix (a .npy, a model's or exact) to coordinates and a plot", runWassmap},
+		"web":         {"a static site where a visitor picks or draws an image and sees its nearest neighbours by W2, computed in the browser", runWeb},
 		"barycenter":  {"per-class W2 barycenters in a dwe embedding, decoded to a PNG grid", runBarycenter},
 		"interpolate": {"interpolation between two images in a dwe embedding, decoded to a PNG grid", runInterpolate},
 		"pga":         {"principal geodesics of a dwe embedding, decoded to a PNG grid", runPGA},

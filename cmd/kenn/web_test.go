@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"image/png"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kenn-ot/kenn/dataset"
+)
+
+// kenn web writes a site from testdata digits and a pretrained model;
+// served on 127.0.0.1 and opened in Debian's headless Chromium (driven by
+// puppeteer-core), picking an image shows the neighbours and distances
+// that kenn knn writes for it (within 1e-5 of the k-th distance), in the
+// model's units; the screenshot is not blank. -o naming an input's
+// folder is refused.
+func TestWebMatchesKNN(t *testing.T) {
+	if _, err := exec.LookPath("chromium"); err != nil {
+		t.Fatalf("Debian's chromium is not installed: run `make web-deps` (make test does): %v", err)
+	}
+	ortWeb, _ := filepath.Abs("../../.cache/web/node_modules/onnxruntime-web")
+	s, err := dataset.Load("../../testdata/mnist-test-images-idx3-ubyte")
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := make([]int, 80)
+	for i := range idx {
+		idx[i] = 3 * i
+	}
+	dir := t.TempDir()
+	prefix := filepath.Join(dir, "digits")
+	if err := s.Subset(idx).WriteIDX(prefix); err != nil {
+		t.Fatal(err)
+	}
+	imgs := prefix + "-images-idx3-ubyte"
+	model := "../../pretrained/odekenn-ensemble.onnx"
+	site := filepath.Join(dir, "site")
+	const k, pick = 7, 21
+	if _, stderr, err := kenn("web", "--model", model, "--images", imgs, "-o", site+"/", "-k", strconv.Itoa(k), "--ort-web", ortWeb); err != nil {
+		t.Fatalf("kenn web: %v: %s", err, stderr)
+	}
+	if _, stderr, err := kenn("web", "--model", model, "--images", imgs, "-o", dir, "--ort-web", ortWeb); err == nil || !strings.Contains(stderr, "holds the input") {
+		t.Fatalf("-o the images' folder: %v: %s", err, stderr)
+	}
+	knnCSV := filepath.Join(dir, "knn.csv")
+	if _, stderr, err := kenn("knn", "--model", model, "--images", imgs, "--queries", imgs, "-k", strconv.Itoa(k), "-o", knnCSV); err != nil {
+		t.Fatalf("kenn knn: %v: %s", err, stderr)
+	}
+	type nb struct {
+		index int
+		d     float64
+	}
+	var want []nb
+	f, err := os.Open(knnCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil || len(recs) < 2 || strings.Join(recs[0], ",") != "query,rank,index,w2" {
+		t.Fatalf("knn.csv: %v, header %v", err, recs[:min(1, len(recs))])
+	}
+	for _, r := range recs[1:] {
+		if r[0] == strconv.Itoa(pick) {
+			i, _ := strconv.Atoi(r[2])
+			d, _ := strconv.ParseFloat(r[3], 64)
+			want = append(want, nb{i, d})
+		}
+	}
+	if len(want) != k {
+		t.Fatalf("kenn knn gives %d neighbours of query %d", len(want), pick)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.FileServer(http.Dir(site))}
+	go srv.Serve(ln)
+	defer srv.Close()
+	shot := filepath.Join(dir, "site.png")
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	result := `({error: window.kenn.error, query: window.kenn.query, units: document.getElementById('units').textContent,
+	  shown: [...document.querySelectorAll('#results li')].map(li => ({index: Number(li.dataset.index), text: li.textContent}))})`
+	cmd := exec.CommandContext(ctx, "node", "../../scripts/browser.js", "--url", "http://"+ln.Addr().String()+"/",
+		"--wait", "window.kenn && (window.kenn.ready || window.kenn.error)", "--click", fmt.Sprintf(`#grid canvas[data-index="%d"]`, pick),
+		"--wait-after", "window.kenn.searches > 0", "--screenshot", shot, "--result", result, "--timeout", "200000")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("scripts/browser.js: %v\n%s", err, stderr.Bytes())
+	}
+	var got struct {
+		Error string `json:"error"`
+		Query any    `json:"query"`
+		Units string `json:"units"`
+		Shown []struct {
+			Index int    `json:"index"`
+			Text  string `json:"text"`
+		} `json:"shown"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+		t.Fatalf("%v: %s", err, stdout.Bytes())
+	}
+	if got.Error != "" || got.Query != float64(pick) || got.Units != "(W2 (pixels))" || len(got.Shown) != k {
+		t.Fatalf("page: %+v\n%s", got, stderr.Bytes())
+	}
+	scale := want[k-1].d
+	for r, s := range got.Shown {
+		// the text shown: "#index (label L): distance W2 (pixels)"
+		text, ok := strings.CutSuffix(s.Text, " W2 (pixels)")
+		_, num, ok2 := strings.Cut(text, "): ")
+		d, err := strconv.ParseFloat(num, 64)
+		if !ok || !ok2 || err != nil || !strings.HasPrefix(s.Text, fmt.Sprintf("#%d (label ", s.Index)) {
+			t.Fatalf("rank %d shows %q", r+1, s.Text)
+		}
+		// shown with 6 significant digits
+		if diff := math.Abs(d - want[r].d); diff > 1e-5*scale+5e-6*math.Abs(want[r].d) {
+			t.Errorf("rank %d: the page shows %s, kenn knn %g", r+1, num, want[r].d)
+		}
+		if s.Index != want[r].index {
+			tie := false
+			for _, w := range want {
+				if w.index == s.Index && math.Abs(w.d-want[r].d) <= 1e-5*scale {
+					tie = true
+				}
+			}
+			if !tie {
+				t.Errorf("rank %d: the page shows image %d, kenn knn %d", r+1, s.Index, want[r].index)
+			}
+		}
+	}
+	t.Logf("shown: %+v", got.Shown)
+	pf, err := os.Open(shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	img, err := png.Decode(pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := img.Bounds()
+	dark, levels := 0, map[uint32]bool{}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			l := (r + g + bl) / 3 >> 8
+			levels[l] = true
+			if l < 128 {
+				dark++
+			}
+		}
+	}
+	if frac := float64(dark) / float64(b.Dx()*b.Dy()); frac < 0.01 || len(levels) < 32 {
+		t.Fatalf("the screenshot looks blank: %.2f%% dark pixels, %d grey levels", 100*frac, len(levels))
+	}
+}
