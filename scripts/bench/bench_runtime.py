@@ -21,7 +21,13 @@ from kennscripts import read_idx, run_kenn
 KENN = os.environ.get('KENN', 'bin/kenn')
 THREADS = 2
 
+# KENN_DEVICE=cuda:0 (scripts/gpu/check.sh) runs kenn's embed and pairwise
+# on that device and writes docs/bench-runtime-cuda0.md instead.
+DEVICE = os.environ.get('KENN_DEVICE', 'cpu')
+
 def run(*args):
+    if args[0] in ('embed', 'pairwise', 'knn') and DEVICE != 'cpu':
+        args = args + ('--device', DEVICE)
     return run_kenn(KENN, *args)[0].stderr
 
 def main():
@@ -109,7 +115,7 @@ def main():
 
     lines = ['| runtime | model | embedding images/s | distances/s computed (in memory) | matrix written to .npy, pairs/s | 10,000² end to end |', '|---|---|---|---|---|---|']
     for kind, img_s, pairs_s, total, dist_s in rows:
-        lines.append('| kenn (onnxruntime, %d threads) | %s | %.0f | %.3g | %.3g | %.2f s |' % (THREADS, kind, img_s, dist_s, pairs_s, total))
+        lines.append('| kenn (onnxruntime, %s) | %s | %.0f | %.3g | %.3g | %.2f s |' % ('%d threads' % THREADS if DEVICE == 'cpu' else DEVICE, kind, img_s, dist_s, pairs_s, total))
     lines.append('| PyTorch 1.13 eager, %d threads | dwe encoder | %.0f | | | |' % (THREADS, torch_img))
     lines.append('| PyTorch `torch.cdist`², %d threads | dwe embeddings | | %.3g | | |' % (THREADS, torch_cdist))
     lines.append('| POT `ot.emd2`, exact | | | %.0f | | %.1f days |' % (pot, N * (N - 1) / 2 / pot / 86400))
@@ -117,9 +123,10 @@ def main():
            'A DWE distance (F = 50) costs about 2·50 FLOP in Gram form: at most %.3g pairs/s from arithmetic; a matrix in memory at 4 bytes a pair: at most %.3g pairs/s; written to a file: at most %.3g pairs/s.' % (flops / 100, bw / 4, fbw / 4)]
     text = '\n'.join(lines + lim)
     print(text)
-    with open('docs/bench-runtime.md.tmp', 'w') as f:
+    doc = 'docs/bench-runtime.md' if DEVICE == 'cpu' else 'docs/bench-runtime-%s.md' % DEVICE.replace(':', '')
+    with open(doc + '.tmp', 'w') as f:
         f.write('# bench-runtime\n\nMade by `make bench-runtime` (scripts/bench/bench_runtime.py) on %s, %d cores; N = %d MNIST images; kenn timings are medians of 3 runs.\n\n%s\n' % (time.strftime('%Y-%m-%d'), os.cpu_count(), N, text))
-    os.replace('docs/bench-runtime.md.tmp', 'docs/bench-runtime.md')
+    os.replace(doc + '.tmp', doc)
 
 if __name__ == '__main__':
     main()
