@@ -31,9 +31,9 @@ type MatrixJob struct {
 	Tile            int // tile side, a multiple of 256 (default 1024, as kenn pairwise)
 	Threads         int // onnxruntime threads per worker (0: its default)
 	Runner          Runner
-	Fail            *Failure // inject one failure into the tile Shard (tiles numbered in TileGrid order)
 
-	keepShards bool // test hook: leave OUT.shards/ after the merge
+	keepShards bool              // test hook: leave OUT.shards/ after the merge
+	doFn       func(*tileFn) any // test hook: the tile DoFn run instead of fn (fail_test.go)
 }
 
 // KNNJob finds the K nearest index images of every query image, into the
@@ -88,13 +88,11 @@ type embedFn struct {
 
 // tileFn computes one tile into Dir (raw little-endian float32).
 type tileFn struct {
-	Model      string
-	Dir        string
-	Tile       int
-	Sym        bool
-	Threads    int
-	FailShard  int
-	FailMarker string
+	Model   string
+	Dir     string
+	Tile    int
+	Sym     bool
+	Threads int
 }
 
 // knnFn computes the neighbours of one block of queries into Dir.
@@ -218,12 +216,6 @@ func tilePath(dir string, i, j int) string {
 }
 
 func (f *tileFn) ProcessElement(ctx context.Context, t tileSpec, blocks func(*embBlock) bool) error {
-	if f.FailMarker != "" && t.K == f.FailShard {
-		if _, err := os.Stat(f.FailMarker); errors.Is(err, os.ErrNotExist) {
-			os.WriteFile(f.FailMarker, nil, 0o644)
-			return fmt.Errorf("injected worker failure in tile %d", t.K)
-		}
-	}
 	m, err := workerModel(f.Model, f.Threads)
 	if err != nil {
 		return err
@@ -426,9 +418,10 @@ func RunMatrix(ctx context.Context, job MatrixJob) (Summary, error) {
 	for k, g := range grid {
 		specs[k] = tileSpec{K: k, I: g[0], J: g[1]}
 	}
-	fn := &tileFn{Model: abs(job.Model), Dir: abs(dir), Tile: tile, Sym: sym, Threads: job.Threads, FailShard: -1}
-	if job.Fail != nil {
-		fn.FailShard, fn.FailMarker = job.Fail.Shard, job.Fail.Marker
+	fn := &tileFn{Model: abs(job.Model), Dir: abs(dir), Tile: tile, Sym: sym, Threads: job.Threads}
+	var do any = fn
+	if job.doFn != nil {
+		do = job.doFn(fn)
 	}
 	inputs := [][2]string{{job.Images, a.SHA256}}
 	if !sym {
@@ -451,7 +444,7 @@ func RunMatrix(ctx context.Context, job MatrixJob) (Summary, error) {
 			blocks = append(blocks, blockSpecs("b", nb, tile)...)
 		}
 		embs := beam.ParDo(s, &embedFn{Model: abs(job.Model), A: abs(job.Images), B: abs(job.Against), ASHA: a.SHA256, BSHA: bsha, Threads: job.Threads}, beam.Create(s, blocks...))
-		beam.ParDo0(s, fn, beam.Create(s, todo...), beam.SideInput{Input: embs})
+		beam.ParDo0(s, do, beam.Create(s, todo...), beam.SideInput{Input: embs})
 	})
 	if err != nil {
 		return sum, err

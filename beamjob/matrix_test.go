@@ -86,8 +86,8 @@ func TestMatrixPipelineEqualsPairwise(t *testing.T) {
 		dir := t.TempDir()
 		want := filepath.Join(dir, "local.npy")
 		local(t, model, train, against, want, 0)
-		job := MatrixJob{Model: model, Images: train, Against: against, Out: filepath.Join(dir, "beam.npy"), Tile: 256, Threads: 1,
-			Fail: &Failure{Shard: 3, Marker: filepath.Join(dir, "failed")}}
+		job := MatrixJob{Model: model, Images: train, Against: against, Out: filepath.Join(dir, "beam.npy"), Tile: 256, Threads: 1}
+		failTile(&job, 3, filepath.Join(dir, "failed"))
 		sum, err := RunMatrix(context.Background(), job)
 		if err != nil {
 			t.Fatal(err)

@@ -28,23 +28,13 @@ type PairsJob struct {
 	// Method computes W2² (nil: exact). The workers rebuild it with
 	// ot.NewMethod(Method.Name(), Method.Options()): parameters outside
 	// ot.MethodOptions (Sinkhorn's Tol and MaxIter) take their defaults.
-	Method    ot.Method
-	Out       string // the kenn pairs file written at the end
-	ShardSize int    // pairs per shard (default 1000)
-	Runner    Runner
-	// Fail, if set, makes the worker of that shard fail once (a worker
-	// failure injected into a bundle, for tests and drills).
-	Fail *Failure
-
-	beforePipeline func(n int) // test hook: runs before pipeline n (1, 2, …) is submitted
-	keepShards     bool        // test hook: leave OUT.shards/ after the merge
-}
-
-// Failure injects one failure: the first worker to process Shard fails
-// after creating Marker; later attempts succeed.
-type Failure struct {
-	Shard  int
-	Marker string
+	Method         ot.Method
+	Out            string // the kenn pairs file written at the end
+	ShardSize      int    // pairs per shard (default 1000)
+	Runner         Runner
+	beforePipeline func(n int)        // test hook: runs before pipeline n (1, 2, …) is submitted
+	keepShards     bool               // test hook: leave OUT.shards/ after the merge
+	doFn           func(*pairsFn) any // test hook: the DoFn run instead of fn (fail_test.go)
 }
 
 // Summary reports a job.
@@ -68,8 +58,6 @@ type pairsFn struct {
 	SHA256      string           // the images' hash in the job's header, verified by the worker
 	Method      string           // the ot.Method's name, rebuilt by ot.NewMethod
 	Options     ot.MethodOptions // its options
-	FailShard   int
-	FailMarker  string
 	// Workers solves a shard's pairs in parallel: all cores for the
 	// in-process prism runner (which runs one bundle at a time here),
 	// 1 on clusters, whose runners run a bundle per core themselves.
@@ -89,12 +77,6 @@ func shardPath(dir string, k int) string { return filepath.Join(dir, fmt.Sprintf
 // outputs also keeps prism from polling for output data while the bundle
 // computes (measured: half a core on this machine).
 func (f *pairsFn) ProcessElement(ctx context.Context, sh pairShard) error {
-	if f.FailMarker != "" && sh.K == f.FailShard {
-		if _, err := os.Stat(f.FailMarker); errors.Is(err, os.ErrNotExist) {
-			os.WriteFile(f.FailMarker, nil, 0o644)
-			return fmt.Errorf("injected worker failure in shard %d", sh.K)
-		}
-	}
 	// the images this shard needs, once each
 	local := map[int]int{}
 	var idx []int
@@ -197,12 +179,13 @@ func RunPairs(ctx context.Context, job PairsJob) (Summary, error) {
 		shards = append(shards, sh)
 	}
 	sum.Shards = len(shards)
-	fn := &pairsFn{Images: abs(job.Images), SHA256: imgs.SHA256, Dir: abs(dir), Method: job.Method.Name(), Options: job.Method.Options(), FailShard: -1, Workers: 1}
+	fn := &pairsFn{Images: abs(job.Images), SHA256: imgs.SHA256, Dir: abs(dir), Method: job.Method.Name(), Options: job.Method.Options(), Workers: 1}
 	if job.Runner.inProcess() {
 		fn.Workers = goruntime.NumCPU()
 	}
-	if job.Fail != nil {
-		fn.FailShard, fn.FailMarker = job.Fail.Shard, job.Fail.Marker
+	var do any = fn
+	if job.doFn != nil {
+		do = job.doFn(fn)
 	}
 	attempts := max(job.Runner.Attempts, 1)
 	if job.Runner.Attempts == 0 {
@@ -238,7 +221,7 @@ func RunPairs(ctx context.Context, job PairsJob) (Summary, error) {
 		for i, sh := range todo {
 			items[i] = sh
 		}
-		beam.ParDo0(s, fn, beam.Reshuffle(s, beam.Create(s, items...)))
+		beam.ParDo0(s, do, beam.Reshuffle(s, beam.Create(s, items...)))
 		sum.Pipelines++
 		if job.beforePipeline != nil {
 			job.beforePipeline(sum.Pipelines)

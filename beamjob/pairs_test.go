@@ -44,7 +44,7 @@ func TestPairsPipelineEqualsLocal(t *testing.T) {
 		dir := t.TempDir()
 		job := PairsJob{Images: testImages, Sel: sel, Method: exact, Out: filepath.Join(dir, "beam.txt"), ShardSize: 100}
 		if fail {
-			job.Fail = &Failure{Shard: 2, Marker: filepath.Join(dir, "failed-once")}
+			failPairs(&job, 2, filepath.Join(dir, "failed-once"))
 		}
 		sum, err := RunPairs(context.Background(), job)
 		if err != nil {
@@ -61,7 +61,7 @@ func TestPairsPipelineEqualsLocal(t *testing.T) {
 			t.Fatalf("fail=%v: summary %+v", fail, sum)
 		}
 		if fail {
-			if _, err := os.Stat(job.Fail.Marker); err != nil {
+			if _, err := os.Stat(filepath.Join(dir, "failed-once")); err != nil {
 				t.Fatal("the injected failure did not happen")
 			}
 			if sum.Pipelines != 2 {
@@ -74,13 +74,43 @@ func TestPairsPipelineEqualsLocal(t *testing.T) {
 	}
 }
 
+// Every method reaches the workers with its options: the pipeline writes
+// kenn pairs' bytes (values and header) for each.
+func TestPairsPipelineMethods(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opt  ot.MethodOptions
+		n    int
+	}{
+		{"sliced", ot.MethodOptions{Directions: 8}, 40},
+		{"sinkhorn", ot.MethodOptions{Epsilon: 4}, 6},
+	} {
+		m, err := ot.NewMethod(tc.name, tc.opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(m.String(), func(t *testing.T) {
+			sel := pairs.Selection{N: tc.n, Seed: 2}
+			want := localPairs(t, sel, m)
+			job := PairsJob{Images: testImages, Sel: sel, Method: m, Out: filepath.Join(t.TempDir(), "p.txt"), ShardSize: tc.n / 2}
+			if _, err := RunPairs(context.Background(), job); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := os.ReadFile(job.Out); !bytes.Equal(got, want) || !bytes.Contains(got, []byte("# method: "+m.String()+"\n")) {
+				t.Fatalf("the pipeline's file differs from kenn pairs' (%d vs %d bytes)", len(got), len(want))
+			}
+		})
+	}
+}
+
 // A rerun after an interruption computes only the missing shards.
 func TestPairsPipelineResumes(t *testing.T) {
 	sel := pairs.Selection{N: 300, Seed: 5}
 	want := localPairs(t, sel, ot.NewSolver())
 	dir := t.TempDir()
 	job := PairsJob{Images: testImages, Sel: sel, Method: ot.NewSolver(), Out: filepath.Join(dir, "p.txt"), ShardSize: 100,
-		Fail: &Failure{Shard: 1, Marker: filepath.Join(dir, "m")}, Runner: Runner{Attempts: 1}}
+		Runner: Runner{Attempts: 1}}
+	failPairs(&job, 1, filepath.Join(dir, "m"))
 	// the job fails at the injected failure; shards not yet run are missing too
 	if _, err := RunPairs(context.Background(), job); err == nil || !strings.Contains(err.Error(), "still missing after 1 pipeline") || !strings.Contains(err.Error(), "injected worker failure in shard 1") {
 		t.Fatalf("one attempt with a failing shard: %v", err)
@@ -114,6 +144,7 @@ func TestBadInputBeforeWorkers(t *testing.T) {
 		{PairsJob{Images: testImages, Sel: pairs.Selection{N: 3}, Method: ot.NewSolver(), Out: filepath.Join(dir, "o"),
 			Runner: Runner{Name: "dataflow"}}, "options project, region, temp_location are required"},
 		{PairsJob{Images: testImages, Sel: pairs.Selection{List: []pairs.Pair{{I: 0, J: 1}, {I: 2, J: 500}}}, Method: ot.NewSolver(), Out: filepath.Join(dir, "o")}, "500"},
+		{PairsJob{Images: testImages, Sel: pairs.Selection{N: 3}, Method: &ot.SlicedMethod{Directions: -1}, Out: filepath.Join(dir, "o")}, "cannot rebuild the method sliced directions=-1"},
 	} {
 		if _, err := RunPairs(context.Background(), c.job); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v, want an error with %q", err, c.want)
