@@ -171,16 +171,17 @@ func (g *network) rebuildTier() {
 		}
 	}
 	tier := g.tier[:0]
+	cost, src, tgt := g.cost, g.src, g.tgt
 	for a := int32(0); a < nS; a++ {
 		base := a * nR
-		for k := lo[a]; k <= hi[a]; k++ {
-			tier = append(tier, base+k)
+		for e := base + lo[a]; e <= base+hi[a]; e++ {
+			tier = append(tier, tierArc{cost[e], src[e], tgt[e], e})
 		}
 	}
 	for a := nS; a < int32(len(lo)); a++ {
 		base := split + (a-nS)*nC
-		for k := lo[a]; k <= hi[a]; k++ {
-			tier = append(tier, base+k)
+		for e := base + lo[a]; e <= base+hi[a]; e++ {
+			tier = append(tier, tierArc{cost[e], src[e], tgt[e], e})
 		}
 	}
 	g.tier = tier
@@ -198,9 +199,17 @@ func (g *network) findEnteringShielded() bool {
 	return g.priceTier()
 }
 
+// tierArc is an arc of the tier with its ends and cost, so that pricing
+// reads one record per arc instead of three arrays.
+type tierArc struct {
+	cost     int64
+	src, tgt int32
+	e        int32
+}
+
 // priceTier is one block search over g.tier from g.nextArc.
 func (g *network) priceTier() bool {
-	cost, src, tgt, pi := g.cost, g.src, g.tgt, g.pi
+	pi := g.pi
 	var min int64
 	t := g.tier
 	nt := len(t)
@@ -211,9 +220,9 @@ func (g *network) priceTier() bool {
 	}
 	cnt := g.tierBlock
 	for s := 0; s < nt; s++ {
-		e := t[k]
-		if c := cost[e] + pi[src[e]] - pi[tgt[e]]; c < min {
-			min, in = c, e
+		a := &t[k]
+		if c := a.cost + pi[a.src] - pi[a.tgt]; c < min {
+			min, in = c, a.e
 		}
 		if k++; k == nt {
 			k = 0
@@ -241,7 +250,7 @@ func (g *network) verifyAll() bool {
 	found := false
 	for e := 0; e < g.arcs; e++ {
 		if cost[e]+pi[src[e]]-pi[tgt[e]] < 0 {
-			g.tier = append(g.tier, int32(e))
+			g.tier = append(g.tier, tierArc{cost[e], src[e], tgt[e], int32(e)})
 			found = true
 		}
 	}

@@ -40,7 +40,7 @@ type network struct {
 	crash     []int32
 
 	// tier lists the arcs that block search prices while sh is set.
-	tier      []int32
+	tier      []tierArc
 	tierBlock int
 	// FullScans counts the full scans of the last solve.
 	FullScans int
