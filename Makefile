@@ -31,7 +31,8 @@ install: $(KENN) ort
 	$(KENN) setup --prefix $(PREFIX)
 
 # The unit, conformance and CLI tests. They use only the committed testdata,
-# Debian's python3-onnx (the ONNX checker) and onnxruntime from npm.
+# Debian's python3-onnx (the ONNX checker) and chromium, and from npm
+# onnxruntime (node and web) and puppeteer-core.
 test: deps-python ort node-ort web-deps
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
