@@ -54,7 +54,9 @@ func TestEveryKindLowers(t *testing.T) {
 			}
 		})
 	}
-	if len(table) != len(models.Kinds()) {
-		t.Errorf("%d lowerings for %d kinds: a lowering of a kind models does not list", len(table), len(models.Kinds()))
+	for k := range table {
+		if !k.Known() {
+			t.Errorf("a lowering of kind %s, which models.Kinds does not list", k)
+		}
 	}
 }
