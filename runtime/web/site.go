@@ -13,23 +13,24 @@ import (
 // checkOut refuses an output folder that would destroy something: a
 // file, a folder that is not a site of kenn web, or one that holds an
 // input (replacing it would delete the input); its parent must exist.
-func checkOut(out string, inputs []string) error {
+func checkOut(out string, inputs [][2]string) error {
 	abs, err := filepath.Abs(out)
 	if err != nil {
 		return fmt.Errorf("web: -o %s: %w", out, err)
 	}
-	for _, in := range inputs {
+	for _, fin := range inputs {
+		flag, in := fin[0], fin[1]
 		a, err := filepath.Abs(in)
 		if err != nil {
 			continue
 		}
 		if r, err := filepath.Rel(abs, a); err == nil && (r == "." || !strings.HasPrefix(r, "..")) {
-			return fmt.Errorf("web: -o %s holds the input %s: writing the site there would delete it; name another folder", out, in)
+			return fmt.Errorf("web: -o %s holds the input %s %s: writing the site there would delete it; name another folder", out, flag, in)
 		}
 		if ra, err := filepath.EvalSymlinks(a); err == nil {
 			if ro, err := filepath.EvalSymlinks(abs); err == nil {
 				if r, err := filepath.Rel(ro, ra); err == nil && (r == "." || !strings.HasPrefix(r, "..")) {
-					return fmt.Errorf("web: -o %s holds the input %s (through a link): name another folder", out, in)
+					return fmt.Errorf("web: -o %s holds the input %s %s (through a link): name another folder", out, flag, in)
 				}
 			}
 		}

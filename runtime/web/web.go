@@ -213,9 +213,9 @@ func Build(opt Options) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	inputs := []string{opt.Images, set.Main.Path}
+	inputs := [][2]string{{"--images", opt.Images}, {"--model", set.Main.Path}}
 	for _, f := range set.Siblings {
-		inputs = append(inputs, f.Path)
+		inputs = append(inputs, [2]string{"--model (sibling " + filepath.Base(f.Path) + ")", f.Path})
 	}
 	if err := checkOut(opt.Out, inputs); err != nil {
 		return nil, err
