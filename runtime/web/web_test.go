@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/export"
+	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
 	"github.com/kenn-ot/kenn/runtime/web"
 )
@@ -286,5 +288,39 @@ func checkScreenshot(t *testing.T, path string) {
 	t.Logf("screenshot %dx%d: %.1f%% dark pixels, %d grey levels", b.Dx(), b.Dy(), 100*frac, len(levels))
 	if frac < 0.01 || len(levels) < 32 {
 		t.Fatalf("the screenshot looks blank: %.2f%% dark pixels, %d grey levels", 100*frac, len(levels))
+	}
+}
+
+// A dwe model predicts W2²: the site says pixels², and refuses images of
+// another size than the model's.
+func TestDWESite(t *testing.T) {
+	c, err := models.NewCheckpoint(models.DWE(28, 28), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(t.TempDir(), "dwe.onnx")
+	if _, err := export.WriteFiles(c, model); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "site")
+	site, err := web.Build(web.Options{Model: export.DecoderPath(model), Images: digits(t, 5), OrtWeb: ortWeb(t), Out: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct{ Units, Target, Model string }
+	raw, _ := os.ReadFile(filepath.Join(out, "site.json"))
+	if err := json.Unmarshal(raw, &m); err != nil || m.Units != "W2² (pixels²)" || m.Target != models.TargetW2Sq || m.Model != "dwe.onnx" || site.Units != m.Units {
+		t.Fatalf("site.json %s (%v)", raw, err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "dwe.decoder.onnx")); err == nil {
+		t.Error("the decoder was copied: the page needs only the embedding and pairwise files")
+	}
+	small := filepath.Join(t.TempDir(), "small")
+	if err := (&dataset.Images{N: 1, H: 8, W: 8, Pix: make([]float32, 64)}).WriteIDX(small); err != nil {
+		t.Fatal(err)
+	}
+	_, err = web.Build(web.Options{Model: model, Images: small + "-images-idx3-ubyte", OrtWeb: ortWeb(t), Out: filepath.Join(t.TempDir(), "s")})
+	if err == nil || !strings.Contains(err.Error(), "8x8") || !strings.Contains(err.Error(), "28x28") {
+		t.Fatalf("8x8 images for a 28x28 model: %v", err)
 	}
 }
