@@ -7,6 +7,17 @@
 // Gorgonia nor ONNX code. The package build (training with Gorgonia) and
 // the package export (ONNX) are two compilers of these descriptions.
 //
+// # Kinds
+//
+// Every image model has a Kind (dwe, deepkenn, odekenn, naive, ensemble),
+// each described in its own file, kind_NAME.go: its constant, its
+// constructor and its kindSpec (parameters, segments, target, distance
+// form, validation). Kinds lists them all, from the one list kindSpecs in
+// kind.go; build and export lower each through a table keyed by Kind, and
+// their tests fail for a kind either table lacks (docs/architecture.md,
+// "Adding a model kind"). The parameter names and the ONNX metadata keys
+// that other packages rely on are the constants of names.go.
+//
 // # Inputs
 //
 // A model reads one H×W image of non-negative intensities, normalizes it to
