@@ -87,7 +87,8 @@ type point struct {
 }
 
 // DefaultMaxMemory is the memory limit of a Solver whose MaxMemory is 0:
-// 4 GiB, about a dense 360×360 pair (a dense 128×128 pair needs 0.15 GiB).
+// 4 GiB, about a dense 315×315 pair (a dense 128×128 pair is estimated at
+// 0.27 GiB, its priced tier counted as large as its arcs).
 const DefaultMaxMemory int64 = 4 << 30
 
 // ErrTooLarge is wrapped by the error of a solve whose estimated memory

@@ -13,12 +13,12 @@ import "fmt"
 // Bytes per arc and per node of one level, from the workspace layout:
 // network arcs (src, tgt int32; cost, flow int64; state int8) plus the
 // multiscale start's per-arc buffers (warm bool, refined flow int64) and
-// the priced tier (int32, at most one per arc); per node its artificial
+// the priced tier (a 24-byte record, at most one per arc); per node its artificial
 // arc (25 bytes), supply and potential (int64), seven int32 and one int8
 // tree arrays, the start's adjacency, union-find, order and plan buffers,
 // the layout's two int32 maps and the shield's five int32 arrays.
 const (
-	bytesPerArc  = 25 + 13
+	bytesPerArc  = 25 + 9 + 24
 	bytesPerNode = 25 + 16 + 29 + 50 + 28
 )
 

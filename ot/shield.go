@@ -170,6 +170,13 @@ func (g *network) rebuildTier() {
 			next = tmin[a]
 		}
 	}
+	size := 0
+	for a := range lo {
+		size += int(hi[a] - lo[a] + 1)
+	}
+	if cap(g.tier) < size {
+		g.tier = make([]tierArc, 0, size)
+	}
 	tier := g.tier[:0]
 	cost, src, tgt := g.cost, g.src, g.tgt
 	for a := int32(0); a < nS; a++ {
