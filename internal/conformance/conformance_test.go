@@ -643,14 +643,14 @@ func webORT(t *testing.T, cases []*fileCase) ([]outcome, error) {
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", filepath.Join(root, "scripts/browser.js"), "--url", "http://"+ln.Addr().String()+"/",
+	cmd := exec.CommandContext(ctx, "node", filepath.Join(root, "scripts/ci/browser.js"), "--url", "http://"+ln.Addr().String()+"/",
 		"--wait", "window.kennDone", "--result", "window.kennResult", "--timeout", "240000")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("scripts/browser.js: %v\n%s", err, stderr.Bytes())
+		t.Fatalf("scripts/ci/browser.js: %v\n%s", err, stderr.Bytes())
 	}
-	t.Logf("scripts/browser.js:\n%s", stderr.Bytes())
+	t.Logf("scripts/ci/browser.js:\n%s", stderr.Bytes())
 	outs, err := jsOutcomes(stdout.Bytes(), len(cases))
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr.Bytes())

@@ -169,13 +169,13 @@ func TestDrawingInChromium(t *testing.T) {
 	result := `({ready: window.kenn.ready, error: window.kenn.error, query: window.kenn.query, queryImage: window.kenn.queryImage,
 	  units: document.getElementById('units').textContent,
 	  neighbours: [...document.querySelectorAll('#results li')].map(li => ({index: Number(li.dataset.index), distance: Number(li.dataset.distance), text: li.textContent}))})`
-	cmd := exec.CommandContext(ctx, "node", filepath.Join(root, "scripts/browser.js"), "--url", "http://"+ln.Addr().String()+"/",
+	cmd := exec.CommandContext(ctx, "node", filepath.Join(root, "scripts/ci/browser.js"), "--url", "http://"+ln.Addr().String()+"/",
 		"--wait", "window.kenn && (window.kenn.ready || window.kenn.error)", "--drag", "#pad", "--path", strings.Join(ring, " "),
 		"--click", "#search-drawing", "--wait-after", "window.kenn.searches > 0", "--screenshot", shot, "--result", result, "--timeout", "200000")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("scripts/browser.js: %v\n%s", err, stderr.Bytes())
+		t.Fatalf("scripts/ci/browser.js: %v\n%s", err, stderr.Bytes())
 	}
 	var got shown
 	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {

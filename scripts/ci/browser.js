@@ -2,7 +2,7 @@
 // DevTools protocol, for kenn's browser tests (internal/conformance,
 // cmd/kenn's web test).
 //
-//   node scripts/browser.js --url URL --wait EXPR --result EXPR
+//   node scripts/ci/browser.js --url URL --wait EXPR --result EXPR
 //        [--drag SELECTOR --path "X,Y X,Y ..."] [--click SELECTOR] [--wait-after EXPR]
 //        [--screenshot PNG] [--timeout MS]
 //
@@ -32,7 +32,7 @@ function args() {
 
 async function main() {
   const a = args();
-  const puppeteer = require(path.resolve(process.env.PUPPETEER_CORE || path.join(__dirname, '../.cache/web/node_modules/puppeteer-core')));
+  const puppeteer = require(path.resolve(process.env.PUPPETEER_CORE || path.join(__dirname, '../../.cache/web/node_modules/puppeteer-core')));
   const timeout = Number(a.timeout || 60000);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'kenn-chromium-'));
   const browser = await puppeteer.launch({
