@@ -96,13 +96,13 @@ func TestWebMatchesKNN(t *testing.T) {
 	defer cancel()
 	result := `({error: window.kenn.error, query: window.kenn.query, units: document.getElementById('units').textContent,
 	  shown: [...document.querySelectorAll('#results li')].map(li => ({index: Number(li.dataset.index), text: li.textContent}))})`
-	cmd := exec.CommandContext(ctx, "node", "../../scripts/browser.js", "--url", "http://"+ln.Addr().String()+"/",
+	cmd := exec.CommandContext(ctx, "node", "../../scripts/ci/browser.js", "--url", "http://"+ln.Addr().String()+"/",
 		"--wait", "window.kenn && (window.kenn.ready || window.kenn.error)", "--click", fmt.Sprintf(`#grid canvas[data-index="%d"]`, pick),
 		"--wait-after", "window.kenn.searches > 0", "--screenshot", shot, "--result", result, "--timeout", "200000")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("scripts/browser.js: %v\n%s", err, stderr.Bytes())
+		t.Fatalf("scripts/ci/browser.js: %v\n%s", err, stderr.Bytes())
 	}
 	var got struct {
 		Error string `json:"error"`
