@@ -3,31 +3,28 @@ package plots
 import (
 	"fmt"
 	"image/color"
-	"io"
 	"math"
 	"sort"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/kenn-ot/kenn/internal/atomicfile"
+	"github.com/kenn-ot/kenn/metrics"
 )
 
-func save(p *plot.Plot, w, h vg.Length, path string) error {
-	wt, err := p.WriterTo(w, h, "png")
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(path, func(f io.Writer) error { _, err := wt.WriteTo(f); return err })
-}
-
-// PredVsExact plots predicted against exact values (the same units, e.g.
-// W2² in pixel²): up to maxPoints pairs as dots, the identity line, and,
-// over bins of the exact value holding equal numbers of pairs, the median
-// and the 5–95% and 25–75% bands of the prediction.
+// PredVsExact plots predicted against exact values in the same units
+// (e.g. "W2² (px²)", which labels both axes): up to maxPoints pairs as
+// dots, the identity line, and, over bins of the exact value holding
+// equal numbers of pairs, the median and the 5–95% and 25–75% bands of
+// the prediction. A second title line gives the Pearson r, the relative
+// MSE Σ(pred − exact)² / Σ exact² and the number of pairs; the legend
+// stands right of the plot, both axes run from 0 to the same top. The
+// file's extension picks the format (.png, .svg, .pdf).
 func PredVsExact(path, title, units string, exact, pred []float64, maxPoints int) error {
 	n := len(exact)
 	if n != len(pred) || n < 20 {
@@ -38,8 +35,9 @@ func PredVsExact(path, title, units string, exact, pred []float64, maxPoints int
 		order[i] = i
 	}
 	sort.Slice(order, func(a, b int) bool { return exact[order[a]] < exact[order[b]] })
+	m := metrics.Compute(pred, exact)
 	p := plot.New()
-	p.Title.Text = title
+	p.Title.Text = fmt.Sprintf("%s\nPearson r = %.4f, relative MSE = %.3g, %d pairs", title, m.Pearson, m.RelMSE, n)
 	p.X.Label.Text = "exact " + units
 	p.Y.Label.Text = "predicted " + units
 	step := max(1, n/max(1, maxPoints))
@@ -110,17 +108,21 @@ func PredVsExact(path, title, units string, exact, pred []float64, maxPoints int
 	id.Color = color.RGBA{200, 30, 30, 255}
 	id.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 	p.Add(sc, outer, inner, med, id)
-	p.Legend.Add("pairs", sc)
-	p.Legend.Add("5–95%", outer)
-	p.Legend.Add("25–75%", inner)
-	p.Legend.Add("median", med)
-	p.Legend.Add("exact = predicted", id)
-	p.Legend.Top, p.Legend.Left = true, true
-	return save(p, 5*vg.Inch, 5*vg.Inch, path)
+	p.X.Min, p.Y.Min = 0, 0
+	p.X.Max, p.Y.Max = top, top
+	f := newFigure(p, 5*vg.Inch, 5*vg.Inch)
+	f.add("pairs", sc)
+	f.add("median prediction", med)
+	f.add("25–75% band", inner)
+	f.add("5–95% band", outer)
+	f.add("exact = predicted", id)
+	return f.write(path)
 }
 
-// Profile plots one learned weight per position (a layer, or a time step):
-// names label the positions along the x axis.
+// Profile plots one learned weight per position (a layer, or a time step)
+// as bars with their values written above them: names label the positions
+// along the x axis; the y axis runs from 0 to a margin above the tallest
+// bar and its label.
 func Profile(path, title, xlabel, ylabel string, names []string, values []float64) error {
 	if len(names) != len(values) || len(values) == 0 {
 		return fmt.Errorf("plots: %d names for %d values", len(names), len(values))
@@ -135,15 +137,37 @@ func Profile(path, title, xlabel, ylabel string, names []string, values []float6
 	}
 	bars.Color = color.RGBA{60, 110, 190, 255}
 	bars.LineStyle.Width = 0
-	p.Add(bars)
+	top := 0.0
+	var xy plotter.XYLabels
+	for i, v := range values {
+		top = math.Max(top, v)
+		xy.XYs = append(xy.XYs, plotter.XY{X: float64(i), Y: math.Max(v, 0)})
+		xy.Labels = append(xy.Labels, strconv.FormatFloat(v, 'g', 3, 64))
+	}
+	labels, err := plotter.NewLabels(xy)
+	if err != nil {
+		return err
+	}
+	for i := range labels.TextStyle {
+		labels.TextStyle[i].XAlign = text.XCenter
+		labels.TextStyle[i].YAlign = text.YBottom
+		labels.TextStyle[i].Font.Size = vg.Points(8)
+	}
+	labels.Offset = vg.Point{Y: vg.Points(2)}
+	p.Add(bars, labels)
 	p.NominalX(names...)
 	p.Y.Min = 0
-	return save(p, 5*vg.Inch, 3.5*vg.Inch, path)
+	if top <= 0 {
+		top = 1
+	}
+	p.Y.Max = 1.18 * top
+	return newFigure(p, 5*vg.Inch, 3.5*vg.Inch).write(path)
 }
 
-// Scatter2D plots n points (xy, [n, 2] row-major), one colour per label
-// (nil labels: one colour), with a legend.
-func Scatter2D(path, title string, xy []float64, labels []int) error {
+// Scatter2D plots n points (xy, [n, 2] row-major; Wassmap coordinates,
+// in pixels), one colour per label (nil labels: one colour), with a legend
+// of the class names right of the plot.
+func Scatter2D(path, title string, xy []float64, labels []int, classes Classes) error {
 	n := len(xy) / 2
 	if labels != nil && len(labels) != n {
 		return fmt.Errorf("plots: %d labels for %d points", len(labels), n)
@@ -152,6 +176,10 @@ func Scatter2D(path, title string, xy []float64, labels []int) error {
 	p.Title.Text = title
 	p.X.Label.Text = "Wassmap 1 (px)"
 	p.Y.Label.Text = "Wassmap 2 (px)"
+	f := newFigure(p, 5*vg.Inch, 5*vg.Inch)
+	if labels != nil && classes.Heading != "" {
+		f.add(classes.Heading)
+	}
 	groups := map[int]plotter.XYs{}
 	for i := 0; i < n; i++ {
 		l := 0
@@ -175,11 +203,10 @@ func Scatter2D(path, title string, xy []float64, labels []int) error {
 		sc.GlyphStyle.Shape = draw.CircleGlyph{}
 		p.Add(sc)
 		if labels != nil {
-			p.Legend.Add(fmt.Sprint(k), sc)
+			f.add(classes.Name(k), sc)
 		}
 	}
-	p.Legend.Top = true
-	return save(p, 6*vg.Inch, 5*vg.Inch, path)
+	return f.write(path)
 }
 
 // palette is a qualitative colour for class c (tab10 for the first ten).

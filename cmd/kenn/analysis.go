@@ -38,7 +38,7 @@ func loadModel(path, device string, threads int) (m *runtime.Model, close func()
 		if dir, err = os.MkdirTemp("", "kenn-export-"); err != nil {
 			return nil, nil, err
 		}
-		path = filepath.Join(dir, c.Model.Kind+".onnx")
+		path = filepath.Join(dir, string(c.Model.Kind)+".onnx")
 		if _, err := export.WriteFiles(c, path); err != nil {
 			os.RemoveAll(dir)
 			return nil, nil, err
@@ -286,7 +286,7 @@ func runWassmap(ctx context.Context, args []string) error {
 		if *exact {
 			src = "exact W2"
 		}
-		if err := plots.Scatter2D(*plotPath, "Wassmap of "+filepath.Base(src), xy, labels); err != nil {
+		if err := plots.Scatter2D(*plotPath, "Wassmap of "+filepath.Base(src), xy, labels, plots.ClassesOf(*images)); err != nil {
 			return err
 		}
 	}
@@ -402,7 +402,8 @@ func runBarycenter(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if labels == nil {
+	unlabelled := labels == nil
+	if unlabelled {
 		labels = make([]int, imgs.N) // one class: the barycenter of all
 	}
 	classes, bary, err := latent.ClassBarycenters(f, m.F, labels)
@@ -414,6 +415,16 @@ func runBarycenter(ctx context.Context, args []string) error {
 		return err
 	}
 	grid := [][][]float32{dec}
+	names := plots.ClassesOf(*images)
+	g := plots.Grid{Title: "DWE barycenters of " + filepath.Base(*images) + ", one column per class", H: m.H, W: m.W, Zoom: *zoom,
+		Rows: []string{"ψ(mean φ), all"}}
+	for _, cl := range classes {
+		if unlabelled {
+			g.Cols = append(g.Cols, "all images")
+		} else {
+			g.Cols = append(g.Cols, names.Name(cl))
+		}
+	}
 	fmt.Printf("classes %v: one decoded barycenter each, of %d images in all\n", classes, imgs.N)
 	if *compare > 0 {
 		var decK, otK, meanK [][]float32
@@ -465,8 +476,10 @@ func runBarycenter(ctx context.Context, args []string) error {
 			meanK = append(meanK, toFloat32(mean))
 		}
 		grid = append(grid, decK, otK, meanK)
+		g.Rows = append(g.Rows, fmt.Sprintf("ψ(mean φ), first %d", *compare), fmt.Sprintf("ot, ε = %g px²", *eps), fmt.Sprintf("mean, first %d", *compare))
 	}
-	return plots.ImageGrid(*out, grid, m.H, m.W, *zoom)
+	g.Images = grid
+	return g.Write(*out)
 }
 
 func toFloat32(v []float64) []float32 {
@@ -516,7 +529,14 @@ func runInterpolate(ctx context.Context, args []string) error {
 	}
 	grid := [][][]float32{make([][]float32, *steps), dec}
 	grid[0][0], grid[0][*steps-1] = imgs.Row(*from), imgs.Row(*to)
-	return plots.ImageGrid(*out, grid, m.H, m.W, *zoom)
+	g := plots.Grid{Title: fmt.Sprintf("DWE interpolation ψ((1−α) φ(x_%d) + α φ(x_%d))", *from, *to), Images: grid, H: m.H, W: m.W, Zoom: *zoom,
+		Rows: []string{"inputs", "decoded"}}
+	for _, a := range alphas {
+		g.Cols = append(g.Cols, fmt.Sprintf("α = %.3g", a))
+	}
+	g.Captions = [][]string{make([]string, *steps)}
+	g.Captions[0][0], g.Captions[0][*steps-1] = fmt.Sprintf("image %d", *from), fmt.Sprintf("image %d", *to)
+	return g.Write(*out)
 }
 
 func runPGA(ctx context.Context, args []string) error {
@@ -549,16 +569,20 @@ func runPGA(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	var grid [][][]float32
+	fig := plots.Grid{Title: "DWE principal geodesics of " + filepath.Base(*images), H: m.H, W: m.W, Zoom: *zoom}
+	for _, s := range steps {
+		fig.Cols = append(fig.Cols, fmt.Sprintf("%+.3gσ", s))
+	}
 	for c := 0; c < *comps; c++ {
 		dec, err := decodeRows(m, g.Walk(c, steps))
 		if err != nil {
 			return err
 		}
-		grid = append(grid, dec)
+		fig.Images = append(fig.Images, dec)
+		fig.Rows = append(fig.Rows, fmt.Sprintf("component %d (%.1f%%)", c+1, 100*g.Explained[c]))
 		fmt.Printf("component %d: σ %.4g, explains %.4f of the variance\n", c+1, g.Sigma[c], g.Explained[c])
 	}
-	return plots.ImageGrid(*out, grid, m.H, m.W, *zoom)
+	return fig.Write(*out)
 }
 
 func runPlot(ctx context.Context, args []string) error {
