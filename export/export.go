@@ -316,9 +316,6 @@ func DecoderPath(path string) string { return strings.TrimSuffix(path, ".onnx") 
 // only once all are written and synced; a NAME.decoder.onnx left by an
 // earlier export of another model is removed.
 func WriteFiles(c *models.Checkpoint, path string) ([]string, error) {
-	if c.Model.Kind == models.KindSNN {
-		return WriteSNN(c, path, c.Provenance.Seed)
-	}
 	f, err := Export(c)
 	if err != nil {
 		return nil, err
@@ -334,18 +331,6 @@ func WriteFiles(c *models.Checkpoint, path string) ([]string, error) {
 		stale = append(stale, DecoderPath(path))
 	}
 	return out, writeSet(out, protos, stale)
-}
-
-// WriteSNN exports an snn checkpoint to path (NAME.onnx, sampling in the
-// graph with the given seed) and NoisePath(path), as a unit (see
-// WriteFiles).
-func WriteSNN(c *models.Checkpoint, path string, seed uint64) ([]string, error) {
-	f, err := ExportSNN(c, seed)
-	if err != nil {
-		return nil, err
-	}
-	out := []string{path, NoisePath(path)}
-	return out, writeSet(out, []*onnxpb.ModelProto{f.Sample, f.Noise}, nil)
 }
 
 // writeSet writes protos to paths: each to a temporary file beside its

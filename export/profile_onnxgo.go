@@ -1,7 +1,6 @@
 package export
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/kenn-ot/kenn/export/onnxpb"
@@ -55,9 +54,6 @@ func OnnxGoPath(path string) string { return strings.TrimSuffix(path, ".onnx") +
 // Pairwise and, for a model with a decoder, Decoder; Pair is nil.
 func ExportOnnxGo(c *models.Checkpoint) (*Files, error) {
 	m := c.Model
-	if m.Kind == models.KindSNN {
-		return nil, fmt.Errorf("export: the onnx-go profile has no snn export (its sampler needs RandomNormal)")
-	}
 	if err := checkExportable(c); err != nil {
 		return nil, err
 	}

@@ -42,7 +42,11 @@ var ErrNoModelID = errors.New("no kenn.model_id metadata")
 // ModelID returns the model id of c (see the package doc): the hex
 // SHA-256 over the model description and every weight.
 func ModelID(c *models.Checkpoint) (string, error) {
-	desc, err := json.Marshal(c.Model)
+	return contentID(c.Model, c.Model.Params(), c.Tensors)
+}
+
+func contentID(model any, params []models.Param, tensors map[string][]float32) (string, error) {
+	desc, err := json.Marshal(model)
 	if err != nil {
 		return "", fmt.Errorf("export: model description: %w", err)
 	}
@@ -50,8 +54,8 @@ func ModelID(c *models.Checkpoint) (string, error) {
 	io.WriteString(h, "kenn model id 1\n")
 	putBytes(h, desc)
 	var b [8]byte
-	for _, p := range c.Model.Params() {
-		v, ok := c.Tensors[p.Name]
+	for _, p := range params {
+		v, ok := tensors[p.Name]
 		if !ok || len(v) != p.Size() {
 			return "", fmt.Errorf("export: checkpoint parameter %s: %d values, want %d", p.Name, len(v), p.Size())
 		}
@@ -312,7 +316,7 @@ func (s *Set) File(path string) *File {
 // NAME.onnx: NAME.pairwise.onnx, NAME.pair.onnx and NAME.decoder.onnx,
 // or NAME.noise.onnx for snn.
 func SetPaths(path, kind string) []string {
-	if kind == models.KindSNN {
+	if kind == SamplerKind {
 		return []string{NoisePath(path)}
 	}
 	_, pw, pr := Paths(path)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"strings"
 
 	"github.com/kenn-ot/kenn/internal/ckptfile"
 )
@@ -115,11 +114,6 @@ func NewCheckpoint(m *Model, seed uint64) (*Checkpoint, error) {
 			for i := range v {
 				v[i] = x
 			}
-		case strings.HasSuffix(p.Name, "rho"):
-			x := float32(math.Log(m.SNN.InitSigma))
-			for i := range v {
-				v[i] = x
-			}
 		case len(p.Shape) >= 2:
 			fanIn, fanOut := p.Shape[0], p.Shape[1]
 			if len(p.Shape) == 4 { // conv [out, in, k, k]
@@ -205,7 +199,7 @@ func decodeCheckpoint(path string, raw []byte) (*Checkpoint, error) {
 		return nil, fmt.Errorf("%s: header: %w", path, err)
 	}
 	if c.Model == nil {
-		return nil, fmt.Errorf("%s: header has no model", path)
+		return nil, fmt.Errorf("%s: header has no image model (a stochastic neural network's checkpoint is read by package models/snn and kenn snn)", path)
 	}
 	if err := c.Model.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -231,9 +225,6 @@ func decodeCheckpoint(path string, raw []byte) (*Checkpoint, error) {
 // CheckCompatible refuses a checkpoint of another kind or input size.
 func (c *Checkpoint) CheckCompatible(kind Kind, h, w int) error {
 	m := c.Model
-	if m.Kind == KindSNN && kind != KindSNN {
-		return fmt.Errorf("checkpoint holds a stochastic neural network (snn) for tabular data, not an image model")
-	}
 	if kind != "" && m.Kind != kind {
 		return fmt.Errorf("checkpoint holds a %s model, not %s", m.Kind, kind)
 	}

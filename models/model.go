@@ -43,9 +43,6 @@ type Model struct {
 	// [DecoderChannels, H, W], then conv layers, then a softmax over pixels.
 	Decoder         []Layer `json:"decoder,omitempty"`
 	DecoderChannels int     `json:"decoder_channels,omitempty"`
-	// SNN is the description of a stochastic neural network (kind snn);
-	// image fields are unused then.
-	SNN *SNN `json:"snn,omitempty"`
 	// Members are the models an ensemble (kind ensemble) averages.
 	Members []*Model `json:"members,omitempty"`
 }
@@ -166,9 +163,6 @@ func (m *Model) outputDim() int {
 // Params lists every parameter, in a fixed order: encoder layers, then the
 // distance weights, the ODE and the decoder (see each kind's file).
 func (m *Model) Params() []Param {
-	if m.Kind == KindSNN {
-		return m.SNN.params()
-	}
 	return m.Kind.mustSpec().params(m)
 }
 
@@ -219,12 +213,6 @@ func (m *Model) NumDistanceParams() int {
 
 // Validate checks the description for consistency.
 func (m *Model) Validate() error {
-	if m.Kind == KindSNN {
-		if m.SNN == nil {
-			return errors.New("models: snn without its description")
-		}
-		return m.SNN.validate()
-	}
 	spec, ok := m.Kind.spec()
 	if !ok {
 		return fmt.Errorf("models: unknown kind %q", m.Kind)

@@ -8,14 +8,14 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/kenn-ot/kenn/export"
-	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/models/snn"
 )
 
 // Sampler draws samples of y | x from an exported stochastic neural
-// network (export.WriteSNN), the noise drawn inside the graph.
+// network (export/snn.Write), the noise drawn inside the graph.
 type Sampler struct {
 	Path    string
-	SNN     *models.SNN
+	SNN     *snn.Model
 	session *ort.DynamicAdvancedSession
 }
 
@@ -34,7 +34,7 @@ func (r *Runtime) LoadSampler(path string, seed uint64) (*Sampler, error) {
 	sm := &Sampler{Path: path}
 	for _, kv := range mp.MetadataProps {
 		if kv.Key == "kenn.snn" {
-			sm.SNN = &models.SNN{}
+			sm.SNN = &snn.Model{}
 			if err := json.Unmarshal([]byte(kv.Value), sm.SNN); err != nil {
 				return nil, fmt.Errorf("%s: bad kenn.snn metadata: %w", path, err)
 			}

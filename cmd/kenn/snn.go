@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"os"
@@ -11,24 +13,55 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/kenn-ot/kenn/build"
+	bsnn "github.com/kenn-ot/kenn/build/snn"
 	"github.com/kenn-ot/kenn/dataset"
-	"github.com/kenn-ot/kenn/models"
+	esnn "github.com/kenn-ot/kenn/export/snn"
+	msnn "github.com/kenn-ot/kenn/models/snn"
 	"github.com/kenn-ot/kenn/runtime"
 )
 
-// flagValue returns the value of --name (or -name) in args, "" if absent.
-func flagValue(args []string, name string) string {
-	for i, a := range args {
-		a = strings.TrimLeft(a, "-")
-		if a == name && i+1 < len(args) {
-			return args[i+1]
-		}
-		if strings.HasPrefix(a, name+"=") {
-			return strings.TrimPrefix(a, name+"=")
-		}
+// snnCommand is one subcommand of kenn snn.
+type snnCommand struct {
+	summary string
+	run     func(ctx context.Context, args []string) error
+}
+
+// snnCommands are the subcommands of kenn snn: stochastic neural
+// networks for conditional laws P(y | x) of tables (packages models/snn,
+// build/snn, export/snn; runtime.LoadSampler), a product apart from the
+// image W2 surrogates of the other commands.
+func snnCommands() map[string]snnCommand {
+	return map[string]snnCommand{
+		"train":  {summary: "train an snn (or an mse / cross-entropy baseline) on a CSV table, early stopping on validation local W2²", run: runSNNTrain},
+		"export": {summary: "compile an snn checkpoint to ONNX: NAME.onnx samples y | x, NAME.noise.onnx takes the noise as inputs", run: runSNNExport},
+		"sample": {summary: "samples of y | x from an snn, via onnxruntime (.onnx) or Gorgonia (.ckpt)", run: runSNNSample},
 	}
-	return ""
+}
+
+func snnUsage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: kenn snn <subcommand> [flags]\n\nStochastic neural networks (SNN) for conditional laws P(y | x) of tables: continuous and\ncategorical outputs, trained with the local generalized W2 loss (docs/snn.md).\n\nSubcommands:\n")
+	subs := snnCommands()
+	for _, n := range slices.Sorted(maps.Keys(subs)) {
+		fmt.Fprintf(w, "  %-7s %s\n", n, subs[n].summary)
+	}
+	fmt.Fprintf(w, "\nRun `kenn snn <subcommand> -h` for the flags of one subcommand.\n")
+}
+
+func runSNN(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		snnUsage(os.Stderr)
+		return usagef("kenn snn needs a subcommand: %s", strings.Join(slices.Sorted(maps.Keys(snnCommands())), ", "))
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		snnUsage(os.Stderr)
+		return flag.ErrHelp
+	}
+	sub, ok := snnCommands()[args[0]]
+	if !ok {
+		return usagef("unknown subcommand %q (want %s)", args[0], strings.Join(slices.Sorted(maps.Keys(snnCommands())), ", "))
+	}
+	return sub.run(ctx, args[1:])
 }
 
 func splitList(s string) []string {
@@ -95,7 +128,7 @@ func checkColumns(fc *checker, x, y []string) {
 	}
 }
 
-// latentSpec maps --latent to build.SNNSpec.Latent (whose 0 is the default).
+// latentSpec maps --latent to build/snn.Spec.Latent (whose 0 is the default).
 func latentSpec(n int) int {
 	if n <= 0 {
 		return -1
@@ -103,27 +136,26 @@ func latentSpec(n int) int {
 	return n
 }
 
-func tableData(t *dataset.Table, x, y []string) (build.SNNData, error) {
+func tableData(t *dataset.Table, x, y []string) (bsnn.Data, error) {
 	xs, err := t.Select(x)
 	if err != nil {
-		return build.SNNData{}, err
+		return bsnn.Data{}, err
 	}
 	ys, err := t.Select(y)
 	if err != nil {
-		return build.SNNData{}, err
+		return bsnn.Data{}, err
 	}
-	return build.SNNData{X: xs, Y: ys}, nil
+	return bsnn.Data{X: xs, Y: ys}, nil
 }
 
-func runTrainSNN(ctx context.Context, args []string) error {
-	fs := newFlags("train", "--model snn --table TRAIN.csv --x X1[,…] --y Y1[,…] [--categorical C1[=code:code…],…] [--val VAL.csv] [--loss w2|mse|ce] [--seed S] -o S.ckpt")
-	fs.String("model", "snn", "snn")
+func runSNNTrain(ctx context.Context, args []string) error {
+	fs := newFlags("snn train", "--table TRAIN.csv --x X1[,…] --y Y1[,…] [--categorical C1[=code:code…],…] [--val VAL.csv] [--loss w2|mse|ce] [--seed S] -o S.ckpt")
 	table := fs.String("table", "", "training table: CSV with a header")
 	val := fs.String("val", "", "validation table (default: every 5th row of --table, held out)")
 	xcols := fs.String("x", "", "input columns")
 	ycols := fs.String("y", "", "output columns (continuous and categorical)")
 	catcols := fs.String("categorical", "", "categorical outputs, each optionally with its codes: c1=0:1:2 (default: the codes in the training table)")
-	loss := fs.String("loss", models.LossW2, "w2 (stochastic network, local generalized W2² loss) | mse | ce (deterministic baselines)")
+	loss := fs.String("loss", msnn.LossW2, "w2 (stochastic network, local generalized W2² loss) | mse | ce (deterministic baselines)")
 	hidden := fs.String("hidden", "64,64", "hidden layer widths")
 	lambda := fs.Float64("lambda", 1, "cost of a categorical mismatch, in squared standardized units")
 	latent := fs.Int("latent", 2, "latent standard normal inputs beside x, noise shared by every output (w2; 0: none)")
@@ -140,7 +172,7 @@ func runTrainSNN(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	fc := check(fs).required("table", "x", "y", "o").oneOf("loss", models.LossW2, models.LossMSE, models.LossCE).
+	fc := check(fs).required("table", "x", "y", "o").oneOf("loss", msnn.LossW2, msnn.LossMSE, msnn.LossCE).
 		positive("lambda").ints("centers", 1, math.MaxInt).ints("neighbors", 1, math.MaxInt).nonNegative("delta").
 		ints("epochs", 1, math.MaxInt).positive("lr").ints("patience", 1, math.MaxInt).patience("lr-patience").
 		ints("latent", 0, math.MaxInt).positive("init-sigma")
@@ -169,7 +201,7 @@ func runTrainSNN(ctx context.Context, args []string) error {
 	if err := fc.err(); err != nil {
 		return err
 	}
-	unlock, err := guard(paths{arg("-o", *out), arg("-o (training state)", *out+build.TrainSuffix)}, arg("--table", *table), arg("--val", *val))
+	unlock, err := guard(paths{arg("-o", *out), arg("-o (training state)", *out+bsnn.TrainSuffix)}, arg("--table", *table), arg("--val", *val))
 	if err != nil {
 		return err
 	}
@@ -183,7 +215,7 @@ func runTrainSNN(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	tr, va := all, build.SNNData{}
+	tr, va := all, bsnn.Data{}
 	if *val != "" {
 		vt, err := dataset.ReadTable(*val)
 		if err != nil {
@@ -193,7 +225,7 @@ func runTrainSNN(ctx context.Context, args []string) error {
 			return err
 		}
 	} else {
-		tr = build.SNNData{}
+		tr = bsnn.Data{}
 		for i := range all.X {
 			if i%5 == 4 {
 				va.X, va.Y = append(va.X, all.X[i]), append(va.Y, all.Y[i])
@@ -202,15 +234,15 @@ func runTrainSNN(ctx context.Context, args []string) error {
 			}
 		}
 	}
-	m, err := build.NewSNNModel(tr.X, tr.Y, build.SNNSpec{X: x, Y: y, Categorical: cats, Hidden: hid, Loss: *loss, Lambda: *lambda,
+	m, err := bsnn.NewModel(tr.X, tr.Y, bsnn.Spec{X: x, Y: y, Categorical: cats, Hidden: hid, Loss: *loss, Lambda: *lambda,
 		Latent: latentSpec(*latent), InitSigma: *initSigma})
 	if err != nil {
 		return fmt.Errorf("%s: %w", *table, err)
 	}
 	fmt.Fprintf(os.Stderr, "snn (%s loss): %d parameters, %d training rows, %d validation rows\n", *loss, m.NumParams(), len(tr.X), len(va.X))
-	c, err := build.TrainSNN(ctx, m, y, tr, va, build.SNNOptions{Epochs: *epochs, Centers: *centers, Neighbors: *neighbors, Delta: *delta,
+	c, err := bsnn.Train(ctx, m, y, tr, va, bsnn.Options{Epochs: *epochs, Centers: *centers, Neighbors: *neighbors, Delta: *delta,
 		LR: *lr, Seed: *seed, Patience: *patience, LRPatience: *lrPatience, Out: *out,
-		OnEpoch: func(e models.EpochLog) {
+		OnEpoch: func(e msnn.EpochLog) {
 			mark := ""
 			if e.Improved {
 				mark = " (best so far)"
@@ -224,12 +256,47 @@ func runTrainSNN(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "%s: best validation local W2² %.5f (standardized units²) at epoch %d (%s, %.0f s); training curve in %s\n", *out, c.State.BestVal, c.State.BestEpoch, c.State.StopReason, c.State.Seconds, *out+build.CurveSuffix)
+	fmt.Fprintf(os.Stderr, "%s: best validation local W2² %.5f (standardized units²) at epoch %d (%s, %.0f s); training curve in %s\n", *out, c.State.BestVal, c.State.BestEpoch, c.State.StopReason, c.State.Seconds, *out+bsnn.CurveSuffix)
 	return nil
 }
 
-func runSample(ctx context.Context, args []string) error {
-	fs := newFlags("sample", "--model S.onnx|S.ckpt --x X.csv -n N [--seed S] -o samples.csv")
+// runSNNExport writes an snn checkpoint's two ONNX files (export/snn),
+// the in-graph sampling seeded with the checkpoint's training seed (a
+// runtime may rewrite the seeds: kenn snn sample does).
+func runSNNExport(ctx context.Context, args []string) error {
+	fs := newFlags("snn export", "S.ckpt -o S.onnx")
+	out := fs.String("o", "", "output: NAME.onnx (one sample of y | x per row, noise drawn in the graph), NAME.noise.onnx beside it (the noise as inputs)")
+	var ckpt string // positional, as for kenn export
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		ckpt, args = args[0], args[1:]
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if ckpt == "" || *out == "" {
+		return usagef("usage: kenn snn export S.ckpt -o S.onnx")
+	}
+	unlock, err := guard(onnxSet("-o", *out), arg("checkpoint", ckpt))
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	c, err := msnn.LoadCheckpoint(ckpt)
+	if err != nil {
+		return err
+	}
+	files, err := esnn.Write(c, *out, c.Provenance.Seed)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		fmt.Fprintln(os.Stderr, f)
+	}
+	return nil
+}
+
+func runSNNSample(ctx context.Context, args []string) error {
+	fs := newFlags("snn sample", "--model S.onnx|S.ckpt --x X.csv -n N [--seed S] -o samples.csv")
 	model := fs.String("model", "", "an exported snn (.onnx, run by onnxruntime) or a checkpoint (run by Gorgonia)")
 	xpath := fs.String("x", "", "CSV with a header holding the model's input columns (others are ignored)")
 	n := fs.Int("n", 100, "samples per row")
@@ -250,7 +317,7 @@ func runSample(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	var s *models.SNN
+	var s *msnn.Model
 	var samples [][][]float64
 	if strings.HasSuffix(*model, ".onnx") {
 		rt, err := runtime.Open(runtime.Options{})
@@ -271,19 +338,16 @@ func runSample(ctx context.Context, args []string) error {
 			return err
 		}
 	} else {
-		c, err := models.LoadCheckpoint(*model)
+		c, err := msnn.LoadCheckpoint(*model)
 		if err != nil {
 			return err
 		}
-		if c.Model.Kind != models.KindSNN {
-			return fmt.Errorf("%s holds a %s model; kenn sample takes an snn", *model, c.Model.Kind)
-		}
-		s = c.Model.SNN
+		s = c.Model
 		x, err := t.Select(s.Inputs)
 		if err != nil {
 			return err
 		}
-		if samples, err = build.SampleSNN(c, x, *n, *seed); err != nil {
+		if samples, err = bsnn.Sample(c, x, *n, *seed); err != nil {
 			return err
 		}
 	}
@@ -294,4 +358,23 @@ func runSample(ctx context.Context, args []string) error {
 		}
 	}
 	return dataset.WriteTable(*out, append([]string{"row", "sample"}, s.Outputs...), rows)
+}
+
+// infoSNN describes an snn checkpoint (kenn info S.ckpt).
+func infoSNN(w io.Writer, path string, c *msnn.Checkpoint) error {
+	s := c.Model
+	fmt.Fprintf(w, "%s: kenn checkpoint\nkind: snn (stochastic neural network, %s loss; train, export and sample with kenn snn)\n", path, s.Loss)
+	fmt.Fprintf(w, "inputs: %s\n", strings.Join(s.Inputs, ","))
+	outs := slices.Clone(s.Outputs[:s.Cont])
+	for i, codes := range s.Categories {
+		outs = append(outs, fmt.Sprintf("%s (categorical: %v)", s.Outputs[s.Cont+i], codes))
+	}
+	fmt.Fprintf(w, "outputs: %s\nhidden: %v\nparameters: %d\n", strings.Join(outs, ", "), s.Hidden, s.NumParams())
+	if st := c.State; st != nil {
+		fmt.Fprintf(w, "training: %d epochs (best %d), %.0f s, %s; seed %d\n", st.Epoch, st.BestEpoch, st.Seconds, st.StopReason, c.Provenance.Seed)
+	}
+	if len(c.Metrics) > 0 {
+		writeMetrics(w, c.Metrics)
+	}
+	return nil
 }

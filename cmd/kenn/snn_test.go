@@ -28,7 +28,7 @@ func writeToy(t *testing.T, path string, n int, seed uint64, extra string) {
 	}
 }
 
-// kenn train --model snn → export → sample through onnxruntime and through
+// kenn snn train → export → sample through onnxruntime and through
 // Gorgonia: the samples CSV has the documented header and rows, and both
 // paths give the same conditional mean within sampling error.
 func TestSNNTrainExportSample(t *testing.T) {
@@ -37,7 +37,7 @@ func TestSNNTrainExportSample(t *testing.T) {
 	writeToy(t, tab, 600, 1, "")
 	os.WriteFile(xs, []byte("x,unused\n0.2,9\n0.8,9\n"), 0o644)
 	ck, onnx := filepath.Join(dir, "s.ckpt"), filepath.Join(dir, "s.onnx")
-	_, stderr, err := kenn("train", "--model", "snn", "--table", tab, "--x", "x", "--y", "y,c", "--categorical", "c=0:3", "--epochs", "15", "-o", ck)
+	_, stderr, err := kenn("snn", "train", "--table", tab, "--x", "x", "--y", "y,c", "--categorical", "c=0:3", "--epochs", "15", "-o", ck)
 	if err != nil {
 		t.Fatalf("%v: %s", err, stderr)
 	}
@@ -52,13 +52,13 @@ func TestSNNTrainExportSample(t *testing.T) {
 	if lines := strings.Split(strings.TrimSpace(string(curve)), "\n"); len(lines) != 16 || lines[0] != "epoch,train_local_w2sq,val_local_w2sq,lr,improved,cat_sigma" {
 		t.Errorf("training curve: %d lines, header %q", len(lines), lines[0])
 	}
-	if _, stderr, err := kenn("export", ck, "-o", onnx); err != nil {
+	if _, stderr, err := kenn("snn", "export", ck, "-o", onnx); err != nil {
 		t.Fatal(stderr)
 	}
 	means := map[string][2]float64{}
 	for _, model := range []string{onnx, ck} {
 		out := filepath.Join(dir, "samples.csv")
-		if _, stderr, err := kenn("sample", "--model", model, "--x", xs, "-n", "500", "--seed", "4", "-o", out); err != nil {
+		if _, stderr, err := kenn("snn", "sample", "--model", model, "--x", xs, "-n", "500", "--seed", "4", "-o", out); err != nil {
 			t.Fatal(stderr)
 		}
 		header, rows := readCoords(t, out)
@@ -100,7 +100,7 @@ func TestSNNBadInput(t *testing.T) {
 		{"empty neighbourhood", []string{"--table", far, "--val", far, "--delta", "0.5", "--neighbors", "3"}, "neighbourhood of data row 2 (line 4) is empty"},
 	}
 	for _, c := range cases {
-		args := []string{"train", "--model", "snn", "--x", "x", "--y", "y,c", "--categorical", "c", "-o", ck, "--epochs", "1"}
+		args := []string{"snn", "train", "--x", "x", "--y", "y,c", "--categorical", "c", "-o", ck, "--epochs", "1"}
 		args = append(args, c.args...)
 		_, stderr, err := kenn(args...)
 		if err == nil || !strings.Contains(stderr, c.want) {
@@ -108,12 +108,51 @@ func TestSNNBadInput(t *testing.T) {
 		}
 	}
 	// samples of a model with other inputs: the missing column is named
-	if _, stderr, err := kenn("train", "--model", "snn", "--table", tab, "--x", "x", "--y", "y,c", "--categorical", "c", "--epochs", "1", "-o", ck); err != nil {
+	if _, stderr, err := kenn("snn", "train", "--table", tab, "--x", "x", "--y", "y,c", "--categorical", "c", "--epochs", "1", "-o", ck); err != nil {
 		t.Fatal(stderr)
 	}
 	xs := filepath.Join(dir, "x.csv")
 	os.WriteFile(xs, []byte("w\n1\n"), 0o644)
-	if _, stderr, err := kenn("sample", "--model", ck, "--x", xs, "-o", filepath.Join(dir, "s.csv")); err == nil || !strings.Contains(stderr, `has no column "x"`) {
+	if _, stderr, err := kenn("snn", "sample", "--model", ck, "--x", xs, "-o", filepath.Join(dir, "s.csv")); err == nil || !strings.Contains(stderr, `has no column "x"`) {
 		t.Errorf("sample with a missing input column: %v %s", err, stderr)
+	}
+}
+
+// The SNN lives under kenn snn: kenn train --model snn (its old spelling)
+// and kenn export of an snn checkpoint name the command to use; kenn info
+// describes an snn checkpoint and export; kenn snn without a subcommand
+// is a usage error.
+func TestSNNCommandsMoved(t *testing.T) {
+	dir := t.TempDir()
+	tab := filepath.Join(dir, "t.csv")
+	writeToy(t, tab, 100, 1, "")
+	ck, onnx := filepath.Join(dir, "s.ckpt"), filepath.Join(dir, "s.onnx")
+	if _, stderr, err := kenn("snn", "train", "--table", tab, "--x", "x", "--y", "y,c", "--categorical", "c", "--epochs", "1", "-o", ck); err != nil {
+		t.Fatal(stderr)
+	}
+	if _, stderr, err := kenn("snn", "export", ck, "-o", onnx); err != nil {
+		t.Fatal(stderr)
+	}
+	cases := []struct {
+		name string
+		args []string
+		code int    // exit status
+		want string // in stdout + stderr
+	}{
+		{"train --model snn, table flags after", []string{"train", "--model", "snn", "--table", tab, "--x", "x", "--y", "y,c", "-o", filepath.Join(dir, "t.ckpt")}, 2, "trained by kenn snn train"},
+		{"train --model=snn alone", []string{"train", "--model=snn"}, 2, "trained by kenn snn train"},
+		{"export of an snn checkpoint", []string{"export", ck, "-o", filepath.Join(dir, "m.onnx")}, 1, "kenn snn"},
+		{"snn without a subcommand", []string{"snn"}, 2, "kenn snn needs a subcommand: export, sample, train"},
+		{"snn unknown subcommand", []string{"snn", "fit"}, 2, `unknown subcommand "fit"`},
+		{"info of an snn checkpoint", []string{"info", ck}, 0, "kind: snn (stochastic neural network, w2 loss"},
+		{"info of an snn export", []string{"info", onnx}, 0, "kind: snn"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			stdout, stderr, err := kenn(c.args...)
+			if code := exitCode(t, err); code != c.code || !strings.Contains(stdout+stderr, c.want) {
+				t.Errorf("kenn %s: exit %d, want %d with %q:\n%s%s", strings.Join(c.args, " "), code, c.code, c.want, stdout, stderr)
+			}
+		})
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/kenn-ot/kenn/internal/progress"
 	"github.com/kenn-ot/kenn/metrics"
 	"github.com/kenn-ot/kenn/models"
+	msnn "github.com/kenn-ot/kenn/models/snn"
 	"github.com/kenn-ot/kenn/pairs"
 )
 
@@ -72,11 +73,8 @@ func newModel(kind string, h, w, steps, match int, backbone string) (*models.Mod
 }
 
 func runTrain(ctx context.Context, args []string) error {
-	if flagValue(args, "model") == models.KindSNN {
-		return runTrainSNN(ctx, args)
-	}
-	fs := newFlags("train", "--model dwe|deepkenn|odekenn|naive --pairs TRAIN --val VAL -o M.ckpt [flags]\n       kenn train --model snn --table TRAIN.csv --x X1[,…] --y Y1[,…] [--categorical C1[=codes],…] -o S.ckpt [flags] (see kenn train --model snn -h)")
-	kind := fs.String("model", "", "dwe | deepkenn | odekenn | naive, or snn (a table; see kenn train --model snn -h)")
+	fs := newFlags("train", "--model dwe|deepkenn|odekenn|naive --pairs TRAIN --val VAL -o M.ckpt [flags]")
+	kind := fs.String("model", "", "dwe | deepkenn | odekenn | naive (a stochastic neural network on a table: kenn snn train)")
 	trainPath := fs.String("pairs", "", "training pairs: a kenn pairs file (one of all pairs, from kenn pairs --all, trains in block mode)")
 	valPath := fs.String("val", "", "validation pairs, on images disjoint from the training images")
 	images := fs.String("images", "", "images of the training pairs (default: the path in their header)")
@@ -94,7 +92,11 @@ func runTrain(ctx context.Context, args []string) error {
 	lrPatience := fs.Int("lr-patience", 3, "the learning rate halves after every N epochs without validation gain (-1: never)")
 	loss := fs.String("loss", "model", "model | w2sq: the training loss on the model's scale (W2² for dwe, W2 otherwise) or on squared distances against W2² (the scale of the reported relative MSE and correlations)")
 	augment := fs.String("augment", "none", "none | dihedral: transform every batch by a random rotation or reflection of the pixel grid, which keeps exact W2 (targets stay exact)")
-	if err := parse(fs, args); err != nil {
+	err := parse(fs, args)
+	if *kind == msnn.Kind { // also when its table flags failed the parse
+		return usagef("--model snn: stochastic neural networks on tables are trained by kenn snn train (the same flags, without --model; see kenn snn train -h)")
+	}
+	if err != nil {
 		return err
 	}
 	fc := check(fs).required("model", "pairs", "val", "o").ints("epochs", 1, math.MaxInt).ints("batch", 2, math.MaxInt).

@@ -11,16 +11,16 @@ import (
 
 	ort "github.com/yalue/onnxruntime_go"
 
-	"github.com/kenn-ot/kenn/build"
-	"github.com/kenn-ot/kenn/export"
-	"github.com/kenn-ot/kenn/models"
+	bsnn "github.com/kenn-ot/kenn/build/snn"
+	esnn "github.com/kenn-ot/kenn/export/snn"
+	msnn "github.com/kenn-ot/kenn/models/snn"
 	"github.com/kenn-ot/kenn/runtime"
 )
 
 // a small trained SNN with one continuous and one categorical output
-func trainedSNN(t *testing.T, loss string) *models.Checkpoint {
+func trainedSNN(t *testing.T, loss string) *msnn.Checkpoint {
 	rng := rand.New(rand.NewPCG(7, 7))
-	var d build.SNNData
+	var d bsnn.Data
 	for i := 0; i < 300; i++ {
 		x := rng.Float64()
 		c := 0.0
@@ -31,12 +31,12 @@ func trainedSNN(t *testing.T, loss string) *models.Checkpoint {
 		d.Y = append(d.Y, []float64{x + 0.3*c + 0.1*rng.NormFloat64(), c * 5})
 	}
 	names := []string{"y", "c"}
-	m, err := build.NewSNNModel(d.X, d.Y, build.SNNSpec{X: []string{"x1", "x2"}, Y: names,
+	m, err := bsnn.NewModel(d.X, d.Y, bsnn.Spec{X: []string{"x1", "x2"}, Y: names,
 		Categorical: map[string][]float64{"c": {0, 5}}, Hidden: []int{16}, Loss: loss})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := build.TrainSNN(context.Background(), m, names, d, d, build.SNNOptions{Epochs: 3, Seed: 1, Out: filepath.Join(t.TempDir(), "s.ckpt")})
+	c, err := bsnn.Train(context.Background(), m, names, d, d, bsnn.Options{Epochs: 3, Seed: 1, Out: filepath.Join(t.TempDir(), "s.ckpt")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,11 +53,11 @@ func TestSNNGorgoniaEqualsONNXRuntime(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rt.Close()
-	for _, loss := range []string{models.LossW2, models.LossMSE, models.LossCE} {
+	for _, loss := range []string{msnn.LossW2, msnn.LossMSE, msnn.LossCE} {
 		c := trainedSNN(t, loss)
-		s := c.Model.SNN
+		s := c.Model
 		path := filepath.Join(t.TempDir(), "s.onnx")
-		if _, err := export.WriteSNN(c, path, 42); err != nil {
+		if _, err := esnn.Write(c, path, 42); err != nil {
 			t.Fatal(err)
 		}
 		// exact parity with explicit noise
@@ -93,11 +93,11 @@ func TestSNNGorgoniaEqualsONNXRuntime(t *testing.T) {
 				}
 			}
 		}
-		want, err := build.SNNForward(c, x, eps)
+		want, err := bsnn.Forward(c, x, eps)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sess, err := ort.NewDynamicAdvancedSession(export.NoisePath(path), inputs, []string{"y"}, nil)
+		sess, err := ort.NewDynamicAdvancedSession(esnn.NoisePath(path), inputs, []string{"y"}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -127,7 +127,7 @@ func TestSNNGorgoniaEqualsONNXRuntime(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := build.SampleSNN(c, pt, 10000, 7)
+		b, err := bsnn.Sample(c, pt, 10000, 7)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,9 +191,9 @@ type snnLaw struct {
 	points []float64                      // where the test checks
 }
 
-func (l snnLaw) draw(n int, seed uint64) build.SNNData {
+func (l snnLaw) draw(n int, seed uint64) bsnn.Data {
 	rng := rand.New(rand.NewPCG(seed, 13))
-	var d build.SNNData
+	var d bsnn.Data
 	for i := 0; i < n; i++ {
 		x := rng.Float64()*4 - 2
 		u, c := rng.Float64(), 0
@@ -248,16 +248,16 @@ func TestSNNLearnsCategoricalLaws(t *testing.T) {
 		t.Run(law.name, func(t *testing.T) {
 			names := []string{"y", "c"}
 			tr, va := law.draw(4000, uint64(2*li+1)), law.draw(1000, uint64(2*li+2))
-			m, err := build.NewSNNModel(tr.X, tr.Y, build.SNNSpec{X: []string{"x"}, Y: names,
+			m, err := bsnn.NewModel(tr.X, tr.Y, bsnn.Spec{X: []string{"x"}, Y: names,
 				Categorical: map[string][]float64{"c": nil}, Hidden: snnLawHidden})
 			if err != nil {
 				t.Fatal(err)
 			}
 			out := filepath.Join(t.TempDir(), "s.ckpt")
 			start := time.Now()
-			var curve []models.EpochLog
-			c, err := build.TrainSNN(context.Background(), m, names, tr, va, build.SNNOptions{Epochs: snnLawEpochs, Seed: 1, LR: snnLawLR,
-				Patience: snnLawEpochs, OnEpoch: func(e models.EpochLog) {
+			var curve []msnn.EpochLog
+			c, err := bsnn.Train(context.Background(), m, names, tr, va, bsnn.Options{Epochs: snnLawEpochs, Seed: 1, LR: snnLawLR,
+				Patience: snnLawEpochs, OnEpoch: func(e msnn.EpochLog) {
 					curve = append(curve, e)
 					if e.Epoch%10 == 0 {
 						t.Logf("epoch %d: training local W2² %.4f, validation %.4f, lr %.2g", e.Epoch, e.TrainW2, e.ValW2, e.LR)
@@ -272,7 +272,7 @@ func TestSNNLearnsCategoricalLaws(t *testing.T) {
 				t.Errorf("validation local W2² at the last epoch %.4f, not below epoch 10's %.4f", last, curve[9].ValW2)
 			}
 			path := filepath.Join(t.TempDir(), "s.onnx")
-			if _, err := export.WriteSNN(c, path, 3); err != nil {
+			if _, err := esnn.Write(c, path, 3); err != nil {
 				t.Fatal(err)
 			}
 			sm, err := rt.LoadSampler(path, 11)

@@ -1,4 +1,4 @@
-package build
+package snn
 
 import (
 	"context"
@@ -15,12 +15,14 @@ import (
 
 	"gorgonia.org/tensor"
 
+	"github.com/kenn-ot/kenn/internal/gtrain"
 	"github.com/kenn-ot/kenn/models"
+	msnn "github.com/kenn-ot/kenn/models/snn"
 	"github.com/kenn-ot/kenn/ot"
 )
 
-// SNNSpec chooses the columns and shape of a new SNN.
-type SNNSpec struct {
+// Spec chooses the columns and shape of a new SNN.
+type Spec struct {
 	X, Y []string // input columns; output columns (continuous and categorical, any order)
 	// Categorical names the categorical outputs, each with its declared
 	// codes (nil: the codes seen in the training table).
@@ -34,18 +36,18 @@ type SNNSpec struct {
 	Latent int
 }
 
-// NewSNNModel describes an SNN for rows x → y with standardization taken
+// NewModel describes an SNN for rows x → y with standardization taken
 // from the training data. Outputs are reordered: continuous first.
-func NewSNNModel(x, y [][]float64, spec SNNSpec) (*models.Model, error) {
+func NewModel(x, y [][]float64, spec Spec) (*msnn.Model, error) {
 	if len(x) == 0 || len(x) != len(y) {
-		return nil, fmt.Errorf("build: %d input rows and %d output rows", len(x), len(y))
+		return nil, fmt.Errorf("snn: %d input rows and %d output rows", len(x), len(y))
 	}
-	s := &models.SNN{Inputs: spec.X, Hidden: spec.Hidden, Loss: spec.Loss, Lambda: spec.Lambda, InitSigma: spec.InitSigma}
+	s := &msnn.Model{Inputs: spec.X, Hidden: spec.Hidden, Loss: spec.Loss, Lambda: spec.Lambda, InitSigma: spec.InitSigma}
 	if s.Hidden == nil {
 		s.Hidden = []int{64, 64}
 	}
 	if s.Loss == "" {
-		s.Loss = models.LossW2
+		s.Loss = msnn.LossW2
 	}
 	if s.Lambda == 0 {
 		s.Lambda = 1
@@ -53,8 +55,8 @@ func NewSNNModel(x, y [][]float64, spec SNNSpec) (*models.Model, error) {
 	if s.InitSigma == 0 {
 		s.InitSigma = 0.01
 	}
-	if s.Loss == models.LossW2 {
-		s.CatEncoding = models.CatScores
+	if s.Loss == msnn.LossW2 {
+		s.CatEncoding = msnn.CatScores
 		s.Latent = spec.Latent
 		if s.Latent == 0 {
 			s.Latent = 2
@@ -82,7 +84,7 @@ func NewSNNModel(x, y [][]float64, spec SNNSpec) (*models.Model, error) {
 			found = found || n == name
 		}
 		if !found {
-			return nil, fmt.Errorf("build: categorical column %q is not one of the outputs %v", name, spec.Y)
+			return nil, fmt.Errorf("snn: categorical column %q is not one of the outputs %v", name, spec.Y)
 		}
 	}
 	for _, name := range cat {
@@ -101,8 +103,7 @@ func NewSNNModel(x, y [][]float64, spec SNNSpec) (*models.Model, error) {
 		s.Outputs = append(s.Outputs, name)
 		s.Categories = append(s.Categories, codes)
 	}
-	m := models.NewSNN(s)
-	return m, m.Validate()
+	return s, s.Validate()
 }
 
 func indexOf(names []string, n string) int {
@@ -130,9 +131,9 @@ func colStats(rows [][]float64, k int) (float64, float64) {
 	return mean, sd
 }
 
-// SNNData is a table already split into x and y columns (in the model's
+// Data is a table already split into x and y columns (in the model's
 // declared order, see SNNRows).
-type SNNData struct {
+type Data struct {
 	X, Y [][]float64
 }
 
@@ -144,7 +145,7 @@ type encoded struct {
 
 // encode checks and maps raw rows to model space; y columns are given in
 // the order of names (the table's), reordered to the model's.
-func encode(s *models.SNN, d SNNData, names []string, source string) (*encoded, error) {
+func encode(s *msnn.Model, d Data, names []string, source string) (*encoded, error) {
 	e := &encoded{}
 	order := make([]int, len(s.Outputs))
 	for k, o := range s.Outputs {
@@ -230,8 +231,8 @@ func neighbourhoods(x [][]float64, m int, delta float64, source string) ([][]int
 	return out, nil
 }
 
-// SNNOptions configures TrainSNN. Zero values take the defaults.
-type SNNOptions struct {
+// Options configures Train. Zero values take the defaults.
+type Options struct {
 	Epochs    int     // default 200
 	Centers   int     // neighbourhoods per step, default 8
 	Neighbors int     // samples per neighbourhood, default 32
@@ -245,17 +246,24 @@ type SNNOptions struct {
 	Out        string
 	// OnEpoch, if set, is called after every epoch with its line of the
 	// training curve (also written to Out+CurveSuffix).
-	OnEpoch func(models.EpochLog)
+	OnEpoch func(msnn.EpochLog)
 	// EpochDone, if set, is called after every epoch with the same
 	// figures as OnEpoch.
 	EpochDone func(epoch int, trainLoss, valLoss float64, improved bool)
 }
 
+// TrainSuffix is appended to Options.Out for the resumable state.
+const TrainSuffix = gtrain.TrainSuffix
+
+// ErrInterrupted is returned when training stops before its end; the
+// state is saved and the same call resumes it.
+var ErrInterrupted = gtrain.ErrInterrupted
+
 // CurveSuffix names the training curve written beside an SNN checkpoint:
-// one CSV line per epoch (models.EpochLog's fields).
+// one CSV line per epoch (msnn.EpochLog's fields).
 const CurveSuffix = ".curve.csv"
 
-// TrainSNN trains m (kind snn) on train with early stopping on val (both
+// Train trains m on train with early stopping on val (both
 // with y columns named as in names) and writes the best weights to
 // opt.Out; state goes to opt.Out+".train" every epoch and a rerun resumes.
 // The training curve (training and validation local W2² per epoch) goes
@@ -282,11 +290,11 @@ const CurveSuffix = ".curve.csv"
 // own losses.
 //
 // Early stopping watches the validation local W2² (the true indicator
-// cost, a fixed set of neighbourhoods and noise draws, see SNNLocalW2), not
+// cost, a fixed set of neighbourhoods and noise draws, see LocalW2), not
 // the training surrogate.
-func TrainSNN(ctx context.Context, m *models.Model, names []string, train, val SNNData, opt SNNOptions) (*models.Checkpoint, error) {
+func Train(ctx context.Context, m *msnn.Model, names []string, train, val Data, opt Options) (*msnn.Checkpoint, error) {
 	if opt.Out == "" {
-		return nil, errors.New("build: SNNOptions.Out is required")
+		return nil, errors.New("snn: Options.Out is required")
 	}
 	if opt.Epochs == 0 {
 		opt.Epochs = 200
@@ -306,7 +314,7 @@ func TrainSNN(ctx context.Context, m *models.Model, names []string, train, val S
 	if opt.LRPatience == 0 {
 		opt.LRPatience = 10
 	}
-	s := m.SNN
+	s := m
 	tr, err := encode(s, train, names, "training table")
 	if err != nil {
 		return nil, err
@@ -324,25 +332,25 @@ func TrainSNN(ctx context.Context, m *models.Model, names []string, train, val S
 		return nil, err
 	}
 	statePath := opt.Out + TrainSuffix
-	c, err := models.LoadCheckpoint(statePath)
+	c, err := msnn.LoadCheckpoint(statePath)
 	switch {
 	case err == nil:
-		if c.Model.Kind != models.KindSNN || c.Provenance.Seed != opt.Seed || c.Model.SNN.Loss != s.Loss {
-			return nil, fmt.Errorf("build: %s was made by another run; remove it to start over", statePath)
+		if c.Provenance.Seed != opt.Seed || c.Model.Loss != s.Loss {
+			return nil, fmt.Errorf("snn: %s was made by another run; remove it to start over", statePath)
 		}
 		m = c.Model
-		s = m.SNN
+		s = m
 	case errors.Is(err, os.ErrNotExist):
-		if c, err = models.NewCheckpoint(m, opt.Seed); err != nil {
+		if c, err = msnn.NewCheckpoint(m, opt.Seed); err != nil {
 			return nil, err
 		}
-		c.State = &TrainState{LR: opt.LR, Batch: opt.Centers * opt.Neighbors, BestVal: math.MaxFloat64}
+		c.State = &models.TrainState{LR: opt.LR, Batch: opt.Centers * opt.Neighbors, BestVal: math.MaxFloat64}
 		c.Provenance.NumImages = len(train.X)
 	default:
 		return nil, err
 	}
 	B := opt.Centers * opt.Neighbors
-	net, err := NewSNNNet(m, B, tensor.Float64, true)
+	net, err := NewNet(m, B, tensor.Float64, true)
 	if err != nil {
 		return nil, err
 	}
@@ -351,7 +359,7 @@ func TrainSNN(ctx context.Context, m *models.Model, names []string, train, val S
 		return nil, err
 	}
 	st := c.State
-	adam := DefaultAdam(st.LR)
+	adam := gtrain.DefaultAdam(st.LR)
 	curvePath := opt.Out + CurveSuffix
 	curve, err := readCurve(curvePath, st.Epoch)
 	if err != nil {
@@ -374,24 +382,24 @@ func TrainSNN(ctx context.Context, m *models.Model, names []string, train, val S
 			for i := range centers {
 				centers[i] = rng.IntN(len(tr.x))
 			}
-			loss, err := snnStep(net, tr, trN, centers, opt.Neighbors, rng, true)
+			loss, err := batchStep(net, tr, trN, centers, opt.Neighbors, rng, true)
 			if err != nil {
 				return nil, fmt.Errorf("epoch %d step %d: %w", st.Epoch+1, k+1, err)
 			}
 			st.Step++
-			if err := adam.Step(net, c, st.Step); err != nil {
+			if err := adam.Update(net.params, c.Tensors, st.Step); err != nil {
 				return nil, err
 			}
 			st.EpochStep = k + 1
 			sum += loss
 		}
-		vl, err := SNNLocalW2(c, va, vaN, opt.Centers, opt.Neighbors, opt.Seed)
+		vl, err := LocalW2(c, va, vaN, opt.Centers, opt.Neighbors, opt.Seed)
 		if err != nil {
 			return nil, fmt.Errorf("validation: %w", err)
 		}
 		lr := st.LR
-		improved := endEpoch(c, vl, &adam, opt.Patience, opt.LRPatience, time.Since(start))
-		rec := models.EpochLog{Epoch: st.Epoch, TrainW2: sum / float64(steps-startStep), ValW2: vl, LR: lr, Improved: improved, CatSigma: catSigma(c)}
+		improved := gtrain.EndEpoch(st, c.Tensors, m.Params(), vl, &adam, opt.Patience, opt.LRPatience, time.Since(start))
+		rec := msnn.EpochLog{Epoch: st.Epoch, TrainW2: sum / float64(steps-startStep), ValW2: vl, LR: lr, Improved: improved, CatSigma: catSigma(c)}
 		curve = append(curve, rec)
 		if err := c.Save(statePath); err != nil {
 			return nil, err
@@ -406,7 +414,8 @@ func TrainSNN(ctx context.Context, m *models.Model, names []string, train, val S
 			opt.EpochDone(rec.Epoch, rec.TrainW2, rec.ValW2, rec.Improved)
 		}
 	}
-	final := finalCheckpoint(c)
+	final := &msnn.Checkpoint{Model: m, Provenance: c.Provenance}
+	final.Tensors, final.Shapes, final.State = gtrain.Final(st, c.Tensors, m.Params())
 	final.Metrics = map[string]float64{"val_local_w2sq": st.BestVal, "train_seconds": st.Seconds, "best_epoch": float64(st.BestEpoch)}
 	if err := final.Save(opt.Out); err != nil {
 		return nil, err
@@ -415,14 +424,14 @@ func TrainSNN(ctx context.Context, m *models.Model, names []string, train, val S
 	return final, nil
 }
 
-// snnStep runs one batch of neighbourhoods: with learn, it leaves the
+// batchStep runs one batch of neighbourhoods: with learn, it leaves the
 // loss gradients in net; it returns the local W2² (w2, and for the
 // baselines too, on their point predictions) averaged over neighbourhoods.
-func snnStep(net *SNNNet, d *encoded, nbs [][]int, centers []int, m int, rng *rand.Rand, learn bool) (float64, error) {
+func batchStep(net *Net, d *encoded, nbs [][]int, centers []int, m int, rng *rand.Rand, learn bool) (float64, error) {
 	s := net.S
 	B, D := net.B, s.OutputDim()
 	in0 := len(s.Inputs) + s.Latent
-	in := snnInputs{X: make([]float64, B*in0)}
+	in := inputs{X: make([]float64, B*in0)}
 	rows := make([]int, B)     // data row of each batch row; -1 for padding
 	w := make([]float64, B)    // weight of a batch row's continuous outputs
 	wCat := make([]float64, B) // and of its categorical gradient
@@ -471,7 +480,7 @@ func snnStep(net *SNNNet, d *encoded, nbs [][]int, centers []int, m int, rng *ra
 		}
 		var perm []int
 		sum := 0.0
-		if s.Loss == models.LossW2 && learn {
+		if s.Loss == msnn.LossW2 && learn {
 			if _, sum, err = ot.Assignment(cm, k); err != nil { // the value: true cost, λ per mismatch
 				return 0, err
 			}
@@ -500,7 +509,7 @@ func snnStep(net *SNNNet, d *encoded, nbs [][]int, centers []int, m int, rng *ra
 			if perm, sum, err = ot.Assignment(cm, k); err != nil {
 				return 0, err
 			}
-			if s.Loss != models.LossW2 {
+			if s.Loss != msnn.LossW2 {
 				for a := range perm {
 					perm[a] = a
 				}
@@ -518,10 +527,10 @@ func snnStep(net *SNNNet, d *encoded, nbs [][]int, centers []int, m int, rng *ra
 		return total / float64(len(centers)), nil
 	}
 	in.T, in.WSq = make([]float64, B*D), make([]float64, B*D)
-	if s.Loss == models.LossW2 && len(s.Categories) > 0 {
+	if s.Loss == msnn.LossW2 && len(s.Categories) > 0 {
 		in.WLin = make([]float64, B*D)
 	}
-	if s.Loss == models.LossCE {
+	if s.Loss == msnn.LossCE {
 		in.WCE = make([]float64, B*D)
 	}
 	for r := 0; r < B; r++ {
@@ -533,9 +542,9 @@ func snnStep(net *SNNNet, d *encoded, nbs [][]int, centers []int, m int, rng *ra
 			off := s.CatOffset(c)
 			idx := y[s.Cont+c]
 			switch s.Loss {
-			case models.LossMSE:
+			case msnn.LossMSE:
 				in.T[r*D+off], in.WSq[r*D+off] = idx, w[r]
-			case models.LossCE:
+			case msnn.LossCE:
 				in.T[r*D+off+int(idx)] = 1
 				for i := range codes {
 					in.WCE[r*D+off+i] = w[r]
@@ -560,7 +569,7 @@ func snnStep(net *SNNNet, d *encoded, nbs [][]int, centers []int, m int, rng *ra
 // hinge is the distance of categorical output c's scores in raw to the
 // cell of category t: max over l ≠ t of (s_l − s_t), clipped at 0 (0
 // inside the cell).
-func hinge(s *models.SNN, raw []float64, c, t int) float64 {
+func hinge(s *msnn.Model, raw []float64, c, t int) float64 {
 	off := s.CatOffset(c)
 	h := 0.0
 	for l := range s.Categories[c] {
@@ -583,7 +592,7 @@ func hinge(s *models.SNN, raw []float64, c, t int) float64 {
 // toward the category they are moved to, chosen by the frequencies alone,
 // would blur y | c near the boundary). Without categorical outputs it is
 // the matching of the generalized cost.
-func gradientMatching(s *models.SNN, raws, ys [][]float64, ps []catPush) ([]int, []bool, error) {
+func gradientMatching(s *msnn.Model, raws, ys [][]float64, ps []catPush) ([]int, []bool, error) {
 	k, C := len(raws), len(s.Categories)
 	eff := make([][]int, k)
 	for a, raw := range raws {
@@ -624,7 +633,7 @@ func gradientMatching(s *models.SNN, raws, ys [][]float64, ps []catPush) ([]int,
 	}
 	perm, _, err := ot.Assignment(cm, k)
 	if err != nil {
-		return nil, nil, fmt.Errorf("build: gradient matching: %w", err)
+		return nil, nil, fmt.Errorf("snn: gradient matching: %w", err)
 	}
 	return perm, moved, nil
 }
@@ -659,7 +668,7 @@ type catPush struct {
 // both sides toward the boundary on average over neighbourhoods, a
 // systematic shrinking of the noise that makes categorical variety. With
 // no mirror, the moved sample takes the whole weight.
-func categoricalPushes(s *models.SNN, raws, ys [][]float64) ([]catPush, error) {
+func categoricalPushes(s *msnn.Model, raws, ys [][]float64) ([]catPush, error) {
 	k, C := len(raws), len(s.Categories)
 	cats := make([][]int, k)
 	for a, raw := range raws {
@@ -692,7 +701,7 @@ func categoricalPushes(s *models.SNN, raws, ys [][]float64) ([]catPush, error) {
 	}
 	perm, _, err := ot.Assignment(cm, k)
 	if err != nil {
-		return nil, fmt.Errorf("build: categorical matching: %w", err)
+		return nil, fmt.Errorf("snn: categorical matching: %w", err)
 	}
 	var out []catPush
 	for c := 0; c < C; c++ {
@@ -732,7 +741,7 @@ func categoricalPushes(s *models.SNN, raws, ys [][]float64) ([]catPush, error) {
 // drawNoise fills one batch of b rows with standard normal noise: the
 // latent inputs z (the last Latent columns of in.X, whose first columns
 // hold x) first, then ε of every layer (in.Eps).
-func drawNoise(s *models.SNN, in *snnInputs, b int, rng *rand.Rand) {
+func drawNoise(s *msnn.Model, in *inputs, b int, rng *rand.Rand) {
 	if !s.Stochastic() {
 		return
 	}
@@ -751,20 +760,20 @@ func drawNoise(s *models.SNN, in *snnInputs, b int, rng *rand.Rand) {
 	}
 }
 
-// Validation neighbourhoods and noise draws of SNNLocalW2.
+// Validation neighbourhoods and noise draws of LocalW2.
 const (
 	valCenters = 256
 	valDraws   = 4
 )
 
-// SNNLocalW2 is the local empirical W2² of checkpoint c on d, in model
+// LocalW2 is the local empirical W2² of checkpoint c on d, in model
 // space (standardized continuous outputs, λ per categorical mismatch): the
 // mean over up to 256 fixed neighbourhoods (evenly spaced rows), each
 // scored valDraws times with fresh model samples (one per row), of W2²
 // between the observed outputs and the samples. The noise depends on seed
 // only, so that epochs are compared on the same draws.
-func SNNLocalW2(c *models.Checkpoint, d *encoded, nbs [][]int, centers, m int, seed uint64) (float64, error) {
-	net, err := NewSNNNet(c.Model, centers*m, tensor.Float64, false)
+func LocalW2(c *msnn.Checkpoint, d *encoded, nbs [][]int, centers, m int, seed uint64) (float64, error) {
+	net, err := NewNet(c.Model, centers*m, tensor.Float64, false)
 	if err != nil {
 		return 0, err
 	}
@@ -781,7 +790,7 @@ func SNNLocalW2(c *models.Checkpoint, d *encoded, nbs [][]int, centers, m int, s
 	for k := 0; k+centers <= len(all); k += centers {
 		for r := 0; r < valDraws; r++ {
 			rng := rand.New(rand.NewPCG(seed, uint64(k*valDraws+r)+0x76616c)) // "val"
-			v, err := snnStep(net, d, nbs, all[k:k+centers], m, rng, false)
+			v, err := batchStep(net, d, nbs, all[k:k+centers], m, rng, false)
 			if err != nil {
 				return 0, err
 			}
@@ -790,15 +799,15 @@ func SNNLocalW2(c *models.Checkpoint, d *encoded, nbs [][]int, centers, m int, s
 		}
 	}
 	if count == 0 {
-		return 0, fmt.Errorf("build: %d validation rows: fewer than one batch of %d neighbourhoods", len(d.x), centers)
+		return 0, fmt.Errorf("snn: %d validation rows: fewer than one batch of %d neighbourhoods", len(d.x), centers)
 	}
 	return total / float64(count), nil
 }
 
 // catSigma is the mean σ of the last layer's weights into the categorical
 // scores (0 without them, or for a deterministic baseline).
-func catSigma(c *models.Checkpoint) float64 {
-	s := c.Model.SNN
+func catSigma(c *msnn.Checkpoint) float64 {
+	s := c.Model
 	if !s.Stochastic() || len(s.Categories) == 0 {
 		return 0
 	}
@@ -820,7 +829,7 @@ func catSigma(c *models.Checkpoint) float64 {
 const curveColumns = "epoch,train_local_w2sq,val_local_w2sq,lr,improved,cat_sigma"
 
 // writeCurve writes the training curve as CSV (atomically).
-func writeCurve(path string, curve []models.EpochLog) error {
+func writeCurve(path string, curve []msnn.EpochLog) error {
 	var b strings.Builder
 	w := csv.NewWriter(&b)
 	w.Write(strings.Split(curveColumns, ","))
@@ -834,10 +843,10 @@ func writeCurve(path string, curve []models.EpochLog) error {
 	w.Flush()
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
-		return fmt.Errorf("build: training curve: %w", err)
+		return fmt.Errorf("snn: training curve: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("build: training curve: %w", err)
+		return fmt.Errorf("snn: training curve: %w", err)
 	}
 	return nil
 }
@@ -846,7 +855,7 @@ func fmtF(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
 
 // readCurve reads the curve of a run being resumed: its lines up to epoch
 // done (a missing file: none).
-func readCurve(path string, done int) ([]models.EpochLog, error) {
+func readCurve(path string, done int) ([]msnn.EpochLog, error) {
 	if done == 0 {
 		return nil, nil
 	}
@@ -855,22 +864,22 @@ func readCurve(path string, done int) ([]models.EpochLog, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("build: training curve: %w", err)
+		return nil, fmt.Errorf("snn: training curve: %w", err)
 	}
 	defer f.Close()
 	rows, err := csv.NewReader(f).ReadAll()
 	if err != nil {
-		return nil, fmt.Errorf("build: training curve %s: %w", path, err)
+		return nil, fmt.Errorf("snn: training curve %s: %w", path, err)
 	}
-	var out []models.EpochLog
+	var out []msnn.EpochLog
 	for i, r := range rows {
 		if i == 0 {
 			continue
 		}
 		if len(r) != strings.Count(curveColumns, ",")+1 {
-			return nil, fmt.Errorf("build: training curve %s line %d: %d fields, want %s", path, i+1, len(r), curveColumns)
+			return nil, fmt.Errorf("snn: training curve %s line %d: %d fields, want %s", path, i+1, len(r), curveColumns)
 		}
-		var e models.EpochLog
+		var e msnn.EpochLog
 		var v [4]float64
 		e.Epoch, err = strconv.Atoi(r[0])
 		for k, j := range []int{1, 2, 3, 5} {
@@ -879,7 +888,7 @@ func readCurve(path string, done int) ([]models.EpochLog, error) {
 			}
 		}
 		if err != nil {
-			return nil, fmt.Errorf("build: training curve %s line %d: %w", path, i+1, err)
+			return nil, fmt.Errorf("snn: training curve %s line %d: %w", path, i+1, err)
 		}
 		e.TrainW2, e.ValW2, e.LR, e.CatSigma, e.Improved = v[0], v[1], v[2], v[3], r[4] == "1"
 		if e.Epoch <= done {
@@ -889,20 +898,17 @@ func readCurve(path string, done int) ([]models.EpochLog, error) {
 	return out, nil
 }
 
-// SampleSNN draws n samples of y for each input row x (data units, in the
+// Sample draws n samples of y for each input row x (data units, in the
 // model's input column order) with the checkpoint's network in Gorgonia;
 // out[i][s] is sample s of row i, in the model's output column order
 // (continuous, then categorical codes). Noise comes from a PCG generator
 // seeded with seed. Deterministic baselines give n identical samples.
-func SampleSNN(c *models.Checkpoint, x [][]float64, n int, seed uint64) ([][][]float64, error) {
-	if c.Model.Kind != models.KindSNN {
-		return nil, fmt.Errorf("build: a %s checkpoint cannot sample tables (want snn)", c.Model.Kind)
-	}
-	s := c.Model.SNN
+func Sample(c *msnn.Checkpoint, x [][]float64, n int, seed uint64) ([][][]float64, error) {
+	s := c.Model
 	const batch = 4096
 	total := len(x) * n
 	b := min(batch, max(total, 1))
-	net, err := NewSNNNet(c.Model, b, tensor.Float64, false)
+	net, err := NewNet(c.Model, b, tensor.Float64, false)
 	if err != nil {
 		return nil, err
 	}
@@ -921,7 +927,7 @@ func SampleSNN(c *models.Checkpoint, x [][]float64, n int, seed uint64) ([][][]f
 	D := s.OutputDim()
 	in0 := len(s.Inputs) + s.Latent
 	for start := 0; start < total; start += b {
-		in := snnInputs{X: make([]float64, b*in0)}
+		in := inputs{X: make([]float64, b*in0)}
 		for r := 0; r < b && start+r < total; r++ {
 			row := x[(start+r)/n]
 			for k, v := range row {
@@ -941,14 +947,14 @@ func SampleSNN(c *models.Checkpoint, x [][]float64, n int, seed uint64) ([][][]f
 	return out, nil
 }
 
-// SNNForward runs the checkpoint's network on rows x (data units) with the
-// given standard normal noise (eps[i] is [len(x), models.SNN.NoiseWidths()[i]],
+// Forward runs the checkpoint's network on rows x (data units) with the
+// given standard normal noise (eps[i] is [len(x), msnn.Model.NoiseWidths()[i]],
 // row-major: the latent inputs z if any, then one per layer; nil for a
 // deterministic baseline) and returns the decoded outputs, one row per
 // input: the reference against which exported models are checked.
-func SNNForward(c *models.Checkpoint, x [][]float64, eps [][]float64) ([][]float64, error) {
-	s := c.Model.SNN
-	net, err := NewSNNNet(c.Model, len(x), tensor.Float64, false)
+func Forward(c *msnn.Checkpoint, x [][]float64, eps [][]float64) ([][]float64, error) {
+	s := c.Model
+	net, err := NewNet(c.Model, len(x), tensor.Float64, false)
 	if err != nil {
 		return nil, err
 	}
@@ -958,15 +964,15 @@ func SNNForward(c *models.Checkpoint, x [][]float64, eps [][]float64) ([][]float
 	}
 	nw := s.NoiseWidths()
 	if len(eps) != len(nw) {
-		return nil, fmt.Errorf("build: %d noise matrices, the model takes %d (widths %v)", len(eps), len(nw), nw)
+		return nil, fmt.Errorf("snn: %d noise matrices, the model takes %d (widths %v)", len(eps), len(nw), nw)
 	}
 	for i, e := range eps {
 		if len(e) != len(x)*nw[i] {
-			return nil, fmt.Errorf("build: noise matrix %d has %d values, want %d rows × %d", i, len(e), len(x), nw[i])
+			return nil, fmt.Errorf("snn: noise matrix %d has %d values, want %d rows × %d", i, len(e), len(x), nw[i])
 		}
 	}
 	in0 := len(s.Inputs) + s.Latent
-	in := snnInputs{X: make([]float64, len(x)*in0), Eps: eps}
+	in := inputs{X: make([]float64, len(x)*in0), Eps: eps}
 	for i, row := range x {
 		for k, v := range row {
 			in.X[i*in0+k] = (v - s.InMean[k]) / s.InStd[k]

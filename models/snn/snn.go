@@ -1,23 +1,28 @@
-package models
+package snn
 
 import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/kenn-ot/kenn/models"
 )
 
-// KindSNN is a stochastic neural network for conditional laws P(y | x)
-// (Xia and Shen, 2025); it is not an image model (see SNN).
-const KindSNN = "snn"
+// Kind is the kind of a stochastic neural network: the "kind" of its
+// checkpoint header and the kenn.kind of its ONNX exports.
+const Kind = "snn"
 
-// SNN losses.
+// Param is a named parameter tensor (the image models' type).
+type Param = models.Param
+
+// Losses.
 const (
 	LossW2  = "w2"  // the local empirical generalized W2² loss: a stochastic network
 	LossMSE = "mse" // baseline: a deterministic network, mean squared error on every output
 	LossCE  = "ce"  // baseline: deterministic, MSE on continuous outputs, cross-entropy per categorical output
 )
 
-// SNN describes a stochastic neural network on tabular data: inputs x
+// Model describes a stochastic neural network on tabular data: inputs x
 // (standardized with InMean/InStd), dense layers whose weights and biases
 // are independent Gaussians N(μ, σ²) with σ = exp(ρ) (both learned; for
 // the w2 loss), and outputs y: Cont continuous columns (standardized with
@@ -35,7 +40,7 @@ const (
 // given its input a is a·Wμ + bμ + √(a²·σ_W² + σ_b²) ⊙ ε, ε ~ N(0, 1),
 // which is exactly the law of a·W + b for one draw of the weights per
 // sample. The deterministic baselines (mse, ce) have μ only.
-type SNN struct {
+type Model struct {
 	Inputs  []string `json:"inputs"`  // x column names
 	Outputs []string `json:"outputs"` // y column names: the continuous ones, then the categorical ones
 	Cont    int      `json:"cont"`    // number of continuous outputs
@@ -82,15 +87,12 @@ type EpochLog struct {
 	CatSigma float64 `json:"cat_sigma,omitempty"`
 }
 
-// NewSNN returns a model of kind snn for the description s.
-func NewSNN(s *SNN) *Model { return &Model{Kind: KindSNN, Target: "y|x", SNN: s} }
-
 // Stochastic reports whether the network has weight noise (loss w2).
-func (s *SNN) Stochastic() bool { return s.Loss == LossW2 }
+func (s *Model) Stochastic() bool { return s.Loss == LossW2 }
 
 // OutputDim is the width of the last layer: Cont + Σ K_c scores (w2) or
 // logits (ce), or Cont + one real per categorical output (mse).
-func (s *SNN) OutputDim() int {
+func (s *Model) OutputDim() int {
 	n := s.Cont
 	for c := range s.Categories {
 		n += s.CatWidth(c)
@@ -99,7 +101,7 @@ func (s *SNN) OutputDim() int {
 }
 
 // CatWidth is the number of raw outputs of categorical output c.
-func (s *SNN) CatWidth(c int) int {
+func (s *Model) CatWidth(c int) int {
 	if s.Loss == LossMSE {
 		return 1
 	}
@@ -107,7 +109,7 @@ func (s *SNN) CatWidth(c int) int {
 }
 
 // CatOffset is the index of categorical output c's first raw output.
-func (s *SNN) CatOffset(c int) int {
+func (s *Model) CatOffset(c int) int {
 	off := s.Cont
 	for i := 0; i < c; i++ {
 		off += s.CatWidth(i)
@@ -118,7 +120,7 @@ func (s *SNN) CatOffset(c int) int {
 // Category reads categorical output c's index from one raw output row:
 // the argmax of its scores or logits (the first on ties), or the rounded,
 // clamped real of the mse baseline.
-func (s *SNN) Category(raw []float64, c int) int {
+func (s *Model) Category(raw []float64, c int) int {
 	off := s.CatOffset(c)
 	if s.Loss == LossMSE {
 		return min(max(int(math.Round(raw[off])), 0), len(s.Categories[c])-1)
@@ -134,7 +136,7 @@ func (s *SNN) Category(raw []float64, c int) int {
 
 // Widths are the layer widths from the input (x, then the latent noise)
 // to the output.
-func (s *SNN) Widths() []int {
+func (s *Model) Widths() []int {
 	return append(append([]int{len(s.Inputs) + s.Latent}, s.Hidden...), s.OutputDim())
 }
 
@@ -142,7 +144,7 @@ func (s *SNN) Widths() []int {
 // draw takes, in order: the latent inputs z (if Latent > 0), then one per
 // layer (the local reparameterization's ε); nil for a deterministic
 // baseline.
-func (s *SNN) NoiseWidths() []int {
+func (s *Model) NoiseWidths() []int {
 	if !s.Stochastic() {
 		return nil
 	}
@@ -153,18 +155,21 @@ func (s *SNN) NoiseWidths() []int {
 	return append(w, s.Widths()[1:]...)
 }
 
-func (s *SNN) params() []Param {
+// Params lists every parameter, in a fixed order: per layer l the means
+// "snn.l.Wmu" [in, out] and "snn.l.bmu" [out], and for the w2 loss the
+// log-σ "snn.l.Wrho", "snn.l.brho"; then ShiftParam (HasShift).
+func (s *Model) Params() []Param {
 	var ps []Param
 	w := s.Widths()
 	for l := 0; l+1 < len(w); l++ {
 		p := fmt.Sprintf("snn.%d.", l)
-		ps = append(ps, Param{p + "Wmu", []int{w[l], w[l+1]}}, Param{p + "bmu", []int{w[l+1]}})
+		ps = append(ps, Param{Name: p + "Wmu", Shape: []int{w[l], w[l+1]}}, Param{Name: p + "bmu", Shape: []int{w[l+1]}})
 		if s.Stochastic() {
-			ps = append(ps, Param{p + "Wrho", []int{w[l], w[l+1]}}, Param{p + "brho", []int{w[l+1]}})
+			ps = append(ps, Param{Name: p + "Wrho", Shape: []int{w[l], w[l+1]}}, Param{Name: p + "brho", Shape: []int{w[l+1]}})
 		}
 	}
 	if s.HasShift() {
-		ps = append(ps, Param{ShiftParam, []int{s.NumScores(), s.Cont}})
+		ps = append(ps, Param{Name: ShiftParam, Shape: []int{s.NumScores(), s.Cont}})
 	}
 	return ps
 }
@@ -176,12 +181,12 @@ const ShiftParam = "snn.shift"
 // sampled category (w2 with both kinds of output): raw continuous outputs
 // are the last layer's plus Σ_c onehot(c)·shift_c, so that y can depend on
 // the category sampled (y | c) sharply.
-func (s *SNN) HasShift() bool {
+func (s *Model) HasShift() bool {
 	return s.Stochastic() && s.Cont > 0 && len(s.Categories) > 0
 }
 
 // NumScores is Σ K_c, the number of categorical scores (or logits).
-func (s *SNN) NumScores() int {
+func (s *Model) NumScores() int {
 	n := 0
 	for _, c := range s.Categories {
 		n += len(c)
@@ -189,49 +194,50 @@ func (s *SNN) NumScores() int {
 	return n
 }
 
-func (s *SNN) validate() error {
+// Validate checks the description for consistency.
+func (s *Model) Validate() error {
 	if len(s.Inputs) == 0 {
-		return fmt.Errorf("models: snn without inputs")
+		return fmt.Errorf("snn: no inputs")
 	}
 	if s.Cont < 0 || s.Cont+len(s.Categories) != len(s.Outputs) || len(s.Outputs) == 0 {
-		return fmt.Errorf("models: snn outputs %v: %d continuous + %d categorical", s.Outputs, s.Cont, len(s.Categories))
+		return fmt.Errorf("snn: outputs %v: %d continuous + %d categorical", s.Outputs, s.Cont, len(s.Categories))
 	}
 	if len(s.InMean) != len(s.Inputs) || len(s.InStd) != len(s.Inputs) || len(s.OutMean) != s.Cont || len(s.OutStd) != s.Cont {
-		return fmt.Errorf("models: snn standardization has the wrong lengths")
+		return fmt.Errorf("snn: standardization has the wrong lengths")
 	}
 	for i, c := range s.Categories {
 		if len(c) < 2 {
-			return fmt.Errorf("models: snn categorical output %s has %d categories; need at least 2", s.Outputs[s.Cont+i], len(c))
+			return fmt.Errorf("snn: categorical output %s has %d categories; need at least 2", s.Outputs[s.Cont+i], len(c))
 		}
 	}
 	for _, h := range s.Hidden {
 		if h <= 0 {
-			return fmt.Errorf("models: snn hidden width %d", h)
+			return fmt.Errorf("snn: hidden width %d", h)
 		}
 	}
 	switch s.Loss {
 	case LossW2, LossMSE, LossCE:
 	default:
-		return fmt.Errorf("models: snn loss %q (want w2, mse or ce)", s.Loss)
+		return fmt.Errorf("snn: loss %q (want w2, mse or ce)", s.Loss)
 	}
 	if s.Loss == LossCE && len(s.Categories) == 0 {
-		return fmt.Errorf("models: the ce baseline needs a categorical output")
+		return fmt.Errorf("snn: the ce baseline needs a categorical output")
 	}
 	if !(s.Lambda >= 0) {
-		return fmt.Errorf("models: snn λ %v", s.Lambda)
+		return fmt.Errorf("snn: λ %v", s.Lambda)
 	}
 	if s.Latent < 0 || (s.Latent > 0 && !s.Stochastic()) {
-		return fmt.Errorf("models: snn with %d latent inputs and the %s loss (latent noise is for w2 only)", s.Latent, s.Loss)
+		return fmt.Errorf("snn: a network with %d latent inputs and the %s loss (latent noise is for w2 only)", s.Latent, s.Loss)
 	}
 	if s.Loss == LossW2 && len(s.Categories) > 0 && s.CatEncoding != CatScores {
-		return fmt.Errorf("models: snn categorical encoding %q: this model reads each categorical output as one rounded real (made by an older kenn); retrain it (categorical outputs are now %q: K noisy scores read by argmax)", s.CatEncoding, CatScores)
+		return fmt.Errorf("snn: categorical encoding %q: this model reads each categorical output as one rounded real (made by an older kenn); retrain it (categorical outputs are now %q: K noisy scores read by argmax)", s.CatEncoding, CatScores)
 	}
 	return nil
 }
 
 // CategoryIndex returns the index of code in categorical output c, or an
 // error naming the declared set.
-func (s *SNN) CategoryIndex(c int, code float64) (int, error) {
+func (s *Model) CategoryIndex(c int, code float64) (int, error) {
 	for i, v := range s.Categories[c] {
 		if v == code {
 			return i, nil
@@ -247,7 +253,7 @@ func (s *SNN) CategoryIndex(c int, code float64) (int, error) {
 // Decode maps one raw output row (standardized continuous values, then
 // each categorical output's raw columns, see Category) to y in data units:
 // continuous values unstandardized, categories mapped to their codes.
-func (s *SNN) Decode(raw []float64) []float64 {
+func (s *Model) Decode(raw []float64) []float64 {
 	y := make([]float64, len(s.Outputs))
 	for k := 0; k < s.Cont; k++ {
 		y[k] = raw[k]*s.OutStd[k] + s.OutMean[k]
@@ -256,4 +262,13 @@ func (s *SNN) Decode(raw []float64) []float64 {
 		y[s.Cont+c] = codes[s.Category(raw, c)]
 	}
 	return y
+}
+
+// NumParams counts every parameter value.
+func (s *Model) NumParams() int {
+	n := 0
+	for _, p := range s.Params() {
+		n += p.Size()
+	}
+	return n
 }

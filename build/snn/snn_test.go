@@ -1,4 +1,4 @@
-package build
+package snn
 
 import (
 	"context"
@@ -10,14 +10,15 @@ import (
 
 	"gorgonia.org/tensor"
 
-	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/internal/gtrain"
+	msnn "github.com/kenn-ot/kenn/models/snn"
 	"github.com/kenn-ot/kenn/ot"
 )
 
 // gaussToy: x ~ U(0, 1), y | x ~ N(2x, (0.2 + 0.3x)²).
-func gaussToy(n int, seed uint64) SNNData {
+func gaussToy(n int, seed uint64) Data {
 	rng := rand.New(rand.NewPCG(seed, 1))
-	var d SNNData
+	var d Data
 	for i := 0; i < n; i++ {
 		x := rng.Float64()
 		d.X = append(d.X, []float64{x})
@@ -30,26 +31,26 @@ func gaussToy(n int, seed uint64) SNNData {
 // float64, with fixed noise and a fixed matching.
 func TestSNNGradients(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	var d SNNData
+	var d Data
 	for i := 0; i < 40; i++ {
 		x1, x2 := rng.Float64(), rng.Float64()
 		d.X = append(d.X, []float64{x1, x2})
 		d.Y = append(d.Y, []float64{x1 + rng.NormFloat64(), float64(rng.IntN(3)), float64(rng.IntN(2))})
 	}
 	names := []string{"y", "c", "k"}
-	for _, loss := range []string{models.LossW2, models.LossMSE, models.LossCE} {
-		m, err := NewSNNModel(d.X, d.Y, SNNSpec{X: []string{"x1", "x2"}, Y: names,
+	for _, loss := range []string{msnn.LossW2, msnn.LossMSE, msnn.LossCE} {
+		m, err := NewModel(d.X, d.Y, Spec{X: []string{"x1", "x2"}, Y: names,
 			Categorical: map[string][]float64{"c": nil, "k": nil}, Hidden: []int{5}, Loss: loss, InitSigma: 0.3})
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, _ := models.NewCheckpoint(m, 2)
-		e, err := encode(m.SNN, d, names, "t")
+		c, _ := msnn.NewCheckpoint(m, 2)
+		e, err := encode(m, d, names, "t")
 		if err != nil {
 			t.Fatal(err)
 		}
 		nbs, _ := neighbourhoods(e.x, 6, 0, "t")
-		net, err := NewSNNNet(m, 2*6, tensor.Float64, true)
+		net, err := NewNet(m, 2*6, tensor.Float64, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,7 +64,7 @@ func TestSNNGradients(t *testing.T) {
 			}
 			return l
 		}
-		if _, err := snnStep(net, e, nbs, []int{3, 17}, 6, rand.New(rand.NewPCG(1, 1)), true); err != nil {
+		if _, err := batchStep(net, e, nbs, []int{3, 17}, 6, rand.New(rand.NewPCG(1, 1)), true); err != nil {
 			t.Fatal(err)
 		}
 		step()
@@ -97,23 +98,23 @@ func TestSNNGradients(t *testing.T) {
 // output is exactly the observed value (σ → 0, a target that is a
 // function of x) scores local W2² = 0.
 func TestSNNLossZeroOnExactSamples(t *testing.T) {
-	var d SNNData
+	var d Data
 	for i := 0; i < 64; i++ {
 		x := float64(i) / 63
 		d.X = append(d.X, []float64{x})
 		d.Y = append(d.Y, []float64{3*x - 1})
 	}
-	m, err := NewSNNModel(d.X, d.Y, SNNSpec{X: []string{"x"}, Y: []string{"y"}, Hidden: []int{}, InitSigma: 1e-30, Latent: -1})
+	m, err := NewModel(d.X, d.Y, Spec{X: []string{"x"}, Y: []string{"y"}, Hidden: []int{}, InitSigma: 1e-30, Latent: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, _ := models.NewCheckpoint(m, 1)
+	c, _ := msnn.NewCheckpoint(m, 1)
 	// y_std = a·x_std exactly, with a = cov/var = 1 (both standardized, perfectly correlated)
 	c.Tensors["snn.0.Wmu"][0] = 1
 	c.Tensors["snn.0.bmu"][0] = 0
-	e, _ := encode(m.SNN, d, []string{"y"}, "t")
+	e, _ := encode(m, d, []string{"y"}, "t")
 	nbs, _ := neighbourhoods(e.x, 8, 0, "t")
-	v, err := SNNLocalW2(c, e, nbs, 4, 8, 1)
+	v, err := LocalW2(c, e, nbs, 4, 8, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +122,7 @@ func TestSNNLossZeroOnExactSamples(t *testing.T) {
 		t.Fatalf("local W2² of exact samples: %g", v)
 	}
 	c.Tensors["snn.0.bmu"][0] = 0.5 // shifted by half a standard deviation
-	v, _ = SNNLocalW2(c, e, nbs, 4, 8, 1)
+	v, _ = LocalW2(c, e, nbs, 4, 8, 1)
 	if math.Abs(v-0.25) > 1e-6 {
 		t.Fatalf("local W2² of samples shifted by 0.5: %g, want 0.25", v)
 	}
@@ -136,11 +137,11 @@ func TestSNNLearnsGaussianToy(t *testing.T) {
 	}
 	names := []string{"y"}
 	tr, va := gaussToy(1500, 1), gaussToy(300, 2)
-	m, err := NewSNNModel(tr.X, tr.Y, SNNSpec{X: []string{"x"}, Y: names, Hidden: []int{32, 32}})
+	m, err := NewModel(tr.X, tr.Y, Spec{X: []string{"x"}, Y: names, Hidden: []int{32, 32}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := TrainSNN(context.Background(), m, names, tr, va, SNNOptions{Epochs: 150, Seed: 3, LR: 3e-3, Patience: 150, OnEpoch: func(e models.EpochLog) {
+	c, err := Train(context.Background(), m, names, tr, va, Options{Epochs: 150, Seed: 3, LR: 3e-3, Patience: 150, OnEpoch: func(e msnn.EpochLog) {
 		if e.Epoch%50 == 0 {
 			t.Logf("epoch %d train %.4f val %.4f", e.Epoch, e.TrainW2, e.ValW2)
 		}
@@ -149,7 +150,7 @@ func TestSNNLearnsGaussianToy(t *testing.T) {
 		t.Fatal(err)
 	}
 	xs := [][]float64{{0.25}, {0.5}, {0.75}}
-	samples, err := SampleSNN(c, xs, 4000, 9)
+	samples, err := Sample(c, xs, 4000, 9)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,17 +171,17 @@ func TestSNNLearnsGaussianToy(t *testing.T) {
 	}
 }
 
-func mustGrad(t *testing.T, n *SNNNet, name string) []float64 {
+func mustGrad(t *testing.T, n *Net, name string) []float64 {
 	g, err := n.byName[name].Grad()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return values(g)
+	return gtrain.Values(g)
 }
 
 // catModel is an SNN with one categorical output of k categories (and
 // cont continuous outputs) for the hand-made matching examples.
-func catModel(t *testing.T, k, cont int) *models.SNN {
+func catModel(t *testing.T, k, cont int) *msnn.Model {
 	t.Helper()
 	var x, y [][]float64
 	for i := 0; i < k; i++ {
@@ -192,11 +193,11 @@ func catModel(t *testing.T, k, cont int) *models.SNN {
 	for i := 0; i < cont; i++ {
 		names = append([]string{"y" + string(rune('0'+i))}, names...)
 	}
-	m, err := NewSNNModel(x, y, SNNSpec{X: []string{"x"}, Y: names, Categorical: map[string][]float64{"c": nil}, Hidden: []int{}})
+	m, err := NewModel(x, y, Spec{X: []string{"x"}, Y: names, Categorical: map[string][]float64{"c": nil}, Hidden: []int{}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return m.SNN
+	return m
 }
 
 // The categorical gradient moves exactly the excess samples of each
@@ -279,36 +280,36 @@ func TestSNNCategoricalPushesExcessOnly(t *testing.T) {
 // reported is the true local W2² (indicator cost, exact assignment).
 func TestSNNStepPushesCountExcess(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 9))
-	var d SNNData
+	var d Data
 	for i := 0; i < 200; i++ {
 		x := rng.Float64()
 		d.X = append(d.X, []float64{x})
 		d.Y = append(d.Y, []float64{x + rng.NormFloat64(), float64(rng.IntN(3))})
 	}
 	names := []string{"y", "c"}
-	m, err := NewSNNModel(d.X, d.Y, SNNSpec{X: []string{"x"}, Y: names, Categorical: map[string][]float64{"c": nil}, Hidden: []int{8}, InitSigma: 0.5})
+	m, err := NewModel(d.X, d.Y, Spec{X: []string{"x"}, Y: names, Categorical: map[string][]float64{"c": nil}, Hidden: []int{8}, InitSigma: 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := m.SNN
-	c, _ := models.NewCheckpoint(m, 4)
+	s := m
+	c, _ := msnn.NewCheckpoint(m, 4)
 	e, _ := encode(s, d, names, "t")
 	const k = 16
 	nbs, _ := neighbourhoods(e.x, k, 0, "t")
 	centers := []int{3, 50, 120, 199}
-	net, err := NewSNNNet(m, len(centers)*k, tensor.Float64, true)
+	net, err := NewNet(m, len(centers)*k, tensor.Float64, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer net.Close()
 	net.SetWeights(c)
-	loss, err := snnStep(net, e, nbs, centers, k, rand.New(rand.NewPCG(3, 3)), true)
+	loss, err := batchStep(net, e, nbs, centers, k, rand.New(rand.NewPCG(3, 3)), true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	in := net.lastInputs
 	D := s.OutputDim()
-	out := values(net.outVal) // the second run has the same inputs and noise: same outputs
+	out := gtrain.Values(net.outVal) // the second run has the same inputs and noise: same outputs
 	wantPushed, wantLoss := 0, 0.0
 	cost := ot.Mixed{Cont: 1, Cat: 1, Lambda: s.Lambda}
 	for ci, ctr := range centers {
@@ -358,35 +359,35 @@ func TestSNNStepPushesCountExcess(t *testing.T) {
 }
 
 // The training curve: one line per epoch in OUT.curve.csv, equal to what
-// OnEpoch reports, the validation local W2² equal to SNNLocalW2 of the
+// OnEpoch reports, the validation local W2² equal to LocalW2 of the
 // weights of that epoch (the last one checked), and a resumed run keeps
 // the lines of the epochs before the interruption.
 func TestSNNTrainingCurve(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 2))
-	var d SNNData
+	var d Data
 	for i := 0; i < 300; i++ {
 		x := rng.Float64()
 		d.X = append(d.X, []float64{x})
 		d.Y = append(d.Y, []float64{x + 0.1*rng.NormFloat64(), float64(rng.IntN(2))})
 	}
 	names := []string{"y", "c"}
-	m, err := NewSNNModel(d.X, d.Y, SNNSpec{X: []string{"x"}, Y: names, Categorical: map[string][]float64{"c": nil}, Hidden: []int{4}})
+	m, err := NewModel(d.X, d.Y, Spec{X: []string{"x"}, Y: names, Categorical: map[string][]float64{"c": nil}, Hidden: []int{4}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "s.ckpt")
-	var seen []models.EpochLog
+	var seen []msnn.EpochLog
 	ctx, cancel := context.WithCancel(context.Background())
-	opt := SNNOptions{Epochs: 4, Seed: 1, Out: out, OnEpoch: func(e models.EpochLog) {
+	opt := Options{Epochs: 4, Seed: 1, Out: out, OnEpoch: func(e msnn.EpochLog) {
 		seen = append(seen, e)
 		if e.Epoch == 2 {
 			cancel()
 		}
 	}}
-	if _, err := TrainSNN(ctx, m, names, d, d, opt); !errors.Is(err, ErrInterrupted) {
+	if _, err := Train(ctx, m, names, d, d, opt); !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("interrupted run: %v", err)
 	}
-	c, err := TrainSNN(context.Background(), m, names, d, d, opt)
+	c, err := Train(context.Background(), m, names, d, d, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -404,14 +405,14 @@ func TestSNNTrainingCurve(t *testing.T) {
 		}
 	}
 	if c.State.BestEpoch == 4 {
-		e, _ := encode(m.SNN, d, names, "t")
+		e, _ := encode(m, d, names, "t")
 		nbs, _ := neighbourhoods(e.x, 32, 0, "t")
-		v, err := SNNLocalW2(c, e, nbs, 8, 32, 1)
+		v, err := LocalW2(c, e, nbs, 8, 32, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if math.Abs(v-got[3].ValW2) > 1e-7*v { // the file keeps 8 significant digits
-			t.Errorf("best (last) epoch: SNNLocalW2 %.9f, curve %.9f", v, got[3].ValW2)
+			t.Errorf("best (last) epoch: LocalW2 %.9f, curve %.9f", v, got[3].ValW2)
 		}
 	}
 }

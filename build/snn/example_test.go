@@ -1,4 +1,4 @@
-package build_test
+package snn_test
 
 import (
 	"context"
@@ -7,31 +7,31 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/kenn-ot/kenn/build"
+	snn "github.com/kenn-ot/kenn/build/snn"
 )
 
 // A stochastic neural network for y | x ~ N(x, 0.5²), trained with the
 // local generalized W2 loss, then sampled: the spread is learned, not
 // just the mean.
-func ExampleTrainSNN() {
+func ExampleTrain() {
 	rng := rand.New(rand.NewPCG(1, 2))
-	var d build.SNNData
+	var d snn.Data
 	for i := 0; i < 800; i++ {
 		x := rng.Float64() * 4
 		d.X = append(d.X, []float64{x})
 		d.Y = append(d.Y, []float64{x + 0.5*rng.NormFloat64()})
 	}
-	m, err := build.NewSNNModel(d.X, d.Y, build.SNNSpec{X: []string{"x"}, Y: []string{"y"}, Hidden: []int{16}})
+	m, err := snn.NewModel(d.X, d.Y, snn.Spec{X: []string{"x"}, Y: []string{"y"}, Hidden: []int{16}})
 	if err != nil {
 		panic(err)
 	}
 	dir, _ := os.MkdirTemp("", "kenn-snn")
 	defer os.RemoveAll(dir)
-	c, err := build.TrainSNN(context.Background(), m, []string{"y"}, d, d, build.SNNOptions{Epochs: 60, Seed: 1, LR: 3e-3, Out: filepath.Join(dir, "s.ckpt")})
+	c, err := snn.Train(context.Background(), m, []string{"y"}, d, d, snn.Options{Epochs: 60, Seed: 1, LR: 3e-3, Out: filepath.Join(dir, "s.ckpt")})
 	if err != nil {
 		panic(err)
 	}
-	s, err := build.SampleSNN(c, [][]float64{{2}}, 4000, 1)
+	s, err := snn.Sample(c, [][]float64{{2}}, 4000, 1)
 	if err != nil {
 		panic(err)
 	}

@@ -1,4 +1,4 @@
-package build
+package snn
 
 import (
 	"fmt"
@@ -7,22 +7,23 @@ import (
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
-	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/internal/gtrain"
+	msnn "github.com/kenn-ot/kenn/models/snn"
 )
 
-// SNNNet is a stochastic neural network (models.SNN) lowered to a
+// Net is a stochastic neural network (models/snn.Model) lowered to a
 // Gorgonia graph for B rows: inputs X [B, in] (standardized), one noise
 // input per layer Eps[l] [B, width] (w2 loss), raw outputs Out [B, out].
 //
 // The loss inputs are per-cell weights of the same shape as Out, set by
-// the trainer (see snnStep): WSq weighs (Out − T)²; WLin is the
+// the trainer (see batchStep): WSq weighs (Out − T)²; WLin is the
 // categorical surrogate's gradient, Σ WLin ⊙ Out (w2: −λ·w on the target
 // category's score and +λ·w on the winning score of a sample pushed
 // toward another category; its value is discarded, the detach), and for
 // the ce baseline WCE weighs −T ⊙ log softmax(Out) within each
 // categorical group.
-type SNNNet struct {
-	S      *models.SNN
+type Net struct {
+	S      *msnn.Model
 	B      int
 	dt     tensor.Dtype
 	g      *G.ExprGraph
@@ -31,35 +32,30 @@ type SNNNet struct {
 	byName map[string]*G.Node
 
 	X, Out       *G.Node
-	OneHot       *G.Node // [B, Σ K_c]: the sampled categories (models.SNN.HasShift)
+	OneHot       *G.Node // [B, Σ K_c]: the sampled categories (msnn.Model.HasShift)
 	Eps          []*G.Node
 	T, WSq, WLin *G.Node
 	WCE          *G.Node
 	Loss         *G.Node
 	trainable    bool
-	lastInputs   snnInputs // of the last run (tests replay it)
-	outVal       G.Value   // Out, copied during the run (later ops may reuse its memory)
+	lastInputs   inputs  // of the last run (tests replay it)
+	outVal       G.Value // Out, copied during the run (later ops may reuse its memory)
 }
 
-func (n *SNNNet) paramNodes() []*G.Node { return n.params }
-
 // Close releases the graph's machine.
-func (n *SNNNet) Close() { n.vm.Close() }
+func (n *Net) Close() { n.vm.Close() }
 
-// NewSNNNet lowers m (kind snn) for b rows; with train, it also builds the
+// NewNet lowers m for b rows; with train, it also builds the
 // loss and binds gradients.
-func NewSNNNet(m *models.Model, b int, dt tensor.Dtype, train bool) (net *SNNNet, err error) {
-	if m.Kind != models.KindSNN {
-		return nil, fmt.Errorf("build: %s is not an snn", m.Kind)
-	}
+func NewNet(m *msnn.Model, b int, dt tensor.Dtype, train bool) (net *Net, err error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
-	s := m.SNN
-	n := &SNNNet{S: s, B: b, dt: dt, g: G.NewGraph(), byName: map[string]*G.Node{}, trainable: train}
+	s := m
+	n := &Net{S: s, B: b, dt: dt, g: G.NewGraph(), byName: map[string]*G.Node{}, trainable: train}
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("build: lowering snn: %v", r)
+			err = fmt.Errorf("snn: lowering snn: %v", r)
 		}
 	}()
 	for _, p := range m.Params() {
@@ -93,7 +89,7 @@ func NewSNNNet(m *models.Model, b int, dt tensor.Dtype, train bool) (net *SNNNet
 		D := s.OutputDim()
 		n.OneHot = G.NewMatrix(n.g, dt, G.WithShape(b, s.NumScores()), G.WithName("onehot"))
 		cont := G.Must(G.Reshape(G.Must(G.Slice(cur, nil, G.S(0, s.Cont))), tensor.Shape{b, s.Cont})) // a width-1 slice drops its axis
-		cont = G.Must(G.Add(cont, G.Must(G.Mul(n.OneHot, n.byName[models.ShiftParam]))))
+		cont = G.Must(G.Add(cont, G.Must(G.Mul(n.OneHot, n.byName[msnn.ShiftParam]))))
 		cur = G.Must(G.Concat(1, cont, G.Must(G.Slice(cur, nil, G.S(s.Cont, D)))))
 	}
 	n.Out = cur
@@ -102,7 +98,7 @@ func NewSNNNet(m *models.Model, b int, dt tensor.Dtype, train bool) (net *SNNNet
 	if train {
 		n.buildLoss()
 		if _, err := G.Grad(n.Loss, n.params...); err != nil {
-			return nil, fmt.Errorf("build: snn gradients: %w", err)
+			return nil, fmt.Errorf("snn: snn gradients: %w", err)
 		}
 		opts = append(opts, G.BindDualValues(n.params...))
 	}
@@ -110,22 +106,22 @@ func NewSNNNet(m *models.Model, b int, dt tensor.Dtype, train bool) (net *SNNNet
 	return n, nil
 }
 
-func (n *SNNNet) scalar(v float64) *G.Node { return constant(n.dt, v) }
+func (n *Net) scalar(v float64) *G.Node { return gtrain.Constant(n.dt, v) }
 
-func (n *SNNNet) mat(name string) *G.Node {
+func (n *Net) mat(name string) *G.Node {
 	return G.NewMatrix(n.g, n.dt, G.WithShape(n.B, n.S.OutputDim()), G.WithName(name))
 }
 
-func (n *SNNNet) buildLoss() {
+func (n *Net) buildLoss() {
 	s := n.S
 	n.T, n.WSq = n.mat("t"), n.mat("wsq")
 	diff := G.Must(G.Sub(n.Out, n.T))
 	loss := G.Must(G.Sum(G.Must(G.HadamardProd(n.WSq, G.Must(G.Square(diff))))))
-	if s.Loss == models.LossW2 && len(s.Categories) > 0 {
+	if s.Loss == msnn.LossW2 && len(s.Categories) > 0 {
 		n.WLin = n.mat("wlin")
 		loss = G.Must(G.Add(loss, G.Must(G.Sum(G.Must(G.HadamardProd(n.WLin, n.Out))))))
 	}
-	if s.Loss == models.LossCE {
+	if s.Loss == msnn.LossCE {
 		n.WCE = n.mat("wce")
 		off := s.Cont
 		for _, codes := range s.Categories {
@@ -144,10 +140,10 @@ func (n *SNNNet) buildLoss() {
 }
 
 // SetWeights copies the checkpoint's weights into the graph.
-func (n *SNNNet) SetWeights(c *models.Checkpoint) error { return setWeights(n.params, c) }
+func (n *Net) SetWeights(c *msnn.Checkpoint) error { return gtrain.SetParams(n.params, c.Tensors) }
 
-// snnInputs are the values fed to one run.
-type snnInputs struct {
+// inputs are the values fed to one run.
+type inputs struct {
 	X   []float64   // [B, in]
 	Eps [][]float64 // per layer [B, width]
 	// OneHot [B, Σ K_c] of the sampled categories (HasShift; nil: found
@@ -157,11 +153,11 @@ type snnInputs struct {
 	T, WSq, WLin, WCE []float64
 }
 
-func (n *SNNNet) let(node *G.Node, v []float64) error { return bind(node, n.dt, v) }
+func (n *Net) let(node *G.Node, v []float64) error { return gtrain.Bind(node, n.dt, v) }
 
 // run feeds in, runs the graph and returns Out [B, out] and, when
 // training, the graph's loss (gradients bound to the parameters).
-func (n *SNNNet) run(in snnInputs) ([]float64, float64, error) {
+func (n *Net) run(in inputs) ([]float64, float64, error) {
 	if n.OneHot != nil && in.OneHot == nil {
 		in.OneHot = make([]float64, n.B*n.S.NumScores())
 		out, _, err := n.run(in)
@@ -222,12 +218,12 @@ func (n *SNNNet) run(in snnInputs) ([]float64, float64, error) {
 	if err := n.vm.RunAll(); err != nil {
 		return nil, 0, err
 	}
-	out := values(n.outVal)
+	out := gtrain.Values(n.outVal)
 	loss := 0.0
 	if n.trainable {
-		loss = values(n.Loss.Value())[0]
+		loss = gtrain.Values(n.Loss.Value())[0]
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return nil, 0, fmt.Errorf("build: snn loss is %v", loss)
+			return nil, 0, fmt.Errorf("snn: snn loss is %v", loss)
 		}
 	}
 	return out, loss, nil
