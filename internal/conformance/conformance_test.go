@@ -31,7 +31,7 @@ import (
 var (
 	writeTable = flag.Bool("write-table", false, "write the conformance table into README.md and docs/runtimes.md")
 	cudaDevice = flag.String("cuda", "cuda:0", "the device of the onnxruntime CUDA backend")
-	minSeconds = flag.Float64("min-seconds", 0.05, "time each file's repeated runs for at least this long (throughput)")
+	minSeconds = flag.Float64("min-seconds", 0.02, "time each file's repeated runs for at least this long (throughput)")
 )
 
 const root = "../.."
@@ -393,14 +393,14 @@ func prepare(t *testing.T, rt *runtime.Runtime) []*fileCase {
 }
 
 // timed runs run once (the result, and the warm-up), then again until
-// minSeconds have passed (at most 50 times), and returns the time per run.
+// minSeconds have passed (at most 20 times), and returns the time per run.
 func timed(run func() (runtime.Tensor, error)) outcome {
 	out, err := run()
 	if err != nil {
 		return outcome{Err: err}
 	}
 	runs, t0 := 0, time.Now()
-	for runs < 50 && (runs == 0 || time.Since(t0).Seconds() < *minSeconds) {
+	for runs < 20 && (runs == 0 || time.Since(t0).Seconds() < *minSeconds) {
 		if _, err := run(); err != nil {
 			return outcome{Err: err}
 		}
