@@ -62,7 +62,7 @@ func TestDecodedEndpointsAndIdenticalBarycenter(t *testing.T) {
 	}
 	same("α = 0", ends[:hw], recon[:hw])
 	same("α = 1", ends[hw:], recon[3*hw:])
-	b, err := latent.Barycenter(f, F, []int{0, 1, 2}, []float64{0.2, 0.3, 0.5})
+	b, err := latent.Barycenter(dataset.NewFeatures(f, imgs.N, F), []int{0, 1, 2}, []float64{0.2, 0.3, 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package latent_test
 import (
 	"fmt"
 
+	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/latent"
 )
 
@@ -10,8 +11,8 @@ import (
 // distances approximate W2² (rows of features [n, F], here F = 2); a DWE
 // model decodes the results back to images with runtime.Model.Decode.
 func ExampleClassBarycenters() {
-	features := []float32{0, 0, 2, 2, 10, 0, 12, 2}
-	classes, bary, err := latent.ClassBarycenters(features, 2, []int{3, 3, 8, 8})
+	features := dataset.NewFeatures([]float32{0, 0, 2, 2, 10, 0, 12, 2}, 4, 2)
+	classes, bary, err := latent.ClassBarycenters(features, []int{3, 3, 8, 8})
 	if err != nil {
 		panic(err)
 	}

@@ -3,9 +3,9 @@
 // interpolations and principal geodesics are linear operations on feature
 // vectors, decoded back to images by the model's decoder (runtime.Decode).
 //
-// Features are float32 rows [n, F], row-major, as runtime.Embed returns
-// them. Inputs of the wrong length are programmer errors and panic; data
-// problems (an empty class, NaN) are errors.
+// Features are dataset.Features: float32 rows [N, F], row-major, as
+// runtime.Embed computes them. Inputs of the wrong length are programmer
+// errors and panic; data problems (an empty class, NaN) are errors.
 package latent
 
 import (
@@ -15,11 +15,17 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat"
+
+	"github.com/kenn-ot/kenn/dataset"
 )
 
-// Barycenter is Σ_i w_i·f_i / Σ_i w_i over the given rows of features
-// ([n, F]); nil weights are uniform.
-func Barycenter(features []float32, F int, rows []int, weights []float64) ([]float32, error) {
+// Barycenter is Σ_i w_i·f_i / Σ_i w_i over the given rows of f; nil
+// weights are uniform.
+func Barycenter(f dataset.Features, rows []int, weights []float64) ([]float32, error) {
+	if err := f.Check(); err != nil {
+		panic("latent: " + err.Error())
+	}
+	F := f.F
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("latent: barycenter of no rows")
 	}
@@ -38,7 +44,7 @@ func Barycenter(features []float32, F int, rows []int, weights []float64) ([]flo
 		}
 		total += w
 		for c := 0; c < F; c++ {
-			acc[c] += w * float64(features[r*F+c])
+			acc[c] += w * float64(f.Data[r*F+c])
 		}
 	}
 	if total == 0 {
@@ -53,9 +59,9 @@ func Barycenter(features []float32, F int, rows []int, weights []float64) ([]flo
 
 // ClassBarycenters returns the sorted distinct labels and, for each, the
 // uniform barycenter of its rows.
-func ClassBarycenters(features []float32, F int, labels []int) ([]int, [][]float32, error) {
-	if len(labels)*F != len(features) {
-		return nil, nil, fmt.Errorf("latent: %d labels for %d feature rows", len(labels), len(features)/F)
+func ClassBarycenters(f dataset.Features, labels []int) ([]int, [][]float32, error) {
+	if len(labels) != f.N {
+		return nil, nil, fmt.Errorf("latent: %d labels for %d feature rows", len(labels), f.N)
 	}
 	byClass := map[int][]int{}
 	for i, l := range labels {
@@ -68,7 +74,7 @@ func ClassBarycenters(features []float32, F int, labels []int) ([]int, [][]float
 	sort.Ints(classes)
 	out := make([][]float32, len(classes))
 	for k, l := range classes {
-		b, err := Barycenter(features, F, byClass[l], nil)
+		b, err := Barycenter(f, byClass[l], nil)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -104,17 +110,21 @@ type Geodesics struct {
 	Explained []float64
 }
 
-// PrincipalGeodesics is principal component analysis of n feature rows
-// ([n, F]), keeping k components: in a Wasserstein embedding, lines along
-// them decode to principal geodesics (DWE, section 4).
-func PrincipalGeodesics(features []float32, n, F, k int) (*Geodesics, error) {
+// PrincipalGeodesics is principal component analysis of the rows of f,
+// keeping k components: in a Wasserstein embedding, lines along them
+// decode to principal geodesics (DWE, section 4).
+func PrincipalGeodesics(f dataset.Features, k int) (*Geodesics, error) {
+	if err := f.Check(); err != nil {
+		panic("latent: " + err.Error())
+	}
+	n, F := f.N, f.F
 	if k < 1 || k > F || k >= n {
 		return nil, fmt.Errorf("latent: %d components from %d rows of %d features", k, n, F)
 	}
 	x := mat.NewDense(n, F, nil)
 	for i := 0; i < n; i++ {
 		for c := 0; c < F; c++ {
-			v := float64(features[i*F+c])
+			v := float64(f.Data[i*F+c])
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				return nil, fmt.Errorf("latent: row %d, feature %d is %v", i, c, v)
 			}

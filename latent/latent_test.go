@@ -3,16 +3,18 @@ package latent
 import (
 	"math"
 	"testing"
+
+	"github.com/kenn-ot/kenn/dataset"
 )
 
 func TestBarycenterAndInterpolate(t *testing.T) {
-	f := []float32{0, 0, 2, 4, 4, 8}
-	b, err := Barycenter(f, 2, []int{0, 1, 2}, []float64{1, 0, 1})
+	f := dataset.NewFeatures([]float32{0, 0, 2, 4, 4, 8}, 3, 2)
+	b, err := Barycenter(f, []int{0, 1, 2}, []float64{1, 0, 1})
 	if err != nil || b[0] != 2 || b[1] != 4 {
 		t.Fatalf("barycenter %v %v, want [2 4]", b, err)
 	}
 	// identical rows: the barycenter is the row
-	b, _ = Barycenter([]float32{1.5, -2, 1.5, -2}, 2, []int{0, 1}, nil)
+	b, _ = Barycenter(dataset.NewFeatures([]float32{1.5, -2, 1.5, -2}, 2, 2), []int{0, 1}, nil)
 	if b[0] != 1.5 || b[1] != -2 {
 		t.Fatalf("barycenter of identical rows %v", b)
 	}
@@ -20,14 +22,14 @@ func TestBarycenterAndInterpolate(t *testing.T) {
 	if in[0][0] != 1 || in[0][1] != 2 || in[1][0] != 2 || in[1][1] != 4 || in[2][0] != 3 || in[2][1] != 6 {
 		t.Fatalf("interpolation %v", in)
 	}
-	if _, err := Barycenter(f, 2, nil, nil); err == nil {
+	if _, err := Barycenter(f, nil, nil); err == nil {
 		t.Fatal("barycenter of no rows accepted")
 	}
-	classes, bs, err := ClassBarycenters(f, 2, []int{7, 3, 7})
+	classes, bs, err := ClassBarycenters(f, []int{7, 3, 7})
 	if err != nil || len(classes) != 2 || classes[0] != 3 || bs[1][0] != 2 || bs[1][1] != 4 {
 		t.Fatalf("class barycenters %v %v %v", classes, bs, err)
 	}
-	if _, _, err := ClassBarycenters(f, 2, []int{1}); err == nil {
+	if _, _, err := ClassBarycenters(f, []int{1}); err == nil {
 		t.Fatal("label count mismatch accepted")
 	}
 }
@@ -43,7 +45,7 @@ func TestPrincipalGeodesicsOfALine(t *testing.T) {
 			f = append(f, float32(5+s*dir[c]))
 		}
 	}
-	g, err := PrincipalGeodesics(f, len(ts), 3, 2)
+	g, err := PrincipalGeodesics(dataset.NewFeatures(f, len(ts), 3), 2)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,7 +60,7 @@ func TestMDSRecoversTranslationGrid(t *testing.T) {
 		for i := 0; i < n; i++ {
 			xy[i*2], xy[i*2+1] = e.Coords[i*3], e.Coords[i*3+1]
 		}
-		_, rmse, err := Align(shifts, xy, n, 2)
+		_, rmse, err := Align(&Embedding{N: n, K: 2, Coords: shifts}, &Embedding{N: n, K: 2, Coords: xy})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,7 +114,7 @@ func TestSubspaceEqualsDense(t *testing.T) {
 			t.Errorf("eigenvalue %d: dense %g, subspace %g", c, a.Eigen[c], b.Eigen[c])
 		}
 	}
-	if _, rmse, _ := Align(a.Coords, b.Coords, n, 3); rmse > 1e-6 {
+	if _, rmse, _ := Align(a, b); rmse > 1e-6 {
 		t.Errorf("coordinates differ by %g RMS", rmse)
 	}
 }
@@ -133,10 +133,13 @@ func TestProcrustesMatchesScipy(t *testing.T) {
 		z[i*k] = 3*(math.Cos(th)*x[i*k]-math.Sin(th)*x[i*k+1]) + 5
 		z[i*k+1] = -3*(math.Sin(th)*x[i*k]+math.Cos(th)*x[i*k+1]) - 2
 	}
-	if d, err := Procrustes(x, z, n, k); err != nil || d > 1e-12 {
+	if d, err := Procrustes(&Embedding{N: n, K: k, Coords: x}, &Embedding{N: n, K: k, Coords: z}); err != nil || d > 1e-12 {
 		t.Fatalf("disparity of a similarity transform: %g, %v", d, err)
 	}
-	got, err := Procrustes(x, y, n, k)
+	if _, err := Procrustes(&Embedding{N: n, K: k, Coords: x}, &Embedding{N: n * k, K: 1, Coords: y}); err == nil || !strings.Contains(err.Error(), "12 points in 2 dimensions and 24 in 1") {
+		t.Fatalf("configurations of other shapes: %v", err)
+	}
+	got, err := Procrustes(&Embedding{N: n, K: k, Coords: x}, &Embedding{N: n, K: k, Coords: y})
 	if err != nil {
 		t.Fatal(err)
 	}

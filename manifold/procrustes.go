@@ -7,13 +7,43 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// Procrustes compares two configurations of the same n points in k
-// dimensions (n×k, row-major), as scipy.spatial.procrustes does: both are
-// centred and scaled to unit Frobenius norm, Y is rotated (or reflected)
-// and scaled onto X optimally, and the disparity is the remaining sum of
+// Procrustes compares two configurations of the same N points in K
+// dimensions (their Coords), as scipy.spatial.procrustes does: both are
+// centred and scaled to unit Frobenius norm, y is rotated (or reflected)
+// and scaled onto x optimally, and the disparity is the remaining sum of
 // squared differences, in [0, 1]: 0 for configurations equal up to a
 // similarity transform.
-func Procrustes(x, y []float64, n, k int) (float64, error) {
+func Procrustes(x, y *Embedding) (float64, error) {
+	if err := sameShape(x, y); err != nil {
+		return 0, err
+	}
+	return procrustes(x.Coords, y.Coords, x.N, x.K)
+}
+
+// Align rotates (or reflects) and translates y onto x, without scaling,
+// and returns the aligned copy of y (its Coords only) and the
+// root-mean-square distance between matching points after alignment, in
+// the configurations' units.
+func Align(x, y *Embedding) (*Embedding, float64, error) {
+	if err := sameShape(x, y); err != nil {
+		return nil, 0, err
+	}
+	c, rmse, err := align(x.Coords, y.Coords, x.N, x.K)
+	if err != nil {
+		return nil, 0, err
+	}
+	return &Embedding{N: x.N, K: x.K, Coords: c}, rmse, nil
+}
+
+func sameShape(x, y *Embedding) error {
+	if x.N != y.N || x.K != y.K {
+		return fmt.Errorf("manifold: configurations of %d points in %d dimensions and %d in %d", x.N, x.K, y.N, y.K)
+	}
+	return nil
+}
+
+// procrustes is Procrustes on n×k row-major coordinates.
+func procrustes(x, y []float64, n, k int) (float64, error) {
 	a, err := standardize(x, n, k, true)
 	if err != nil {
 		return 0, fmt.Errorf("first configuration: %w", err)
@@ -35,10 +65,8 @@ func Procrustes(x, y []float64, n, k int) (float64, error) {
 	return math.Max(0, 1-s*s), nil
 }
 
-// Align rotates (or reflects) and translates y onto x, without scaling,
-// and returns the aligned copy of y and the root-mean-square distance
-// between matching points after alignment, in the configurations' units.
-func Align(x, y []float64, n, k int) ([]float64, float64, error) {
+// align is Align on n×k row-major coordinates.
+func align(x, y []float64, n, k int) ([]float64, float64, error) {
 	a, err := standardize(x, n, k, false)
 	if err != nil {
 		return nil, 0, err

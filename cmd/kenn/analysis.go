@@ -268,7 +268,7 @@ func runWassmap(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		disp, err := manifold.Procrustes(ee.Coords, e.Coords, e.N, e.K)
+		disp, err := manifold.Procrustes(ee, e)
 		if err != nil {
 			return err
 		}
@@ -341,24 +341,25 @@ func checkDecoder(fs *flag.FlagSet) *checker {
 	return check(fs).required("model", "images", "o").ints("zoom", 1, 64)
 }
 
-func openDecoder(model, images string) (*runtime.Model, func(), *dataset.Images, []float32, error) {
+func openDecoder(model, images string) (*runtime.Model, func(), *dataset.Images, dataset.Features, error) {
 	m, done, err := loadModel(model, "cpu", 0)
 	if err != nil {
-		return nil, nil, nil, nil, err
+		return nil, nil, nil, dataset.Features{}, err
 	}
 	if !m.HasDecoder() {
 		done()
-		return nil, nil, nil, nil, fmt.Errorf("%s has no decoder: barycenters, interpolations and geodesics decode through DWE's ψ (a dwe model)", model)
+		return nil, nil, nil, dataset.Features{}, fmt.Errorf("%s has no decoder: barycenters, interpolations and geodesics decode through DWE's ψ (a dwe model)", model)
 	}
 	imgs, err := dataset.Load(images)
 	if err != nil {
 		done()
-		return nil, nil, nil, nil, err
+		return nil, nil, nil, dataset.Features{}, err
 	}
-	f, err := m.Embed(context.Background(), imgs, 256)
+	raw, err := m.Embed(context.Background(), imgs, 256)
+	f := dataset.Features{Data: raw, N: imgs.N, F: m.F}
 	if err != nil {
 		done()
-		return nil, nil, nil, nil, err
+		return nil, nil, nil, dataset.Features{}, err
 	}
 	return m, done, imgs, f, nil
 }
@@ -406,7 +407,7 @@ func runBarycenter(ctx context.Context, args []string) error {
 	if unlabelled {
 		labels = make([]int, imgs.N) // one class: the barycenter of all
 	}
-	classes, bary, err := latent.ClassBarycenters(f, m.F, labels)
+	classes, bary, err := latent.ClassBarycenters(f, labels)
 	if err != nil {
 		return err
 	}
@@ -436,7 +437,7 @@ func runBarycenter(ctx context.Context, args []string) error {
 					rows = append(rows, i)
 				}
 			}
-			b, err := latent.Barycenter(f, m.F, rows, nil)
+			b, err := latent.Barycenter(f, rows, nil)
 			if err != nil {
 				return err
 			}
@@ -522,7 +523,7 @@ func runInterpolate(ctx context.Context, args []string) error {
 	for k := range alphas {
 		alphas[k] = float64(k) / float64(*steps-1)
 	}
-	rows := latent.Interpolate(f[*from*m.F:(*from+1)*m.F], f[*to*m.F:(*to+1)*m.F], alphas)
+	rows := latent.Interpolate(f.Row(*from), f.Row(*to), alphas)
 	dec, err := decodeRows(m, rows)
 	if err != nil {
 		return err
@@ -560,12 +561,12 @@ func runPGA(ctx context.Context, args []string) error {
 		return err
 	}
 	defer unlock()
-	m, done, imgs, f, err := openDecoder(*model, *images)
+	m, done, _, f, err := openDecoder(*model, *images)
 	if err != nil {
 		return err
 	}
 	defer done()
-	g, err := latent.PrincipalGeodesics(f, imgs.N, m.F, *comps)
+	g, err := latent.PrincipalGeodesics(f, *comps)
 	if err != nil {
 		return err
 	}
