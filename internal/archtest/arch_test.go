@@ -28,6 +28,18 @@ func TestImportRules(t *testing.T) {
 		{"ot", []string{module + "/"}},
 		// models is data: neither Gorgonia nor ONNX
 		{"models", []string{"gorgonia.org/", "github.com/owulveryck/onnx-go", "github.com/yalue/onnxruntime_go", module + "/export", module + "/build", module + "/runtime"}},
+		// the stochastic neural network is its own product: its description is
+		// data (no Gorgonia, no ONNX), its trainer and exporter are not the
+		// image models', and the image packages know nothing of it
+		{"models/snn", []string{"gorgonia.org/", "github.com/owulveryck/onnx-go", "github.com/yalue/onnxruntime_go", module + "/export", module + "/build", module + "/runtime"}},
+		{"build/snn", []string{module + "/build", module + "/export", module + "/runtime", module + "/dataset", module + "/pairs", "github.com/owulveryck/onnx-go", "github.com/yalue/onnxruntime_go"}},
+		{"export/snn", []string{"gorgonia.org/", module + "/build", module + "/runtime"}},
+		{"models", []string{module + "/models/snn"}},
+		{"build", []string{module + "/build/snn", module + "/models/snn"}},
+		{"export", []string{module + "/export/snn", module + "/models/snn"}},
+		// the shared checkpoint container and training kit
+		{"internal/ckptfile", []string{"gorgonia.org/", "golang.org/", "github.com/yalue/", "github.com/owulveryck/", "github.com/apache/", module + "/models", module + "/build", module + "/export", module + "/runtime"}},
+		{"internal/gtrain", []string{module + "/build", module + "/export", module + "/runtime", "github.com/owulveryck/onnx-go", "github.com/yalue/onnxruntime_go"}},
 		// a deployment needs only onnxruntime
 		{"export", []string{"gorgonia.org/", module + "/build"}},
 		{"runtime", []string{"gorgonia.org/", module + "/build"}},
