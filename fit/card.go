@@ -84,7 +84,7 @@ func (f *fitRun) stageCard(ctx context.Context) error {
 		c.Metrics[k] = v
 	}
 	embed, pw, pair := export.Paths(f.o.Out)
-	card.Files = []string{filepath.Base(embed), filepath.Base(pw), filepath.Base(pair)}
+	card.Files = []string{filepath.Base(embed), filepath.Base(pw), filepath.Base(pair), filepath.Base(CheckpointPath(f.o.Out))}
 	js, err := json.Marshal(card)
 	if err != nil {
 		return fmt.Errorf("fit: card: %w", err)
@@ -94,7 +94,12 @@ func (f *fitRun) stageCard(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("fit: %w", err)
 	}
-	f.res.Files = files
+	// The checkpoint with its card and test metrics: kenn export of it
+	// writes these ONNX files again, byte for byte.
+	if err := c.Save(CheckpointPath(f.o.Out)); err != nil {
+		return fmt.Errorf("fit: %w", err)
+	}
+	f.res.Files = append(files, CheckpointPath(f.o.Out))
 	if err := atomicfile.WriteFile(f.res.Card, func(w io.Writer) error { return card.WriteMarkdown(w) }); err != nil {
 		return fmt.Errorf("fit: %w", err)
 	}

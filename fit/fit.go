@@ -52,7 +52,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if !strings.HasSuffix(o.Out, ".onnx") {
 		embed = o.Out // refused below, but first compared with the input
 	}
-	guard, err := outpath.Prepare([]outpath.Path{{Flag: "-o", Path: embed}, {Flag: "-o (sibling)", Path: pw}, {Flag: "-o (sibling)", Path: pair}, {Flag: "-o (card)", Path: CardPath(o.Out)}},
+	guard, err := outpath.Prepare([]outpath.Path{{Flag: "-o", Path: embed}, {Flag: "-o (sibling)", Path: pw}, {Flag: "-o (sibling)", Path: pair}, {Flag: "-o (card)", Path: CardPath(o.Out)}, {Flag: "-o (checkpoint)", Path: CheckpointPath(o.Out)}},
 		[]outpath.Path{{Flag: "--images", Path: o.Images}})
 	if err != nil {
 		return nil, fmt.Errorf("fit: %w", err)

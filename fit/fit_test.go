@@ -168,6 +168,22 @@ func TestFitCardMatchesTheTestSet(t *testing.T) {
 	if !strings.Contains(set.Main.Meta["kenn.metrics"], `"test_pearson"`) {
 		t.Errorf("the ONNX metadata lacks the test figures: %s", set.Main.Meta["kenn.metrics"])
 	}
+	// The checkpoint beside the output holds the card, and exporting it
+	// again gives the same model (kenn export NAME.ckpt).
+	saved, err := models.LoadCheckpoint(CheckpointPath(res.Out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(saved.Card) != set.Main.Meta["kenn.card"] {
+		t.Errorf("the checkpoint's card differs from the ONNX metadata's")
+	}
+	again, err := export.Export(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, err := export.ModelID(saved); err != nil || id != set.Main.ModelID() || again.Embed == nil {
+		t.Errorf("the checkpoint's model id %s (%v), the exported set's %s", id, err, set.Main.ModelID())
+	}
 }
 
 // Refusals before any work: a collection too small to split names the

@@ -135,3 +135,8 @@ func (o Options) validate() error {
 
 // CardPath is the model card's path for the output NAME.onnx.
 func CardPath(out string) string { return strings.TrimSuffix(out, ".onnx") + ".card.md" }
+
+// CheckpointPath is the path of the checkpoint a fit writes beside its
+// output NAME.onnx: the model with its card, from which kenn export writes
+// the same ONNX files.
+func CheckpointPath(out string) string { return strings.TrimSuffix(out, ".onnx") + ".ckpt" }
