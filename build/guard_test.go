@@ -62,7 +62,7 @@ func TestZeroStepsRefused(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "m.ckpt")
-			_, err := Train(context.Background(), tiny(models.KindNaive), tc.data, val, Options{Epochs: 2, Batch: tc.batch, Mode: tc.mode, Out: out, StopAfterSteps: 1})
+			_, err := Train(context.Background(), tiny(models.KindNaive), tc.data, val, Options{Epochs: 2, Batch: tc.batch, Mode: tc.mode, Out: out, stopAfterSteps: 1})
 			if tc.want == "" {
 				if !errors.Is(err, ErrInterrupted) {
 					t.Fatalf("want training to start (and stop after a step), got %v", err)
@@ -133,7 +133,7 @@ func TestResumeNamesDifferences(t *testing.T) {
 	tr, va := testData(t, false)
 	tr2 := handData(t, "../testdata/mnist-train-images-idx3-ubyte", 60, pairs.Selection{N: 256, Seed: 9})
 	dir := t.TempDir()
-	base := Options{Epochs: 2, Batch: 16, Seed: 3, Out: filepath.Join(dir, "m.ckpt"), StopAfterSteps: 3}
+	base := Options{Epochs: 2, Batch: 16, Seed: 3, Out: filepath.Join(dir, "m.ckpt"), stopAfterSteps: 3}
 	if _, err := Train(context.Background(), tiny(models.KindNaive), tr, va, base); !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("want an interruption, got %v", err)
 	}
@@ -141,7 +141,7 @@ func TestResumeNamesDifferences(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base.StopAfterSteps = 0
+	base.stopAfterSteps = 0
 	other := models.Naive(28, 28, models.Backbone{C1: 4, C2: 2, Hidden: 12, Out: 8})
 	cases := []struct {
 		name    string
@@ -174,7 +174,7 @@ func TestResumeNamesDifferences(t *testing.T) {
 			var notices []string
 			opt.Notice = func(s string) { notices = append(notices, s) }
 			if tc.name == "epochs left to the default" {
-				opt.StopAfterSteps = 1 // 20 epochs: just check that it goes on
+				opt.stopAfterSteps = 1 // 20 epochs: just check that it goes on
 			}
 			c, err := Train(context.Background(), tc.model, tc.train, va, opt)
 			if tc.refused != nil {

@@ -62,12 +62,13 @@ type Options struct {
 	// symmetry of the pixel grid (exact W2 is invariant: see augment.go),
 	// or AugmentNone / "" for the images as they are.
 	Augment string
-	// StopAfterSteps, if positive, interrupts training (as a cancelled
-	// context would) after that many steps of this call: for tests.
-	StopAfterSteps int
 	// Notice, if set, receives what a resume changes (see Train); the
 	// change is made whether or not Notice is set.
 	Notice func(msg string)
+
+	// stopAfterSteps, if positive, interrupts training (as a cancelled
+	// context would) after that many steps of this call (test hook).
+	stopAfterSteps int
 }
 
 // validate refuses option values that take no default: Train never
@@ -82,8 +83,6 @@ func (o *Options) validate() error {
 		return fmt.Errorf("build: Options.Patience %d: want ≥ 1 (0 takes the default 5)", o.Patience)
 	case o.LR < 0 || math.IsNaN(o.LR) || math.IsInf(o.LR, 0):
 		return fmt.Errorf("build: Options.LR %g: want a finite rate > 0 (0 takes the model's default)", o.LR)
-	case o.StopAfterSteps < 0:
-		return fmt.Errorf("build: Options.StopAfterSteps %d: want ≥ 0", o.StopAfterSteps)
 	}
 	return nil
 }
@@ -275,7 +274,7 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 		}
 		var sum float64
 		for k := st.EpochStep; k < len(batches); k++ {
-			if ctx.Err() != nil || (opt.StopAfterSteps > 0 && stepsThisCall >= opt.StopAfterSteps) {
+			if ctx.Err() != nil || (opt.stopAfterSteps > 0 && stepsThisCall >= opt.stopAfterSteps) {
 				st.Seconds += time.Since(start).Seconds()
 				if err := c.Save(statePath); err != nil {
 					return nil, err

@@ -118,11 +118,11 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 			t.Fatal(err)
 		}
 		opt.Out = filepath.Join(dir, "b.ckpt")
-		opt.StopAfterSteps = 11 // mid second epoch (8 steps per epoch)
+		opt.stopAfterSteps = 11 // mid second epoch (8 steps per epoch)
 		if _, err := Train(context.Background(), tiny(kind), tr, va, opt); !errors.Is(err, ErrInterrupted) {
 			t.Fatalf("want an interruption, got %v", err)
 		}
-		opt.StopAfterSteps = 0
+		opt.stopAfterSteps = 0
 		b, err := Train(context.Background(), nil, tr, va, opt)
 		if err != nil {
 			t.Fatal(err)
@@ -153,11 +153,11 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 			t.Fatal("training with the dihedral augmentation gave the weights of training without")
 		}
 		// a state made with another augmentation is refused
-		opt.Out, opt.StopAfterSteps = filepath.Join(dir, "c.ckpt"), 2
+		opt.Out, opt.stopAfterSteps = filepath.Join(dir, "c.ckpt"), 2
 		if _, err := Train(context.Background(), tiny(kind), tr, va, opt); !errors.Is(err, ErrInterrupted) {
 			t.Fatalf("want an interruption, got %v", err)
 		}
-		opt.Augment, opt.StopAfterSteps = "", 0
+		opt.Augment, opt.stopAfterSteps = "", 0
 		if _, err := Train(context.Background(), nil, tr, va, opt); err == nil || !strings.Contains(err.Error(), "another run") {
 			t.Fatalf("resuming without the augmentation: got %v", err)
 		}
@@ -223,11 +223,11 @@ func TestValidationMustBeSplitByImages(t *testing.T) {
 func TestResumeRefusesOtherKind(t *testing.T) {
 	tr, va := testData(t, false)
 	out := filepath.Join(t.TempDir(), "m.ckpt")
-	opt := Options{Epochs: 2, Batch: 16, Seed: 3, Out: out, StopAfterSteps: 2}
+	opt := Options{Epochs: 2, Batch: 16, Seed: 3, Out: out, stopAfterSteps: 2}
 	if _, err := Train(context.Background(), tiny(models.KindNaive), tr, va, opt); !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("want an interruption, got %v", err)
 	}
-	opt.StopAfterSteps = 0
+	opt.stopAfterSteps = 0
 	_, err := Train(context.Background(), tiny(models.KindDeepKENN), tr, va, opt)
 	if err == nil || !strings.Contains(err.Error(), "holds a naive model") {
 		t.Fatalf("got %v", err)
