@@ -4,9 +4,15 @@
 // NAME.pairwise.onnx, NAME.pair.onnx, NAME.decoder.onnx and the onnx-go
 // profile's NAME.onnxgo.*) × every backend:
 //
-//   - onnxruntime in Go (package runtime, CPU), and the same on cuda:0;
+//   - onnxruntime in Go (package runtime, CPU: each file in its own
+//     session), and the same on cuda:0;
+//   - kenn's own models, as its commands run them: runtime.Model
+//     (onnxruntime, the default profile) and onnxgo.Model (onnx-go, the
+//     onnx-go profile) — Embed in batches, the all-pairs matrix in tiles,
+//     the dwe decoder (the pair file is not theirs: they compute a pair
+//     from two embeddings);
 //   - onnx-go (github.com/owulveryck/onnx-go with gorgonnx, pure Go), the
-//     backend of runtime/onnxgo, fed each file as it is;
+//     runtime of runtime/onnxgo, fed each file as it is;
 //   - onnxruntime-node (npm, the CPU build);
 //   - onnxruntime-web (npm, wasm, one thread) in Debian's headless Chromium,
 //     driven by puppeteer-core, pages served on 127.0.0.1 by the test.
