@@ -101,3 +101,23 @@ func textStyle(size vg.Length, x text.XAlignment, y text.YAlignment) text.Style 
 		YAlign:  y,
 	}
 }
+
+// LegendEntry is one line of a figure's legend: its text and the plotters
+// whose thumbnails show it (none: a heading line).
+type LegendEntry struct {
+	Name   string
+	Thumbs []plot.Thumbnailer
+}
+
+// Save writes a plot built by the caller with its legend in a column
+// right of the plot, outside the data (the plot's own p.Legend is not
+// drawn: give its entries here); w×h is the size of the plot without the
+// legend column. The format follows path's extension (.svg, .pdf; PNG
+// otherwise); the file is written atomically.
+func Save(path string, p *plot.Plot, w, h vg.Length, legend []LegendEntry) error {
+	f := newFigure(p, w, h)
+	for _, e := range legend {
+		f.add(e.Name, e.Thumbs...)
+	}
+	return f.write(path)
+}

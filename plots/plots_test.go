@@ -12,6 +12,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
 )
 
 // nonTrivial decodes a PNG and checks its size and that it holds a real
@@ -393,5 +397,38 @@ func TestGridPNGPixels(t *testing.T) {
 				t.Fatalf("screen pixel (%d, %d) of the image is %d, want %d", x, y, got, want)
 			}
 		}
+	}
+}
+
+func TestSaveDrawsTheLegendRightOfThePlot(t *testing.T) {
+	p := plot.New()
+	p.Title.Text = "two lines"
+	a, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: 1, Y: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 1}, {X: 1, Y: 0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Add(a, b)
+	path := filepath.Join(t.TempDir(), "lines.svg")
+	if err := Save(path, p, 4*vg.Inch, 3*vg.Inch, []LegendEntry{{Name: "source"}, {Name: "rising", Thumbs: []plot.Thumbnailer{a}}, {Name: "falling", Thumbs: []plot.Thumbnailer{b}}}); err != nil {
+		t.Fatal(err)
+	}
+	texts, _, w, _ := readSVG(t, path)
+	if w <= 4*72 {
+		t.Fatalf("figure %g pt wide, no legend column beside the %g pt plot", w, 4*72.0)
+	}
+	prev := math.Inf(1)
+	for _, s := range []string{"source", "rising", "falling"} {
+		tx := one(t, texts, s)
+		if tx.x < 4*72 {
+			t.Errorf("legend entry %q at x = %.1f pt, inside the plot", s, tx.x)
+		}
+		if tx.y >= prev {
+			t.Errorf("legend entry %q at y = %.1f pt, not below the one before (%.1f)", s, tx.y, prev)
+		}
+		prev = tx.y
 	}
 }

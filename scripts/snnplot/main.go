@@ -5,7 +5,8 @@
 //	x,k,truth,MODEL1,MODEL2,…
 //
 // (one row per x and category k; the columns after k are probabilities)
-// and writes a PNG:
+// and writes a PNG (an .svg or .pdf name: that format), its legend right
+// of the curves:
 //
 //	go run ./scripts/snnplot -title TITLE -o FIG.png TABLE.csv
 package main
@@ -16,7 +17,6 @@ import (
 	"flag"
 	"fmt"
 	"image/color"
-	"io"
 	"os"
 	"sort"
 	"strconv"
@@ -25,7 +25,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
-	"github.com/kenn-ot/kenn/internal/atomicfile"
+	"github.com/kenn-ot/kenn/plots"
 )
 
 func main() {
@@ -85,10 +85,10 @@ func run(path, title, out string) error {
 	dashes := [][]vg.Length{nil, {vg.Points(6), vg.Points(3)}, {vg.Points(1.5), vg.Points(2.5)}, {vg.Points(8), vg.Points(2), vg.Points(2), vg.Points(2)}}
 	p := plot.New()
 	p.Title.Text = title
-	p.X.Label.Text = "x"
+	p.X.Label.Text = "input x (the simulated covariate, no unit)"
 	p.Y.Label.Text = "P(c = k | x)"
-	p.Y.Min, p.Y.Max = 0, 1.35 // room above 1 for the legend
-	p.Legend.Top, p.Legend.Left = true, true
+	p.Y.Min, p.Y.Max = 0, 1
+	legend := []plots.LegendEntry{{Name: "source (line style)"}}
 	seen := map[int]bool{}
 	for si, s := range sources {
 		var ks []int
@@ -118,8 +118,9 @@ func run(path, title, out string) error {
 			return err
 		}
 		key.Color, key.Dashes, key.Width = color.Gray{Y: 70}, dashes[si%len(dashes)], vg.Points(1.5)
-		p.Legend.Add(s, key)
+		legend = append(legend, plots.LegendEntry{Name: s, Thumbs: []plot.Thumbnailer{key}})
 	}
+	legend = append(legend, plots.LegendEntry{Name: "category (colour)"})
 	var ks []int
 	for k := range seen {
 		ks = append(ks, k)
@@ -131,14 +132,10 @@ func run(path, title, out string) error {
 			return err
 		}
 		key.Color, key.Width = colours[k%len(colours)], vg.Points(2.5)
-		p.Legend.Add(fmt.Sprintf("c = %d", k), key)
+		legend = append(legend, plots.LegendEntry{Name: fmt.Sprintf("c = %d", k), Thumbs: []plot.Thumbnailer{key}})
 	}
 	if len(sources) == 0 {
 		return errors.New("no sources")
 	}
-	wt, err := p.WriterTo(7*vg.Inch, 4.5*vg.Inch, "png")
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(out, func(f io.Writer) error { _, err := wt.WriteTo(f); return err })
+	return plots.Save(out, p, 6*vg.Inch, 4.5*vg.Inch, legend)
 }
