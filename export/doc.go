@@ -42,8 +42,8 @@
 // kenn.metrics (JSON), kenn.version, kenn.card (JSON, only for a model
 // made by kenn fit: its model card, see package fit), and the three keys that tie a set
 // together and protect each file, kenn.model_id, kenn.initializers_sha256
-// and kenn.file_sha256 (below). An snn export (NAME.onnx and
-// NAME.noise.onnx) carries kenn.kind, kenn.inputs, kenn.outputs, kenn.snn,
+// and kenn.file_sha256 (below). An snn export (package export/snn,
+// built with Builder: NAME.onnx and NAME.noise.onnx, kind SamplerKind) carries kenn.kind, kenn.inputs, kenn.outputs, kenn.snn,
 // kenn.seed, kenn.metrics, kenn.version and the same three keys.
 //
 // # Model id and checksums

@@ -151,7 +151,7 @@ def load_ckpt(path):
     h = json.loads(raw[16:16 + n])
     data = np.frombuffer(raw[16 + n:len(raw) - 32], dtype='<f4')
     t = {e['name']: data[e['offset']:e['offset'] + int(np.prod(e['shape']))].reshape(e['shape']).astype(float) for e in h['tensors']}
-    return h['model']['snn'], t
+    return (h.get('snn') or h['model']['snn']), t  # the snn's header (older files: under model)
 
 def ce_probs(ck, x):
     """the cross-entropy baseline's softmax probabilities at x [m, in]."""
@@ -225,12 +225,12 @@ def run(key, rows, curves):
         ck = '%s/%s.ckpt' % (d, loss)
         secs = 0.0
         if not os.path.exists(ck):
-            _, secs = kenn('train', '--model', 'snn', '--table', d + '/train.csv', '--val', d + '/val.csv', '--x', ','.join(xcols),
+            _, secs = kenn('snn', 'train', '--table', d + '/train.csv', '--val', d + '/val.csv', '--x', ','.join(xcols),
                            '--y', 'y,c', '--categorical', 'c', '--loss', loss, '--epochs', EPOCHS, '--seed', '1', '-o', ck)
             open(ck + '.secs', 'w').write('%f' % secs)
         secs = float(open(ck + '.secs').read())
-        kenn('export', ck, '-o', '%s/%s.onnx' % (d, loss))
-        kenn('sample', '--model', '%s/%s.onnx' % (d, loss), '--x', d + '/test-x.csv', '-n', str(NS), '--seed', '5', '-o', '%s/%s-samples.csv' % (d, loss))
+        kenn('snn', 'export', ck, '-o', '%s/%s.onnx' % (d, loss))
+        kenn('snn', 'sample', '--model', '%s/%s.onnx' % (d, loss), '--x', d + '/test-x.csv', '-n', str(NS), '--seed', '5', '-o', '%s/%s-samples.csv' % (d, loss))
         ys, cs = read_samples('%s/%s-samples.csv' % (d, loss), len(xt))
         ph = ce_probs(ck, xt) if loss == 'ce' else freqs(cs, K)
         cv = read_curve(ck + '.curve.csv')
@@ -243,7 +243,7 @@ def run(key, rows, curves):
                 fig['cross-entropy softmax'] = ce_probs(ck, grid)
             else:
                 out = '%s/%s-grid.csv' % (d, loss)
-                kenn('sample', '--model', '%s/%s.onnx' % (d, loss), '--x', d + '/grid-x.csv', '-n', str(NSGRID), '--seed', '6', '-o', out)
+                kenn('snn', 'sample', '--model', '%s/%s.onnx' % (d, loss), '--x', d + '/grid-x.csv', '-n', str(NSGRID), '--seed', '6', '-o', out)
                 fig['SNN (onnxruntime; %d samples)' % NSGRID] = freqs(read_samples(out, NGRID)[1], K)
     if grid is not None:
         os.makedirs(FIGS, exist_ok=True)
@@ -279,9 +279,9 @@ def main():
 
 Made by `make reproduce-snn` (scripts/reproduce_snn.py) on %s, %d cores. Each problem: 4,000 training,
 1,000 validation and 1,000 test rows simulated from a known conditional law (see the script's docstring);
-models: `kenn train --model snn --loss w2|mse|ce` (hidden 64, 64; 8 neighbourhoods of 32 nearest rows per
+models: `kenn snn train --loss w2|mse|ce` (hidden 64, 64; 8 neighbourhoods of 32 nearest rows per
 step; at most %s epochs, early stopping on the validation local W2² with patience 40), sampled through
-onnxruntime (`kenn export`, `kenn sample`, %d samples per test input). Accuracy: the mode of the samples'
+onnxruntime (`kenn snn export`, `kenn snn sample`, %d samples per test input). Accuracy: the mode of the samples'
 category against the observed one; R²: the sample mean against the observed y; generalized W2 (λ = 1, data
 units): between %d model samples and %d draws of the true law at 100 test inputs (exact assignment; the
 oracle row, two independent sets of true draws, is the sampling floor of this column); Brier and ECE
@@ -315,7 +315,7 @@ Ours (issue 13: the first version collapsed P̂(c | x) to 0/1, see the git histo
   across: the tie-breaking by the raw output). Those samples, and only those, get the gradient of
   λ·(s_win − s_t), which moves them toward the target cell t: the surrogate is flat inside a cell. When
   the sampled frequencies equal the observed ones, no categorical gradient is left; over neighbourhoods
-  the expected net push into category k is m·(p_k − q_k), zero exactly at P̂ = P. build's
+  the expected net push into category k is m·(p_k − q_k), zero exactly at P̂ = P. build/snn's
   TestSNNCategoricalPushesExcessOnly works small examples by hand.
 - **Mirrors.** Moving only samples of the over-represented side pulls, on average over neighbourhoods
   (which alternate in which side is in excess), the samples of both sides toward the boundary: a steady
@@ -344,7 +344,12 @@ Ours (issue 13: the first version collapsed P̂(c | x) to 0/1, see the git histo
   with modes 1 apart (3.3 sd), within 0.1.
 - **Early stopping and curves.** The validation local W2² (true indicator) over up to 256 fixed
   neighbourhoods × 4 noise draws, the same draws every epoch, with patience; training and validation
-  local W2² per epoch in the training curve, printed by `kenn train`.
+  local W2² per epoch in the training curve, printed by `kenn snn train`.
+
+Where the code lives: `models/snn` (the description, how raw outputs are read, the checkpoint; plain data,
+no Gorgonia or ONNX), `build/snn` (the Gorgonia network, the loss and its detached categorical gradient,
+training, sampling), `export/snn` (the sampling and noise-input ONNX files), `runtime.LoadSampler`
+(onnxruntime sampling) and `kenn snn train|export|sample`; internal/archtest holds them to these imports.
 %s
 """ % (time.strftime('%Y-%m-%d'), os.cpu_count(), EPOCHS, NS, NS, NS, NS, '\n'.join(lines))
     os.makedirs(os.path.dirname(DOC), exist_ok=True)
