@@ -75,8 +75,15 @@ func TestTrainResumeSaysWhatDiffers(t *testing.T) {
 	}
 	out := filepath.Join(dir, "m.ckpt")
 	// what kenn train --epochs 2 --batch 16 does, interrupted after 2 steps
-	opt := build.Options{Epochs: 2, Batch: 16, Seed: 1, Patience: 5, LRPatience: 3, Loss: "model", Augment: "none", Out: out, StopAfterSteps: 2}
-	if _, err := build.Train(context.Background(), m, train, val, opt); !errors.Is(err, build.ErrInterrupted) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	opt := build.Options{Epochs: 2, Batch: 16, Seed: 1, Patience: 5, LRPatience: 3, Loss: "model", Augment: "none", Out: out,
+		Progress: func(_, step, _ int, _ float64) {
+			if step == 2 {
+				cancel()
+			}
+		}}
+	if _, err := build.Train(ctx, m, train, val, opt); !errors.Is(err, build.ErrInterrupted) {
 		t.Fatalf("want an interruption, got %v", err)
 	}
 	state, err := os.ReadFile(out + build.TrainSuffix)
