@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"math"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -81,6 +83,12 @@ func (f *figure) draw(c vg.Canvas) {
 // (format), atomically.
 func (f *figure) write(path string) error {
 	fm := format(path)
+	for _, ax := range []*plot.Axis{&f.p.X, &f.p.Y} {
+		if _, ok := ax.Tick.Marker.(plot.DefaultTicks); ok {
+			ax.Tick.Marker = cleanTicks{}
+		}
+	}
+	f.fitTitle()
 	size, _, _ := f.layout()
 	c, err := draw.NewFormattedCanvas(size.X, size.Y, fm)
 	if err != nil {
@@ -88,6 +96,49 @@ func (f *figure) write(path string) error {
 	}
 	f.draw(c)
 	return atomicfile.WriteFile(path, func(w io.Writer) error { _, err := c.WriteTo(w); return err })
+}
+
+// fitTitle shrinks the title's font until it fits the plot's width
+// (gonum centres it over the plot and cuts what overflows).
+func (f *figure) fitTitle() {
+	sty := &f.p.Title.TextStyle
+	if w := sty.Width(f.p.Title.Text); w > f.w-2*legendPad && w > 0 {
+		sty.Font.Size = max(6, sty.Font.Size*(f.w-2*legendPad)/w)
+	}
+}
+
+// cleanTicks are gonum's default tick marks with labels that carry no
+// needless decimals: the labelled ticks get the fewest decimals that write
+// every one of them exactly (-2.5, 0.0, 2.5 where gonum writes -2.50,
+// 0.00, 2.50).
+type cleanTicks struct{}
+
+func (cleanTicks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	dec := 0
+	for _, t := range ticks {
+		if t.Label == "" {
+			continue
+		}
+		for d := dec; d <= 10; d++ {
+			scale := math.Pow(10, float64(d))
+			if math.Abs(math.Round(t.Value*scale)/scale-t.Value) <= 1e-9*math.Max(1, math.Abs(t.Value)) {
+				dec = d
+				break
+			}
+		}
+	}
+	zero := strconv.FormatFloat(0, 'f', dec, 64)
+	for i, t := range ticks {
+		if t.Label != "" {
+			l := strconv.FormatFloat(t.Value, 'f', dec, 64)
+			if l == "-"+zero {
+				l = zero
+			}
+			ticks[i].Label = l
+		}
+	}
+	return ticks
 }
 
 // textStyle is a text style of the given size in gonum/plot's default

@@ -432,3 +432,64 @@ func TestSaveDrawsTheLegendRightOfThePlot(t *testing.T) {
 		prev = tx.y
 	}
 }
+
+func TestCleanTicks(t *testing.T) {
+	cases := []struct {
+		name     string
+		min, max float64
+		want     []string // the labelled ticks, in order
+	}{
+		{"halves written with one decimal", -3.1, 2.55, []string{"-2.5", "0.0", "2.5"}},
+		{"whole numbers", 0, 60, []string{"0", "30", "60"}},
+		{"hundredths", 0, 0.031, []string{"0.00", "0.01", "0.02", "0.03"}},
+		{"thousandths", 0, 0.0073, []string{"0.000", "0.003", "0.006"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			for _, tk := range (cleanTicks{}).Ticks(c.min, c.max) {
+				if tk.Label == "" {
+					continue
+				}
+				got = append(got, tk.Label)
+				if v, err := strconv.ParseFloat(tk.Label, 64); err != nil || math.Abs(v-tk.Value) > 1e-12 {
+					t.Errorf("label %q on the tick at %v", tk.Label, tk.Value)
+				}
+			}
+			if strings.Join(got, " ") != strings.Join(c.want, " ") {
+				t.Fatalf("labels %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+func TestLongTitlesShrinkToTheFigure(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var ex, pr []float64
+	for i := 0; i < 100; i++ {
+		e := 1 + 10*rng.Float64()
+		ex, pr = append(ex, e), append(pr, e+rng.NormFloat64())
+	}
+	title := strings.Repeat("a long title that says everything about the figure, ", 3)
+	p := filepath.Join(t.TempDir(), "pred.svg")
+	if err := PredVsExact(p, title, "W2² (px²)", ex, pr, 100); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts, _, w, _ := readSVG(t, p)
+	tx := one(t, texts, title)
+	m := regexp.MustCompile(`font-size:([0-9.]+)px">` + regexp.QuoteMeta(html.EscapeString(title))).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("no font size on the title")
+	}
+	// the title starts at tx.x (vgsvg writes the left edge): all of it
+	// must lie inside the figure
+	size := num(t, string(m[1]))
+	width := float64(textStyle(vg.Length(size), 0, 0).Width(title))
+	if tx.x < -0.5 || tx.x+width > w+0.5 {
+		t.Fatalf("title from %.1f to %.1f pt in a %.1f pt wide figure: cut", tx.x, tx.x+width, w)
+	}
+}
