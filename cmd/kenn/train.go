@@ -60,16 +60,17 @@ func newModel(kind string, h, w, steps, match int, backbone string) (*models.Mod
 	if err != nil {
 		return nil, err
 	}
-	if match == 0 && kind != models.KindDWE {
+	k := models.Kind(kind)
+	if match == 0 && k != models.KindDWE {
 		match = models.DeepKENN(h, w, b).NumDistanceParams()
 	}
-	switch kind {
-	case models.KindDWE:
+	switch {
+	case k == models.KindDWE:
 		return models.DWE(h, w), nil
-	case models.KindDeepKENN, models.KindODEKENN, models.KindNaive:
-		return models.Matched(kind, h, w, match, b, 64, steps)
+	case k.Known() && !k.Composite(): // on a KENN backbone at matched size; Matched refuses a kind without that form
+		return models.Matched(k, h, w, match, b, 64, steps)
 	}
-	return nil, fmt.Errorf("unknown model %q (want %s)", kind, strings.Join(models.Kinds, ", "))
+	return nil, fmt.Errorf("unknown model %q (want %s)", kind, strings.Join(models.Names(models.Trainable()...), ", "))
 }
 
 func runTrain(ctx context.Context, args []string) error {
@@ -164,7 +165,7 @@ func runTrain(ctx context.Context, args []string) error {
 // --backbone.
 func checkModel(fc *checker, kind, backbone string) {
 	if kind != "" {
-		fc.oneOf("model", models.Kinds...)
+		fc.oneOf("model", models.Names(models.Trainable()...)...)
 	}
 	if _, err := parseBackbone(backbone); err != nil {
 		fc.failf("%v", err)
@@ -322,7 +323,7 @@ func runBenchTrain(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	fc := check(fs).required("images").oneOf("model", append([]string{"dwe-encoder"}, models.Kinds...)...).
+	fc := check(fs).required("images").oneOf("model", append([]string{"dwe-encoder"}, models.Names(models.Trainable()...)...)...).
 		oneOf("mode", build.ModePair, build.ModeBlock).ints("batch", 2, math.MaxInt).ints("batches", 1, math.MaxInt)
 	if *mode == build.ModePair && *batch%2 != 0 {
 		fc.failf("--batch %d: pair mode takes an even number ≥ 2 (half the images are each pair's first)", *batch)
@@ -336,7 +337,7 @@ func runBenchTrain(ctx context.Context, args []string) error {
 	}
 	name := *kind
 	if name == "dwe-encoder" {
-		name = models.KindDWE
+		name = string(models.KindDWE)
 	}
 	m, err := newModel(name, imgs.H, imgs.W, 8, 0, "")
 	if err != nil {
