@@ -173,5 +173,11 @@ func NewEnsemble(members ...*Checkpoint) (*Checkpoint, error) {
 	c.Provenance.ImagesSHA256 = members[0].Provenance.ImagesSHA256
 	c.Provenance.NumPairs = members[0].Provenance.NumPairs
 	c.Provenance.NumImages = members[0].Provenance.NumImages
+	c.Provenance.Mode = members[0].Provenance.Mode
+	for _, mc := range members[1:] {
+		if mc.Provenance.Mode != c.Provenance.Mode {
+			c.Provenance.Mode = "" // members trained in different modes: no one mode
+		}
+	}
 	return c, nil
 }

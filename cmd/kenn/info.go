@@ -24,7 +24,7 @@ func runInfo(ctx context.Context, args []string) error {
 	fs := newFlags("info", "FILE   (an .onnx of a set, a .ckpt, a kenn pairs file, a .npy, or images) | --devices")
 	devices := fs.Bool("devices", false, "instead of a FILE: the onnxruntime library's version, execution providers and the --device values they allow")
 	if err := fs.Parse(args); err != nil {
-		return usageError{err}
+		return usageError{Err: err}
 	}
 	if *devices {
 		if fs.NArg() != 0 {
@@ -83,13 +83,13 @@ func infoONNX(w io.Writer, path string) error {
 	}
 	meta := set.Main.Meta
 	fmt.Fprintf(w, "%s: kenn ONNX model (verified: model id and checksums)\n", path)
-	if meta["kenn.kind"] == msnn.Kind {
+	if meta[models.MetaKind] == msnn.Kind {
 		fmt.Fprintf(w, "kind: snn\ninputs: %s\noutputs: %s\n", meta["kenn.inputs"], meta["kenn.outputs"])
 	} else {
 		fmt.Fprintf(w, "kind: %s\ntarget: %s\ninput: %s images, float32 [N, 1, H, W] raw intensities; %s\nfeatures: %s\n",
-			meta["kenn.kind"], targetUnits(meta["kenn.target"]), meta["kenn.input"], meta["kenn.normalization"], meta["kenn.features"])
+			meta[models.MetaKind], targetUnits(meta[models.MetaTarget]), meta[models.MetaInput], meta[models.MetaNormalization], meta[models.MetaFeatures])
 	}
-	fmt.Fprintf(w, "model id: %s\nversion: %s\n", set.Main.ModelID(), meta["kenn.version"])
+	fmt.Fprintf(w, "model id: %s\nversion: %s\n", set.Main.ModelID(), meta[models.MetaVersion])
 	files := []string{filepath.Base(set.Main.Path)}
 	for _, s := range set.Siblings {
 		files = append(files, filepath.Base(s.Path))
@@ -106,10 +106,10 @@ func infoONNX(w io.Writer, path string) error {
 		fmt.Fprintf(w, "  %s: %s → %s\n", filepath.Base(f.Path), strings.Join(in, ", "), strings.Join(out, ", "))
 	}
 	var m map[string]float64
-	if s := meta["kenn.metrics"]; s != "" && json.Unmarshal([]byte(s), &m) == nil && len(m) > 0 {
+	if s := meta[models.MetaMetrics]; s != "" && json.Unmarshal([]byte(s), &m) == nil && len(m) > 0 {
 		writeMetrics(w, m)
 	}
-	if meta["kenn.card"] != "" {
+	if meta[models.MetaCard] != "" {
 		fmt.Fprintf(w, "card: kenn fit model card in kenn.card (and %s)\n", strings.TrimSuffix(path, ".onnx")+".card.md")
 	}
 	return nil
@@ -134,7 +134,11 @@ func infoCheckpoint(w io.Writer, path string, c *models.Checkpoint) error {
 	fmt.Fprintf(w, "parameters: %d\n", m.NumParams())
 	p := c.Provenance
 	if p.TrainSHA256 != "" {
-		fmt.Fprintf(w, "trained on: %d pairs of %d images (%s mode), pairs sha256 %s, images sha256 %s, seed %d\n", p.NumPairs, p.NumImages, p.Mode, p.TrainSHA256, p.ImagesSHA256, p.Seed)
+		mode := ""
+		if p.Mode != "" {
+			mode = " (" + p.Mode + " mode)"
+		}
+		fmt.Fprintf(w, "trained on: %d pairs of %d images%s, pairs sha256 %s, images sha256 %s, seed %d\n", p.NumPairs, p.NumImages, mode, p.TrainSHA256, p.ImagesSHA256, p.Seed)
 	}
 	if len(p.Members) > 0 {
 		fmt.Fprintf(w, "ensemble of %d members\n", len(p.Members))
