@@ -17,7 +17,7 @@ func runEnsemble(ctx context.Context, args []string) error {
 	valPath := fs.String("val", "", "validation pairs to score the ensemble on (its metrics then ride in the checkpoint and the ONNX metadata)")
 	valImages := fs.String("val-images", "", "images of the validation pairs (default: the path in their header)")
 	if err := fs.Parse(args); err != nil { // the members are positional
-		return usageError{err}
+		return usageError{Err: err}
 	}
 	if *out == "" || fs.NArg() < 2 {
 		return usagef("usage: kenn ensemble -o E.ckpt [--val VAL] A.ckpt B.ckpt [C.ckpt …] (at least two members)")

@@ -3,13 +3,14 @@ package main
 import (
 	"bufio"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"strings"
 	"time"
 
+	"github.com/kenn-ot/kenn/cmd/internal/cli"
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/internal/atomicfile"
 	"github.com/kenn-ot/kenn/internal/progress"
@@ -17,38 +18,15 @@ import (
 	"github.com/kenn-ot/kenn/pairs"
 )
 
-// methodFlags registers --method, --epsilon, --slices and --max-memory;
-// the function it returns makes the ot.Method they choose.
-func methodFlags(fs interface {
-	String(string, string, string) *string
-	Float64(string, float64, string) *float64
-	Int(string, int, string) *int
-}) func() (ot.Method, error) {
-	name := fs.String("method", "exact", strings.Join(ot.MethodNames(), " | "))
-	eps := fs.Float64("epsilon", 1, "Sinkhorn regularization, pixel² units")
-	slices := fs.Int("slices", 64, "sliced W2: number of directions")
-	maxMem := fs.Float64("max-memory", 4, "exact: the most memory one solve may take, GiB (a larger pair is refused)")
-	return func() (ot.Method, error) {
-		mem := int64(-1) // not positive: refused by ot.NewMethod, never replaced
-		if *maxMem > 0 {
-			mem = int64(min(*maxMem, 1<<32) * (1 << 30))
-		}
-		return ot.NewMethod(*name, ot.MethodOptions{Epsilon: *eps, Directions: *slices, MaxMemory: mem})
-	}
-}
+// methodFlags registers --method, --epsilon, --slices and --max-memory
+// (cli.MethodFlags, shared with pairs).
+func methodFlags(fs *flag.FlagSet) func() (ot.Method, error) { return cli.MethodFlags(fs) }
 
-// methodUsage is the --method part of a usage line: the names of
-// ot.Methods.
-func methodUsage() string { return "[--method " + strings.Join(ot.MethodNames(), "|") + "]" }
+// methodUsage is the --method part of a usage line (cli.MethodUsage).
+func methodUsage() string { return cli.MethodUsage() }
 
-// checkMethod adds the rules of methodFlags' flags.
-func checkMethod(c *checker) *checker {
-	c.oneOf("method", ot.MethodNames()...).positive("epsilon").ints("slices", 1, math.MaxInt)
-	if c.fs.Lookup("max-memory") != nil {
-		c.positive("max-memory")
-	}
-	return c
-}
+// checkMethod adds the rules of methodFlags' flags (cli.CheckMethod).
+func checkMethod(c *checker) *checker { cli.CheckMethod(c.c); return c }
 
 func runW2(ctx context.Context, args []string) error {
 	fs := newFlags("w2", "--images FILE --pairs PAIRS.csv [-o OUT.csv] "+methodUsage()+" [--workers N]")

@@ -53,7 +53,11 @@ func TestImportRules(t *testing.T) {
 		{"scripts/snnplot", []string{"gorgonia.org/", module + "/build", "github.com/yalue/onnxruntime_go", module + "/runtime", module + "/export"}},
 		// Beam workers run the exact engine and onnxruntime, not Gorgonia
 		{"beamjob", []string{"gorgonia.org/", module + "/build"}},
-		// nothing but cmd/kenn and beamjob pulls Beam in
+		// the main kenn binary links no Beam, GCP, OpenTelemetry or docker
+		// client: distributed runs are cmd/kenn-beam's
+		{"cmd/kenn", []string{module + "/beamjob", "github.com/apache/beam/", "cloud.google.com/", "go.opentelemetry.io/", "github.com/docker/", "github.com/moby/"}},
+		{"cmd/internal/cli", []string{module + "/beamjob", "github.com/apache/beam/", "cloud.google.com/", "go.opentelemetry.io/", "github.com/docker/", "github.com/moby/"}},
+		// nothing but cmd/kenn-beam and beamjob pulls Beam in
 		{"pairs", []string{"github.com/apache/beam/"}},
 		{"runtime", []string{"github.com/apache/beam/"}},
 		// the onnxruntime path never links the onnx-go backend (Gorgonia)
@@ -77,6 +81,22 @@ func TestImportRules(t *testing.T) {
 					t.Errorf("%s depends on %s, which the architecture rules forbid", r.pkg, d)
 				}
 			}
+		}
+	}
+}
+
+// The prefixes cmd/kenn must not link name real packages: kenn-beam, which
+// runs the same commands on Beam, links each of them (so a rule above that
+// named a misspelt path, and could never fail, fails here).
+func TestKennBeamLinksWhatKennMustNot(t *testing.T) {
+	ds := deps(t, "cmd/kenn-beam")
+	for _, p := range []string{module + "/beamjob", "github.com/apache/beam/", "cloud.google.com/", "go.opentelemetry.io/", "github.com/docker/"} {
+		found := false
+		for _, d := range ds {
+			found = found || strings.HasPrefix(d, p)
+		}
+		if !found {
+			t.Errorf("cmd/kenn-beam links no package under %s: the rule of cmd/kenn naming it checks nothing", p)
 		}
 	}
 }

