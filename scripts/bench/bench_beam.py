@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """make bench-beam: the same exact pairs computed locally (kenn pairs) and as
-an Apache Beam pipeline on the in-process prism runner (kenn pairs --runner
-prism), side by side in one run, with the overhead ratio; then the measured
+an Apache Beam pipeline on the in-process prism runner (kenn-beam pairs
+--runner prism), side by side in one run, with the overhead ratio; then the measured
 cost of one exact pair at 64×64 and the cluster a 10⁸-pair job needs.
-Writes docs/bench-beam.md. Environment: KENN (bin/kenn), N (20000 pairs),
+Writes docs/bench-beam.md. Environment: KENN (bin/kenn), KENN_BEAM
+(bin/kenn-beam, the binary with Beam's runners), N (20000 pairs),
 REPS (2, alternating local and prism runs; medians reported).
 """
 import os, sys, tempfile, time
@@ -13,12 +14,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 from kennscripts import read_idx, run_kenn
 
 KENN = os.environ.get('KENN', 'bin/kenn')
+KENN_BEAM = os.environ.get('KENN_BEAM', 'bin/kenn-beam')
 N = int(os.environ.get('N', 20000))
 REPS = int(os.environ.get('REPS', 2))
 IMAGES = 'data/mnist/train-images-idx3-ubyte'
 
-def run(*args):
-    return run_kenn(KENN, *args)[1]
+def run(*args, binary=KENN):
+    return run_kenn(binary, *args)[1]
 
 def main():
     if not os.path.exists(IMAGES):
@@ -26,9 +28,9 @@ def main():
     tmp = tempfile.mkdtemp(prefix='kenn-bench-beam-')
     loc, pri = [], []
     for r in range(REPS):
-        for name, extra, acc in (('local', [], loc), ('prism', ['--runner', 'prism', '--shard', '1000'], pri)):
+        for name, binary, extra, acc in (('local', KENN, [], loc), ('prism', KENN_BEAM, ['--runner', 'prism', '--shard', '1000'], pri)):
             out = os.path.join(tmp, '%s-%d.txt' % (name, r))
-            acc.append(run('pairs', '--images', IMAGES, '--n', str(N), '--seed', '7', '-o', out, *extra))
+            acc.append(run('pairs', '--images', IMAGES, '--n', str(N), '--seed', '7', '-o', out, *extra, binary=binary))
     same = all(open(os.path.join(tmp, 'local-%d.txt' % r), 'rb').read() == open(os.path.join(tmp, 'prism-%d.txt' % r), 'rb').read() for r in range(REPS))
     tl, tp = float(np.median(loc)), float(np.median(pri))
     # cost of one exact pair at 64×64, one core
@@ -47,7 +49,7 @@ Made by `make bench-beam` (scripts/bench/bench_beam.py) on %s, %d cores, in one 
 | job | runs (alternating) | median seconds | pairs/s |
 |---|---|---|---|
 | `kenn pairs --n %d` (local, all cores) | %s | %.2f | %.0f |
-| `kenn pairs --n %d --runner prism --shard 1000` | %s | %.2f | %.0f |
+| `kenn-beam pairs --n %d --runner prism --shard 1000` | %s | %.2f | %.0f |
 
 Overhead ratio prism / local: **%.2f×** (target ≤ 1.3×). The two files are byte-identical: %s.
 
