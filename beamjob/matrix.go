@@ -177,7 +177,7 @@ func (f *embedFn) ProcessElement(ctx context.Context, b blockSpec, emit func(emb
 		return fmt.Errorf("block %s/%d: %w", b.Set, b.Start, err)
 	}
 	imgs.Source = path
-	vals, err := m.Embed(ctx, imgs, 256)
+	vals, err := m.Embed(ctx, imgs, runtime.DefaultBatch)
 	if err != nil {
 		return err
 	}
@@ -364,8 +364,8 @@ func runShards(ctx context.Context, r Runner, inputs [][2]string, specs []tileSp
 }
 
 // checkTile checks the runner and the tile side (default 1024): a
-// multiple of 256 keeps onnxruntime's embedding batches, and so its
-// values, those of the local commands.
+// multiple of runtime.DefaultBatch keeps onnxruntime's embedding batches,
+// and so its values, those of the local commands.
 func checkTile(r Runner, tile int) (int, error) {
 	if err := r.Check(); err != nil {
 		return 0, err
@@ -373,8 +373,8 @@ func checkTile(r Runner, tile int) (int, error) {
 	if tile == 0 {
 		tile = 1024
 	}
-	if tile%256 != 0 {
-		return 0, fmt.Errorf("tile %d: want a multiple of 256 (the embedding batch), so that values equal the local commands'", tile)
+	if tile%runtime.DefaultBatch != 0 {
+		return 0, fmt.Errorf("tile %d: want a multiple of %d (the embedding batch), so that values equal the local commands'", tile, runtime.DefaultBatch)
 	}
 	return tile, nil
 }

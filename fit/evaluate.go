@@ -79,7 +79,7 @@ func Evaluate(ctx context.Context, onnx string, imgs *dataset.Images, pf *pairs.
 		return TestResult{}, fmt.Errorf("fit: %w", err)
 	}
 	start := time.Now()
-	feat, err := m.Embed(ctx, imgs, 256)
+	feat, err := m.Embed(ctx, imgs, kruntime.DefaultBatch)
 	if err != nil {
 		return TestResult{}, fmt.Errorf("fit: %w", err)
 	}

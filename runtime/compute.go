@@ -26,14 +26,19 @@ func (m *Model) CheckImages(imgs *dataset.Images) error {
 	return imgs.Check()
 }
 
+// DefaultBatch is the number of images per onnxruntime call of Embed
+// (batch 0) and Decode. Beam's matrix tiles are multiples of it, so that
+// their batches, and so their values, are the local commands'.
+const DefaultBatch = 256
+
 // Embed returns the features of every image, row-major [N, F], computed in
-// batches of batch images (default 256).
+// batches of batch images (0: DefaultBatch).
 func (m *Model) Embed(ctx context.Context, imgs *dataset.Images, batch int) ([]float32, error) {
 	if err := m.CheckImages(imgs); err != nil {
 		return nil, err
 	}
 	if batch <= 0 {
-		batch = 256
+		batch = DefaultBatch
 	}
 	hw := m.H * m.W
 	out := make([]float32, imgs.N*m.F)
@@ -124,7 +129,7 @@ func (m *Model) Decode(features []float32, n int) ([]float32, error) {
 	}
 	hw := m.H * m.W
 	out := make([]float32, n*hw)
-	const batch = 256
+	const batch = DefaultBatch
 	for s := 0; s < n; s += batch {
 		k := min(batch, n-s)
 		in, err := ort.NewTensor(ort.NewShape(int64(k), int64(m.F)), features[s*m.F:(s+k)*m.F])

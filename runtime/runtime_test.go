@@ -16,7 +16,7 @@ import (
 	"github.com/kenn-ot/kenn/models"
 )
 
-func exportTiny(t *testing.T, kind models.Kind, h, w int) string {
+func exportTiny(t testing.TB, kind models.Kind, h, w int) string {
 	t.Helper()
 	bb := models.Backbone{C1: 3, C2: 2, Hidden: 8, Out: 5}
 	m, ok := map[models.Kind]*models.Model{
@@ -63,7 +63,7 @@ func readNPY(t *testing.T, path string) (int, int, []float32) {
 	return r, c, v
 }
 
-func testImages(t *testing.T, n int) *dataset.Images {
+func testImages(t testing.TB, n int) *dataset.Images {
 	s, err := dataset.Load("../testdata/mnist-test-images-idx3-ubyte")
 	if err != nil {
 		t.Fatal(err)

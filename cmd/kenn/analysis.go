@@ -132,7 +132,7 @@ func pairsW2(path string, imgs *dataset.Images) (*manifold.Distances, error) {
 
 // modelW2 is a model's W2 matrix of a collection (square roots for dwe).
 func modelW2(ctx context.Context, m *runtime.Model, imgs *dataset.Images) ([]float64, error) {
-	f, err := m.Embed(ctx, imgs, 256)
+	f, err := m.Embed(ctx, imgs, runtime.DefaultBatch)
 	if err != nil {
 		return nil, err
 	}
@@ -355,7 +355,7 @@ func openDecoder(model, images string) (*runtime.Model, func(), *dataset.Images,
 		done()
 		return nil, nil, nil, dataset.Features{}, err
 	}
-	raw, err := m.Embed(context.Background(), imgs, 256)
+	raw, err := m.Embed(context.Background(), imgs, runtime.DefaultBatch)
 	f := dataset.Features{Data: raw, N: imgs.N, F: m.F}
 	if err != nil {
 		done()
@@ -658,7 +658,7 @@ func runPlot(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	f, err := m.Embed(ctx, imgs, 256)
+	f, err := m.Embed(ctx, imgs, runtime.DefaultBatch)
 	if err != nil {
 		return err
 	}

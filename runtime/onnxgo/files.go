@@ -53,7 +53,7 @@ func (m *Model) EmbedImages(ctx context.Context, path string) ([]float32, int, e
 	if err != nil {
 		return nil, 0, err
 	}
-	f, err := m.Embed(ctx, imgs, 256)
+	f, err := m.Embed(ctx, imgs, DefaultBatch)
 	return f, imgs.N, err
 }
 

@@ -52,6 +52,11 @@ type built struct {
 // a large tile holds its intermediate tensors.
 const maxShapes = 4
 
+// DefaultBatch is the number of images per call of Embed (batch 0) and
+// Decode: runtime.DefaultBatch, which this package cannot import (a test
+// checks that they are equal).
+const DefaultBatch = 256
+
 // ProfilePath is the onnx-go profile file for any path of a set: NAME.onnx
 // or any of its siblings give NAME.onnxgo.onnx; a path already in the
 // profile is returned as is.
@@ -180,13 +185,13 @@ func (m *Model) CheckImages(imgs *dataset.Images) error {
 }
 
 // Embed returns the features [N, F] (row-major) of every image, computed
-// in batches of batch images (default 256).
+// in batches of batch images (0: DefaultBatch).
 func (m *Model) Embed(ctx context.Context, imgs *dataset.Images, batch int) ([]float32, error) {
 	if err := m.CheckImages(imgs); err != nil {
 		return nil, err
 	}
 	if batch <= 0 {
-		batch = 256
+		batch = DefaultBatch
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -356,7 +361,7 @@ func (m *Model) Decode(features []float32, n int) ([]float32, error) {
 	defer m.mu.Unlock()
 	hw := m.H * m.W
 	out := make([]float32, 0, n*hw)
-	const batch = 256
+	const batch = DefaultBatch
 	for s := 0; s < n; s += batch {
 		k := min(batch, n-s)
 		d, err := m.run(m.decod, [][]float32{features[s*m.F : (s+k)*m.F]}, [][]int{{k, m.F}})
