@@ -138,10 +138,15 @@ func NewCheckpoint(m *Model, seed uint64) (*Checkpoint, error) {
 }
 
 // Weights returns the model's parameter tensors in Params order.
-func (c *Checkpoint) Weights() ([][]float32, error) {
+func (c *Checkpoint) Weights() ([][]float32, error) { return ParamWeights(c.Model.Params(), c.Tensors) }
+
+// ParamWeights returns tensors[p.Name] for each parameter p, in order,
+// refusing a missing tensor or one of another size (shared with the
+// checkpoints of models/snn).
+func ParamWeights(params []Param, tensors map[string][]float32) ([][]float32, error) {
 	var out [][]float32
-	for _, p := range c.Model.Params() {
-		v, ok := c.Tensors[p.Name]
+	for _, p := range params {
+		v, ok := tensors[p.Name]
 		if !ok {
 			return nil, fmt.Errorf("checkpoint lacks parameter %s", p.Name)
 		}

@@ -71,18 +71,11 @@ func NewCheckpoint(s *Model, seed uint64) (*Checkpoint, error) {
 
 // Weights returns the parameter tensors in Params order.
 func (c *Checkpoint) Weights() ([][]float32, error) {
-	var out [][]float32
-	for _, p := range c.Model.Params() {
-		v, ok := c.Tensors[p.Name]
-		if !ok {
-			return nil, fmt.Errorf("snn: checkpoint lacks parameter %s", p.Name)
-		}
-		if len(v) != p.Size() {
-			return nil, fmt.Errorf("snn: checkpoint parameter %s has %d values, want %d", p.Name, len(v), p.Size())
-		}
-		out = append(out, v)
+	w, err := models.ParamWeights(c.Model.Params(), c.Tensors)
+	if err != nil {
+		return nil, fmt.Errorf("snn: %w", err)
 	}
-	return out, nil
+	return w, nil
 }
 
 func (c *Checkpoint) paramNames() ([]string, [][]int) {
