@@ -5,7 +5,6 @@ import (
 	"math"
 
 	G "gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
 
 	"github.com/kenn-ot/kenn/internal/gtrain"
 	"github.com/kenn-ot/kenn/models"
@@ -76,14 +75,7 @@ func (n *Net) Forward(bt *Batch) (LossParts, error) {
 			return LossParts{}, err
 		}
 	}
-	// The tape machine accumulates into bound gradients: clear them.
-	for _, p := range n.params {
-		if g, err := p.Grad(); err == nil {
-			if z, ok := g.(tensor.Tensor); ok {
-				z.Zero()
-			}
-		}
-	}
+	gtrain.ZeroGrads(n.params) // the tape machine accumulates into bound gradients
 	n.vm.Reset()
 	if err := n.vm.RunAll(); err != nil {
 		return LossParts{}, err

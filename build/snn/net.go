@@ -206,13 +206,7 @@ func (n *Net) run(in inputs) ([]float64, float64, error) {
 				}
 			}
 		}
-		for _, p := range n.params {
-			if g, err := p.Grad(); err == nil {
-				if z, ok := g.(tensor.Tensor); ok {
-					z.Zero()
-				}
-			}
-		}
+		gtrain.ZeroGrads(n.params)
 	}
 	n.vm.Reset()
 	if err := n.vm.RunAll(); err != nil {

@@ -72,6 +72,18 @@ func Values(v G.Value) []float64 {
 	return nil
 }
 
+// ZeroGrads clears the gradients bound to params: the tape machine
+// accumulates into them, so every run that computes them starts here.
+func ZeroGrads(params []*G.Node) {
+	for _, p := range params {
+		if g, err := p.Grad(); err == nil {
+			if z, ok := g.(tensor.Tensor); ok {
+				z.Zero()
+			}
+		}
+	}
+}
+
 // SetParams copies tensors[name] into each parameter node of that name.
 func SetParams(params []*G.Node, tensors map[string][]float32) error {
 	for _, p := range params {
