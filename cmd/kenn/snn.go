@@ -39,7 +39,7 @@ func snnCommands() map[string]snnCommand {
 }
 
 func snnUsage(w io.Writer) {
-	fmt.Fprintf(w, "Usage: kenn snn <subcommand> [flags]\n\nStochastic neural networks (SNN) for conditional laws P(y | x) of tables: continuous and\ncategorical outputs, trained with the local generalized W2 loss (docs/snn.md).\n\nSubcommands:\n")
+	fmt.Fprintf(w, "Usage: kenn snn <subcommand> [flags]\n\nStochastic neural networks (SNN) for conditional laws P(y | x) of tables: continuous and\ncategorical outputs, trained with the local generalized W2 loss (docs/results/snn/README.md).\n\nSubcommands:\n")
 	subs := snnCommands()
 	for _, n := range slices.Sorted(maps.Keys(subs)) {
 		fmt.Fprintf(w, "  %-7s %s\n", n, subs[n].summary)
