@@ -164,7 +164,11 @@ func ModelTarget(model string) (target, id string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	return f.Meta["kenn.target"], f.ModelID(), nil
+	target = f.Meta[models.MetaTarget]
+	if err := models.CheckTarget(target); err != nil {
+		return "", "", fmt.Errorf("%s: %w", model, err)
+	}
+	return target, f.ModelID(), nil
 }
 
 // DistanceColumn names a CSV column of distances by their unit: w2sq
