@@ -189,6 +189,8 @@ type snnLaw struct {
 	y      func(x float64, c int) float64 // E[y | c, x]
 	sd     func(x float64) float64        // sd of y | c, x
 	points []float64                      // where the test checks
+	// lr is the learning rate (0: snnLawLR)
+	lr float64
 }
 
 func (l snnLaw) draw(n int, seed uint64) bsnn.Data {
@@ -237,7 +239,16 @@ func TestSNNLearnsCategoricalLaws(t *testing.T) {
 			// E[y | c] was measured up to 0.14 off
 			y:      func(x float64, c int) float64 { return 0.5*x + float64(c) - 0.5 },
 			sd:     func(x float64) float64 { return 0.3 },
-			points: []float64{-0.5, 0, 0.5, 1}},
+			points: []float64{-0.5, 0, 0.5, 1},
+			// At the learning rate of the other laws (3e-3) P̂ came within
+			// 0.049, 0.015 and 0.048 of the truth in three trainings (4,000
+			// rows; 8,000 rows; 8,000 rows, 16 neighbourhoods a step): the
+			// validation local W2² stops improving by epoch ~10 here, Adam's
+			// steps of size ~lr then move the category frequencies at random,
+			// and early stopping's best epoch is any of those states (the
+			// validation loss cannot tell 0.015 from 0.05). A third of the
+			// rate shrinks those moves threefold.
+			lr: 1e-3},
 	}
 	rt, err := runtime.Open(runtime.Options{Threads: 1})
 	if err != nil {
@@ -247,6 +258,10 @@ func TestSNNLearnsCategoricalLaws(t *testing.T) {
 	for li, law := range laws {
 		t.Run(law.name, func(t *testing.T) {
 			names := []string{"y", "c"}
+			lr := law.lr
+			if lr == 0 {
+				lr = snnLawLR
+			}
 			tr, va := law.draw(4000, uint64(2*li+1)), law.draw(1000, uint64(2*li+2))
 			m, err := bsnn.NewModel(tr.X, tr.Y, bsnn.Spec{X: []string{"x"}, Y: names,
 				Categorical: map[string][]float64{"c": nil}, Hidden: snnLawHidden})
@@ -256,7 +271,7 @@ func TestSNNLearnsCategoricalLaws(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "s.ckpt")
 			start := time.Now()
 			var curve []msnn.EpochLog
-			c, err := bsnn.Train(context.Background(), m, names, tr, va, bsnn.Options{Epochs: snnLawEpochs, Seed: 1, LR: snnLawLR,
+			c, err := bsnn.Train(context.Background(), m, names, tr, va, bsnn.Options{Epochs: snnLawEpochs, Seed: 1, LR: lr,
 				Patience: snnLawEpochs, OnEpoch: func(e msnn.EpochLog) {
 					curve = append(curve, e)
 					if e.Epoch%10 == 0 {
