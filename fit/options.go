@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -125,12 +126,11 @@ func (o Options) validate() error {
 	case o.Patience < 1:
 		return fmt.Errorf("fit: patience %d: want at least 1 epoch", o.Patience)
 	}
-	for _, k := range []models.Kind{models.KindODEKENN, models.KindDeepKENN, models.KindNaive, models.KindDWE} {
-		if o.Kind == k {
-			return nil
-		}
+	kinds := models.Trainable()
+	if slices.Contains(kinds, o.Kind) {
+		return nil
 	}
-	return fmt.Errorf("fit: model %q: want odekenn, deepkenn, naive or dwe", o.Kind)
+	return fmt.Errorf("fit: model %q: want %s", o.Kind, strings.Join(models.Names(kinds...), ", "))
 }
 
 // CardPath is the model card's path for the output NAME.onnx.
