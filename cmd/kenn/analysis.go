@@ -282,11 +282,14 @@ func runWassmap(ctx context.Context, args []string) error {
 		for i := 0; i < e.N; i++ {
 			xy[2*i], xy[2*i+1] = e.Coords[i*e.K], e.Coords[i*e.K+1]
 		}
-		src := *dists + *model + *pairsPath
-		if *exact {
-			src = "exact W2"
+		title := "Wassmap of " + filepath.Base(*dists)
+		switch {
+		case *exact || *pairsPath != "":
+			title = "Wassmap of the exact W2 of " + filepath.Base(*images)
+		case *model != "":
+			title = "Wassmap of " + filepath.Base(*model) + "'s W2 of " + filepath.Base(*images)
 		}
-		if err := plots.Scatter2D(*plotPath, "Wassmap of "+filepath.Base(src), xy, labels, plots.ClassesOf(*images)); err != nil {
+		if err := plots.Scatter2D(*plotPath, title, xy, labels, plots.ClassesOf(*images)); err != nil {
 			return err
 		}
 	}
@@ -619,11 +622,11 @@ func runPlot(ctx context.Context, args []string) error {
 		if w == nil {
 			return fmt.Errorf("%s is a %s model: it has no learned distance weights", *model, c.Model.Kind)
 		}
-		title, xl, yl := "DeepKENN layer weights", "feature layer", "softplus(β_l)"
+		title, xl, yl := "DeepKENN: learned weight of each feature layer in the distance", "feature layer l", "weight softplus(β_l) (no unit)"
 		if c.Model.Kind == models.KindODEKENN {
-			title, xl, yl = "ODE-KENN time weights", "time t_k", "softplus(α_k)"
+			title, xl, yl = "ODE-KENN: learned weight of each ODE time step in the distance", "time t_k", "weight softplus(α_k) (no unit)"
 		} else if c.Model.Kind == models.KindNaive {
-			title = "single-layer baseline weight"
+			title = "single-layer baseline: learned weight of its one feature layer"
 		}
 		for i := range names {
 			fmt.Printf("%s %.6g\n", names[i], w[i])

@@ -39,6 +39,9 @@ func TestFiguresAreLabelled(t *testing.T) {
 	if _, stderr, err := kenn("init", "--model", "dwe", "-o", ck); err != nil {
 		t.Fatal(stderr)
 	}
+	if _, stderr, err := kenn("init", "--model", "odekenn", "-o", filepath.Join(dir, "ode.ckpt")); err != nil {
+		t.Fatal(stderr)
+	}
 	pairs := filepath.Join(dir, "p.txt")
 	if _, stderr, err := kenn("pairs", "--images", mnist, "--n", "60", "-o", pairs); err != nil {
 		t.Fatal(stderr)
@@ -58,7 +61,9 @@ func TestFiguresAreLabelled(t *testing.T) {
 		{"plot pred", []string{"plot", "pred", "--model", ck, "--images", mnist, "--pairs", pairs, "--title", "untrained DWE"},
 			[]string{"untrained DWE", "exact W2² (px²)", "predicted W2² (px²)", "median prediction", "exact = predicted"}},
 		{"wassmap of Fashion-MNIST", []string{"wassmap", "--exact", "--images", fashion, "-o", filepath.Join(dir, "map.csv")},
-			[]string{"Wassmap 1 (px)", "Wassmap 2 (px)", "class", "T-shirt/top", "Ankle boot"}},
+			[]string{"Wassmap of the exact W2 of fashion-small-images-idx3-ubyte", "Wassmap 1 (px)", "Wassmap 2 (px)", "class", "T-shirt/top", "Ankle boot"}},
+		{"plot weights", []string{"plot", "weights", "--model", filepath.Join(dir, "ode.ckpt")},
+			[]string{"ODE-KENN: learned weight of each ODE time step in the distance", "time t_k", "weight softplus(α_k) (no unit)"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
