@@ -16,8 +16,9 @@ func Softplus(x float64) float64 {
 	return math.Log1p(math.Exp(x))
 }
 
-// DistanceWeights returns the positive segment weights softplus(β) or
-// softplus(α) (an ensemble's are its members' over M); nil for dwe.
+// DistanceWeights returns the positive segment weights, from β or α by the
+// model's Weighting (SegmentWeights; an ensemble's are its members' over
+// M); nil for dwe.
 func (c *Checkpoint) DistanceWeights() []float64 {
 	spec, _ := c.Model.Kind.spec() // none for snn
 	if spec.distanceWeights != nil {
@@ -26,12 +27,7 @@ func (c *Checkpoint) DistanceWeights() []float64 {
 	if spec.weights == "" {
 		return nil
 	}
-	raw := c.Tensors[spec.weights]
-	w := make([]float64, len(raw))
-	for i, v := range raw {
-		w[i] = Softplus(float64(v))
-	}
-	return w
+	return SegmentWeights(c.Model.Weighting, c.Tensors[spec.weights], c.Tensors[ScaleParam(spec.weights)], c.Tensors[NormParam(spec.weights)])
 }
 
 // Distance is the model's prediction from two embeddings: W2² for dwe

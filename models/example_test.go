@@ -16,8 +16,8 @@ func ExampleMatched() {
 	}
 	// Output:
 	// dwe encoder 399855
-	// deepkenn 407432
-	// odekenn 408524
+	// deepkenn 407437
+	// odekenn 408534
 	// naive 407429
 }
 
@@ -38,6 +38,6 @@ func ExampleNewEnsemble() {
 	fmt.Println("embedding", e.Model.EmbeddingDim(), "values in", len(e.Model.Segments()), "segments")
 	// Output:
 	// ensemble 2 members
-	// parameters 823386 = 823386
+	// parameters 823406 = 823406
 	// embedding 576 values in 18 segments
 }

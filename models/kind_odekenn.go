@@ -7,8 +7,8 @@ import (
 
 // KindODEKENN follows a Neural ODE from the encoder's output: z(0) = φ(x),
 // dz/dt = g(z, t) on [0, 1] with K fixed RK4 steps, and
-// d(x, y) = Σ_k softplus(α_k)·‖z_x(t_k) − z_y(t_k)‖₂ (ParamAlpha holds α,
-// ParamODEW1 … ParamODEB2 the field g).
+// d(x, y) = Σ_k w_k·‖z_x(t_k) − z_y(t_k)‖₂ with w_k from α by the model's
+// Weighting (ParamAlpha holds α, ParamODEW1 … ParamODEB2 the field g).
 const KindODEKENN Kind = "odekenn"
 
 // ODE describes ODE-KENN's vector field and solver.
@@ -23,10 +23,10 @@ func odeKENNKind() kindSpec {
 		kind: KindODEKENN, target: TargetW2, form: FormWeightedNorms, weights: ParamAlpha,
 		params: func(m *Model) []Param {
 			o := m.ODE
-			return append(m.encoderParams(),
+			ps := append(m.encoderParams(),
 				Param{ParamODEW1, []int{o.Dim + 1, o.Hidden}}, Param{ParamODEB1, []int{o.Hidden}},
-				Param{ParamODEW2, []int{o.Hidden, o.Dim}}, Param{ParamODEB2, []int{o.Dim}},
-				Param{ParamAlpha, []int{o.Steps + 1}})
+				Param{ParamODEW2, []int{o.Hidden, o.Dim}}, Param{ParamODEB2, []int{o.Dim}})
+			return append(ps, weightParams(m, ParamAlpha, o.Steps+1)...)
 		},
 		segments: func(m *Model) []int { // each state z(t_k)
 			out := make([]int, m.ODE.Steps+1)
@@ -63,12 +63,13 @@ func odeKENNKind() kindSpec {
 }
 
 // ODEKENN encodes to R^d with the backbone (d = b.Out) and follows the
-// Neural ODE trajectory for steps RK4 steps.
+// Neural ODE trajectory for steps RK4 steps; its time weights are
+// WeightingSoftmax.
 func ODEKENN(h, w int, b Backbone, hidden, steps int) *Model {
 	ls := b.layers(false)
 	for i := range ls {
 		ls[i].Feature = false
 	}
 	return &Model{Kind: KindODEKENN, H: h, W: w, Target: TargetW2, Encoder: ls,
-		ODE: &ODE{Dim: b.Out, Hidden: hidden, Steps: steps}}
+		ODE: &ODE{Dim: b.Out, Hidden: hidden, Steps: steps}, Weighting: WeightingSoftmax}
 }

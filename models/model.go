@@ -45,6 +45,11 @@ type Model struct {
 	DecoderChannels int     `json:"decoder_channels,omitempty"`
 	// Members are the models an ensemble (kind ensemble) averages.
 	Members []*Model `json:"members,omitempty"`
+	// Weighting is how the segment weights come from the parameters
+	// (weighting.go): absent (WeightingSoftplus) in every checkpoint
+	// written before it existed, WeightingSoftmax in the DeepKENN and
+	// ODEKENN models made now.
+	Weighting Weighting `json:"weighting,omitempty"`
 }
 
 // Shape is the output shape of a layer: C×H×W for conv, N for dense (C=N,
@@ -107,7 +112,7 @@ func (m *Model) Features() []int {
 // featureParams are the encoder's parameters and β, one weight per
 // feature layer.
 func featureParams(m *Model) []Param {
-	return append(m.encoderParams(), Param{ParamBeta, []int{len(m.Features())}})
+	return append(m.encoderParams(), weightParams(m, ParamBeta, len(m.Features()))...)
 }
 
 // featureSegments are the flattened outputs of the feature layers.
@@ -218,6 +223,9 @@ func (m *Model) Validate() error {
 		return fmt.Errorf("models: unknown kind %q", m.Kind)
 	}
 	if err := spec.validate(m); err != nil {
+		return err
+	}
+	if err := m.validateWeighting(spec); err != nil {
 		return err
 	}
 	if m.Target != spec.target {
