@@ -3,6 +3,7 @@ package plots
 import (
 	"fmt"
 	"html"
+	"image"
 	"image/png"
 	"math"
 	"math/rand/v2"
@@ -18,9 +19,8 @@ import (
 	"gonum.org/v1/plot/vg"
 )
 
-// nonTrivial decodes a PNG and checks its size and that it holds a real
-// drawing: many distinct colours, and no colour covering almost all of it.
-func nonTrivial(t *testing.T, path string, minW, minH, minColours int) {
+// decodePNG reads the PNG file at path.
+func decodePNG(t *testing.T, path string) image.Image {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -31,6 +31,14 @@ func nonTrivial(t *testing.T, path string, minW, minH, minColours int) {
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
+	return img
+}
+
+// nonTrivial decodes a PNG and checks its size and that it holds a real
+// drawing: many distinct colours, and no colour covering almost all of it.
+func nonTrivial(t *testing.T, path string, minW, minH, minColours int) {
+	t.Helper()
+	img := decodePNG(t, path)
 	b := img.Bounds()
 	if b.Dx() < minW || b.Dy() < minH {
 		t.Fatalf("%s is %dx%d, want at least %dx%d", path, b.Dx(), b.Dy(), minW, minH)
@@ -370,15 +378,7 @@ func TestGridPNGPixels(t *testing.T) {
 	if err := g.Write(p); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := decodePNG(t, p)
 	l := g.layout()
 	rect := l.cellRect(0, 0)
 	x0 := int(math.Round(float64(rect.Min.X / gridPixel)))
