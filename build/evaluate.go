@@ -62,13 +62,8 @@ func Evaluate(net *Net, c *models.Checkpoint, d Data) (metrics.Result, error) {
 		tmse += dt * dt
 		is[k], js[k] = p.I, p.J
 	}
-	el := time.Since(start).Seconds()
-	r := metrics.Compute(pred, d.Pairs.W2Sq)
+	r := metrics.Score(is, js, pred, d.Pairs.W2Sq, time.Since(start))
 	r.TargetMSE = tmse / float64(n)
-	r.PairsPerSecond = float64(n) / el
-	if rec, ok := metrics.KNNRecall(is, js, pred, d.Pairs.W2Sq, 10); ok {
-		r.KNNRecall, r.K = rec, 10
-	}
 	if math.IsNaN(r.MSE) {
 		return r, fmt.Errorf("build: evaluation produced NaN")
 	}

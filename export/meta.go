@@ -29,6 +29,9 @@ func (f *File) ImageMeta() (Meta, error) {
 	if m.Kind == "" || input == "" || seg == "" {
 		return Meta{}, fmt.Errorf("export: %s: not a kenn image model (no kenn.kind/kenn.input/kenn.features metadata)", f.Path)
 	}
+	if err := models.CheckTarget(m.Target); err != nil {
+		return Meta{}, fmt.Errorf("export: %s: kenn.target: %w", f.Path, err)
+	}
 	if _, err := fmt.Sscanf(input, "%dx%d", &m.H, &m.W); err != nil || m.H <= 0 || m.W <= 0 {
 		return Meta{}, fmt.Errorf("export: %s: bad kenn.input %q", f.Path, input)
 	}

@@ -57,20 +57,10 @@ func Distance(m *Model, w []float64, fx, fy []float64) float64 {
 }
 
 // PredictW2 and PredictW2Sq convert a model's prediction to either scale.
-func PredictW2(m *Model, d float64) float64 {
-	if m.Target == TargetW2Sq {
-		return math.Sqrt(math.Max(d, 0))
-	}
-	return d
-}
+func PredictW2(m *Model, d float64) float64 { return ToW2(m.Target, d) }
 
 // PredictW2Sq is the prediction on the W2² scale.
-func PredictW2Sq(m *Model, d float64) float64 {
-	if m.Target == TargetW2Sq {
-		return d
-	}
-	return d * d
-}
+func PredictW2Sq(m *Model, d float64) float64 { return ToW2Sq(m.Target, d) }
 
 // WeightProfile returns the learned distance weights with a name for
 // each: per feature layer for deepkenn and naive (the layer names), per

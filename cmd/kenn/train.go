@@ -8,7 +8,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/kenn-ot/kenn/build"
 	"github.com/kenn-ot/kenn/dataset"
@@ -238,7 +237,7 @@ func runEval(ctx context.Context, args []string) error {
 	return printMetrics(os.Stdout, res.Map(), *asJSON)
 }
 
-// evalONNX scores an exported model run by onnxruntime.
+// evalONNX scores an exported model run by onnxruntime (runtime.Model.Evaluate).
 func evalONNX(ctx context.Context, modelPath, imagesPath, pairsPath string, asJSON bool, device string, threads int) error {
 	rt, m, err := openModel(modelPath, device, threads)
 	if err != nil {
@@ -249,27 +248,13 @@ func evalONNX(ctx context.Context, modelPath, imagesPath, pairsPath string, asJS
 	if err != nil {
 		return err
 	}
-	start := time.Now()
-	f, err := m.Embed(ctx, imgs, 256)
-	if err != nil {
-		return err
-	}
-	pred := make([]float64, len(pf.Pairs))
-	is, js := make([]int, len(pred)), make([]int, len(pred))
+	is, js := make([]int, len(pf.Pairs)), make([]int, len(pf.Pairs))
 	for k, p := range pf.Pairs {
-		d := m.Distance(f[p.I*m.F:(p.I+1)*m.F], f[p.J*m.F:(p.J+1)*m.F])
-		if m.Target == models.TargetW2 {
-			d *= d
-		}
-		pred[k] = d
 		is[k], js[k] = p.I, p.J
 	}
-	el := time.Since(start).Seconds()
-	r := metrics.Compute(pred, pf.W2Sq)
-	r.PairsPerSecond = float64(len(pred)) / el
-	r.TargetMSE = math.NaN() // the checkpoint's own-scale loss: not part of an ONNX evaluation
-	if rec, ok := metrics.KNNRecall(is, js, pred, pf.W2Sq, 10); ok {
-		r.KNNRecall, r.K = rec, 10
+	r, err := m.Evaluate(ctx, imgs, is, js, pf.W2Sq)
+	if err != nil {
+		return err
 	}
 	return printMetrics(os.Stdout, r.Map(), asJSON)
 }
@@ -395,10 +380,7 @@ func runScore(ctx context.Context, args []string) error {
 		tv = append(tv, t)
 		is, js = append(is, q.I), append(js, q.J)
 	}
-	r := metrics.Compute(pv, tv)
+	r := metrics.Score(is, js, pv, tv, 0)
 	r.TargetMSE, r.PairsPerSecond = math.NaN(), math.NaN()
-	if rec, ok := metrics.KNNRecall(is, js, pv, tv, 10); ok {
-		r.KNNRecall, r.K = rec, 10
-	}
 	return printMetrics(os.Stdout, r.Map(), *asJSON)
 }

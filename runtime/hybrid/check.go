@@ -143,10 +143,7 @@ func Check(ctx context.Context, m *runtime.Model, onnxPath string, a *dataset.Im
 	is, js := make([]int, len(ps)), make([]int, len(ps))
 	var rel float64
 	for k, p := range ps {
-		d := m.Distance(feat(p.I), feat(p.J))
-		if m.Target == models.TargetW2 {
-			d *= d
-		}
+		d := models.ToW2Sq(m.Target, m.Distance(feat(p.I), feat(p.J)))
 		pred[k], is[k], js[k] = d, p.I, p.J
 		if exact[k] > 0 {
 			rel += math.Abs(d-exact[k]) / exact[k]

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kenn-ot/kenn/internal/atomicfile"
 	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/runtime"
 )
 
 // KNN is the knn command: the k nearest neighbours of queries in an
@@ -87,12 +88,8 @@ func (e Env) KNN(ctx context.Context, args []string) error {
 		return err
 	}
 	column := DistanceColumn(m.Target, *squared)
-	if *squared && m.Target != models.TargetW2Sq {
-		for _, list := range nbs {
-			for r := range list {
-				list[r].Distance *= list[r].Distance
-			}
-		}
+	if *squared {
+		toW2Sq(nbs, m.Target)
 	}
 	if *rerank > 0 {
 		t := time.Now()
@@ -102,11 +99,7 @@ func (e Env) KNN(ctx context.Context, args []string) error {
 		column = "exact_w2"
 		if *squared {
 			column = "exact_w2sq"
-			for _, list := range nbs {
-				for r := range list {
-					list[r].Distance *= list[r].Distance
-				}
-			}
+			toW2Sq(nbs, models.TargetW2) // the re-ranked distances are exact W2
 		}
 		fmt.Fprintf(os.Stderr, "knn: re-ranked %d candidates of %d queries by exact W2 (%d exact solves) in %.2f s\n", min(*rerank, na), nq, min(*rerank, na)*nq, time.Since(t).Seconds())
 	}
@@ -124,4 +117,14 @@ func (e Env) KNN(ctx context.Context, args []string) error {
 		return write(os.Stdout)
 	}
 	return atomicfile.WriteFile(*out, write)
+}
+
+// toW2Sq converts the neighbours' distances, on the scale target, to W2²
+// (pixels²) in place (models.ToW2Sq).
+func toW2Sq(nbs [][]runtime.Neighbor, target string) {
+	for _, list := range nbs {
+		for r := range list {
+			list[r].Distance = float32(models.ToW2Sq(target, float64(list[r].Distance)))
+		}
+	}
 }
