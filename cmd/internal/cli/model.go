@@ -77,7 +77,7 @@ func EmbedImages(ctx context.Context, m *runtime.Model, path string) ([]float32,
 	if err != nil {
 		return nil, 0, err
 	}
-	f, err := m.Embed(ctx, imgs, 256)
+	f, err := m.Embed(ctx, imgs, runtime.DefaultBatch)
 	return f, imgs.N, err
 }
 
