@@ -25,8 +25,8 @@ const (
 	// pairs first, then epochs ("spread beats count"). Measured on MNIST
 	// at equal training compute per seed (about 3.2 million pair-visits):
 	// 39,690 pairs for 80 epochs reached validation Pearson 0.987
-	// (docs/fit-mnist.log before this rule), 136,080 pairs for 20–50
-	// epochs 0.993 (docs/results-ensemble.md). The seeds are re-funded
+	// (docs/results/fit-mnist/fit.log before this rule), 136,080 pairs for 20–50
+	// epochs 0.993 (docs/results/mnist-ensemble/README.md). The seeds are re-funded
 	// from the budget left as they finish (seedEpochs).
 	epochsTarget = 25
 	minEpochs    = 10
