@@ -89,9 +89,14 @@ func scaleLastLayer(c *models.Checkpoint, r float64) {
 	}
 }
 
-// scaleSegmentWeights multiplies every segment weight softplus(w) by r.
+// scaleSegmentWeights multiplies every segment weight by r: each
+// softplus(θ_l) (models.WeightingSoftplus), or the one scale softplus(s)
+// (models.WeightingSoftmax).
 func scaleSegmentWeights(c *models.Checkpoint, r float64) {
 	name := c.Model.Kind.WeightsParam()
+	if c.Model.Weighting == models.WeightingSoftmax {
+		name = models.ScaleParam(name)
+	}
 	for i, v := range c.Tensors[name] {
 		c.Tensors[name][i] = float32(math.Log(math.Expm1(models.Softplus(float64(v)) * r)))
 	}

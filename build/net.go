@@ -30,7 +30,10 @@ type Net struct {
 	squared bool
 
 	X      *G.Node   // [B, 1, H, W] normalized input (models doc: x·H·W/Σx)
-	params []*G.Node // models Params order
+	params []*G.Node // models Params order, the fixed ones left out
+	// fixed are the parameters set from the checkpoint but never trained
+	// (models.IsFixedParam: the segment norms ν of WeightingSoftmax)
+	fixed  []*G.Node
 	byName map[string]*G.Node
 	segs   []*G.Node // embedding segments, each [B, n]
 	emb    *G.Node   // inference: the segments concatenated [B, F]
@@ -90,7 +93,11 @@ func (n *Net) lower() (err error) {
 			continue
 		}
 		node := G.NewTensor(n.g, n.dt, len(p.Shape), G.WithShape(p.Shape...), G.WithName(p.Name), G.WithInit(G.Zeroes()))
-		n.params = append(n.params, node)
+		if models.IsFixedParam(p.Name) {
+			n.fixed = append(n.fixed, node)
+		} else {
+			n.params = append(n.params, node)
+		}
 		n.byName[p.Name] = node
 	}
 	n.X = G.NewTensor(n.g, n.dt, 4, G.WithShape(b, 1, m.H, m.W), G.WithName("x"))
@@ -227,7 +234,7 @@ func (n *Net) pairwise() *G.Node {
 	if n.M.Kind.Form() == models.FormSquared {
 		return sqdist(n.segs[0])
 	}
-	wts := G.Must(G.Softplus(n.byName[n.M.Kind.WeightsParam()]))
+	wts := n.segmentWeights()
 	var d *G.Node
 	for l, f := range n.segs {
 		dl := G.Must(G.Sqrt(G.Must(G.Add(G.Must(G.Rectify(sqdist(f))), n.scalar(gramEps)))))
@@ -240,6 +247,23 @@ func (n *Net) pairwise() *G.Node {
 		}
 	}
 	return d
+}
+
+// segmentWeights are the segment weights w_l, as models.SegmentWeights
+// computes them: softplus(θ) (models.WeightingSoftplus), or
+// softplus(s)·softmax(θ)/ν (models.WeightingSoftmax; the softmax without
+// the shift by max θ, which changes no value and no gradient in exact
+// arithmetic, and which |θ| far below float32's exp limit of 88 does not
+// need).
+func (n *Net) segmentWeights() *G.Node {
+	theta := n.M.Kind.WeightsParam()
+	if n.M.Weighting != models.WeightingSoftmax {
+		return G.Must(G.Softplus(n.byName[theta]))
+	}
+	e := G.Must(G.Exp(n.byName[theta]))
+	p := G.Must(G.Div(e, G.Must(G.Sum(e))))
+	scale := G.Must(G.Softplus(G.Must(G.Slice(n.byName[models.ScaleParam(theta)], G.S(0)))))
+	return G.Must(G.Mul(scale, G.Must(G.HadamardDiv(p, n.byName[models.NormParam(theta)]))))
 }
 
 // decoder builds DWE's ψ(φ(x)) and its loss terms.
@@ -274,7 +298,12 @@ func (n *Net) decoder(emb *G.Node) {
 }
 
 // SetWeights copies the checkpoint's weights into the graph.
-func (n *Net) SetWeights(c *models.Checkpoint) error { return setWeights(n.params, c) }
+func (n *Net) SetWeights(c *models.Checkpoint) error {
+	if err := setWeights(n.fixed, c); err != nil {
+		return err
+	}
+	return setWeights(n.params, c)
+}
 
 // setWeights copies the checkpoint's tensors into the parameter nodes.
 func setWeights(params []*G.Node, c *models.Checkpoint) error {

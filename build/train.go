@@ -700,6 +700,8 @@ func (s *schedule) transform(rng *rand.Rand, bt *Batch) {
 // calibrate rescales freshly initialized weights so that the mean
 // prediction on the first batches equals the mean target: the last dense
 // layer for dwe (whose output is squared), the segment weights otherwise.
+// First, for models.WeightingSoftmax, it fixes the segment norms ν
+// (setSegmentNorms) on the same pairs.
 // Without it, initial distances are hundreds of times the targets and the
 // first Adam steps kill the ReLUs.
 func calibrate(eval *Net, c *models.Checkpoint, batches []*Batch, squared bool) error {
@@ -707,21 +709,27 @@ func calibrate(eval *Net, c *models.Checkpoint, batches []*Batch, squared bool) 
 	if err := eval.SetWeights(c); err != nil {
 		return err
 	}
-	w := c.DistanceWeights()
-	var sp, st float64
+	var pairs [][2][]float64
+	var st float64
 	for _, bt := range batches[:min(4, len(batches))] {
 		emb, err := Embeddings(eval, bt.Images)
 		if err != nil {
 			return err
 		}
 		for k, p := range bt.Pairs {
-			sp += models.Distance(m, w, emb[p[0]], emb[p[1]])
+			pairs = append(pairs, [2][]float64{emb[p[0]], emb[p[1]]})
 			if squared { // targets are W2², the model's distances W2
 				st += math.Sqrt(bt.Targets[k])
 			} else {
 				st += bt.Targets[k]
 			}
 		}
+	}
+	setSegmentNorms(c, pairs)
+	w := c.DistanceWeights()
+	var sp float64
+	for _, p := range pairs {
+		sp += models.Distance(m, w, p[0], p[1])
 	}
 	if !(sp > 0) || !(st > 0) {
 		return nil
@@ -730,4 +738,28 @@ func calibrate(eval *Net, c *models.Checkpoint, batches []*Batch, squared bool) 
 		cal(c, st/sp)
 	}
 	return nil
+}
+
+// setSegmentNorms sets the segment norms ν_l of a models.WeightingSoftmax
+// model to the mean ‖fx_l − fy_l‖₂ over pairs (embedding pairs of the
+// initial weights), so that every normalized segment distance starts at
+// a mean of 1; a segment whose mean is 0 (a dead layer) keeps ν_l = 1.
+// ν is fixed from then on (models.IsFixedParam): build and export both
+// read it from the checkpoint.
+func setSegmentNorms(c *models.Checkpoint, pairs [][2][]float64) {
+	m := c.Model
+	if m.Weighting != models.WeightingSoftmax || len(pairs) == 0 {
+		return
+	}
+	ones := make([]float64, len(m.Segments()))
+	for i := range ones {
+		ones[i] = 1
+	}
+	mean := models.SegmentContributions(m, ones, pairs)
+	norm := c.Tensors[models.NormParam(m.Kind.WeightsParam())]
+	for l, v := range mean {
+		if v > 0 && !math.IsInf(v, 0) {
+			norm[l] = float32(v)
+		}
+	}
 }
