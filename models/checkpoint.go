@@ -203,14 +203,11 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 }
 
 func decodeCheckpoint(path string, raw []byte) (*Checkpoint, error) {
-	js, data, err := ckptfile.Open(path, raw)
-	if err != nil {
-		return nil, err
-	}
 	c := &Checkpoint{}
 	h := header{Checkpoint: c}
-	if err := json.Unmarshal(js, &h); err != nil {
-		return nil, fmt.Errorf("%s: header: %w", path, err)
+	data, err := ckptfile.Decode(path, raw, &h)
+	if err != nil {
+		return nil, err
 	}
 	if c.Model == nil {
 		return nil, fmt.Errorf("%s: header has no image model (a stochastic neural network's checkpoint is read by package models/snn and kenn snn)", path)
@@ -223,11 +220,7 @@ func decodeCheckpoint(path string, raw []byte) (*Checkpoint, error) {
 	for _, p := range c.Model.Params() {
 		names, shapes = append(names, p.Name), append(shapes, p.Shape)
 	}
-	allowed, err := ckptfile.Allowed(path, names, shapes)
-	if err != nil {
-		return nil, err
-	}
-	if c.Tensors, c.Shapes, err = ckptfile.Tensors(path, h.Tensors, data, allowed, string(c.Model.Kind)); err != nil {
+	if c.Tensors, c.Shapes, err = ckptfile.Tensors(path, h.Tensors, data, names, shapes, string(c.Model.Kind)); err != nil {
 		return nil, err
 	}
 	if _, err := c.Weights(); err != nil {

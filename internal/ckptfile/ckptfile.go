@@ -18,6 +18,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -160,10 +161,24 @@ func Open(path string, raw []byte) (header, data []byte, err error) {
 	return body[16 : 16+hlen], data, nil
 }
 
-// Allowed maps the names a checkpoint of a model with these parameters
+// Decode checks raw (the bytes of file path, see Open), unmarshals its
+// JSON header into h (a pointer to the caller's header struct) and
+// returns the tensor data.
+func Decode(path string, raw []byte, h any) ([]byte, error) {
+	js, data, err := Open(path, raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(js, h); err != nil {
+		return nil, fmt.Errorf("%s: header: %w", path, err)
+	}
+	return data, nil
+}
+
+// allowed maps the names a checkpoint of a model with these parameters
 // may hold, the parameters and their training state, to their shapes. It
 // refuses a parameter whose shape is not positive or too large.
-func Allowed(path string, names []string, shapes [][]int) (map[string][]int, error) {
+func allowed(path string, names []string, shapes [][]int) (map[string][]int, error) {
 	out := map[string][]int{}
 	for i, n := range names {
 		if _, ok := CheckedSize(shapes[i]); !ok {
@@ -177,11 +192,22 @@ func Allowed(path string, names []string, shapes [][]int) (map[string][]int, err
 	return out, nil
 }
 
-// Tensors reads the entries from data (see Open), refusing, naming the
-// file: a name not in allowed (kind names the model in the message), a
-// repeated name, a shape other than allowed's, entries that do not follow
-// each other or lie beyond the data, trailing data and non-finite values.
-func Tensors(path string, entries []Entry, data []byte, allowed map[string][]int, kind string) (map[string][]float32, map[string][]int, error) {
+// Tensors reads the entries from data (see Open) of a checkpoint of a
+// model whose parameters are names with shapes, refusing, naming the
+// file: a parameter shape that is not positive or too large, a name that
+// is neither a parameter nor its training state (kind names the model in
+// the message), a repeated name, a shape other than the parameter's,
+// entries that do not follow each other or lie beyond the data, trailing
+// data and non-finite values.
+func Tensors(path string, entries []Entry, data []byte, names []string, shapes [][]int, kind string) (map[string][]float32, map[string][]int, error) {
+	allowed, err := allowed(path, names, shapes)
+	if err != nil {
+		return nil, nil, err
+	}
+	return readTensors(path, entries, data, allowed, kind)
+}
+
+func readTensors(path string, entries []Entry, data []byte, allowed map[string][]int, kind string) (map[string][]float32, map[string][]int, error) {
 	tensors, shapes := map[string][]float32{}, map[string][]int{}
 	off := int64(0)
 	total := int64(len(data) / 4)

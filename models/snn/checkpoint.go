@@ -114,14 +114,11 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	js, data, err := ckptfile.Open(path, raw)
-	if err != nil {
-		return nil, err
-	}
 	c := &Checkpoint{}
 	h := header{Checkpoint: c}
-	if err := json.Unmarshal(js, &h); err != nil {
-		return nil, fmt.Errorf("%s: header: %w", path, err)
+	data, err := ckptfile.Decode(path, raw, &h)
+	if err != nil {
+		return nil, err
 	}
 	if h.Legacy != nil && c.Model == nil {
 		if h.Legacy.Kind != Kind || h.Legacy.SNN == nil {
@@ -136,11 +133,7 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	names, shapes := c.paramNames()
-	allowed, err := ckptfile.Allowed(path, names, shapes)
-	if err != nil {
-		return nil, err
-	}
-	if c.Tensors, c.Shapes, err = ckptfile.Tensors(path, h.Tensors, data, allowed, Kind); err != nil {
+	if c.Tensors, c.Shapes, err = ckptfile.Tensors(path, h.Tensors, data, names, shapes, Kind); err != nil {
 		return nil, err
 	}
 	if _, err := c.Weights(); err != nil {
