@@ -3,6 +3,7 @@ package plots
 import (
 	"fmt"
 	"image/color"
+	"io"
 	"math"
 	"sort"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/kenn-ot/kenn/internal/atomicfile"
 	"github.com/kenn-ot/kenn/metrics"
 )
 
@@ -124,8 +126,64 @@ func PredVsExact(path, title, units string, exact, pred []float64, maxPoints int
 // along the x axis; the y axis runs from 0 to a margin above the tallest
 // bar and its label.
 func Profile(path, title, xlabel, ylabel string, names []string, values []float64) error {
+	p, err := profilePlot(title, xlabel, ylabel, names, values)
+	if err != nil {
+		return err
+	}
+	return newFigure(p, 5*vg.Inch, 3.5*vg.Inch).write(path)
+}
+
+// Panel is one profile of Profiles: its y axis label (with its unit) and
+// one value per position.
+type Panel struct {
+	YLabel string
+	Values []float64
+}
+
+// Profiles plots profiles over the same positions as Profile does, one
+// panel each, stacked top to bottom under one title (e.g. the raw segment
+// weights above each segment's contribution to the distance); the x axis
+// is labelled under the last.
+func Profiles(path, title, xlabel string, names []string, panels ...Panel) error {
+	if len(panels) == 0 {
+		return fmt.Errorf("plots: no panel")
+	}
+	const w, h = 5 * vg.Inch, 2.6 * vg.Inch
+	var figs []*figure
+	for i, pn := range panels {
+		t, xl := "", ""
+		if i == 0 {
+			t = title
+		}
+		if i == len(panels)-1 {
+			xl = xlabel
+		}
+		p, err := profilePlot(t, xl, pn.YLabel, names, pn.Values)
+		if err != nil {
+			return err
+		}
+		p.Y.Tick.Marker = cleanTicks{}
+		f := newFigure(p, w, h)
+		f.fitTitle()
+		figs = append(figs, f)
+	}
+	n := vg.Length(len(figs))
+	c, err := draw.NewFormattedCanvas(w, n*h, format(path))
+	if err != nil {
+		return fmt.Errorf("plots: %s: %w", path, err)
+	}
+	dc := draw.NewCanvas(c, w, n*h)
+	for i, f := range figs {
+		top := n*h - vg.Length(i)*h
+		f.p.Draw(draw.Canvas{Canvas: dc, Rectangle: vg.Rectangle{Min: vg.Point{Y: top - h}, Max: vg.Point{X: w, Y: top}}})
+	}
+	return atomicfile.WriteFile(path, func(w io.Writer) error { _, err := c.WriteTo(w); return err })
+}
+
+// profilePlot is Profile's plot.
+func profilePlot(title, xlabel, ylabel string, names []string, values []float64) (*plot.Plot, error) {
 	if len(names) != len(values) || len(values) == 0 {
-		return fmt.Errorf("plots: %d names for %d values", len(names), len(values))
+		return nil, fmt.Errorf("plots: %d names for %d values", len(names), len(values))
 	}
 	p := plot.New()
 	p.Title.Text = title
@@ -133,7 +191,7 @@ func Profile(path, title, xlabel, ylabel string, names []string, values []float6
 	p.Y.Label.Text = ylabel
 	bars, err := plotter.NewBarChart(plotter.Values(values), vg.Points(18))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	bars.Color = color.RGBA{60, 110, 190, 255}
 	bars.LineStyle.Width = 0
@@ -146,7 +204,7 @@ func Profile(path, title, xlabel, ylabel string, names []string, values []float6
 	}
 	labels, err := plotter.NewLabels(xy)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for i := range labels.TextStyle {
 		labels.TextStyle[i].XAlign = text.XCenter
@@ -161,7 +219,7 @@ func Profile(path, title, xlabel, ylabel string, names []string, values []float6
 		top = 1
 	}
 	p.Y.Max = 1.18 * top
-	return newFigure(p, 5*vg.Inch, 3.5*vg.Inch).write(path)
+	return p, nil
 }
 
 // Scatter2D plots n points (xy, [n, 2] row-major; Wassmap coordinates,
