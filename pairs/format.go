@@ -152,6 +152,10 @@ func readComplete(path string, r *bufio.Reader) (*File, error) {
 // header line.
 var ErrNotPairsFile = errors.New("not a kenn pairs file")
 
+// ErrInterrupted is the error of a job stopped by its context after it
+// kept the finished pairs (OUT.partial): rerunning it resumes.
+var ErrInterrupted = errors.New("interrupted")
+
 // ReadValues reads the W2² of pairs from path, a kenn pairs file or a CSV
 // of "i,j,w2sq" lines (see ReadValueCSV), whichever it holds: the format
 // is told from the first line, and the file is read once, so a pipe works

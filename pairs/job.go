@@ -221,7 +221,7 @@ func Generate(ctx context.Context, imgs *dataset.Images, sel Selection, out stri
 	sum := Summary{Total: len(ps), Resumed: resumed, Computed: done - resumed, Elapsed: time.Since(start)}
 	if runErr != nil {
 		if errors.Is(runErr, context.Canceled) {
-			return sum, fmt.Errorf("interrupted after %d of %d pairs; rerun the same command to resume from %s: %w", done, len(ps), partial, runErr)
+			return sum, fmt.Errorf("%w after %d of %d pairs; rerun the same command to resume from %s: %w", ErrInterrupted, done, len(ps), partial, runErr)
 		}
 		return sum, runErr
 	}

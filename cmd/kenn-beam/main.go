@@ -22,6 +22,7 @@ import (
 
 	"github.com/kenn-ot/kenn/beamjob"
 	"github.com/kenn-ot/kenn/cmd/internal/cli"
+	"github.com/kenn-ot/kenn/pairs"
 )
 
 const about = "kenn-beam: kenn's pairs, pairwise and knn, locally or as Apache Beam pipelines (--runner)."
@@ -39,5 +40,5 @@ func main() {
 	if beamjob.WorkerMain(os.Args[1:]) {
 		return
 	}
-	os.Exit(cli.Main("kenn-beam", about, commands(), os.Args[1:]))
+	os.Exit(cli.Main("kenn-beam", about, commands(), os.Args[1:], pairs.ErrInterrupted))
 }

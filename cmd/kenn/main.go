@@ -7,7 +7,10 @@ import (
 	"context"
 	"os"
 
+	"github.com/kenn-ot/kenn/build"
 	"github.com/kenn-ot/kenn/cmd/internal/cli"
+	"github.com/kenn-ot/kenn/fit"
+	"github.com/kenn-ot/kenn/pairs"
 )
 
 // command is one command: its summary and what runs it (a cli.Command,
@@ -57,5 +60,6 @@ func main() {
 	for name, c := range commands() {
 		cmds[name] = cli.Command(c)
 	}
-	os.Exit(cli.Main("kenn", about, cmds, os.Args[1:]))
+	// the interrupted jobs that keep their progress, and say how to resume
+	os.Exit(cli.Main("kenn", about, cmds, os.Args[1:], pairs.ErrInterrupted, build.ErrInterrupted, fit.ErrInterrupted))
 }

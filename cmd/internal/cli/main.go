@@ -37,8 +37,12 @@ func Usage(w io.Writer, prog, about string, cmds map[string]Command) {
 // Main runs the command args[0] of the binary prog with the other args
 // and returns its exit status: 0, 1 on an error, 2 on a wrong command
 // line, 128 + the signal's number when SIGINT or SIGTERM stopped it. The
-// error is printed to stderr as "prog command: message".
-func Main(prog, about string, cmds map[string]Command, args []string) int {
+// error is printed to stderr as "prog command: message". resumable are
+// the sentinels of errors that say how to resume an interrupted command
+// (pairs.ErrInterrupted, build.ErrInterrupted, …): such an error is
+// printed as it is, any other of an interrupted command as "no output was
+// written".
+func Main(prog, about string, cmds map[string]Command, args []string, resumable ...error) int {
 	if len(args) < 1 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		Usage(os.Stderr, prog, about, cmds)
 		if len(args) < 1 {
@@ -59,7 +63,7 @@ func Main(prog, about string, cmds map[string]Command, args []string) int {
 		return 0
 	}
 	if sig := sigs.signal(); sig != nil {
-		return interrupted(prog+" "+args[0], err, sig)
+		return interrupted(os.Stderr, prog+" "+args[0], err, sig, resumable)
 	}
 	fmt.Fprintf(os.Stderr, "%s %s: %v\n", prog, args[0], err)
 	switch {
@@ -118,23 +122,26 @@ func (s *signals) signal() os.Signal {
 }
 
 // interrupted reports an error of a command stopped by a signal and
-// returns the exit status: the command's own message when it says how to
-// resume ("rerun the same command to resume from …"), else that nothing
-// was kept.
-func interrupted(cmd string, err error, sig os.Signal) int {
+// returns the exit status: the command's own message when it wraps one of
+// resumable (it says how to resume: "rerun the same command to resume from
+// …"), else that nothing was kept.
+func interrupted(w io.Writer, cmd string, err error, sig os.Signal, resumable []error) int {
 	name, code := "SIGINT", exitSIGINT
 	if sig == syscall.SIGTERM {
 		name, code = "SIGTERM", exitSIGTERM
 	}
-	msg := err.Error()
+	canResume := false
+	for _, r := range resumable {
+		canResume = canResume || errors.Is(err, r)
+	}
 	switch {
-	case strings.Contains(msg, "rerun the same command"):
-		msg = strings.TrimSuffix(msg, ": "+context.Canceled.Error())
-		fmt.Fprintf(os.Stderr, "%s: interrupted by %s: %s\n", cmd, name, msg)
+	case canResume:
+		msg := strings.TrimSuffix(err.Error(), ": "+context.Canceled.Error())
+		fmt.Fprintf(w, "%s: interrupted by %s: %s\n", cmd, name, msg)
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintf(os.Stderr, "%s: interrupted by %s; no output was written (outputs appear only once complete): rerun the same command to start over\n", cmd, name)
+		fmt.Fprintf(w, "%s: interrupted by %s; no output was written (outputs appear only once complete): rerun the same command to start over\n", cmd, name)
 	default:
-		fmt.Fprintf(os.Stderr, "%s: interrupted by %s: %v\n", cmd, name, err)
+		fmt.Fprintf(w, "%s: interrupted by %s: %v\n", cmd, name, err)
 	}
 	return code
 }
