@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"image/png"
 	"math"
 	"os"
@@ -237,6 +238,21 @@ func TestPlotCommands(t *testing.T) {
 	}
 	if _, stderr, err := kenn("plot", "pred", "--model", ck, "--images", mnist, "--pairs", pairs, "-o", fig); err != nil {
 		t.Fatal(stderr)
+	}
+	isPNG(t, fig)
+	// with pairs: a header, each time's weight and contribution (W2, px),
+	// the largest over the smallest
+	out, stderr, err = kenn("plot", "weights", "--model", ck, "--images", mnist, "--pairs", pairs, "-o", fig)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if err != nil || len(lines) != 11 || !strings.Contains(lines[0], "over 60 pairs") || !strings.HasPrefix(lines[10], "largest contribution") {
+		t.Fatalf("plot weights --pairs: %v\n%s%s", err, out, stderr)
+	}
+	for _, l := range lines[1:10] {
+		var name string
+		var w, c float64
+		if _, err := fmt.Sscan(l, &name, &w, &c); err != nil || !(w > 0) || !(c > 0) {
+			t.Errorf("line %q: want a time, a positive weight and a positive contribution (%v)", l, err)
+		}
 	}
 	isPNG(t, fig)
 }
