@@ -18,12 +18,14 @@
 //     the model's distance between every row of a and every row of b in
 //     Gram-matrix form: both sides are centred on the mean row of a (which
 //     changes no distance and shrinks the rounding from the features'
-//     magnitude to their spread), then per segment l of n features
-//     d_l² = ‖a_l‖² + ‖b_l‖² − 2·a_l·b_l, returned as 0 when below
-//     k·(‖a_l‖² + ‖b_l‖²) with k = (√n + 2)·2⁻²² (about ten standard
-//     deviations of that form's float32 rounding: identical rows give
-//     exactly 0); the d_l are weighted and summed (dwe: the squared
-//     distance itself).
+//     magnitude to their spread), then per segment l of n features one
+//     Gemm of augmented rows gives d_l² = ‖a_l‖² + ‖b_l‖² − 2·a_l·b_l
+//     (clipped at 0); the d_l are weighted and summed (dwe: the squared
+//     distance itself). A total below τ = Σ_l √k·(‖a_l‖ + ‖b_l‖) (dwe:
+//     k·(‖a‖² + ‖b‖²)), with
+//     k = (√n + 2)·2⁻²² (about ten standard deviations of that form's
+//     float32 rounding), is returned as 0: identical rows give exactly 0,
+//     every other value is the form's own (see pairwise in pairwise.go).
 //   - NAME.pair.onnx: "x" and "y" [N, 1, H, W] → "distance" [N], the model
 //     on N pairs of images, end to end.
 //   - NAME.decoder.onnx, for models with a decoder (dwe) only: "features"
