@@ -196,3 +196,62 @@ func make1(n int) []float32 {
 	}
 	return v
 }
+
+// Adam's first step moves every parameter with a non-zero gradient by
+// the learning rate; weightedStep moves a WeightingSoftmax model's θ and
+// s by weightsLRFactor times it, and the old weighting's θ by the rate.
+func TestTimeWeightLearningRate(t *testing.T) {
+	bb := models.Backbone{C1: 3, C2: 2, Hidden: 8, Out: 5}
+	for _, weighting := range []models.Weighting{models.WeightingSoftplus, models.WeightingSoftmax} {
+		t.Run(fmt.Sprintf("weighting=%q", weighting), func(t *testing.T) {
+			m := models.ODEKENN(8, 6, bb, 6, 3)
+			m.Weighting = weighting
+			c, err := models.NewCheckpoint(m, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			net, err := NewNet(m, 6, tensor.Float32, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer net.Close()
+			if err := net.SetWeights(c); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := net.Forward(randomBatch(rand.New(rand.NewPCG(5, 5)), 6, m.H*m.W, true)); err != nil {
+				t.Fatal(err)
+			}
+			before := map[string][]float32{}
+			for name, v := range c.Tensors {
+				before[name] = append([]float32(nil), v...)
+			}
+			const lr = 1e-3
+			if err := weightedStep(DefaultAdam(lr), net, c, 1); err != nil {
+				t.Fatal(err)
+			}
+			moved := func(name string) float64 {
+				var mx float64
+				for i, v := range c.Tensors[name] {
+					mx = math.Max(mx, math.Abs(float64(v-before[name][i])))
+				}
+				return mx
+			}
+			fast := 1.0
+			if weighting == models.WeightingSoftmax {
+				fast = weightsLRFactor
+				if got := moved(models.ScaleParam(models.ParamAlpha)); math.Abs(got-fast*lr) > 1e-3*fast*lr {
+					t.Errorf("scale moved %g, want %g", got, fast*lr)
+				}
+				if got := moved(models.NormParam(models.ParamAlpha)); got != 0 {
+					t.Errorf("the fixed norms moved %g", got)
+				}
+			}
+			if got := moved(models.ParamAlpha); math.Abs(got-fast*lr) > 1e-3*fast*lr {
+				t.Errorf("α moved at most %g, want %g", got, fast*lr)
+			}
+			if got := moved(models.ParamODEW2); math.Abs(got-lr) > 1e-3*lr {
+				t.Errorf("ode.W2 moved at most %g, want %g", got, lr)
+			}
+		})
+	}
+}
