@@ -148,7 +148,7 @@ func Profiles(path, title, xlabel string, names []string, panels ...Panel) error
 	if len(panels) == 0 {
 		return fmt.Errorf("plots: no panel")
 	}
-	const w, h = 5 * vg.Inch, 2.6 * vg.Inch
+	const w, h = 5 * vg.Inch, 2.8 * vg.Inch
 	var figs []*figure
 	for i, pn := range panels {
 		t, xl := "", ""

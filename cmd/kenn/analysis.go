@@ -627,12 +627,12 @@ func runPlot(ctx context.Context, args []string) error {
 		}
 		title, xl, yl := "DeepKENN: learned weight of each feature layer in the distance", "feature layer l", "weight softplus(β_l) (no unit)"
 		if c.Model.Weighting == models.WeightingSoftmax {
-			yl = "weight w_l = softplus(s)·softmax(β)_l/ν_l"
+			yl = "weight w_l (no unit)"
 		}
 		if c.Model.Kind == models.KindODEKENN {
 			title, xl, yl = "ODE-KENN: learned weight of each ODE time step in the distance", "time t_k", "weight softplus(α_k) (no unit)"
 			if c.Model.Weighting == models.WeightingSoftmax {
-				yl = "weight w_k = softplus(s)·softmax(α)_k/ν_k"
+				yl = "weight w_k (no unit)"
 			}
 		} else if c.Model.Kind == models.KindNaive {
 			title = "single-layer baseline: learned weight of its one feature layer"
@@ -660,7 +660,7 @@ func runPlot(ctx context.Context, args []string) error {
 		}
 		fmt.Printf("largest contribution %s (%.4g px) / smallest %s (%.4g px) = %.3f\n", names[hi], contrib[hi], names[lo], contrib[lo], contrib[hi]/contrib[lo])
 		return plots.Profiles(*out, title, xl, names, plots.Panel{YLabel: yl, Values: w},
-			plots.Panel{YLabel: "contribution w·mean distance (W2, px)", Values: contrib})
+			plots.Panel{YLabel: "contribution (W2, px)", Values: contrib})
 	}
 	fs := newFlags("plot pred", "--model M.onnx|M.ckpt --pairs PAIRS [--images FILE] -o fig.png [--device cpu|cuda:0]")
 	model := fs.String("model", "", "a model (NAME.onnx or a checkpoint)")
