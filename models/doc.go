@@ -46,6 +46,12 @@
 //     RK4 steps of size 1/K, g(z, t) = W₂·tanh(W₁·[z; t] + b₁) + b₂;
 //     d(x, y) = Σ_{k=0..K} softplus(α_k)·‖z_x(t_k) − z_y(t_k)‖₂.
 //
+// Those are the weights of Model.Weighting absent (WeightingSoftplus), as
+// in every checkpoint written before it existed. DeepKENN and ODE-KENN
+// models made now are WeightingSoftmax: w_l = softplus(s)·softmax(θ)_l/ν_l
+// in place of softplus(θ_l), θ = β or α, ν_l the segment's typical
+// distance fixed when training starts (weighting.go, SegmentWeights).
+//
 // All are symmetric with d(x, x) = 0, and the W2 models are sums of
 // weighted Euclidean norms, hence pseudo-metrics (triangle inequality).
 package models
