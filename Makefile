@@ -13,6 +13,7 @@ APT_PKGS  := python3-pot python3-scipy python3-numpy python3-onnx dataset-fashio
 ORT_VERSION := 1.30.0
 ORT_LIB   := $(CACHE)/onnxruntime/libonnxruntime.so.1
 NODE_ORT  := $(CACHE)/node/node_modules/onnxruntime-node/package.json
+STATICCHECK := $(CACHE)/bin/staticcheck
 PUPPETEER_VERSION := 24.43.1
 WEB_ORT   := $(CACHE)/web/node_modules/onnxruntime-web/package.json
 
@@ -38,8 +39,9 @@ install: $(KENN) ort
 # The unit, conformance and CLI tests. They use only the committed testdata,
 # Debian's python3-onnx (the ONNX checker) and chromium, and from npm
 # onnxruntime (node and web) and puppeteer-core.
-test: deps-python ort node-ort web-deps
+test: deps-python ort node-ort web-deps $(STATICCHECK)
 	$(GO) vet ./...
+	$(STATICCHECK) ./...
 	$(GO) test -count=1 ./...
 	# The race detector on every package that starts goroutines: whole for
 	# pairs, runtime, ot, dataset; build and beamjob by their goroutine
@@ -49,6 +51,10 @@ test: deps-python ort node-ort web-deps
 	$(GO) test -race -count=1 -run 'TestConv' ./build
 	$(GO) test -race -count=1 -run 'TestPairs|TestShard|TestVerifier|TestBadInput' ./beamjob
 	$(MAKE) fuzz
+
+# staticcheck from the module proxy (its checks: staticcheck.conf).
+$(STATICCHECK):
+	GOBIN=$(CURDIR)/$(CACHE)/bin $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 # Every Go fuzz target (readers of every input format), FUZZTIME each.
 .PHONY: fuzz

@@ -219,7 +219,7 @@ func (r Runner) execute(ctx context.Context, p *beam.Pipeline) error {
 			return fmt.Errorf("unknown Beam option %q", k)
 		}
 		if err := flag.Set(k, opts[k]); err != nil {
-			return fmt.Errorf("Beam option %s=%s: %w", k, opts[k], err)
+			return fmt.Errorf("beamjob: Beam option %s=%s: %w", k, opts[k], err)
 		}
 	}
 	var err error

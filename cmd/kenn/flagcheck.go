@@ -14,13 +14,9 @@ type usageError = cli.UsageError
 
 func usagef(format string, a ...any) error { return cli.Usagef(format, a...) }
 
-func isUsage(err error) bool { return cli.IsUsage(err) }
-
 func newFlags(name, synopsis string) *flag.FlagSet { return cli.NewFlags("kenn", name, synopsis) }
 
 func parse(fs *flag.FlagSet, args []string) error { return cli.Parse(fs, args) }
-
-func printFlags(fs *flag.FlagSet) { cli.PrintFlags(fs) }
 
 func alias(fs *flag.FlagSet, old, name string) { cli.Alias(fs, old, name) }
 
@@ -35,7 +31,6 @@ type checker struct {
 func check(fs *flag.FlagSet) *checker { return &checker{c: cli.Check(fs), fs: fs} }
 
 func (c *checker) failf(format string, a ...any)         { c.c.Failf(format, a...) }
-func (c *checker) given(name string) bool                { return c.c.Given(name) }
 func (c *checker) err() error                            { return c.c.Err() }
 func (c *checker) ints(name string, lo, hi int) *checker { c.c.Ints(name, lo, hi); return c }
 func (c *checker) intsIfGiven(name string, lo, hi int) *checker {

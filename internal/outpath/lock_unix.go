@@ -55,8 +55,10 @@ func Acquire(o Path) (*Lock, error) {
 			continue
 		}
 		pid := strconv.Itoa(os.Getpid()) + "\n"
-		if err := f.Truncate(0); err == nil {
-			_, err = f.WriteAt([]byte(pid), 0)
+		// best effort: the pid only names the holder in a second
+		// writer's refusal, the lock itself is the flock
+		if f.Truncate(0) == nil {
+			f.WriteAt([]byte(pid), 0)
 		}
 		return &Lock{f: f, path: lp}, nil
 	}

@@ -72,7 +72,7 @@ type NoBeam struct{}
 var beamFlagNames = []string{"endpoint", "worker-binary", "connect-timeout", "attempts", "beam-opt"}
 
 // ErrNeedsKennBeam is the error (a usage error) of a Beam flag given to kenn.
-var ErrNeedsKennBeam = errors.New("Apache Beam runners are in the kenn-beam binary (go build ./cmd/kenn-beam; make build writes bin/kenn-beam)")
+var ErrNeedsKennBeam = errors.New("kenn links no Apache Beam: its runners are in the kenn-beam binary (go build ./cmd/kenn-beam; make build writes bin/kenn-beam)")
 
 // Flags registers --runner (listed: it points to kenn-beam) and kenn-beam's
 // other Beam flags (not listed), so that a command line written for
