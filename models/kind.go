@@ -42,9 +42,10 @@ type kindSpec struct {
 	kind   Kind
 	target string // TargetW2Sq or TargetW2: the scale the kind predicts
 	form   Form
-	// weights names the parameter whose softplus are the segment weights
-	// (ParamBeta, ParamAlpha); "" for a kind without (dwe) or one that
-	// computes them otherwise (distanceWeights).
+	// weights names the parameter θ the segment weights come from
+	// (ParamBeta, ParamAlpha) by the model's Weighting (SegmentWeights);
+	// "" for a kind without (dwe) or one that computes them otherwise
+	// (distanceWeights).
 	weights string
 	// composite kinds are made of member models (ensemble): not trained as
 	// one, initialized member by member.
@@ -156,9 +157,9 @@ func (k Kind) Form() Form {
 	return s.form
 }
 
-// WeightsParam names the parameter whose softplus are the kind's segment
-// weights (ParamBeta, ParamAlpha); "" for dwe, a composite kind and a kind
-// not in Kinds.
+// WeightsParam names the parameter θ the kind's segment weights come from
+// (ParamBeta, ParamAlpha; see Weighting); "" for dwe, a composite kind and
+// a kind not in Kinds.
 func (k Kind) WeightsParam() string {
 	s, _ := k.spec()
 	return s.weights
