@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+
+	"github.com/kenn-ot/kenn/latent"
+	"github.com/kenn-ot/kenn/ot"
+	"github.com/kenn-ot/kenn/plots"
+)
+
+func runBarycenter(ctx context.Context, args []string) error {
+	fs := newFlags("barycenter", "--model M.onnx --images FILE [--labels L] -o grid.png [--compare K]")
+	model, images, out, zoom := decoderFlags(fs)
+	labelsPath := fs.String("labels", "", "labels (default: those beside the images)")
+	compare := fs.Int("compare", 0, "also compute, for the first K images of each class, the ot engine's debiased entropic barycenter and the decoded one, and report W2² between them")
+	eps := fs.Float64("epsilon", 1, "--compare: entropic regularization of the ot barycenter, pixel²")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := checkDecoder(fs).ints("compare", 0, math.MaxInt).positive("epsilon").err(); err != nil {
+		return err
+	}
+	unlock, err := guard(paths{arg("-o", *out)}, plus(onnxSet("--model", *model), paths{arg("--images", *images), arg("--labels", *labelsPath)})...)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	m, done, imgs, f, err := openDecoder(*model, *images)
+	if err != nil {
+		return err
+	}
+	defer done()
+	labels, err := labelsFor(*labelsPath, imgs, imgs.N)
+	if err != nil {
+		return err
+	}
+	unlabelled := labels == nil
+	if unlabelled {
+		labels = make([]int, imgs.N) // one class: the barycenter of all
+	}
+	classes, bary, err := latent.ClassBarycenters(f, labels)
+	if err != nil {
+		return err
+	}
+	dec, err := decodeRows(m, bary)
+	if err != nil {
+		return err
+	}
+	grid := [][][]float32{dec}
+	names := plots.ClassesOf(*images)
+	g := plots.Grid{Title: "DWE barycenters of " + filepath.Base(*images) + ", one column per class", H: m.H, W: m.W, Zoom: *zoom,
+		Rows: []string{"ψ(mean φ), all"}}
+	for _, cl := range classes {
+		if unlabelled {
+			g.Cols = append(g.Cols, "all images")
+		} else {
+			g.Cols = append(g.Cols, names.Name(cl))
+		}
+	}
+	fmt.Printf("classes %v: one decoded barycenter each, of %d images in all\n", classes, imgs.N)
+	if *compare > 0 {
+		var decK, otK, meanK [][]float32
+		fmt.Println("class,images,w2sq_decoded_vs_ot,w2sq_euclidean_mean_vs_ot")
+		for _, cl := range classes {
+			var rows []int
+			for i, l := range labels {
+				if l == cl && len(rows) < *compare {
+					rows = append(rows, i)
+				}
+			}
+			b, err := latent.Barycenter(f, rows, nil)
+			if err != nil {
+				return err
+			}
+			db, err := decodeRows(m, [][]float32{b})
+			if err != nil {
+				return err
+			}
+			var set []ot.Image
+			for _, i := range rows {
+				set = append(set, imgs.Image(i, nil))
+			}
+			c, err := latent.CompareBarycenter(set, db[0], *eps)
+			if err != nil {
+				return fmt.Errorf("class %d: %w", cl, err)
+			}
+			fmt.Printf("%d,%d,%.4f,%.4f\n", cl, len(rows), c.DecodedW2Sq, c.MeanW2Sq)
+			decK = append(decK, db[0])
+			otK = append(otK, toFloat32(c.OT.Pix))
+			meanK = append(meanK, toFloat32(c.Mean.Pix))
+		}
+		grid = append(grid, decK, otK, meanK)
+		g.Rows = append(g.Rows, fmt.Sprintf("ψ(mean φ), first %d", *compare), fmt.Sprintf("ot, ε = %g px²", *eps), fmt.Sprintf("mean, first %d", *compare))
+	}
+	g.Images = grid
+	return g.Write(*out)
+}
+
+func toFloat32(v []float64) []float32 {
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = float32(x)
+	}
+	return out
+}
