@@ -310,8 +310,6 @@ func setWeights(params []*G.Node, c *models.Checkpoint) error {
 	return gtrain.SetParams(params, c.Tensors)
 }
 
-func setData(node *G.Node, src []float32) error { return gtrain.SetData(node, src) }
-
 // normalizeInto writes the model input for one image: x·H·W/Σx.
 func normalizeInto(dst []float64, img []float32) {
 	var s float64
