@@ -11,7 +11,6 @@ import (
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/metrics"
-	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/pairs"
 	kruntime "github.com/kenn-ot/kenn/runtime"
 )
@@ -85,23 +84,15 @@ func Evaluate(ctx context.Context, onnx string, imgs *dataset.Images, pf *pairs.
 	}
 	tr := TestResult{Pairs: len(pf.Pairs), EmbedSeconds: time.Since(start).Seconds()}
 	used := map[int]bool{}
-	pred := make([]float64, len(pf.Pairs))
-	is, js := make([]int, len(pred)), make([]int, len(pred))
+	is, js := make([]int, len(pf.Pairs)), make([]int, len(pf.Pairs))
 	for k, p := range pf.Pairs {
-		d := m.Distance(feat[p.I*m.F:(p.I+1)*m.F], feat[p.J*m.F:(p.J+1)*m.F])
-		if m.Target == models.TargetW2 {
-			d *= d
-		}
-		pred[k], is[k], js[k] = d, p.I, p.J
+		is[k], js[k] = p.I, p.J
 		used[p.I], used[p.J] = true, true
 	}
 	tr.Images = len(used)
-	sc := metrics.Compute(pred, pf.W2Sq)
-	sc.TargetMSE = math.NaN()
-	if rec, ok := metrics.KNNRecall(is, js, pred, pf.W2Sq, 10); ok {
-		sc.KNNRecall, sc.K = rec, 10
-	}
-	sc.PairsPerSecond = math.NaN()
+	pred := m.PairsW2Sq(feat, is, js)
+	sc := metrics.Score(is, js, pred, pf.W2Sq, 0)
+	sc.TargetMSE, sc.PairsPerSecond = math.NaN(), math.NaN()
 	tr.Scores = sc.Map()
 	if tr.Intervals, err = metrics.BootstrapImages(is, js, pred, pf.W2Sq, 10, bootstrapReps, 0.95, seed); err != nil {
 		return TestResult{}, fmt.Errorf("fit: %w", err)
