@@ -119,14 +119,11 @@ func runPlot(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	pred := make([]float64, len(pf.Pairs))
+	is, js := make([]int, len(pf.Pairs)), make([]int, len(pf.Pairs))
 	for k, p := range pf.Pairs {
-		d := m.Distance(f[p.I*m.F:(p.I+1)*m.F], f[p.J*m.F:(p.J+1)*m.F])
-		if m.Target != models.TargetW2Sq {
-			d *= d
-		}
-		pred[k] = d
+		is[k], js[k] = p.I, p.J
 	}
+	pred := m.PairsW2Sq(f, is, js)
 	if *title == "" {
 		*title = fmt.Sprintf("%s (%s) on %d pairs", m.Kind, filepath.Base(*model), len(pred))
 	}

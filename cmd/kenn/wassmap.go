@@ -74,10 +74,7 @@ func modelW2(ctx context.Context, m *runtime.Model, imgs *dataset.Images) ([]flo
 	}
 	v := make([]float64, len(d))
 	for i, x := range d {
-		v[i] = float64(x)
-		if m.Target == models.TargetW2Sq {
-			v[i] = math.Sqrt(math.Max(v[i], 0))
-		}
+		v[i] = models.ToW2(m.Target, float64(x))
 	}
 	return v, nil
 }
