@@ -147,11 +147,12 @@ bench-ot: data $(KENN)
 	@[ -x $(GRIDOT) ] || echo "bench-ot: GridOT not built (make bench-ot GRIDOT_SRC=DIR): its column says so"
 	KENN=$(KENN) GRIDOT=$(GRIDOT) $(PY) scripts/bench/bench_ot.py
 
-# onnxruntime deployment against PyTorch, POT and the machine's limits;
-# writes docs/bench-runtime.md.
-bench-runtime: data ort $(KENN)
+# onnxruntime deployment against PyTorch, POT and the machine's limits, and
+# the shipped ensemble's segment distances before (BEFORE_REV, built in the
+# run) and after; writes docs/bench-runtime.md.
+bench-runtime: data ort node-ort $(KENN)
 	@dpkg -s python3-torch >/dev/null 2>&1 || (SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); $$SUDO apt-get install -y -qq --no-install-recommends python3-torch >/dev/null)
-	KENN=$(KENN) $(PY) scripts/bench/bench_runtime.py
+	KENN=$(KENN) GO=$(GO) $(PY) scripts/bench/bench_runtime.py
 
 # Gorgonia against PyTorch on the DWE architecture; writes docs/bench-train.md (BLAS=openblas: docs/bench-train-openblas.md).
 # BLAS=openblas builds kenn with gonum's netlib over Debian's OpenBLAS.
