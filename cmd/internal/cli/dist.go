@@ -68,9 +68,6 @@ type Summary struct {
 // kenn-beam binary runs the same command with the same flags on Beam.
 type NoBeam struct{}
 
-// beamFlagNames are the flags of kenn-beam's runners (cmd/kenn-beam).
-var beamFlagNames = []string{"endpoint", "worker-binary", "connect-timeout", "attempts", "beam-opt"}
-
 // ErrNeedsKennBeam is the error (a usage error) of a Beam flag given to kenn.
 var ErrNeedsKennBeam = errors.New("kenn links no Apache Beam: its runners are in the kenn-beam binary (go build ./cmd/kenn-beam; make build writes bin/kenn-beam)")
 
@@ -93,7 +90,7 @@ func (NoBeam) Flags(fs *flag.FlagSet) func() (Runner, error) {
 		if *runner != "" {
 			given = "--runner " + *runner
 		}
-		for _, n := range beamFlagNames {
+		for _, n := range [...]string{"endpoint", "worker-binary", "connect-timeout", "attempts", "beam-opt"} {
 			if given == "" && Visited(fs, n) {
 				given = FlagName(n)
 			}
