@@ -19,7 +19,7 @@ import (
 // KNN is the knn command: the k nearest neighbours of queries in an
 // index, without the full matrix.
 func (e Env) KNN(ctx context.Context, args []string) error {
-	fs := NewFlags(e.Prog, "knn", "--model M.onnx --images A --queries B [-k 10] [-o knn.csv]")
+	fs := NewFlags(e.Prog, "knn", "--model M.onnx --images A --queries B [-k 10] [-o knn.csv] [--plot grid.png]")
 	model := fs.String("model", "", "exported model (NAME.onnx or any file of its set) or a checkpoint")
 	index := fs.String("images", "", "images to search (the index)")
 	query := fs.String("queries", "", "query images")
@@ -29,16 +29,18 @@ func (e Env) KNN(ctx context.Context, args []string) error {
 	out := fs.String("o", "", "output CSV query,rank,index,w2 (the model's W2, pixels; w2sq, pixels², for a W2² model or with --squared) or, with --rerank, query,rank,index,exact_w2 (default stdout)")
 	rerank := fs.Int("rerank", 0, "re-rank the model's C nearest candidates of every query by exact W2 and keep the k nearest (0: the model's ranking)")
 	squared := fs.Bool("squared", false, "distances in W2² (pixels², column w2sq or exact_w2sq) whatever the model's target")
+	plot := fs.String("plot", "", "also draw the first --plot-rows queries as an image grid (.png, .svg or .pdf by the extension): a row per query, columns the query and neighbours 1…k, each neighbour captioned with its distance in the output's unit")
+	plotRows := fs.Int("plot-rows", 10, "--plot: queries drawn")
 	checkN := CheckFlag(fs)
 	open := RuntimeFlags(fs)
 	runner := e.Dist.Flags(fs)
 	if err := Parse(fs, args); err != nil {
 		return err
 	}
-	if err := Check(fs).Required("model", "images", "queries").Ints("check", 0, math.MaxInt).Ints("rerank", 0, math.MaxInt).Ints("k", 1, math.MaxInt).Ints("threads", 0, math.MaxInt).Ints("attempts", 1, math.MaxInt).Err(); err != nil {
+	if err := Check(fs).Required("model", "images", "queries").Ints("check", 0, math.MaxInt).Ints("rerank", 0, math.MaxInt).Ints("k", 1, math.MaxInt).Ints("plot-rows", 1, math.MaxInt).Ints("threads", 0, math.MaxInt).Ints("attempts", 1, math.MaxInt).Err(); err != nil {
 		return err
 	}
-	unlock, err := Guard(Paths{Arg("-o", *out)}, Plus(ONNXSet("--model", *model), Paths{Arg("--images", *index), Arg("--queries", *query)})...)
+	unlock, err := Guard(Paths{Arg("-o", *out), Arg("--plot", *plot)}, Plus(ONNXSet("--model", *model), Paths{Arg("--images", *index), Arg("--queries", *query)})...)
 	if err != nil {
 		return err
 	}
@@ -62,7 +64,14 @@ func (e Env) KNN(ctx context.Context, args []string) error {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "%s: %d query blocks in %d pipeline(s) on %s\n", *out, sum.Shards, sum.Pipelines, r.Name())
-		return nil
+		if *plot == "" {
+			return nil
+		}
+		nbs, column, err := readKNNCSV(*out, *plotRows)
+		if err != nil {
+			return err
+		}
+		return plotKNN(*plot, *index, *query, *model, column, nbs, *plotRows)
 	}
 	rt, m, err := open(*model)
 	if err != nil {
@@ -114,9 +123,14 @@ func (e Env) KNN(ctx context.Context, args []string) error {
 		return bw.Flush()
 	}
 	if *out == "" {
-		return write(os.Stdout)
+		err = write(os.Stdout)
+	} else {
+		err = atomicfile.WriteFile(*out, write)
 	}
-	return atomicfile.WriteFile(*out, write)
+	if err != nil || *plot == "" {
+		return err
+	}
+	return plotKNN(*plot, *index, *query, *model, column, nbs, *plotRows)
 }
 
 // toW2Sq converts the neighbours' distances, on the scale target, to W2²

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/kenn-ot/kenn/dataset"
+)
+
+// knn --plot draws the first --plot-rows queries with their neighbours,
+// rows and columns labelled, and under every neighbour the distance the
+// CSV gives it, in the CSV column's unit.
+func TestKNNPlot(t *testing.T) {
+	dir := t.TempDir()
+	model := "../../pretrained/odekenn-ensemble.onnx"
+	index := "../../testdata/mnist-test-images-idx3-ubyte"
+	all, err := dataset.Load(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	queries := filepath.Join(dir, "q")
+	if err := all.Subset([]int{5, 17, 42, 99, 300, 301}).WriteIDX(queries); err != nil {
+		t.Fatal(err)
+	}
+	queries += "-images-idx3-ubyte"
+	cases := []struct {
+		name   string
+		extra  []string
+		column string
+		unit   string // the caption's prefix
+	}{
+		{"model W2", nil, "w2", "W2 = "},
+		{"squared", []string{"--squared"}, "w2sq", "W2² = "},
+		{"rerank", []string{"--rerank", "6"}, "exact_w2", "exact W2 = "},
+	}
+	const k, rows = 3, 4
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			csv, fig := filepath.Join(dir, c.column+".csv"), filepath.Join(dir, c.column+".svg")
+			args := append([]string{"knn", "--model", model, "--images", index, "--queries", queries, "-k", strconv.Itoa(k),
+				"--plot-rows", strconv.Itoa(rows), "-o", csv, "--plot", fig}, c.extra...)
+			if _, stderr, err := kenn(args...); err != nil {
+				t.Fatalf("kenn %s: %v\n%s", strings.Join(args, " "), err, stderr)
+			}
+			raw, err := os.ReadFile(csv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+			if lines[0] != "query,rank,index,"+c.column || len(lines) != 1+6*k {
+				t.Fatalf("%s: header %q, %d lines", csv, lines[0], len(lines))
+			}
+			want := map[string]bool{}
+			for _, l := range lines[1:] {
+				f := strings.Split(l, ",")
+				if q, _ := strconv.Atoi(f[0]); q >= rows {
+					continue
+				}
+				d, err := strconv.ParseFloat(f[3], 32)
+				if err != nil {
+					t.Fatalf("%s: %q: %v", csv, l, err)
+				}
+				want[fmt.Sprintf("%s%.4g %s", c.unit, float64(float32(d)), map[bool]string{false: "px", true: "px²"}[strings.HasSuffix(c.column, "sq")])] = true
+			}
+			got := svgTexts(t, fig)
+			labels := []string{"query", "query 0", "query 3"}
+			for r := 1; r <= k; r++ {
+				labels = append(labels, fmt.Sprintf("neighbour %d", r))
+			}
+			for _, w := range labels {
+				if !got[w] {
+					t.Errorf("%s lacks the label %q", fig, w)
+				}
+			}
+			for _, no := range []string{"query 4", fmt.Sprintf("neighbour %d", k+1)} {
+				if got[no] {
+					t.Errorf("%s has %q: more than --plot-rows %d queries or -k %d neighbours", fig, no, rows, k)
+				}
+			}
+			for w := range want {
+				if !got[w] {
+					t.Errorf("%s lacks the caption %q of the CSV", fig, w)
+				}
+			}
+			for s := range got {
+				if strings.HasPrefix(s, c.unit) && !want[s] {
+					t.Errorf("%s has the caption %q, a distance the CSV's first %d queries do not have", fig, s, rows)
+				}
+			}
+			if len(want) < 2 {
+				t.Fatalf("only %d distinct captions expected: the check is too weak", len(want))
+			}
+		})
+	}
+	t.Run("plot path is an input", func(t *testing.T) {
+		_, stderr, err := kenn("knn", "--model", model, "--images", index, "--queries", queries, "--plot", queries)
+		if err == nil || !strings.Contains(stderr, "--plot") {
+			t.Fatalf("--plot over the queries: err %v, stderr %q", err, stderr)
+		}
+	})
+}
