@@ -69,7 +69,6 @@ func TestSNNGradients(t *testing.T) {
 		}
 		step()
 		for _, p := range m.Params() {
-			g := mustGrad(t, net, p.Name)
 			w := c.Tensors[p.Name]
 			for _, i := range []int{0, len(w) / 2, len(w) - 1} {
 				orig := w[i]
@@ -84,7 +83,7 @@ func TestSNNGradients(t *testing.T) {
 				net.SetWeights(c)
 				fd := (up - down) / (2 * float64(h))
 				step()
-				g = mustGrad(t, net, p.Name)
+				g := mustGrad(t, net, p.Name)
 				if math.Abs(fd-g[i]) > 1e-4*math.Max(1, math.Abs(fd)) {
 					t.Errorf("%s %s[%d]: gradient %.8g, finite difference %.8g", loss, p.Name, i, g[i], fd)
 				}
