@@ -446,6 +446,7 @@ func RunMatrix(ctx context.Context, job MatrixJob) (Summary, error) {
 		embs := beam.ParDo(s, &embedFn{Model: abs(job.Model), A: abs(job.Images), B: abs(job.Against), ASHA: a.SHA256, BSHA: bsha, Threads: job.Threads}, beam.Create(s, blocks...))
 		beam.ParDo0(s, do, beam.Create(s, todo...), beam.SideInput{Input: embs})
 	})
+	sum.Rows, sum.Cols = na, nb
 	if err != nil {
 		return sum, err
 	}

@@ -44,6 +44,9 @@ type Summary struct {
 	// Dropped counts finished shards of an earlier run found truncated
 	// or corrupt (length or checksum): they were removed and recomputed.
 	Dropped int
+	// Rows and Cols are a matrix job's shape, for the sidecar of its .npy
+	// (0 for the other jobs).
+	Rows, Cols int
 }
 
 // pairShard is one shard element: its number and its pairs.

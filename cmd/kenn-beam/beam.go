@@ -76,5 +76,5 @@ func (r runner) KNN(ctx context.Context, j cli.KNNJob) (cli.Summary, error) {
 }
 
 func summary(s beamjob.Summary) cli.Summary {
-	return cli.Summary{Shards: s.Shards, Resumed: s.Resumed, Computed: s.Computed, Pipelines: s.Pipelines}
+	return cli.Summary{Shards: s.Shards, Resumed: s.Resumed, Computed: s.Computed, Pipelines: s.Pipelines, Rows: s.Rows, Cols: s.Cols}
 }

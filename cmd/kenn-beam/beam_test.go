@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kenn-ot/kenn/internal/sidecar"
 )
 
 // kenn-beam pairs and kenn-beam pairwise with --runner prism write the
@@ -135,5 +138,59 @@ func TestRunnerPrismKilledThenRerun(t *testing.T) {
 	m := regexp.MustCompile(`\((\d+) resumed, (\d+) computed\)`).FindStringSubmatch(stderr)
 	if m == nil || m[1] == "0" || m[2] == "0" {
 		t.Errorf("rerun summary %q: want some shards resumed and some computed", stderr)
+	}
+}
+
+// kenn-beam pairwise --runner prism writes beside its .npy the sidecar
+// kenn pairwise writes for the same model and images (values, units,
+// shape, model, images), byte for byte.
+func TestRunnerPrismPairwiseSidecar(t *testing.T) {
+	dir := t.TempDir()
+	test, fashion := "../../testdata/mnist-test-images-idx3-ubyte", "../../testdata/fashion-test-images-idx3-ubyte"
+	ck, onnx := filepath.Join(dir, "m.ckpt"), filepath.Join(dir, "m.onnx")
+	if _, stderr, err := kenn("init", "--model", "naive", "-o", ck); err != nil {
+		t.Fatal(stderr)
+	}
+	if _, stderr, err := kenn("export", ck, "-o", onnx); err != nil {
+		t.Fatal(stderr)
+	}
+	cases := []struct {
+		name       string
+		extra      []string
+		values     string
+		rows, cols int
+	}{
+		{"one collection", nil, sidecar.W2, 500, 500},
+		{"against, squared", []string{"--against", fashion, "--squared"}, sidecar.W2Sq, 500, 200},
+	}
+	for k, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			local, beam := filepath.Join(dir, fmt.Sprintf("local%d.npy", k)), filepath.Join(dir, fmt.Sprintf("beam%d.npy", k))
+			args := append([]string{"pairwise", "--model", onnx, "--images", test, "--tile", "256"}, c.extra...)
+			if _, stderr, err := kenn(append(args, "-o", local)...); err != nil {
+				t.Fatal(stderr)
+			}
+			if _, stderr, err := kennBeam(append(args, "-o", beam, "--runner", "prism")...); err != nil {
+				t.Fatal(stderr)
+			}
+			if a, b := must(os.ReadFile(local)), must(os.ReadFile(beam)); len(a) == 0 || !bytes.Equal(a, b) {
+				t.Fatal("kenn-beam pairwise --runner prism wrote another matrix than kenn pairwise")
+			}
+			want, err := os.ReadFile(sidecar.Path(local))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(sidecar.Path(beam))
+			if err != nil {
+				t.Fatalf("--runner prism wrote no sidecar: %v", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("sidecar of --runner prism:\n%s\nkenn pairwise's:\n%s", got, want)
+			}
+			s, found, err := sidecar.Read(beam)
+			if err != nil || !found || s.Values != c.values || s.Units != sidecar.UnitsOf(c.values) || s.Rows != c.rows || s.Cols != c.cols || s.Exact || s.Model != onnx || s.ModelID == "" {
+				t.Errorf("sidecar %+v (found %v, %v); want %s in %s, %d×%d, model %s", s, found, err, c.values, sidecar.UnitsOf(c.values), c.rows, c.cols, onnx)
+			}
+		})
 	}
 }

@@ -61,6 +61,7 @@ type KNNJob struct {
 type Summary struct {
 	Shards, Resumed, Computed int // shards in all, found done, computed now
 	Pipelines                 int // pipelines submitted
+	Rows, Cols                int // a matrix job's shape (its .npy's sidecar)
 }
 
 // NoBeam is kenn's Distributed: its commands run locally, and --runner

@@ -49,7 +49,13 @@ func (e Env) Pairwise(ctx context.Context, args []string) error {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "%s: %d tiles (%d resumed, %d computed) in %d pipeline(s) on %s, %.1fs\n", *out, sum.Shards, sum.Resumed, sum.Computed, sum.Pipelines, r.Name(), time.Since(start).Seconds())
-		return SquareIf(*out, *model, *squared)
+		if sum.Rows < 1 || sum.Cols < 1 {
+			return fmt.Errorf("pairwise: the %s runner reported a %d×%d matrix for %s", r.Name(), sum.Rows, sum.Cols, *out)
+		}
+		if err := SquareIf(*out, *model, *squared); err != nil {
+			return err
+		}
+		return WriteModelSidecar(*out, *model, sidecarValues(*squared), sum.Rows, sum.Cols, *images, *against)
 	}
 	rt, m, err := open(*model)
 	if err != nil {
@@ -98,9 +104,14 @@ func (e Env) Pairwise(ctx context.Context, args []string) error {
 	if err := SquareIf(*out, *model, *squared); err != nil {
 		return err
 	}
-	values := ""
-	if *squared {
-		values = sidecar.W2Sq
+	return WriteModelSidecar(*out, *model, sidecarValues(*squared), na, nb, *images, *against)
+}
+
+// sidecarValues is what pairwise's matrix holds for WriteModelSidecar:
+// W2² with --squared, else "" (the model's target).
+func sidecarValues(squared bool) string {
+	if squared {
+		return sidecar.W2Sq
 	}
-	return WriteModelSidecar(*out, *model, values, na, nb, *images, *against)
+	return ""
 }
