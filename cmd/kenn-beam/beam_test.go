@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"html"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -192,5 +193,63 @@ func TestRunnerPrismPairwiseSidecar(t *testing.T) {
 				t.Errorf("sidecar %+v (found %v, %v); want %s in %s, %d×%d, model %s", s, found, err, c.values, sidecar.UnitsOf(c.values), c.rows, c.cols, onnx)
 			}
 		})
+	}
+}
+
+// kenn-beam knn --runner prism --plot draws its grid from the merged CSV:
+// a row per query up to --plot-rows, under every neighbour the distance
+// the CSV gives it (W2, px).
+func TestRunnerPrismKNNPlot(t *testing.T) {
+	dir := t.TempDir()
+	test := "../../testdata/mnist-test-images-idx3-ubyte"
+	ck, onnx := filepath.Join(dir, "m.ckpt"), filepath.Join(dir, "m.onnx")
+	if _, stderr, err := kenn("init", "--model", "naive", "-o", ck); err != nil {
+		t.Fatal(stderr)
+	}
+	if _, stderr, err := kenn("export", ck, "-o", onnx); err != nil {
+		t.Fatal(stderr)
+	}
+	csv, fig := filepath.Join(dir, "knn.csv"), filepath.Join(dir, "knn.svg")
+	if _, stderr, err := kennBeam("knn", "--model", onnx, "--images", test, "--queries", test, "-k", "2", "-o", csv, "--plot", fig, "--plot-rows", "3", "--runner", "prism"); err != nil {
+		t.Fatal(stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(string(must(os.ReadFile(csv)))), "\n")
+	if lines[0] != "query,rank,index,w2" || len(lines) != 1+500*2 {
+		t.Fatalf("%s: header %q, %d lines", csv, lines[0], len(lines))
+	}
+	want := map[string]bool{}
+	for _, l := range lines[1:] {
+		var q, r, i int
+		var d float32
+		if _, err := fmt.Sscanf(strings.ReplaceAll(l, ",", " "), "%d %d %d %g", &q, &r, &i, &d); err != nil {
+			t.Fatalf("%q: %v", l, err)
+		}
+		if q < 3 {
+			want[fmt.Sprintf("W2 = %.4g px", float64(d))] = true
+		}
+	}
+	var texts []string
+	for _, m := range regexp.MustCompile(`<text[^>]*>([^<]*)</text>`).FindAllStringSubmatch(string(must(os.ReadFile(fig))), -1) {
+		texts = append(texts, html.UnescapeString(m[1]))
+	}
+	got := map[string]bool{}
+	for _, s := range texts {
+		got[s] = true
+		if strings.HasPrefix(s, "W2 = ") && !want[s] {
+			t.Errorf("%s: caption %q is no distance of the CSV's first 3 queries", fig, s)
+		}
+	}
+	for _, w := range []string{"query", "neighbour 1", "neighbour 2", "query 0", "query 2"} {
+		if !got[w] {
+			t.Errorf("%s lacks the label %q", fig, w)
+		}
+	}
+	if got["query 3"] || got["neighbour 3"] {
+		t.Errorf("%s draws more than 3 queries or 2 neighbours: %q", fig, texts)
+	}
+	for w := range want {
+		if !got[w] {
+			t.Errorf("%s lacks the caption %q", fig, w)
+		}
 	}
 }
