@@ -36,6 +36,7 @@ func ExampleRun() {
 	// digits.onnx
 	// digits.pairwise.onnx
 	// digits.pair.onnx
+	// digits.ckpt
 	// digits.card.md
 	// split 934/16/50; 1225 test pairs of 50 unseen images
 }
