@@ -143,6 +143,7 @@ func TestSNNCommandsMoved(t *testing.T) {
 		{"train --model=snn alone", []string{"train", "--model=snn"}, 2, "trained by kenn snn train"},
 		{"export of an snn checkpoint", []string{"export", ck, "-o", filepath.Join(dir, "m.onnx")}, 1, "kenn snn"},
 		{"snn without a subcommand", []string{"snn"}, 2, "kenn snn needs a subcommand: export, sample, train"},
+		{"the former kenn sample", []string{"sample", "--model", onnx}, 2, "sample is now kenn snn sample"},
 		{"snn unknown subcommand", []string{"snn", "fit"}, 2, `unknown subcommand "fit"`},
 		{"info of an snn checkpoint", []string{"info", ck}, 0, "kind: snn (stochastic neural network, w2 loss"},
 		{"info of an snn export", []string{"info", onnx}, 0, "kind: snn"},

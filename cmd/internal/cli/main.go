@@ -52,6 +52,10 @@ func Main(prog, about string, cmds map[string]Command, args []string, resumable 
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
+		if now, moved := movedCommand(args[0]); moved {
+			fmt.Fprintf(os.Stderr, "%s: %s is now %s %s (same flags)\n", prog, args[0], prog, now)
+			return 2
+		}
 		fmt.Fprintf(os.Stderr, "%s: unknown command %q\n\n", prog, args[0])
 		Usage(os.Stderr, prog, about, cmds)
 		return 2
@@ -144,4 +148,13 @@ func interrupted(w io.Writer, cmd string, err error, sig os.Signal, resumable []
 		fmt.Fprintf(w, "%s: interrupted by %s: %v\n", cmd, name, err)
 	}
 	return code
+}
+
+// movedCommand names the command that took over a former one.
+func movedCommand(name string) (now string, moved bool) {
+	switch name {
+	case "sample":
+		return "snn sample", true
+	}
+	return "", false
 }
