@@ -91,7 +91,7 @@ func (NoBeam) Flags(fs *flag.FlagSet) func() (Runner, error) {
 		if *runner != "" {
 			given = "--runner " + *runner
 		}
-		for _, n := range [...]string{"endpoint", "worker-binary", "connect-timeout", "attempts", "beam-opt"} {
+		for _, n := range [...]string{"endpoint", "worker-binary", "connect-timeout", "attempts", "beam-opt", "shard"} {
 			if given == "" && Visited(fs, n) {
 				given = FlagName(n)
 			}

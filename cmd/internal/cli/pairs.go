@@ -24,7 +24,11 @@ func (e Env) Pairs(ctx context.Context, args []string) error {
 	all := fs.Bool("all", false, "every pair i<j of the collection")
 	groups := fs.Int("groups", 0, "every pair within random groups of G images (block training over many images)")
 	list := fs.String("list", "", "the pairs of a CSV of i,j lines")
-	shard := fs.Int("shard", 1000, "--runner: pairs per shard")
+	shardUsage := "--runner: pairs per shard"
+	if _, local := e.Dist.(NoBeam); local {
+		shardUsage = hiddenPrefix + "kenn-beam" // kenn's NoBeam refuses it, naming kenn-beam
+	}
+	shard := fs.Int("shard", 1000, shardUsage)
 	runner := e.Dist.Flags(fs)
 	first := fs.Int("first", 0, "only N images take part (0: all)")
 	skip := fs.Int("skip", 0, "the images taking part start at this index")
