@@ -120,12 +120,7 @@ const (
 )
 
 // target converts W2² to the model's target scale.
-func target(m *models.Model, w2sq float64) float64 {
-	if m.Target == models.TargetW2Sq {
-		return w2sq
-	}
-	return math.Sqrt(w2sq)
-}
+func target(m *models.Model, w2sq float64) float64 { return models.FromW2Sq(m.Target, w2sq) }
 
 // Train fits m on train, with early stopping on val, and writes the best
 // weights to Out. A configuration whose epoch would have no step (fewer

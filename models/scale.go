@@ -45,3 +45,16 @@ func ToW2(target string, d float64) float64 {
 	}
 	panic(fmt.Sprintf("models: ToW2 of a distance on target %q", target))
 }
+
+// FromW2Sq converts w2sq, a W2² (pixels²), to the scale target: the
+// square root for W2, w2sq itself for W2² (what a model of that target is
+// trained to predict). It panics on another target, like ToW2Sq.
+func FromW2Sq(target string, w2sq float64) float64 {
+	switch target {
+	case TargetW2Sq:
+		return w2sq
+	case TargetW2:
+		return math.Sqrt(math.Max(w2sq, 0))
+	}
+	panic(fmt.Sprintf("models: FromW2Sq to target %q", target))
+}

@@ -32,6 +32,12 @@ func TestScale(t *testing.T) {
 			if got := ToW2(c.target, c.d); math.Abs(got-c.w2) > 1e-15 {
 				t.Errorf("ToW2(%s, %g) = %g, want %g", c.target, c.d, got, c.w2)
 			}
+			// FromW2Sq inverts ToW2Sq on the distances a model can give.
+			if c.w2sq >= 0 {
+				if got := FromW2Sq(c.target, c.w2sq); math.Abs(got-c.d) > 1e-15 {
+					t.Errorf("FromW2Sq(%s, %g) = %g, want %g", c.target, c.w2sq, got, c.d)
+				}
+			}
 		})
 	}
 	for _, bad := range []string{"", "W2", "w2²", "distance"} {
@@ -39,7 +45,7 @@ func TestScale(t *testing.T) {
 			if err := CheckTarget(bad); err == nil || !strings.Contains(err.Error(), "want") {
 				t.Errorf("CheckTarget(%q) = %v, want an error", bad, err)
 			}
-			for name, f := range map[string]func(string, float64) float64{"ToW2Sq": ToW2Sq, "ToW2": ToW2} {
+			for name, f := range map[string]func(string, float64) float64{"ToW2Sq": ToW2Sq, "ToW2": ToW2, "FromW2Sq": FromW2Sq} {
 				func() {
 					defer func() {
 						if recover() == nil {
