@@ -1,17 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"image/png"
 	"math"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/internal/browsertest"
 )
 
 // kenn web writes a site from testdata digits and a pretrained model;
@@ -28,9 +24,6 @@ import (
 // model's units; the screenshot is not blank. -o naming an input's
 // folder is refused.
 func TestWebMatchesKNN(t *testing.T) {
-	if _, err := exec.LookPath("chromium"); err != nil {
-		t.Fatalf("Debian's chromium is not installed: run `make web-deps` (make test does): %v", err)
-	}
 	ortWeb, _ := filepath.Abs("../../.cache/web/node_modules/onnxruntime-web")
 	s, err := dataset.Load("../../testdata/mnist-test-images-idx3-ubyte")
 	if err != nil {
@@ -84,26 +77,13 @@ func TestWebMatchesKNN(t *testing.T) {
 		t.Fatalf("kenn knn gives %d neighbours of query %d", len(want), pick)
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.FileServer(http.Dir(site))}
-	go srv.Serve(ln)
-	defer srv.Close()
+	url := browsertest.Serve(t, http.FileServer(http.Dir(site)))
 	shot := filepath.Join(dir, "site.png")
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
 	result := `({error: window.kenn.error, query: window.kenn.query, units: document.getElementById('units').textContent,
 	  shown: [...document.querySelectorAll('#results li')].map(li => ({index: Number(li.dataset.index), text: li.textContent}))})`
-	cmd := exec.CommandContext(ctx, "node", "../../scripts/ci/browser.js", "--url", "http://"+ln.Addr().String()+"/",
+	stdout, stderr := browsertest.Run(t, 4*time.Minute, url,
 		"--wait", "window.kenn && (window.kenn.ready || window.kenn.error)", "--click", fmt.Sprintf(`#grid canvas[data-index="%d"]`, pick),
 		"--wait-after", "window.kenn.searches > 0", "--screenshot", shot, "--result", result, "--timeout", "200000")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("scripts/ci/browser.js: %v\n%s", err, stderr.Bytes())
-	}
 	var got struct {
 		Error string `json:"error"`
 		Query any    `json:"query"`
@@ -113,11 +93,11 @@ func TestWebMatchesKNN(t *testing.T) {
 			Text  string `json:"text"`
 		} `json:"shown"`
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
-		t.Fatalf("%v: %s", err, stdout.Bytes())
+	if err := json.Unmarshal(stdout, &got); err != nil {
+		t.Fatalf("%v: %s", err, stdout)
 	}
 	if got.Error != "" || got.Query != float64(pick) || got.Units != "(W2 (pixels))" || len(got.Shown) != k {
-		t.Fatalf("page: %+v\n%s", got, stderr.Bytes())
+		t.Fatalf("page: %+v\n%s", got, stderr)
 	}
 	scale := want[k-1].d
 	for r, s := range got.Shown {
@@ -145,28 +125,5 @@ func TestWebMatchesKNN(t *testing.T) {
 		}
 	}
 	t.Logf("shown: %+v", got.Shown)
-	pf, err := os.Open(shot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pf.Close()
-	img, err := png.Decode(pf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := img.Bounds()
-	dark, levels := 0, map[uint32]bool{}
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			l := (r + g + bl) / 3 >> 8
-			levels[l] = true
-			if l < 128 {
-				dark++
-			}
-		}
-	}
-	if frac := float64(dark) / float64(b.Dx()*b.Dy()); frac < 0.01 || len(levels) < 32 {
-		t.Fatalf("the screenshot looks blank: %.2f%% dark pixels, %d grey levels", 100*frac, len(levels))
-	}
+	browsertest.CheckScreenshot(t, shot)
 }

@@ -1,14 +1,12 @@
 package conformance
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -24,6 +22,7 @@ import (
 	"github.com/kenn-ot/kenn/build"
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/export"
+	"github.com/kenn-ot/kenn/internal/browsertest"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
 	"github.com/kenn-ot/kenn/runtime/onnxgo"
@@ -673,9 +672,6 @@ func webORT(t *testing.T, cases []*fileCase) ([]outcome, error) {
 			t.Fatalf("onnxruntime-web or puppeteer-core is not installed: run `make web-deps` (make test does): %v", err)
 		}
 	}
-	if _, err := exec.LookPath("chromium"); err != nil {
-		t.Fatalf("Debian's chromium is not installed: run `make web-deps` (make test does): %v", err)
-	}
 	files := map[string]string{}
 	for _, c := range cases {
 		files[filepath.Base(c.Path)] = c.Path
@@ -715,26 +711,12 @@ func webORT(t *testing.T, cases []*fileCase) ([]outcome, error) {
 	mux.HandleFunc("/files/{name}", func(w http.ResponseWriter, r *http.Request) {
 		serveFile(w, files[r.PathValue("name")], "application/octet-stream")
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: mux}
-	go srv.Serve(ln)
-	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", filepath.Join(root, "scripts/ci/browser.js"), "--url", "http://"+ln.Addr().String()+"/",
+	stdout, stderr := browsertest.Run(t, 5*time.Minute, browsertest.Serve(t, mux),
 		"--wait", "window.kennDone", "--result", "window.kennResult", "--timeout", "240000")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("scripts/ci/browser.js: %v\n%s", err, stderr.Bytes())
-	}
-	t.Logf("scripts/ci/browser.js:\n%s", stderr.Bytes())
-	outs, err := jsOutcomes(stdout.Bytes(), len(cases))
+	t.Logf("scripts/ci/browser.js:\n%s", stderr)
+	outs, err := jsOutcomes(stdout, len(cases))
 	if err != nil {
-		t.Fatalf("%v\n%s", err, stderr.Bytes())
+		t.Fatalf("%v\n%s", err, stderr)
 	}
 	return outs, nil
 }

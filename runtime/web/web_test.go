@@ -5,12 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"image/png"
 	"math"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,6 +15,7 @@ import (
 
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/export"
+	"github.com/kenn-ot/kenn/internal/browsertest"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
 	"github.com/kenn-ot/kenn/runtime/web"
@@ -140,9 +138,6 @@ type shown struct {
 // screenshot is not blank. (cmd/kenn's TestWebMatchesKNN picks an image
 // and compares with kenn knn's output.)
 func TestDrawingInChromium(t *testing.T) {
-	if _, err := exec.LookPath("chromium"); err != nil {
-		t.Fatalf("Debian's chromium is not installed: run `make web-deps` (make test does): %v", err)
-	}
 	model := filepath.Join(root, "pretrained/odekenn-ensemble.onnx")
 	imgs := digits(t, 100)
 	out := filepath.Join(t.TempDir(), "site")
@@ -150,16 +145,8 @@ func TestDrawingInChromium(t *testing.T) {
 	if _, err := web.Build(web.Options{Model: model, Images: imgs, OrtWeb: ortWeb(t), Out: out, K: k}); err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.FileServer(http.Dir(out))}
-	go srv.Serve(ln)
-	defer srv.Close()
+	url := browsertest.Serve(t, http.FileServer(http.Dir(out)))
 	shot := filepath.Join(t.TempDir(), "site.png")
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
 	// a ring, like a zero, in fractions of the pad
 	var ring []string
 	for i := 0; i <= 24; i++ {
@@ -169,20 +156,15 @@ func TestDrawingInChromium(t *testing.T) {
 	result := `({ready: window.kenn.ready, error: window.kenn.error, query: window.kenn.query, queryImage: window.kenn.queryImage,
 	  units: document.getElementById('units').textContent,
 	  neighbours: [...document.querySelectorAll('#results li')].map(li => ({index: Number(li.dataset.index), distance: Number(li.dataset.distance), text: li.textContent}))})`
-	cmd := exec.CommandContext(ctx, "node", filepath.Join(root, "scripts/ci/browser.js"), "--url", "http://"+ln.Addr().String()+"/",
+	stdout, stderr := browsertest.Run(t, 4*time.Minute, url,
 		"--wait", "window.kenn && (window.kenn.ready || window.kenn.error)", "--drag", "#pad", "--path", strings.Join(ring, " "),
 		"--click", "#search-drawing", "--wait-after", "window.kenn.searches > 0", "--screenshot", shot, "--result", result, "--timeout", "200000")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("scripts/ci/browser.js: %v\n%s", err, stderr.Bytes())
-	}
 	var got shown
-	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
-		t.Fatalf("%v: %s", err, stdout.Bytes())
+	if err := json.Unmarshal(stdout, &got); err != nil {
+		t.Fatalf("%v: %s", err, stdout)
 	}
 	if got.Error != "" || !got.Ready || got.Query != "drawing" || len(got.QueryImage) != 28*28 {
-		t.Fatalf("page: error %q, ready %v, query %v, %d query pixels\n%s", got.Error, got.Ready, got.Query, len(got.QueryImage), stderr.Bytes())
+		t.Fatalf("page: error %q, ready %v, query %v, %d query pixels\n%s", got.Error, got.Ready, got.Query, len(got.QueryImage), stderr)
 	}
 	ink := 0
 	for _, v := range got.QueryImage {
@@ -223,7 +205,7 @@ func TestDrawingInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	compare(t, got, nbs[0], k)
-	checkScreenshot(t, shot)
+	browsertest.CheckScreenshot(t, shot)
 }
 
 // compare checks the neighbours shown against want: the same distances
@@ -258,37 +240,6 @@ func distanceOf(nbs []runtime.Neighbor, i int) float32 {
 		}
 	}
 	return float32(math.Inf(1))
-}
-
-// checkScreenshot: a PNG of the viewport with dark ink on much of it
-// (thumbnails, text) and many grey levels (the digits), not a blank page.
-func checkScreenshot(t *testing.T, path string) {
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := img.Bounds()
-	dark, levels := 0, map[uint32]bool{}
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			l := (r + g + bl) / 3 >> 8
-			levels[l] = true
-			if l < 128 {
-				dark++
-			}
-		}
-	}
-	frac := float64(dark) / float64(b.Dx()*b.Dy())
-	t.Logf("screenshot %dx%d: %.1f%% dark pixels, %d grey levels", b.Dx(), b.Dy(), 100*frac, len(levels))
-	if frac < 0.01 || len(levels) < 32 {
-		t.Fatalf("the screenshot looks blank: %.2f%% dark pixels, %d grey levels", 100*frac, len(levels))
-	}
 }
 
 // A dwe model predicts W2²: the site says pixels², and refuses images of
