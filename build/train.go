@@ -19,6 +19,7 @@ import (
 
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/internal/gtrain"
+	"github.com/kenn-ot/kenn/metrics"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/pairs"
 )
@@ -53,6 +54,17 @@ type Options struct {
 	Progress func(epoch, step, steps int, loss float64)
 	// EpochDone, if set, is called after every epoch.
 	EpochDone func(epoch int, trainLoss, valMSE float64, improved bool)
+	// History, if set, is called after every epoch (after EpochDone) with
+	// the epoch's errors on training, validation and monitor pairs (see
+	// Epoch): the generalization gap per epoch. It costs the evaluation
+	// of TrainSample training pairs and of Monitor's pairs per epoch.
+	History func(Epoch)
+	// TrainSample is the number of training pairs (a fixed random sample,
+	// all if fewer) that History's Epoch.Train scores; 0: none.
+	TrainSample int
+	// Monitor, if it has pairs, is scored every epoch for History
+	// (Epoch.Monitor), e.g. the test pairs; it never steers training.
+	Monitor Data
 	// Loss is the scale of the training loss: "" or LossModel for the
 	// model's target scale (W2² for dwe, W2 otherwise), LossW2Sq for squared
 	// model distances against W2² (the scale of relative MSE and of the
@@ -85,7 +97,7 @@ func (o *Options) validate() error {
 	case o.LR < 0 || math.IsNaN(o.LR) || math.IsInf(o.LR, 0):
 		return fmt.Errorf("build: Options.LR %g: want a finite rate > 0 (0 takes the model's default)", o.LR)
 	}
-	return nil
+	return o.checkHistory()
 }
 
 func (o *Options) defaults(m *models.Model) {
@@ -261,6 +273,10 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 		}
 	}
 	adam := DefaultAdam(st.LR)
+	var sample Data
+	if opt.History != nil {
+		sample = historySample(train, opt.TrainSample, opt.Seed)
+	}
 	stepsThisCall := 0
 	for st.Epoch < opt.Epochs && !st.Done {
 		start := time.Now()
@@ -304,9 +320,26 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 		if squared {
 			vmse = res.MSE // on W2²
 		}
+		lr := st.LR
 		improved := endEpoch(c, vmse, &adam, opt.Patience, opt.LRPatience, time.Since(start))
 		if opt.EpochDone != nil {
 			opt.EpochDone(st.Epoch, trainLoss, vmse, improved)
+		}
+		if opt.History != nil {
+			e := Epoch{Epoch: st.Epoch, TrainLoss: trainLoss, Val: res, ValLoss: vmse, Improved: improved, LR: lr}
+			for _, h := range []struct {
+				d    Data
+				r    *metrics.Result
+				what string
+			}{{sample, &e.Train, "training sample"}, {opt.Monitor, &e.Monitor, "monitor"}} {
+				if h.d.Pairs == nil {
+					continue
+				}
+				if *h.r, err = Evaluate(eval, c, h.d); err != nil {
+					return nil, fmt.Errorf("build: epoch %d, %s: %w", st.Epoch, h.what, err)
+				}
+			}
+			opt.History(e)
 		}
 		if err := c.Save(statePath); err != nil {
 			return nil, err
