@@ -3,15 +3,20 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/kenn-ot/kenn/build"
 	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/internal/atomicfile"
 	"github.com/kenn-ot/kenn/internal/progress"
+	"github.com/kenn-ot/kenn/metrics"
 	"github.com/kenn-ot/kenn/models"
 	msnn "github.com/kenn-ot/kenn/models/snn"
 	"github.com/kenn-ot/kenn/pairs"
@@ -91,6 +96,9 @@ func runTrain(ctx context.Context, args []string) error {
 	lrPatience := fs.Int("lr-patience", 3, "the learning rate halves after every N epochs without validation gain (-1: never)")
 	loss := fs.String("loss", "model", "model | w2sq: the training loss on the model's scale (W2² for dwe, W2 otherwise) or on squared distances against W2² (the scale of the reported relative MSE and correlations)")
 	augment := fs.String("augment", "none", "none | dihedral: transform every batch by a random rotation or reflection of the pixel grid, which keeps exact W2 (targets stay exact)")
+	history := fs.String("history", "", "write a CSV of every epoch's errors (rewritten after each epoch): MSE on W2² (pixel⁴) and relative MSE on a sample of training pairs, the validation and the --monitor pairs, in evaluation mode with the epoch's weights")
+	historySample := fs.Int("history-sample", 10000, "with --history: training pairs scored every epoch (a fixed random sample; all if fewer)")
+	monitor := fs.String("monitor", "", "with --history: pairs (e.g. the test pairs, a kenn pairs file; images from its header) scored every epoch, never used for early stopping")
 	err := parse(fs, args)
 	if *kind == msnn.Kind { // also when its table flags failed the parse
 		return usagef("--model snn: stochastic neural networks on tables are trained by kenn snn train (the same flags, without --model; see kenn snn train -h)")
@@ -100,17 +108,20 @@ func runTrain(ctx context.Context, args []string) error {
 	}
 	fc := check(fs).required("model", "pairs", "val", "o").ints("epochs", 1, math.MaxInt).ints("batch", 2, math.MaxInt).
 		oneOf("mode", "", build.ModePair, build.ModeBlock).positiveIfGiven("lr").ints("steps", 1, math.MaxInt).
-		intsIfGiven("match", 1, math.MaxInt).ints("patience", 1, math.MaxInt).patience("lr-patience").
+		intsIfGiven("match", 1, math.MaxInt).ints("patience", 1, math.MaxInt).patience("lr-patience").ints("history-sample", 0, math.MaxInt).
 		oneOf("loss", build.LossModel, build.LossW2Sq).oneOf("augment", build.AugmentNone, build.AugmentDihedral)
 	checkModel(fc, *kind, *backbone)
+	if *history == "" && *monitor != "" {
+		fc.failf("--monitor %s: its errors go to the --history file; give --history FILE.csv", *monitor)
+	}
 	if *mode == build.ModePair && *batch%2 != 0 {
 		fc.failf("--batch %d: pair mode takes an even number ≥ 2 (half the images are each pair's first)", *batch)
 	}
 	if err := fc.err(); err != nil {
 		return err
 	}
-	unlock, err := guard(paths{arg("-o", *out), arg("-o (training state)", *out+build.TrainSuffix)},
-		arg("--pairs", *trainPath), arg("--val", *valPath), arg("--images", *images), arg("--val-images", *valImages))
+	unlock, err := guard(paths{arg("-o", *out), arg("-o (training state)", *out+build.TrainSuffix), arg("--history", *history)},
+		arg("--pairs", *trainPath), arg("--val", *valPath), arg("--images", *images), arg("--val-images", *valImages), arg("--monitor", *monitor))
 	if err != nil {
 		return err
 	}
@@ -130,7 +141,7 @@ func runTrain(ctx context.Context, args []string) error {
 	fmt.Fprintf(os.Stderr, "%s: %d parameters (%d in the distance), %d training pairs on %d images, %d validation pairs\n",
 		m.Kind, m.NumParams(), m.NumDistanceParams(), len(train.Pairs.Pairs), train.Images.N, len(val.Pairs.Pairs))
 	var bar *progress.Bar
-	ck, err := build.Train(ctx, m, train, val, build.Options{
+	opt := build.Options{
 		Epochs: *epochs, Batch: *batch, LR: *lr, Seed: *seed, Patience: *patience, LRPatience: *lrPatience, Mode: *mode, Out: *out, Augment: *augment, Loss: *loss,
 		Notice: func(msg string) { fmt.Fprintln(os.Stderr, msg) },
 		Progress: func(epoch, step, n int, loss float64) {
@@ -151,9 +162,31 @@ func runTrain(ctx context.Context, args []string) error {
 			}
 			fmt.Fprintf(os.Stderr, "epoch %d: train loss %.5g, validation MSE %.5g%s\n", epoch, tl, vm, mark)
 		},
-	})
+	}
+	var histErr error
+	if *history != "" {
+		if *monitor != "" {
+			if opt.Monitor, err = loadPairsData(*monitor, ""); err != nil {
+				return err
+			}
+		}
+		h, err := openHistory(*history, *out+build.TrainSuffix)
+		if err != nil {
+			return err
+		}
+		opt.TrainSample = *historySample
+		opt.History = func(e build.Epoch) {
+			if err := h.add(e); err != nil && histErr == nil {
+				histErr = err
+			}
+		}
+	}
+	ck, err := build.Train(ctx, m, train, val, opt)
 	if err != nil {
 		return err
+	}
+	if histErr != nil {
+		return histErr
 	}
 	fmt.Fprintf(os.Stderr, "%s: %s; best epoch %d\n", *out, ck.State.StopReason, ck.State.BestEpoch)
 	return printMetrics(os.Stdout, ck.Metrics, false)
@@ -185,4 +218,61 @@ func printMetrics(w *os.File, m map[string]float64, asJSON bool) error {
 		fmt.Fprintf(w, "%-14s %.6g\n", k, m[k])
 	}
 	return nil
+}
+
+// historyColumns is the header of kenn train --history: MSE on W2² in
+// pixel⁴, relative MSE (ΣΔ²/Σ exact², no unit); val_loss is what early
+// stopping follows (the model's target scale, or W2² with --loss w2sq);
+// empty fields where nothing was scored (no sample, no --monitor).
+const historyColumns = "epoch,lr,train_loss,train_mse_w2sq_px4,train_rel_mse_w2sq,val_mse_w2sq_px4,val_rel_mse_w2sq,val_loss,monitor_mse_w2sq_px4,monitor_rel_mse_w2sq,improved"
+
+// historyFile is the CSV of kenn train --history, rewritten atomically
+// after every epoch. A resumed run (the training state exists) keeps the
+// rows of the epochs before the one it resumes at.
+type historyFile struct {
+	path string
+	rows []string // data lines, by epoch
+}
+
+func openHistory(path, statePath string) (*historyFile, error) {
+	h := &historyFile{path: path}
+	if _, err := os.Stat(statePath); err != nil {
+		return h, nil // a fresh run
+	}
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return h, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--history: %w", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	if len(lines) == 0 || lines[0] != historyColumns {
+		return nil, fmt.Errorf("--history %s: not a kenn train history (want the header %s); remove it or give another path", path, historyColumns)
+	}
+	h.rows = lines[1:]
+	return h, nil
+}
+
+func (h *historyFile) add(e build.Epoch) error {
+	keep := h.rows[:0]
+	for _, r := range h.rows {
+		if n, err := strconv.Atoi(strings.SplitN(r, ",", 2)[0]); err == nil && n < e.Epoch {
+			keep = append(keep, r)
+		}
+	}
+	opt := func(r metrics.Result, v float64) string {
+		if r.N == 0 {
+			return ""
+		}
+		return strconv.FormatFloat(v, 'g', 8, 64)
+	}
+	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
+	h.rows = append(keep, strings.Join([]string{strconv.Itoa(e.Epoch), g(e.LR), g(e.TrainLoss),
+		opt(e.Train, e.Train.MSE), opt(e.Train, e.Train.RelMSE), g(e.Val.MSE), g(e.Val.RelMSE), g(e.ValLoss),
+		opt(e.Monitor, e.Monitor.MSE), opt(e.Monitor, e.Monitor.RelMSE), strconv.FormatBool(e.Improved)}, ","))
+	return atomicfile.WriteFile(h.path, func(w io.Writer) error {
+		_, err := io.WriteString(w, historyColumns+"\n"+strings.Join(h.rows, "\n")+"\n")
+		return err
+	})
 }
