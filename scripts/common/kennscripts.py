@@ -37,3 +37,53 @@ def run_kenn(kenn, *args, out=None):
         with open(out, 'w') as f:
             f.write(r.stdout)
     return r, time.perf_counter() - t
+
+def svg_lines(path, series, title, xlabel, ylabel, logy=False, size=(640, 400)):
+    """Write a line chart as SVG (no plotting library needed): series is a
+    list of (label, xs, ys, colour, dash), dash an SVG stroke-dasharray or
+    ''; NaN values are skipped. Written atomically."""
+    import math, os
+    from xml.sax.saxutils import escape
+    W, H = size
+    L, R, T, B = 70, 170, 36, 48
+    pts = [(x, y) for _, xs, ys, _, _ in series for x, y in zip(xs, ys) if y == y and (not logy or y > 0)]
+    if not pts:
+        raise ValueError('svg_lines: nothing to draw in %s' % path)
+    f = (lambda y: math.log10(y)) if logy else (lambda y: y)
+    x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
+    y0, y1 = min(f(p[1]) for p in pts), max(f(p[1]) for p in pts)
+    if logy:
+        y0, y1 = math.floor(y0 * 4) / 4, math.ceil(y1 * 4) / 4
+    if x1 == x0:
+        x1 = x0 + 1
+    if y1 == y0:
+        y1 = y0 + 1
+    sx = lambda x: L + (x - x0) / (x1 - x0) * (W - L - R)
+    sy = lambda y: T + (1 - (f(y) - y0) / (y1 - y0)) * (H - T - B)
+    o = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">' % (W, H),
+         '<rect width="100%" height="100%" fill="white"/>',
+         '<text x="%d" y="20" font-size="14">%s</text>' % (L, escape(title)),
+         '<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="black"/>' % (L, T, W - L - R, H - T - B)]
+    for k in range(6):
+        x = x0 + k * (x1 - x0) / 5
+        o.append('<text x="%.1f" y="%d" text-anchor="middle">%.3g</text>' % (sx(x), H - B + 16, x))
+    if logy:
+        ticks = [10 ** e * m for e in range(int(math.floor(y0)), int(math.ceil(y1)) + 1) for m in (1, 2, 5) if y0 <= math.log10(10 ** e * m) <= y1]
+    else:
+        ticks = [y0 + k * (y1 - y0) / 5 for k in range(6)]
+    for y in ticks:
+        o.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#ddd"/>' % (L, W - R, sy(y), sy(y)))
+        o.append('<text x="%d" y="%.1f" text-anchor="end">%.3g</text>' % (L - 4, sy(y) + 4, y))
+    o.append('<text x="%d" y="%d" text-anchor="middle">%s</text>' % ((L + W - R) // 2, H - 10, escape(xlabel)))
+    o.append('<text transform="translate(16,%d) rotate(-90)" text-anchor="middle">%s</text>' % ((T + H - B) // 2, escape(ylabel)))
+    for k, (label, xs, ys, colour, dash) in enumerate(series):
+        p = ' '.join('%.1f,%.1f' % (sx(x), sy(y)) for x, y in zip(xs, ys) if y == y and (not logy or y > 0))
+        if p:
+            o.append('<polyline fill="none" stroke="%s" stroke-width="1.5"%s points="%s"/>' % (colour, ' stroke-dasharray="%s"' % dash if dash else '', p))
+        ly = T + 8 + 16 * k
+        o.append('<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s" stroke-width="1.5"%s/>' % (W - R + 8, W - R + 32, ly, ly, colour, ' stroke-dasharray="%s"' % dash if dash else ''))
+        o.append('<text x="%d" y="%d">%s</text>' % (W - R + 36, ly + 4, escape(label)))
+    o.append('</svg>')
+    with open(path + '.tmp', 'w') as fh:
+        fh.write('\n'.join(o) + '\n')
+    os.replace(path + '.tmp', path)
