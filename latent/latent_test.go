@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/ot"
 )
 
 func TestBarycenterAndInterpolate(t *testing.T) {
@@ -64,5 +65,103 @@ func TestPrincipalGeodesicsOfALine(t *testing.T) {
 		if math.Abs(float64(w[0][c])-5) > 1e-5 {
 			t.Fatalf("walk at 0 is %v, want the mean", w[0])
 		}
+	}
+}
+
+// Images on a known plane of pixel space: m + a_i·u + b_i·v, with u and v
+// orthonormal and of zero sum, the coefficients centred and uncorrelated,
+// each image scaled by its own mass (PixelPCA normalizes it back). The
+// components are ±u and ±v, the standard deviations the coefficients'
+// sample ones (n − 1), the shares of variance 0.9 and 0.1, the mean m.
+func TestPixelPCAOfAPlane(t *testing.T) {
+	const H, W = 4, 4
+	m, u, v := make([]float64, H*W), make([]float64, H*W), make([]float64, H*W)
+	for p := range m {
+		r, c := p/W, p%W
+		m[p] = 1.0 / 16
+		u[p], v[p] = 0.25, 0.25
+		if c >= W/2 {
+			u[p] = -0.25
+		}
+		if r >= H/2 {
+			v[p] = -0.25
+		}
+	}
+	a := []float64{0.03, -0.03, 0.03, -0.03}
+	b := []float64{0.01, 0.01, -0.01, -0.01}
+	scale := []float64{1, 7, 0.5, 255}
+	var imgs []ot.Image
+	for i := range a {
+		pix := make([]float64, H*W)
+		for p := range pix {
+			pix[p] = scale[i] * (m[p] + a[i]*u[p] + b[i]*v[p])
+		}
+		imgs = append(imgs, ot.NewImage(H, W, pix))
+	}
+	g, err := PixelPCA(imgs, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name         string
+		comp         int
+		dir          []float64
+		sigma, share float64
+	}{
+		{"first: u", 0, u, math.Sqrt(4 * 0.03 * 0.03 / 3), 0.9},
+		{"second: v", 1, v, math.Sqrt(4 * 0.01 * 0.01 / 3), 0.1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dot := 0.0
+			for p := range c.dir {
+				dot += c.dir[p] * float64(g.Components[c.comp][p])
+			}
+			if math.Abs(math.Abs(dot)-1) > 1e-5 {
+				t.Errorf("component %d · direction = %v, want ±1", c.comp, dot)
+			}
+			if math.Abs(g.Sigma[c.comp]-c.sigma) > 1e-5*c.sigma {
+				t.Errorf("σ %v, want %v", g.Sigma[c.comp], c.sigma)
+			}
+			if math.Abs(g.Explained[c.comp]-c.share) > 1e-4 {
+				t.Errorf("explains %v, want %v", g.Explained[c.comp], c.share)
+			}
+		})
+	}
+	for p := range m {
+		if math.Abs(float64(g.Mean[p])-m[p]) > 1e-7 {
+			t.Fatalf("mean pixel %d = %v, want %v", p, g.Mean[p], m[p])
+		}
+	}
+	// one σ along u from the mean is m ± σ·u: every pixel moved by σ/4
+	w := g.Walk(0, []float64{1})[0]
+	for p := range m {
+		if d := math.Abs(float64(w[p]) - m[p]); math.Abs(d-g.Sigma[0]*0.25) > 1e-6 {
+			t.Fatalf("walk +1σ pixel %d moved by %v, want σ/4 = %v", p, d, g.Sigma[0]*0.25)
+		}
+	}
+	if _, err := PixelPCA(nil, 1); err == nil {
+		t.Error("PCA of no images accepted")
+	}
+	if _, err := PixelPCA(imgs, 4); err == nil {
+		t.Error("4 components of 4 images accepted")
+	}
+}
+
+func TestClipToMass(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		in, out []float32
+	}{
+		{"negatives dropped", []float32{-1, 1, 3, 0}, []float32{0, 0.25, 0.75, 0}},
+		{"nothing positive", []float32{-1, 0}, []float32{0, 0}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := ClipToMass(c.in)
+			for i := range got {
+				if got[i] != c.out[i] {
+					t.Fatalf("ClipToMass(%v) = %v, want %v", c.in, got, c.out)
+				}
+			}
+		})
 	}
 }
