@@ -38,6 +38,12 @@ type network struct {
 	lastSucc  []int32
 	dirty     []int32
 	crash     []int32
+	// the cycle of the entering arc: path1 from its source and path2
+	// from its target up to the join node (excluded), in walk order;
+	// pathBuf1 and pathBuf2 are their storage.
+	path1, path2       []int32
+	pathBuf1, pathBuf2 []int32
+	outIdx             int // uOut's index in its path
 
 	// tier lists the arcs that block search prices while sh is set.
 	tier      []tierArc
@@ -99,14 +105,16 @@ func (g *network) reset(n, m int) {
 	g.flow = grow64(g.flow, all)
 	g.state = grow8(g.state, all)
 	g.supply = grow64(g.supply, n+1)
-	g.pi = grow64(g.pi, n+1)
+	g.pi = grow64(g.pi, n+2) // n+1: the sink of shiftSegment's idle lanes
 	g.parent = grow32(g.parent, n+1)
 	g.pred = grow32(g.pred, n+1)
 	g.predDir = grow8(g.predDir, n+1)
-	g.thread = grow32(g.thread, n+1)
-	g.revThread = grow32(g.revThread, n+1)
+	g.thread = grow32(g.thread, n+2)
+	g.revThread = grow32(g.revThread, n+2)
 	g.succNum = grow32(g.succNum, n+1)
 	g.lastSucc = grow32(g.lastSucc, n+1)
+	g.pathBuf1 = grow32(g.pathBuf1, n+1)
+	g.pathBuf2 = grow32(g.pathBuf2, n+1)
 	for i := range g.supply[:n] {
 		g.supply[i] = 0
 	}
@@ -373,17 +381,28 @@ func (g *network) pivot() {
 // fields of g the compiler reloads each slice header at every step, since
 // the stores of a walk might alias them.
 
+// findJoinNode finds the join node of the cycle closed by inArc and
+// records the cycle's two paths: the walks below read them as lists,
+// whose loads do not depend on each other, instead of following the
+// parent chains again.
 func (g *network) findJoinNode() {
 	succNum, parent := g.succNum, g.parent
+	p1, p2 := g.pathBuf1, g.pathBuf2
+	i, j := 0, 0
 	u, v := g.src[g.inArc], g.tgt[g.inArc]
 	for u != v {
 		if succNum[u] < succNum[v] {
+			p1[i] = u
+			i++
 			u = parent[u]
 		} else {
+			p2[j] = v
+			j++
 			v = parent[v]
 		}
 	}
 	g.join = u
+	g.path1, g.path2 = p1[:i], p2[:j]
 }
 
 // findLeavingArc finds the blocking arc of the cycle closed by inArc. All
@@ -395,24 +414,23 @@ func (g *network) findLeavingArc() bool {
 	const inf = math.MaxInt64
 	delta := int64(inf)
 	result := 0
-	join := g.join
-	parent, predDir, pred, flow := g.parent, g.predDir, g.pred, g.flow
-	uOut := g.uOut
-	for u := first; u != join; u = parent[u] {
+	predDir, pred, flow := g.predDir, g.pred, g.flow
+	uOut, outIdx := g.uOut, 0
+	for k, u := range g.path1 {
 		if predDir[u] == dirUp {
 			if d := flow[pred[u]]; d < delta {
-				delta, uOut, result = d, u, 1
+				delta, uOut, outIdx, result = d, u, k, 1
 			}
 		}
 	}
-	for u := second; u != join; u = parent[u] {
+	for k, u := range g.path2 {
 		if predDir[u] == dirDown {
 			if d := flow[pred[u]]; d <= delta {
-				delta, uOut, result = d, u, 2
+				delta, uOut, outIdx, result = d, u, k, 2
 			}
 		}
 	}
-	g.uOut = uOut
+	g.uOut, g.outIdx = uOut, outIdx
 	if result == 0 {
 		// An uncapacitated cycle of negative cost: impossible with
 		// non-negative costs.
@@ -422,19 +440,28 @@ func (g *network) findLeavingArc() bool {
 		g.uIn, g.vIn = first, second
 	} else {
 		g.uIn, g.vIn = second, first
+		// uIn's path is path2, vIn's path1.
+		g.path1, g.path2 = g.path2, g.path1
 	}
 	g.delta = delta
 	return true
 }
 
+// changeFlow pushes delta around the cycle. After findLeavingArc, path1
+// is uIn's path and path2 vIn's; the arc of a path node u is traversed
+// along its direction when u is on the target's path.
 func (g *network) changeFlow(change bool) {
 	if d := g.delta; d > 0 {
-		parent, predDir, pred, flow, join := g.parent, g.predDir, g.pred, g.flow, g.join
+		predDir, pred, flow := g.predDir, g.pred, g.flow
 		flow[g.inArc] += d
-		for u := g.src[g.inArc]; u != join; u = parent[u] {
+		fromSrc, fromTgt := g.path1, g.path2
+		if g.uIn != g.src[g.inArc] {
+			fromSrc, fromTgt = fromTgt, fromSrc
+		}
+		for _, u := range fromSrc {
 			flow[pred[u]] -= int64(predDir[u]) * d
 		}
-		for u := g.tgt[g.inArc]; u != join; u = parent[u] {
+		for _, u := range fromTgt {
 			flow[pred[u]] += int64(predDir[u]) * d
 		}
 	}
@@ -548,10 +575,12 @@ func (g *network) updateTreeStructure() {
 			lastSucc[u] = lastSuccOut
 		}
 	}
-	for u := vIn; u != join; u = parent[u] {
+	// vIn's path to the join node and vOut's (uIn's path above uOut) are
+	// unchanged by the re-hanging.
+	for _, u := range g.path2 {
 		succNum[u] += oldSuccNum
 	}
-	for u := vOut; u != join; u = parent[u] {
+	for _, u := range g.path1[g.outIdx+1:] {
 		succNum[u] -= oldSuccNum
 	}
 }
@@ -565,18 +594,149 @@ func (g *network) dirOf(u int32) int8 {
 
 func (g *network) updatePotential() {
 	sigma := g.pi[g.vIn] - g.pi[g.uIn] - int64(g.predDir[g.uIn])*g.cost[g.inArc]
-	thread, pi, uIn := g.thread, g.pi, g.uIn
-	end := thread[g.lastSucc[uIn]]
-	if 2*int(g.succNum[uIn]) <= g.nodes+1 {
-		for u := uIn; u != end; u = thread[u] {
-			pi[u] += sigma
-		}
+	uIn := g.uIn
+	size, total := g.succNum[uIn], int32(g.nodes+1)
+	if 2*size <= total {
+		g.shiftSegment(uIn, g.lastSucc[uIn], size, sigma)
 		return
 	}
 	// The moved subtree is most of the tree: shift the rest instead.
 	// Potentials matter only up to a common constant.
-	for u := end; u != uIn; u = thread[u] {
-		pi[u] -= sigma
+	g.shiftSegment(g.thread[g.lastSucc[uIn]], g.revThread[uIn], total-size, -sigma)
+}
+
+// Parameters of shiftSegment: segments shorter than shiftSerial nodes are
+// walked one node after the other; longer ones are cut into at most
+// shiftMaxSegs pieces, by at most shiftMaxSplits cuts, each walked from
+// both ends.
+const (
+	shiftSerial    = 64
+	shiftMaxSegs   = 8
+	shiftMaxSplits = 16
+	shiftMinPiece  = 16
+)
+
+// shiftSegment adds sigma to the potentials of the length nodes of the
+// thread from start to last. A walk along the thread is a chain of
+// dependent loads, one cache latency per node, and the large trees' walks
+// make most of a pivot's time. So shiftSegment walks a segment from both
+// ends at once, forward by thread and backward by revThread, and a long
+// segment is first cut into pieces that are whole subtrees (a node a's
+// subtree is the succNum[a] nodes of the thread from a to lastSucc[a]):
+// four independent chains interleaved in one loop, whose loads overlap.
+//
+// A segment of the thread that holds a node a holds a's whole subtree
+// exactly when succNum[a] does not exceed the segment's length from a:
+// the segments shifted here are a subtree or the complement of one, and
+// only the ancestors of the complemented subtree's root overrun it.
+func (g *network) shiftSegment(start, last, length int32, sigma int64) {
+	thread, revThread, pi, succNum, lastSucc := g.thread, g.revThread, g.pi, g.succNum, g.lastSucc
+	if length < shiftSerial {
+		for u := start; length > 0; length-- {
+			pi[u] += sigma
+			u = thread[u]
+		}
+		return
+	}
+	var segA, segZ, segL [shiftMaxSegs]int32
+	segA[0], segZ[0], segL[0] = start, last, length
+	nseg := 1
+	for split := 0; split < shiftMaxSplits; split++ {
+		big := 0
+		for k := 1; k < nseg; k++ {
+			if segL[k] > segL[big] {
+				big = k
+			}
+		}
+		a, l := segA[big], segL[big]
+		if l < 4*shiftMinPiece {
+			break
+		}
+		if sa := succNum[a]; sa < l {
+			if nseg == shiftMaxSegs {
+				break
+			}
+			z := lastSucc[a]
+			segA[nseg], segZ[nseg], segL[nseg] = thread[z], segZ[big], l-sa
+			segZ[big], segL[big] = z, sa
+			nseg++
+		} else {
+			// a's subtree is the whole segment (or overruns it): shift a
+			// alone, keep the rest.
+			pi[a] += sigma
+			segA[big], segL[big] = thread[a], l-1
+		}
+	}
+	// Each piece is two chains: forward from its first node for half of
+	// it, backward from its last node for the rest.
+	var chA [2 * shiftMaxSegs]int32
+	var chL [2 * shiftMaxSegs]int32
+	var chFwd [2 * shiftMaxSegs]bool
+	nch := 0
+	for k := 0; k < nseg; k++ {
+		f := (segL[k] + 1) / 2
+		chA[nch], chL[nch], chFwd[nch] = segA[k], f, true
+		nch++
+		if b := segL[k] - f; b > 0 {
+			chA[nch], chL[nch], chFwd[nch] = segZ[k], b, false
+			nch++
+		}
+	}
+	sink := int32(g.nodes + 1)
+	thread[sink], revThread[sink] = sink, sink
+	const idle = math.MaxInt32
+	var cur, rem [4]int32
+	var fwd [4]bool
+	next := 0
+	for k := range cur {
+		cur[k], rem[k], fwd[k] = sink, idle, true
+		if next < nch {
+			cur[k], rem[k], fwd[k] = chA[next], chL[next], chFwd[next]
+			next++
+		}
+	}
+	for {
+		step := min(rem[0], rem[1], rem[2], rem[3])
+		if step == idle {
+			return
+		}
+		n0, n1, n2, n3 := thread, thread, thread, thread
+		if !fwd[0] {
+			n0 = revThread
+		}
+		if !fwd[1] {
+			n1 = revThread
+		}
+		if !fwd[2] {
+			n2 = revThread
+		}
+		if !fwd[3] {
+			n3 = revThread
+		}
+		c0, c1, c2, c3 := cur[0], cur[1], cur[2], cur[3]
+		for k := int32(0); k < step; k++ {
+			pi[c0] += sigma
+			c0 = n0[c0]
+			pi[c1] += sigma
+			c1 = n1[c1]
+			pi[c2] += sigma
+			c2 = n2[c2]
+			pi[c3] += sigma
+			c3 = n3[c3]
+		}
+		cur[0], cur[1], cur[2], cur[3] = c0, c1, c2, c3
+		for k := range rem {
+			if rem[k] == idle {
+				continue
+			}
+			if rem[k] -= step; rem[k] == 0 {
+				cur[k], rem[k], fwd[k] = sink, idle, true
+				if next < nch {
+					cur[k], rem[k], fwd[k] = chA[next], chL[next], chFwd[next]
+					next++
+				}
+			}
+		}
 	}
 }
 
