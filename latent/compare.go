@@ -56,3 +56,99 @@ func CompareBarycenter(set []ot.Image, decoded []float32, epsilon float64) (Bary
 	}
 	return c, nil
 }
+
+// ReconstructionW2Sq is the decoder's own error on set: for each image,
+// exact W2² (pixels²) between decoded[i] (ψ(φ(set[i])), row-major pixels
+// of set's size, as runtime.Decode gives) and the image, both as unit-mass
+// measures. A decoded barycenter cannot be expected to come closer to the
+// ot barycenter than the decoder comes to the images themselves.
+func ReconstructionW2Sq(set []ot.Image, decoded [][]float32) ([]float64, error) {
+	if len(decoded) != len(set) {
+		return nil, fmt.Errorf("latent: %d reconstructions of %d images", len(decoded), len(set))
+	}
+	sol := ot.NewSolver()
+	out := make([]float64, len(set))
+	for i, img := range set {
+		d, err := asImage(decoded[i], img.H, img.W)
+		if err != nil {
+			return nil, fmt.Errorf("latent: reconstruction %d: %w", i, err)
+		}
+		if out[i], err = sol.W2Sq(d, img); err != nil {
+			return nil, fmt.Errorf("latent: reconstruction %d: %w", i, err)
+		}
+	}
+	return out, nil
+}
+
+// asImage wraps a decoded row of h·w pixels as an ot.Image.
+func asImage(row []float32, h, w int) (ot.Image, error) {
+	if len(row) != h*w {
+		return ot.Image{}, fmt.Errorf("%d pixels, the images have %dx%d", len(row), h, w)
+	}
+	img := ot.Image{H: h, W: w, Pix: make([]float64, h*w)}
+	for p, v := range row {
+		img.Pix[p] = float64(v)
+	}
+	return img, nil
+}
+
+// InterpolationComparison sets a decoded interpolation beside the exact
+// displacement interpolation of the same two images (kenn interpolate
+// --exact): for each α, McCann's interpolant of the exact optimal plan
+// (ot.DisplacementInterpolation) and the pixel mix (1−α)·a + α·b of the
+// unit-mass images, with exact W2² (pixels²) from the decoded image and
+// from the mix to the exact interpolant.
+type InterpolationComparison struct {
+	Alphas []float64
+	Exact  []ot.Image // McCann's interpolants, unit mass
+	Mix    []ot.Image // (1−α)·a/|a| + α·b/|b|
+	// W2² (pixels²) to Exact[k] from the decoded image and from Mix[k]
+	DecodedW2Sq, MixW2Sq []float64
+	// SplatW2Sq[k] bounds Exact[k]'s own error (ot.Interpolant.SplatW2Sq)
+	SplatW2Sq []float64
+	W2Sq      float64 // exact W2² between a and b
+}
+
+// CompareInterpolation compares decoded[k], the decoded interpolation at
+// alphas[k] (each in [0, 1]), with the exact displacement interpolation
+// between a and b.
+func CompareInterpolation(a, b ot.Image, alphas []float64, decoded [][]float32) (InterpolationComparison, error) {
+	if len(decoded) != len(alphas) {
+		return InterpolationComparison{}, fmt.Errorf("latent: %d decoded images for %d α", len(decoded), len(alphas))
+	}
+	sol := ot.NewSolver()
+	p, err := sol.Plan(a, b)
+	if err != nil {
+		return InterpolationComparison{}, fmt.Errorf("latent: plan: %w", err)
+	}
+	ex, err := ot.DisplacementInterpolation(p, alphas)
+	if err != nil {
+		return InterpolationComparison{}, fmt.Errorf("latent: %w", err)
+	}
+	c := InterpolationComparison{Alphas: alphas, W2Sq: p.W2Sq}
+	ma, mb := a.Mass(), b.Mass()
+	for k, al := range alphas {
+		d, err := asImage(decoded[k], a.H, a.W)
+		if err != nil {
+			return InterpolationComparison{}, fmt.Errorf("latent: decoded image %d: %w", k, err)
+		}
+		mix := ot.Image{H: a.H, W: a.W, Pix: make([]float64, len(a.Pix))}
+		for i := range mix.Pix {
+			mix.Pix[i] = (1-al)*a.Pix[i]/ma + al*b.Pix[i]/mb
+		}
+		dd, err := sol.W2Sq(d, ex[k].Image)
+		if err != nil {
+			return InterpolationComparison{}, fmt.Errorf("latent: decoded image %d: %w", k, err)
+		}
+		dm, err := sol.W2Sq(mix, ex[k].Image)
+		if err != nil {
+			return InterpolationComparison{}, fmt.Errorf("latent: pixel mix %d: %w", k, err)
+		}
+		c.Exact = append(c.Exact, ex[k].Image)
+		c.Mix = append(c.Mix, mix)
+		c.DecodedW2Sq = append(c.DecodedW2Sq, dd)
+		c.MixW2Sq = append(c.MixW2Sq, dm)
+		c.SplatW2Sq = append(c.SplatW2Sq, ex[k].SplatW2Sq)
+	}
+	return c, nil
+}

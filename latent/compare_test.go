@@ -1,6 +1,8 @@
 package latent
 
 import (
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -62,5 +64,73 @@ func TestCompareBarycenter(t *testing.T) {
 				t.Errorf("%v, want an error with %q", err, b.want)
 			}
 		})
+	}
+}
+
+func point(h, w, r, c int) ot.Image {
+	img := ot.Image{H: h, W: w, Pix: make([]float64, h*w)}
+	img.Pix[r*w+c] = 2 // mass 2: normalised away
+	return img
+}
+
+func pointRow(h, w, r, c int) []float32 {
+	row := make([]float32, h*w)
+	row[r*w+c] = 1
+	return row
+}
+
+// A reconstruction equal to the image costs 0; one shifted by (1, 2)
+// pixels costs 1² + 2² = 5 pixels².
+func TestReconstructionW2Sq(t *testing.T) {
+	set := []ot.Image{point(6, 6, 2, 2), point(6, 6, 3, 1)}
+	got, err := ReconstructionW2Sq(set, [][]float32{pointRow(6, 6, 2, 2), pointRow(6, 6, 4, 3)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0] != 0 || got[1] != 5 {
+		t.Fatalf("reconstruction W2² %v, want [0 5] px²", got)
+	}
+	for _, c := range []struct {
+		name    string
+		decoded [][]float32
+	}{
+		{"count", [][]float32{pointRow(6, 6, 2, 2)}},
+		{"size", [][]float32{pointRow(6, 6, 2, 2), make([]float32, 10)}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := ReconstructionW2Sq(set, c.decoded); err == nil {
+				t.Fatal("accepted")
+			}
+		})
+	}
+}
+
+// Between point masses d = 4 pixels apart the exact interpolant at α is
+// the point α·d along, the pixel mix puts 1−α and α on the ends: W2²
+// from the mix to the exact interpolant is α(1−α)·d² pixels², and a
+// decoded path equal to the exact one is at 0.
+func TestCompareInterpolation(t *testing.T) {
+	a, b := point(4, 8, 2, 1), point(4, 8, 2, 5)
+	alphas := []float64{0, 0.25, 0.5, 1}
+	decoded := [][]float32{pointRow(4, 8, 2, 1), pointRow(4, 8, 2, 2), pointRow(4, 8, 2, 3), pointRow(4, 8, 2, 5)}
+	c, err := CompareInterpolation(a, b, alphas, decoded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.W2Sq != 16 {
+		t.Fatalf("W2² %v, want 16 px²", c.W2Sq)
+	}
+	for k, al := range alphas {
+		t.Run(fmt.Sprintf("α=%g", al), func(t *testing.T) {
+			if c.DecodedW2Sq[k] > 1e-12 || c.SplatW2Sq[k] != 0 {
+				t.Errorf("decoded = exact: W2² %v, splat %v; want 0, 0", c.DecodedW2Sq[k], c.SplatW2Sq[k])
+			}
+			if want := al * (1 - al) * 16; math.Abs(c.MixW2Sq[k]-want) > 1e-9 {
+				t.Errorf("pixel mix: W2² %v, want α(1−α)·16 = %v px²", c.MixW2Sq[k], want)
+			}
+		})
+	}
+	if _, err := CompareInterpolation(a, b, alphas, decoded[:2]); err == nil {
+		t.Error("2 decoded images for 4 α accepted")
 	}
 }
