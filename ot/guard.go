@@ -11,15 +11,16 @@ import "fmt"
 // refuses a problem above the Solver's MaxMemory.
 
 // Bytes per arc and per node of one level, from the workspace layout:
-// network arcs (src, tgt int32; cost, flow int64; state int8) plus the
-// multiscale start's per-arc buffers (warm bool, refined flow int64) and
-// the priced tier (a 24-byte record, at most one per arc); per node its artificial
-// arc (25 bytes), supply and potential (int64), seven int32 and one int8
-// tree arrays, the start's adjacency, union-find, order and plan buffers,
-// the layout's two int32 maps and the shield's five int32 arrays.
+// network arcs (src, tgt int32; cost, flow int64) plus the multiscale
+// start's per-arc buffers (warm bool, refined flow int64) and the priced
+// tier (a 24-byte record, at most one per arc); per node its artificial
+// arc (24 bytes), supply and potential (int64), seven int32 and one int8
+// tree arrays, the tree arcs' flows (int64) and the cycle's two paths
+// (int32), the start's adjacency, union-find, order and plan buffers, the
+// layout's two int32 maps and the shield's five int32 arrays.
 const (
-	bytesPerArc  = 25 + 9 + 24
-	bytesPerNode = 25 + 16 + 29 + 50 + 28
+	bytesPerArc  = 24 + 9 + 24
+	bytesPerNode = 24 + 16 + 29 + 16 + 50 + 28
 )
 
 // footprint estimates the bytes a solve of s.ma, s.mb on h×w allocates,

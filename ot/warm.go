@@ -67,10 +67,7 @@ func (g *network) startFromForest(artCost int64) {
 		}
 	}
 	g.order = order
-	for e := 0; e < m; e++ {
-		g.flow[e] = 0
-		g.state[e] = stateLower
-	}
+	clear(g.flow[:m])
 	for k := n - 1; k >= 0; k-- { // children before parents
 		u := order[k]
 		if e := g.pred[u]; e >= 0 {
@@ -83,7 +80,6 @@ func (g *network) startFromForest(artCost int64) {
 			// feasible, and the basis keeps the structure of the forest.
 			if f > 0 || (f == 0 && g.src[e] != u) {
 				g.flow[e] = f
-				g.state[e] = stateTree
 				if g.src[e] == u {
 					g.predDir[u] = dirUp
 				} else {
@@ -96,7 +92,6 @@ func (g *network) startFromForest(artCost int64) {
 		}
 		a := m + int(u)
 		g.pred[u] = int32(a)
-		g.state[a] = stateTree
 		if sub[u] > 0 {
 			g.src[a], g.tgt[a], g.cost[a] = u, root, 0
 			g.predDir[u] = dirUp
@@ -111,7 +106,6 @@ func (g *network) startFromForest(artCost int64) {
 			g.flow[a] = max(sub[u], -sub[u])
 		} else {
 			g.src[a], g.tgt[a], g.cost[a] = int32(u), root, 0
-			g.state[a] = stateLower
 			g.flow[a] = 0
 		}
 	}
@@ -235,12 +229,10 @@ func (g *network) attachSingletons(artCost int64) {
 		}
 		a := m + v
 		g.src[a], g.tgt[a], g.cost[a] = int32(v), root, 0
-		g.state[a] = stateLower
 		g.flow[a] = 0
 		g.parent[v] = g.src[e]
 		g.pred[v] = e
 		g.predDir[v] = dirDown
-		g.state[e] = stateTree
 		g.flow[e] = 0
 	}
 }
