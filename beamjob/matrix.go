@@ -19,6 +19,7 @@ import (
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/internal/atomicfile"
 	"github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 // MatrixJob computes a model's distance matrix between the images of
@@ -177,12 +178,12 @@ func (f *embedFn) ProcessElement(ctx context.Context, b blockSpec, emit func(emb
 		return fmt.Errorf("block %s/%d: %w", b.Set, b.Start, err)
 	}
 	imgs.Source = path
-	vals, err := m.Embed(ctx, imgs, runtime.DefaultBatch)
+	vals, err := m.Embed(ctx, imgs, tiling.EmbedOptions{})
 	if err != nil {
 		return err
 	}
-	raw := make([]byte, 4*len(vals))
-	for i, v := range vals {
+	raw := make([]byte, 4*len(vals.Data))
+	for i, v := range vals.Data {
 		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(v))
 	}
 	emit(embBlock{Set: b.Set, Start: b.Start, N: b.N, Raw: raw})
@@ -234,7 +235,8 @@ func (f *tileFn) ProcessElement(ctx context.Context, t tileSpec, blocks func(*em
 		return err
 	}
 	out := make([]float32, a.N*b.N)
-	if err := m.Tile(a.Vals, a.N, b.Vals, b.N, 0, 0, f.Tile, f.Sym && t.I == t.J, out); err != nil {
+	fa, fb := dataset.Features{Data: a.Vals, N: a.N, F: m.F}, dataset.Features{Data: b.Vals, N: b.N, F: m.F}
+	if err := m.Tile(fa, fb, f.Sym && t.I == t.J, out); err != nil {
 		return err
 	}
 	body := make([]byte, 4*len(out))
@@ -260,7 +262,7 @@ func (f *knnFn) ProcessElement(ctx context.Context, t tileSpec, blocks func(*emb
 			copy(index[b.Start*m.F:], b.Vals)
 		}
 	}
-	nbs, err := m.KNN(ctx, index, f.NI, q.Vals, q.N, f.K, f.Tile)
+	nbs, err := m.KNN(ctx, dataset.Features{Data: index, N: f.NI, F: m.F}, dataset.Features{Data: q.Vals, N: q.N, F: m.F}, f.K, tiling.TileOptions{Tile: f.Tile})
 	if err != nil {
 		return err
 	}
@@ -364,17 +366,15 @@ func runShards(ctx context.Context, r Runner, inputs [][2]string, specs []tileSp
 }
 
 // checkTile checks the runner and the tile side (default 1024): a
-// multiple of runtime.DefaultBatch keeps onnxruntime's embedding batches,
+// multiple of tiling.DefaultBatch keeps onnxruntime's embedding batches,
 // and so its values, those of the local commands.
 func checkTile(r Runner, tile int) (int, error) {
 	if err := r.Check(); err != nil {
 		return 0, err
 	}
-	if tile == 0 {
-		tile = 1024
-	}
-	if tile%runtime.DefaultBatch != 0 {
-		return 0, fmt.Errorf("tile %d: want a multiple of %d (the embedding batch), so that values equal the local commands'", tile, runtime.DefaultBatch)
+	tile = tiling.TileOptions{Tile: tile}.Side(tiling.DefaultTile)
+	if tile%tiling.DefaultBatch != 0 {
+		return 0, fmt.Errorf("tile %d: want a multiple of %d (the embedding batch), so that values equal the local commands'", tile, tiling.DefaultBatch)
 	}
 	return tile, nil
 }
@@ -413,10 +413,10 @@ func RunMatrix(ctx context.Context, job MatrixJob) (Summary, error) {
 	if err := prepareDir(dir, manifest); err != nil {
 		return Summary{}, err
 	}
-	grid := runtime.TileGrid(na, nb, tile, sym)
+	grid := tiling.Grid{Rows: na, Cols: nb, Side: tile, Sym: sym}.Tiles()
 	specs := make([]tileSpec, len(grid))
 	for k, g := range grid {
-		specs[k] = tileSpec{K: k, I: g[0], J: g[1]}
+		specs[k] = tileSpec{K: k, I: g.I, J: g.J}
 	}
 	fn := &tileFn{Model: abs(job.Model), Dir: abs(dir), Tile: tile, Sym: sym, Threads: job.Threads}
 	var do any = fn
@@ -450,7 +450,7 @@ func RunMatrix(ctx context.Context, job MatrixJob) (Summary, error) {
 	if err != nil {
 		return sum, err
 	}
-	w, err := runtime.NewTileWriter(job.Out, na, nb, sym)
+	w, err := tiling.NewWriter(job.Out, na, nb, sym)
 	if err != nil {
 		return sum, err
 	}
@@ -461,7 +461,7 @@ func RunMatrix(ctx context.Context, job MatrixJob) (Summary, error) {
 		if err != nil {
 			return sum, err
 		}
-		if err := w.Put(t.I, t.J, ni, nj, vals); err != nil {
+		if err := w.Put(tiling.Tile{I: t.I, J: t.J, NI: ni, NJ: nj}, vals); err != nil {
 			return sum, err
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 func testModel(t *testing.T) string {
@@ -38,21 +39,20 @@ func local(t *testing.T, model, a, b string, out string, k int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	load := func(p string) ([]float32, int) {
+	load := func(p string) dataset.Features {
 		s, err := dataset.Load(p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := m.Embed(context.Background(), s, 256)
+		f, err := m.Embed(context.Background(), s, tiling.EmbedOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return f, s.N
+		return f
 	}
-	fa, na := load(a)
+	fa := load(a)
 	if k > 0 {
-		fq, nq := load(b)
-		nbs, err := m.KNN(context.Background(), fa, na, fq, nq, k, 256)
+		nbs, err := m.KNN(context.Background(), fa, load(b), k, tiling.TileOptions{Tile: 256})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,12 +66,12 @@ func local(t *testing.T, model, a, b string, out string, k int) {
 		os.WriteFile(out, []byte(w.String()), 0o644)
 		return
 	}
-	var fb []float32
-	nb := 0
 	if b != "" {
-		fb, nb = load(b)
+		err = m.PairwiseNPY(context.Background(), fa, load(b), out, runtime.PairwiseOptions{Tile: 256})
+	} else {
+		err = m.AllPairsNPY(context.Background(), fa, out, runtime.PairwiseOptions{Tile: 256})
 	}
-	if err := m.PairwiseNPY(context.Background(), fa, na, fb, nb, out, runtime.PairwiseOptions{Tile: 256}); err != nil {
+	if err != nil {
 		t.Fatal(err)
 	}
 }

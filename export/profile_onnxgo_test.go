@@ -10,6 +10,7 @@ import (
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 // profileCheckpoints are small 28×28 models of every kind of the
@@ -95,30 +96,30 @@ func TestOnnxGoProfileMatchesDefault(t *testing.T) {
 				t.Fatal(err)
 			}
 			ctx := context.Background()
-			fd, err := def.Embed(ctx, imgs, 16)
+			fd, err := def.Embed(ctx, imgs, tiling.EmbedOptions{Batch: 16})
 			if err != nil {
 				t.Fatal(err)
 			}
-			fo, err := og.Embed(ctx, imgs, 16)
+			fo, err := og.Embed(ctx, imgs, tiling.EmbedOptions{Batch: 16})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := maxRelDiff(fo, fd); d > tol {
+			if d := maxRelDiff(fo.Data, fd.Data); d > tol {
 				t.Errorf("features differ by %.3g of their largest magnitude (tolerance %g)", d, tol)
 			}
 			// a: all 33 rows; b: rows 5..14 of a (identical rows) and 20..32.
 			nb := 10
-			b := fd[5*def.F : (5+nb)*def.F]
-			dd, err := def.Pairwise(ctx, fd, imgs.N, b, nb, 0)
+			b := fd.Rows(5, nb)
+			dd, err := def.Pairwise(ctx, fd, b, tiling.TileOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			do, err := og.Pairwise(ctx, fd, imgs.N, b, nb, 0)
+			do, err := og.Pairwise(ctx, fd, b, tiling.TileOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			d := maxRelDiff(do, dd)
-			t.Logf("features %.2g, distances %.2g (relative to the largest; %s)", maxRelDiff(fo, fd), d, def.Target)
+			t.Logf("features %.2g, distances %.2g (relative to the largest; %s)", maxRelDiff(fo.Data, fd.Data), d, def.Target)
 			if d > 1e-4 {
 				t.Errorf("distance matrices differ by %.3g of the largest distance (tolerance 1e-4)", d)
 			}
@@ -131,11 +132,11 @@ func TestOnnxGoProfileMatchesDefault(t *testing.T) {
 				t.Fatalf("decoder in default profile %v, in onnx-go profile %v", def.HasDecoder(), og.HasDecoder())
 			}
 			if def.HasDecoder() {
-				id, err := def.Decode(fd, imgs.N)
+				id, err := def.Decode(fd)
 				if err != nil {
 					t.Fatal(err)
 				}
-				io, err := og.Decode(fd, imgs.N)
+				io, err := og.Decode(fd)
 				if err != nil {
 					t.Fatal(err)
 				}

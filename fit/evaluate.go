@@ -13,6 +13,7 @@ import (
 	"github.com/kenn-ot/kenn/metrics"
 	"github.com/kenn-ot/kenn/pairs"
 	kruntime "github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 // TestResult is the model's score on the held-out test images, computed
@@ -78,7 +79,7 @@ func Evaluate(ctx context.Context, onnx string, imgs *dataset.Images, pf *pairs.
 		return TestResult{}, fmt.Errorf("fit: %w", err)
 	}
 	start := time.Now()
-	feat, err := m.Embed(ctx, imgs, kruntime.DefaultBatch)
+	feat, err := m.Embed(ctx, imgs, tiling.EmbedOptions{})
 	if err != nil {
 		return TestResult{}, fmt.Errorf("fit: %w", err)
 	}
@@ -90,7 +91,10 @@ func Evaluate(ctx context.Context, onnx string, imgs *dataset.Images, pf *pairs.
 		used[p.I], used[p.J] = true, true
 	}
 	tr.Images = len(used)
-	pred := m.PairsW2Sq(feat, is, js)
+	pred, err := m.PairsW2Sq(feat, is, js)
+	if err != nil {
+		return TestResult{}, fmt.Errorf("fit: %w", err)
+	}
 	sc := metrics.Score(is, js, pred, pf.W2Sq, 0)
 	sc.TargetMSE, sc.PairsPerSecond = math.NaN(), math.NaN()
 	tr.Scores = sc.Map()

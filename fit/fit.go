@@ -21,7 +21,7 @@ import (
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/ot"
 	"github.com/kenn-ot/kenn/pairs"
-	kruntime "github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 // Result is what Run made.
@@ -253,7 +253,7 @@ func (f *fitRun) partFile(name string, idx []int) (*dataset.Images, error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		var err error
 		if filepath.Ext(path) == ".npy" {
-			err = kruntime.WriteNPY(path, sub.N, sub.H*sub.W, sub.Pix)
+			err = tiling.WriteNPY(path, sub.N, sub.H*sub.W, sub.Pix)
 		} else {
 			err = sub.WriteIDX(f.path(name))
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/kenn-ot/kenn/latent"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 // Through a real exported DWE decoder: interpolation at α = 0 and α = 1
@@ -38,12 +39,12 @@ func TestDecodedEndpointsAndIdenticalBarycenter(t *testing.T) {
 		t.Fatal(err)
 	}
 	imgs := all.Subset([]int{5, 5, 5, 321})
-	f, err := m.Embed(context.Background(), imgs, 8)
+	f, err := m.Embed(context.Background(), imgs, tiling.EmbedOptions{Batch: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
 	F := m.F
-	recon, err := m.Decode(f, imgs.N)
+	recon, err := m.Decode(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,17 +57,17 @@ func TestDecodedEndpointsAndIdenticalBarycenter(t *testing.T) {
 			}
 		}
 	}
-	ends, err := m.Decode(latent.Flatten(latent.Interpolate(f[:F], f[3*F:4*F], []float64{0, 1})), 2)
+	ends, err := m.Decode(dataset.NewFeatures(latent.Flatten(latent.Interpolate(f.Row(0), f.Row(3), []float64{0, 1})), 2, F))
 	if err != nil {
 		t.Fatal(err)
 	}
 	same("α = 0", ends[:hw], recon[:hw])
 	same("α = 1", ends[hw:], recon[3*hw:])
-	b, err := latent.Barycenter(dataset.NewFeatures(f, imgs.N, F), []int{0, 1, 2}, []float64{0.2, 0.3, 0.5})
+	b, err := latent.Barycenter(f, []int{0, 1, 2}, []float64{0.2, 0.3, 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := m.Decode(b, 1)
+	db, err := m.Decode(dataset.NewFeatures(b, 1, F))
 	if err != nil {
 		t.Fatal(err)
 	}

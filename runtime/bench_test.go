@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 // Benchmarks of onnxruntime's CPU path, one intra-op thread: embedding
@@ -27,7 +28,7 @@ func BenchmarkEmbed(b *testing.B) {
 		for _, batch := range []int{64, 256} {
 			b.Run(fmt.Sprintf("%s/batch=%d", bm.name, batch), func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
-					if _, err := bm.m.Embed(context.Background(), imgs, batch); err != nil {
+					if _, err := bm.m.Embed(context.Background(), imgs, tiling.EmbedOptions{Batch: batch}); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -42,15 +43,16 @@ func BenchmarkPairwiseTile(b *testing.B) {
 	defer rt.Close()
 	imgs := testImages(b, 1024)
 	for _, bm := range ms {
-		f, err := bm.m.Embed(context.Background(), imgs, 256)
+		f, err := bm.m.Embed(context.Background(), imgs, tiling.EmbedOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}
 		for _, tile := range []int{256, 1024} {
 			out := make([]float32, tile*tile)
+			rows := f.Rows(0, tile)
 			b.Run(fmt.Sprintf("%s/tile=%d", bm.name, tile), func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
-					if err := bm.m.PairwiseTile(f, tile, f, tile, out); err != nil {
+					if err := bm.m.PairwiseTile(rows, rows, out); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -9,18 +9,29 @@ import (
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/metrics"
 	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 // PairsW2Sq is the model's W2² (pixels²) of the pairs (is[k], js[k]) of a
 // collection whose embeddings f ([N, F], from Embed) holds: Distance on the
-// model's target, converted by models.ToW2Sq.
-func (m *Model) PairsW2Sq(f []float32, is, js []int) []float64 {
+// model's target, converted by models.ToW2Sq. Features not of the model's
+// F, or a pair outside the f.N rows, are an error.
+func (m *Model) PairsW2Sq(f dataset.Features, is, js []int) ([]float64, error) {
+	if err := m.checkFeatures(f); err != nil {
+		return nil, err
+	}
+	if len(js) != len(is) {
+		return nil, fmt.Errorf("runtime: %d first and %d second indices of pairs", len(is), len(js))
+	}
 	pred := make([]float64, len(is))
 	for k := range is {
 		i, j := is[k], js[k]
-		pred[k] = models.ToW2Sq(m.Target, m.Distance(f[i*m.F:(i+1)*m.F], f[j*m.F:(j+1)*m.F]))
+		if i < 0 || i >= f.N || j < 0 || j >= f.N {
+			return nil, fmt.Errorf("runtime: pair %d (%d, %d) is outside the %d embedded images", k, i, j, f.N)
+		}
+		pred[k] = models.ToW2Sq(m.Target, m.Distance(f.Row(i), f.Row(j)))
 	}
-	return pred
+	return pred, nil
 }
 
 // Evaluate scores the model on the pairs (is[k], js[k]) of imgs against
@@ -38,11 +49,15 @@ func (m *Model) Evaluate(ctx context.Context, imgs *dataset.Images, is, js []int
 		}
 	}
 	start := time.Now()
-	f, err := m.Embed(ctx, imgs, 0)
+	f, err := m.Embed(ctx, imgs, tiling.EmbedOptions{})
 	if err != nil {
 		return metrics.Result{}, err
 	}
-	r := metrics.Score(is, js, m.PairsW2Sq(f, is, js), exact, time.Since(start))
+	pred, err := m.PairsW2Sq(f, is, js)
+	if err != nil {
+		return metrics.Result{}, err
+	}
+	r := metrics.Score(is, js, pred, exact, time.Since(start))
 	r.TargetMSE = math.NaN()
 	return r, nil
 }

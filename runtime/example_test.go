@@ -6,11 +6,12 @@ import (
 
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 // The W2 matrix of a collection with an exported model (compiled, not
 // run: it needs libonnxruntime.so.1 and a model file).
-func ExampleModel_PairwiseNPY() {
+func ExampleModel_AllPairsNPY() {
 	ctx := context.Background()
 	rt, err := runtime.Open(runtime.Options{Device: "cpu", Threads: 2})
 	if err != nil {
@@ -25,15 +26,16 @@ func ExampleModel_PairwiseNPY() {
 	if err != nil {
 		panic(err)
 	}
-	feats, err := model.Embed(ctx, imgs, 256)
+	feats, err := model.Embed(ctx, imgs, tiling.EmbedOptions{}) // [imgs.N, model.F], batches of 256
 	if err != nil {
 		panic(err)
 	}
 	// one triangle computed, mirrored, streamed to disk in 1024² tiles
-	if err := model.PairwiseNPY(ctx, feats, imgs.N, nil, 0, "D.npy", runtime.PairwiseOptions{}); err != nil {
+	if err := model.AllPairsNPY(ctx, feats, "D.npy", runtime.PairwiseOptions{}); err != nil {
 		panic(err)
 	}
-	nn, err := model.KNN(ctx, feats, imgs.N, feats[:model.F], 1, 10, 1024)
+	// the 10 nearest neighbours of the first image (itself first, at 0)
+	nn, err := model.KNN(ctx, feats, feats.Rows(0, 1), 10, tiling.TileOptions{Tile: 1024})
 	if err != nil {
 		panic(err)
 	}

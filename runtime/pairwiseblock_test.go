@@ -5,6 +5,7 @@ import (
 	"math/rand"
 	"testing"
 
+	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/models"
 )
 
@@ -38,7 +39,7 @@ func TestPairwiseTileBlocks(t *testing.T) {
 				copy(a[r*F:(r+1)*F], b[1000*r*F:(1000*r+1)*F])
 			}
 			out := make([]float32, na*nb)
-			if err := m.PairwiseTile(a, na, b, nb, out); err != nil {
+			if err := m.PairwiseTile(dataset.Features{Data: a, N: na, F: F}, dataset.Features{Data: b, N: nb, F: F}, out); err != nil {
 				t.Fatal(err)
 			}
 			for r := 0; r < na; r++ {

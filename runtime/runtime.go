@@ -12,6 +12,7 @@ import (
 
 	ort "github.com/yalue/onnxruntime_go"
 
+	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/models"
 )
@@ -305,7 +306,8 @@ func (m *Model) warmUp() error {
 		return err
 	}
 	d := make([]float32, 1)
-	return m.PairwiseTile(f, 1, f, 1, d)
+	one := dataset.Features{Data: f, N: 1, F: m.F}
+	return m.PairwiseTile(one, one, d)
 }
 
 func (m *Model) destroy() error {

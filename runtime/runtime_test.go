@@ -14,6 +14,7 @@ import (
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 func exportTiny(t testing.TB, kind models.Kind, h, w int) string {
@@ -90,16 +91,16 @@ func TestPairwiseTilesAndKNN(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := m.Embed(context.Background(), imgs, 10)
+		f, err := m.Embed(context.Background(), imgs, tiling.EmbedOptions{Batch: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
 		dir := t.TempDir()
 		tri, full := filepath.Join(dir, "tri.npy"), filepath.Join(dir, "full.npy")
-		if err := m.PairwiseNPY(context.Background(), f, imgs.N, nil, 0, tri, PairwiseOptions{Tile: 8}); err != nil {
+		if err := m.AllPairsNPY(context.Background(), f, tri, PairwiseOptions{Tile: 8}); err != nil {
 			t.Fatal(err)
 		}
-		if err := m.PairwiseNPY(context.Background(), f, imgs.N, f, imgs.N, full, PairwiseOptions{Tile: 16}); err != nil {
+		if err := m.PairwiseNPY(context.Background(), f, f, full, PairwiseOptions{Tile: 16}); err != nil {
 			t.Fatal(err)
 		}
 		n, _, T := readNPY(t, tri)
@@ -117,7 +118,7 @@ func TestPairwiseTilesAndKNN(t *testing.T) {
 				}
 			}
 		}
-		nbs, err := m.KNN(context.Background(), f, imgs.N, f[:5*m.F], 5, 4, 7)
+		nbs, err := m.KNN(context.Background(), f, f.Rows(0, 5), 4, tiling.TileOptions{Tile: 7})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -160,7 +161,7 @@ func TestBadInputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Embed(context.Background(), testImages(t, 3), 0); err == nil || !strings.Contains(err.Error(), "12x10") {
+	if _, err := m.Embed(context.Background(), testImages(t, 3), tiling.EmbedOptions{}); err == nil || !strings.Contains(err.Error(), "12x10") {
 		t.Errorf("wrong image size: %v", err)
 	}
 }

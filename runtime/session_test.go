@@ -8,6 +8,7 @@ import (
 
 	ort "github.com/yalue/onnxruntime_go"
 
+	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/models"
 )
@@ -32,7 +33,7 @@ func TestSessionEqualsModel(t *testing.T) {
 	}
 	b := a[:nb*m.F]
 	want := make([]float32, na*nb)
-	if err := m.PairwiseTile(a, na, b, nb, want); err != nil {
+	if err := m.PairwiseTile(dataset.Features{Data: a, N: na, F: m.F}, dataset.Features{Data: b, N: nb, F: m.F}, want); err != nil {
 		t.Fatal(err)
 	}
 	_, pw, _ := export.Paths(path)

@@ -14,6 +14,7 @@ import (
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 // The binary builds with CGO_ENABLED=0 (no onnxruntime, statically
@@ -65,11 +66,11 @@ func TestPureGoBinaryMatchesOnnxruntime(t *testing.T) {
 				t.Fatal(err)
 			}
 			ctx := context.Background()
-			f, err := ref.Embed(ctx, imgs, 0)
+			f, err := ref.Embed(ctx, imgs, tiling.EmbedOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := ref.Pairwise(ctx, f, imgs.N, nil, 0, 0)
+			want, err := ref.AllPairs(ctx, f, tiling.TileOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -90,7 +91,7 @@ func TestPureGoBinaryMatchesOnnxruntime(t *testing.T) {
 				want      []float32
 				cols      int
 				tolerance float64
-			}{{dOut, want, imgs.N, 1e-4}, {eOut, f, ref.F, 1e-5}} {
+			}{{dOut, want, imgs.N, 1e-4}, {eOut, f.Data, ref.F, 1e-5}} {
 				got, err := dataset.ReadNPYArray(c.file)
 				if err != nil {
 					t.Fatal(err)

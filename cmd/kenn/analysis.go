@@ -17,6 +17,7 @@ import (
 	"github.com/kenn-ot/kenn/latent"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 // loadModel opens an exported model (NAME.onnx) or a checkpoint, which is
@@ -111,8 +112,7 @@ func openDecoder(model, images string) (*runtime.Model, func(), *dataset.Images,
 		done()
 		return nil, nil, nil, dataset.Features{}, err
 	}
-	raw, err := m.Embed(context.Background(), imgs, runtime.DefaultBatch)
-	f := dataset.Features{Data: raw, N: imgs.N, F: m.F}
+	f, err := m.Embed(context.Background(), imgs, tiling.EmbedOptions{})
 	if err != nil {
 		done()
 		return nil, nil, nil, dataset.Features{}, err
@@ -121,7 +121,7 @@ func openDecoder(model, images string) (*runtime.Model, func(), *dataset.Images,
 }
 
 func decodeRows(m *runtime.Model, rows [][]float32) ([][]float32, error) {
-	d, err := m.Decode(latent.Flatten(rows), len(rows))
+	d, err := m.Decode(dataset.Features{Data: latent.Flatten(rows), N: len(rows), F: m.F})
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/kenn-ot/kenn/cmd/internal/cli"
 	"github.com/kenn-ot/kenn/internal/sidecar"
 	"github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 func runEmbed(ctx context.Context, args []string) error {
@@ -32,14 +33,14 @@ func runEmbed(ctx context.Context, args []string) error {
 		return err
 	}
 	defer rt.Close()
-	f, n, err := cli.EmbedImages(ctx, m, *images)
+	f, err := cli.EmbedImages(ctx, m, *images)
 	if err != nil {
 		return err
 	}
-	if err := runtime.WriteNPY(*out, n, m.F, f); err != nil {
+	if err := tiling.WriteFeatures(*out, f); err != nil {
 		return err
 	}
-	return cli.WriteModelSidecar(*out, *model, sidecar.Features, n, m.F, *images)
+	return cli.WriteModelSidecar(*out, *model, sidecar.Features, f.N, f.F, *images)
 }
 
 // deviceFlags registers --device and --threads (cli.DeviceFlags).

@@ -11,7 +11,7 @@ import (
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/plots"
-	"github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 func runPlot(ctx context.Context, args []string) error {
@@ -115,7 +115,7 @@ func runPlot(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	f, err := m.Embed(ctx, imgs, runtime.DefaultBatch)
+	f, err := m.Embed(ctx, imgs, tiling.EmbedOptions{})
 	if err != nil {
 		return err
 	}
@@ -123,7 +123,10 @@ func runPlot(ctx context.Context, args []string) error {
 	for k, p := range pf.Pairs {
 		is[k], js[k] = p.I, p.J
 	}
-	pred := m.PairsW2Sq(f, is, js)
+	pred, err := m.PairsW2Sq(f, is, js)
+	if err != nil {
+		return err
+	}
 	if *title == "" {
 		*title = fmt.Sprintf("%s (%s) on %d pairs", m.Kind, filepath.Base(*model), len(pred))
 	}
@@ -167,13 +170,13 @@ func segmentContributions(ctx context.Context, c *models.Checkpoint, pairsPath, 
 		return nil, 0, err
 	}
 	defer rt.Close()
-	f, err := m.Embed(ctx, imgs.Subset(used), runtime.DefaultBatch)
+	f, err := m.Embed(ctx, imgs.Subset(used), tiling.EmbedOptions{})
 	if err != nil {
 		return nil, 0, err
 	}
 	row := func(i int) []float64 {
 		out := make([]float64, m.F)
-		for k, v := range f[i*m.F : (i+1)*m.F] {
+		for k, v := range f.Row(i) {
 			out[k] = float64(v)
 		}
 		return out

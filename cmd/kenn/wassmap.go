@@ -20,6 +20,7 @@ import (
 	"github.com/kenn-ot/kenn/pairs"
 	"github.com/kenn-ot/kenn/plots"
 	"github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 // exactW2 is the exact W2 matrix (not squared) of a collection.
@@ -64,11 +65,11 @@ func pairsW2(path string, imgs *dataset.Images) (*manifold.Distances, error) {
 
 // modelW2 is a model's W2 matrix of a collection (square roots for dwe).
 func modelW2(ctx context.Context, m *runtime.Model, imgs *dataset.Images) ([]float64, error) {
-	f, err := m.Embed(ctx, imgs, runtime.DefaultBatch)
+	f, err := m.Embed(ctx, imgs, tiling.EmbedOptions{})
 	if err != nil {
 		return nil, err
 	}
-	d, err := m.Pairwise(ctx, f, imgs.N, nil, 0, 0)
+	d, err := m.AllPairs(ctx, f, tiling.TileOptions{})
 	if err != nil {
 		return nil, err
 	}

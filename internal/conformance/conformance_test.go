@@ -26,6 +26,7 @@ import (
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
 	"github.com/kenn-ot/kenn/runtime/onnxgo"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 var (
@@ -463,7 +464,7 @@ func goCUDA(t *testing.T, cases []*fileCase) ([]outcome, error) {
 type decoder interface {
 	runtime.Backend
 	HasDecoder() bool
-	Decode(features []float32, n int) ([]float32, error)
+	Decode(f dataset.Features) ([]float32, error)
 }
 
 // kennModels runs the files through kenn's own models, as its commands
@@ -511,12 +512,13 @@ func kennModels(rt *runtime.Runtime, profile string) func(*testing.T, []*fileCas
 			case "embed":
 				imgs := &dataset.Images{N: int(in.Dims[0]), H: int(in.Dims[2]), W: int(in.Dims[3]), Pix: in.Data}
 				run = func() (runtime.Tensor, error) {
-					f, err := m.Embed(ctx, imgs, 5)
-					return runtime.Tensor{Dims: []int64{in.Dims[0], int64(len(f)) / in.Dims[0]}, Data: f}, err
+					f, err := m.Embed(ctx, imgs, tiling.EmbedOptions{Batch: 5})
+					return runtime.Tensor{Dims: []int64{int64(f.N), int64(f.F)}, Data: f.Data}, err
 				}
 			case "pairwise":
 				run = func() (runtime.Tensor, error) {
-					d, err := m.Pairwise(ctx, in.Data, int(in.Dims[0]), nil, 0, 6)
+					a := dataset.Features{Data: in.Data, N: int(in.Dims[0]), F: int(in.Dims[1])}
+					d, err := m.AllPairs(ctx, a, tiling.TileOptions{Tile: 6})
 					return runtime.Tensor{Dims: []int64{in.Dims[0], in.Dims[0]}, Data: d}, err
 				}
 			case "decoder":
@@ -524,7 +526,7 @@ func kennModels(rt *runtime.Runtime, profile string) func(*testing.T, []*fileCas
 					if !m.HasDecoder() {
 						return runtime.Tensor{}, fmt.Errorf("%s: the model loaded no decoder", c.Path)
 					}
-					d, err := m.Decode(in.Data, int(in.Dims[0]))
+					d, err := m.Decode(dataset.Features{Data: in.Data, N: int(in.Dims[0]), F: int(in.Dims[1])})
 					return runtime.Tensor{Dims: c.WantDims, Data: d}, err
 				}
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 type nodeTensor struct {
@@ -52,12 +53,13 @@ func TestNodeRuntimeAgrees(t *testing.T) {
 	for _, m := range caseModels(t) { // every kind: node runs once on all files
 		c, _ := models.NewCheckpoint(m, 4)
 		model, files := exportAndLoad(t, rt, c)
-		f, err := model.Embed(context.Background(), sub, 0)
+		fx, err := model.Embed(context.Background(), sub, tiling.EmbedOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
+		f := fx.Data
 		d := make([]float32, n*n)
-		if err := model.PairwiseTile(f, n, f, n, d); err != nil {
+		if err := model.PairwiseTile(fx, fx, d); err != nil {
 			t.Fatal(err)
 		}
 		var diag []int

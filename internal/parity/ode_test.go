@@ -11,6 +11,7 @@ import (
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 // ODE-KENN's trajectory, in both compilers, equals a plain float64 RK4
@@ -51,7 +52,7 @@ func TestODEMatchesReferenceRK4(t *testing.T) {
 	}
 	defer rt.Close()
 	mo, _ := exportAndLoad(t, rt, c)
-	onnx, err := mo.Embed(context.Background(), sub, 2)
+	onnx, err := mo.Embed(context.Background(), sub, tiling.EmbedOptions{Batch: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,13 +65,15 @@ func TestODEMatchesReferenceRK4(t *testing.T) {
 		}
 		return r
 	}
-	F := (K + 1) * d
+	if F := (K + 1) * d; onnx.F != F {
+		t.Fatalf("onnxruntime gives %d features, want (K+1)·d = %d", onnx.F, F)
+	}
 	for img := 0; img < 2; img++ {
 		z := append([]float64(nil), emb[img][:d]...)
 		for k := 0; k <= K; k++ {
 			for i := 0; i < d; i++ {
 				ref := z[i]
-				g, x := emb[img][k*d+i], float64(onnx[img*F+k*d+i])
+				g, x := emb[img][k*d+i], float64(onnx.Row(img)[k*d+i])
 				if math.Abs(g-ref) > 1e-9*math.Max(1, math.Abs(ref)) || math.Abs(x-ref) > 1e-5*math.Max(1, math.Abs(ref)) {
 					t.Fatalf("image %d, z(t_%d)[%d]: reference %.9g, Gorgonia %.9g, onnxruntime %.9g", img, k, i, ref, g, x)
 				}

@@ -19,6 +19,7 @@ import (
 	"github.com/kenn-ot/kenn/ot"
 	"github.com/kenn-ot/kenn/pairs"
 	"github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 // cases holds the model of each kind that the parity tests compile both
@@ -140,7 +141,7 @@ func TestGorgoniaEqualsONNXRuntime(t *testing.T) {
 		}
 		for name, c := range map[string]*models.Checkpoint{"random": random, "trained": trained(t, m)} {
 			model, _ := exportAndLoad(t, rt, c)
-			got, err := model.Embed(context.Background(), sub, 3)
+			got, err := model.Embed(context.Background(), sub, tiling.EmbedOptions{Batch: 3})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -158,7 +159,6 @@ func TestGorgoniaEqualsONNXRuntime(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			F := model.F
 			scale := 0.0
 			for _, e := range want {
 				for _, v := range e {
@@ -168,7 +168,7 @@ func TestGorgoniaEqualsONNXRuntime(t *testing.T) {
 			worst := 0.0
 			for i, e := range want {
 				for k, v := range e {
-					worst = math.Max(worst, math.Abs(float64(got[i*F+k])-v)/scale)
+					worst = math.Max(worst, math.Abs(float64(got.Row(i)[k])-v)/scale)
 				}
 			}
 			if worst > 1e-5 {
@@ -176,7 +176,7 @@ func TestGorgoniaEqualsONNXRuntime(t *testing.T) {
 			}
 			// distances: ONNX pairwise against models.Distance on Gorgonia's embeddings
 			d := make([]float32, sub.N*sub.N)
-			if err := model.PairwiseTile(got, sub.N, got, sub.N, d); err != nil {
+			if err := model.PairwiseTile(got, got, d); err != nil {
 				t.Fatal(err)
 			}
 			w := c.DistanceWeights()
@@ -221,11 +221,11 @@ func TestDecoderGorgoniaEqualsONNXRuntime(t *testing.T) {
 		if !model.HasDecoder() {
 			t.Fatalf("%s: the exported dwe has no decoder", name)
 		}
-		feats, err := model.Embed(context.Background(), sub, 8)
+		feats, err := model.Embed(context.Background(), sub, tiling.EmbedOptions{Batch: 8})
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := model.Decode(feats, sub.N)
+		got, err := model.Decode(feats)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 // The pairwise graph is accurate for small distances: rows moved by 5%
@@ -28,10 +29,11 @@ func TestPairwiseSmallDistances(t *testing.T) {
 	forEachKind(t, func(t *testing.T, m *models.Model) {
 		c, _ := models.NewCheckpoint(m, 9)
 		model, _ := exportAndLoad(t, rt, c)
-		f, err := model.Embed(context.Background(), sub, 0)
+		fx, err := model.Embed(context.Background(), sub, tiling.EmbedOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
+		f := fx.Data
 		n, F := sub.N, model.F
 		w := c.DistanceWeights()
 		dist := func(a, b []float32) float64 {
@@ -55,11 +57,11 @@ func TestPairwiseSmallDistances(t *testing.T) {
 			}
 		}
 		d := make([]float32, n*n)
-		if err := model.PairwiseTile(f, n, b, n, d); err != nil {
+		if err := model.PairwiseTile(fx, dataset.Features{Data: b, N: n, F: F}, d); err != nil {
 			t.Fatal(err)
 		}
 		same := make([]float32, n*n)
-		if err := model.PairwiseTile(f, n, f, n, same); err != nil {
+		if err := model.PairwiseTile(fx, fx, same); err != nil {
 			t.Fatal(err)
 		}
 		for r := 0; r < n; r++ {

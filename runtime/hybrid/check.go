@@ -14,6 +14,7 @@ import (
 	"github.com/kenn-ot/kenn/ot"
 	"github.com/kenn-ot/kenn/pairs"
 	"github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 // Promise is what a model's metadata says of its error: the relative MSE
@@ -80,16 +81,22 @@ type CheckOptions struct {
 
 // Check solves opt.Pairs random pairs of the images exactly and compares
 // the model's distances with them. a holds the images with their features
-// fa (as Embed returns them); b and fb, when not nil, a second collection:
+// fa (as Embed returns them: a.N rows of m.F); b and fb, when b is not nil,
+// a second collection (fb is ignored when b is nil):
 // the pairs then join a and b, as the rows and columns of a distance matrix
 // or the queries and index of a kNN search. onnxPath is the model's file,
 // whose metadata holds its promise.
-func Check(ctx context.Context, m *runtime.Model, onnxPath string, a *dataset.Images, fa []float32, b *dataset.Images, fb []float32, opt CheckOptions) (CheckResult, error) {
+func Check(ctx context.Context, m *runtime.Model, onnxPath string, a *dataset.Images, fa dataset.Features, b *dataset.Images, fb dataset.Features, opt CheckOptions) (CheckResult, error) {
 	if opt.Pairs < 20 {
 		return CheckResult{}, fmt.Errorf("hybrid: a check of %d pairs: want at least 20", opt.Pairs)
 	}
-	if len(fa) != a.N*m.F || (b != nil && len(fb) != b.N*m.F) {
-		return CheckResult{}, fmt.Errorf("hybrid: features of %d values for %d images of %d features", len(fa), a.N, m.F)
+	if err := checkFeatures(fa, a, m.F); err != nil {
+		return CheckResult{}, err
+	}
+	if b != nil {
+		if err := checkFeatures(fb, b, m.F); err != nil {
+			return CheckResult{}, err
+		}
 	}
 	// Pairs (i, j) index the images of a, then of b (offset a.N).
 	both := a
@@ -135,9 +142,9 @@ func Check(ctx context.Context, m *runtime.Model, onnxPath string, a *dataset.Im
 	}
 	feat := func(i int) []float32 {
 		if i < a.N {
-			return fa[i*m.F : (i+1)*m.F]
+			return fa.Row(i)
 		}
-		return fb[(i-a.N)*m.F : (i-a.N+1)*m.F]
+		return fb.Row(i - a.N)
 	}
 	pred := make([]float64, len(ps))
 	is, js := make([]int, len(ps)), make([]int, len(ps))
@@ -161,6 +168,18 @@ func Check(ctx context.Context, m *runtime.Model, onnxPath string, a *dataset.Im
 		r.Warning = fmt.Sprintf("on these images the model's relative MSE on W2² is %s, above %g× what %s: these images may be outside the model's domain; its distances may be wrong here", r.RelMSE, WarnFactor, r.Promise.Source)
 	}
 	return r, nil
+}
+
+// checkFeatures refuses features that are not one row of f values per
+// image of imgs.
+func checkFeatures(x dataset.Features, imgs *dataset.Images, f int) error {
+	if err := tiling.CheckFeatures(x, f); err != nil {
+		return fmt.Errorf("hybrid: %s: %w", imgs.Source, err)
+	}
+	if x.N != imgs.N {
+		return fmt.Errorf("hybrid: %d feature rows for the %d images of %s", x.N, imgs.N, imgs.Source)
+	}
+	return nil
 }
 
 // Report is the check's one-paragraph summary.

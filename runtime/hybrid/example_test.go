@@ -8,6 +8,7 @@ import (
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/runtime"
 	"github.com/kenn-ot/kenn/runtime/hybrid"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 // The shipped MNIST model used on Fashion-MNIST images: the check finds
@@ -26,11 +27,11 @@ func ExampleCheck() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	f, err := m.Embed(context.Background(), imgs, 256)
+	f, err := m.Embed(context.Background(), imgs, tiling.EmbedOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}
-	r, err := hybrid.Check(context.Background(), m, m.Path, imgs, f, nil, nil, hybrid.CheckOptions{Pairs: 100, Seed: 1})
+	r, err := hybrid.Check(context.Background(), m, m.Path, imgs, f, nil, dataset.Features{}, hybrid.CheckOptions{Pairs: 100, Seed: 1})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/kenn-ot/kenn/ot"
 	"github.com/kenn-ot/kenn/pairs"
 	"github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 const model = "../../pretrained/odekenn-ensemble.onnx" // trained on MNIST digits
@@ -28,13 +29,13 @@ func open(t *testing.T) (*runtime.Model, func()) {
 	return m, func() { rt.Close() }
 }
 
-func embed(t *testing.T, m *runtime.Model, path string) (*dataset.Images, []float32) {
+func embed(t *testing.T, m *runtime.Model, path string) (*dataset.Images, dataset.Features) {
 	t.Helper()
 	imgs, err := dataset.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := m.Embed(context.Background(), imgs, 256)
+	f, err := m.Embed(context.Background(), imgs, tiling.EmbedOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +56,7 @@ func TestCheckDomain(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			imgs, f := embed(t, m, c.images)
-			r, err := Check(context.Background(), m, model, imgs, f, nil, nil, CheckOptions{Pairs: 300, Seed: 1, Workers: 2})
+			r, err := Check(context.Background(), m, model, imgs, f, nil, dataset.Features{}, CheckOptions{Pairs: 300, Seed: 1, Workers: 2})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,7 +89,7 @@ func TestCheckTwoCollections(t *testing.T) {
 	if r.Pairs != 50 {
 		t.Errorf("%d pairs, want 50", r.Pairs)
 	}
-	if _, err := Check(context.Background(), m, model, a, fa, nil, nil, CheckOptions{Pairs: 5}); err == nil {
+	if _, err := Check(context.Background(), m, model, a, fa, nil, dataset.Features{}, CheckOptions{Pairs: 5}); err == nil {
 		t.Error("a check of 5 pairs was accepted")
 	}
 }
@@ -160,13 +161,13 @@ func TestRerank(t *testing.T) {
 		idx[i] = i
 	}
 	imgs := all.Subset(idx)
-	f, err := m.Embed(context.Background(), imgs, 256)
+	f, err := m.Embed(context.Background(), imgs, tiling.EmbedOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	const k = 10
 	want := exactKNN(t, imgs, k)
-	model, err := m.KNN(context.Background(), f, imgs.N, f, imgs.N, 31, 1024) // itself and 30 others
+	model, err := m.KNN(context.Background(), f, f, 31, tiling.TileOptions{}) // itself and 30 others
 	if err != nil {
 		t.Fatal(err)
 	}

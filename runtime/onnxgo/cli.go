@@ -11,6 +11,7 @@ import (
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/internal/atomicfile"
 	"github.com/kenn-ot/kenn/internal/sidecar"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 // Commands are the kenn commands that the onnx-go backend runs.
@@ -39,7 +40,7 @@ func Command(ctx context.Context, name string, args []string, stdout, stderr io.
 	case "pairwise":
 		images = fs.String("images", "", "images A (rows)")
 		against = fs.String("against", "", "images B (columns; default: A, one triangle computed and mirrored)")
-		tile = fs.Int("tile", 512, "tile side")
+		tile = fs.Int("tile", DefaultTile, "tile side")
 		timing = fs.Bool("timing", false, "print embedding and pairwise times to stderr")
 	case "knn":
 		index = fs.String("images", "", "images to search (the index)")
@@ -47,7 +48,7 @@ func Command(ctx context.Context, name string, args []string, stdout, stderr io.
 		query = fs.String("queries", "", "query images")
 		fs.Var(stringAlias{query}, "query", "old spelling of --queries")
 		k = fs.Int("k", 10, "neighbours per query")
-		tile = fs.Int("tile", 512, "tile side")
+		tile = fs.Int("tile", DefaultTile, "tile side")
 	default:
 		return fmt.Errorf("onnxgo: %w: the onnx-go backend runs %v, not %q", ErrUsage, Commands, name)
 	}
@@ -81,39 +82,44 @@ func Command(ctx context.Context, name string, args []string, stdout, stderr io.
 	}
 	switch name {
 	case "embed":
-		f, n, err := m.EmbedImages(ctx, *images)
+		f, err := m.EmbedImages(ctx, *images)
 		if err != nil {
 			return err
 		}
-		if err := WriteNPY(*out, n, m.F, f); err != nil {
+		if err := tiling.WriteFeatures(*out, f); err != nil {
 			return err
 		}
-		return writeSidecar(*out, *model, m, sidecar.Features, n, m.F, *images)
+		return writeSidecar(*out, *model, m, sidecar.Features, f.N, m.F, *images)
 	case "pairwise":
 		start := time.Now()
-		a, na, err := m.EmbedImages(ctx, *images)
+		a, err := m.EmbedImages(ctx, *images)
 		if err != nil {
 			return err
 		}
-		var b []float32
-		nb := na
+		b := a
 		if *against != "" {
-			if b, nb, err = m.EmbedImages(ctx, *against); err != nil {
+			if b, err = m.EmbedImages(ctx, *against); err != nil {
 				return err
 			}
 		}
 		tEmbed := time.Since(start).Seconds()
-		d, err := m.Pairwise(ctx, a, na, b, nb, *tile)
+		var d []float32
+		if *against == "" {
+			d, err = m.AllPairs(ctx, a, tiling.TileOptions{Tile: *tile})
+		} else {
+			d, err = m.Pairwise(ctx, a, b, tiling.TileOptions{Tile: *tile})
+		}
 		if err != nil {
 			return err
 		}
 		tPair := time.Since(start).Seconds() - tEmbed
-		if err := WriteNPY(*out, na, nb, d); err != nil {
+		na, nb := a.N, b.N
+		if err := tiling.WriteNPY(*out, na, nb, d); err != nil {
 			return err
 		}
 		if *timing {
 			nimg, computed := na, float64(na)*float64(na+1)/2
-			if b != nil {
+			if *against != "" {
 				nimg, computed = na+nb, float64(na)*float64(nb)
 			}
 			fmt.Fprintf(stderr, "timing (onnx-go): embed %d images %.4f s (%.0f images/s); pairwise %d×%d %.4f s for %.0f distances (%.4g distances/s)\n",
@@ -121,22 +127,24 @@ func Command(ctx context.Context, name string, args []string, stdout, stderr io.
 		}
 		return writeSidecar(*out, *model, m, "", na, nb, *images, *against)
 	default: // knn
-		a, na, err := m.EmbedImages(ctx, *index)
+		a, err := m.EmbedImages(ctx, *index)
 		if err != nil {
 			return err
 		}
-		q, nq, err := m.EmbedImages(ctx, *query)
+		q, err := m.EmbedImages(ctx, *query)
 		if err != nil {
 			return err
 		}
-		nbs, err := m.KNN(ctx, a, na, q, nq, *k, *tile)
+		nbs, err := m.KNN(ctx, a, q, *k, tiling.TileOptions{Tile: *tile})
 		if err != nil {
 			return err
 		}
+		// the column is "distance" (the model's, kenn.target), as this
+		// backend has always written it
 		if *out == "" {
-			return WriteKNN(stdout, nbs)
+			return tiling.WriteKNN(stdout, "distance", nbs)
 		}
-		return atomicfile.WriteFile(*out, func(w io.Writer) error { return WriteKNN(w, nbs) })
+		return atomicfile.WriteFile(*out, func(w io.Writer) error { return tiling.WriteKNN(w, "distance", nbs) })
 	}
 }
 

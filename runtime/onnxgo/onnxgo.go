@@ -1,12 +1,10 @@
 package onnxgo
 
 import (
-	"container/heap"
 	"context"
 	"fmt"
 	"math"
 	"os"
-	"sort"
 	"strings"
 	"sync"
 
@@ -17,6 +15,7 @@ import (
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 // Model is a loaded onnx-go profile set. Its methods may be called from
@@ -52,10 +51,11 @@ type built struct {
 // a large tile holds its intermediate tensors.
 const maxShapes = 4
 
-// DefaultBatch is the number of images per call of Embed (batch 0) and
-// Decode: runtime.DefaultBatch, which this package cannot import (a test
-// checks that they are equal).
-const DefaultBatch = 256
+// DefaultTile is the tile side (rows) of this backend's Pairwise, AllPairs
+// and KNN when TileOptions.Tile is 0, and of its commands' --tile: smaller
+// than onnxruntime's (tiling.DefaultTile), since gorgonnx builds a graph,
+// with its intermediate tensors, per tile shape.
+const DefaultTile = 512
 
 // ProfilePath is the onnx-go profile file for any path of a set: NAME.onnx
 // or any of its siblings give NAME.onnxgo.onnx; a path already in the
@@ -184,42 +184,58 @@ func (m *Model) CheckImages(imgs *dataset.Images) error {
 	return imgs.Check()
 }
 
-// Embed returns the features [N, F] (row-major) of every image, computed
-// in batches of batch images (0: DefaultBatch).
-func (m *Model) Embed(ctx context.Context, imgs *dataset.Images, batch int) ([]float32, error) {
+// Embed returns the features [imgs.N, m.F] of every image, computed in
+// batches of opt.Batch images (0: tiling.DefaultBatch).
+func (m *Model) Embed(ctx context.Context, imgs *dataset.Images, opt tiling.EmbedOptions) (dataset.Features, error) {
 	if err := m.CheckImages(imgs); err != nil {
-		return nil, err
+		return dataset.Features{}, err
 	}
-	if batch <= 0 {
-		batch = DefaultBatch
-	}
+	batch := opt.BatchSize()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	hw := m.H * m.W
 	out := make([]float32, 0, imgs.N*m.F)
 	for s := 0; s < imgs.N; s += batch {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return dataset.Features{}, err
 		}
 		n := min(batch, imgs.N-s)
 		f, err := m.run(m.embed, [][]float32{imgs.Pix[s*hw : (s+n)*hw]}, [][]int{{n, 1, m.H, m.W}})
 		if err != nil {
-			return nil, fmt.Errorf("onnxgo: embedding images %d–%d: %w", s, s+n-1, err)
+			return dataset.Features{}, fmt.Errorf("onnxgo: embedding images %d–%d: %w", s, s+n-1, err)
 		}
 		if len(f) != n*m.F {
-			return nil, fmt.Errorf("onnxgo: embedding images %d–%d: %d values, want %d×%d", s, s+n-1, len(f), n, m.F)
+			return dataset.Features{}, fmt.Errorf("onnxgo: embedding images %d–%d: %d values, want %d×%d", s, s+n-1, len(f), n, m.F)
 		}
 		out = append(out, f...)
 	}
-	return out, nil
+	return dataset.Features{Data: out, N: imgs.N, F: m.F}, nil
 }
 
-// PairwiseTile writes into out (na×nb, row-major) the model distances
-// (kenn.target) between the na rows of a and the nb rows of b.
-func (m *Model) PairwiseTile(a []float32, na int, b []float32, nb int, out []float32) error {
+// checkFeatures refuses features that are not rows of the model's F.
+func (m *Model) checkFeatures(xs ...dataset.Features) error {
+	for _, x := range xs {
+		if err := tiling.CheckFeatures(x, m.F); err != nil {
+			return fmt.Errorf("onnxgo: %s: %w", m.Path, err)
+		}
+	}
+	return nil
+}
+
+// PairwiseTile writes into out (a.N×b.N, row-major) the model distances
+// (kenn.target) between the rows of a and the rows of b: the
+// tiling.TileFunc of the tiled computations.
+func (m *Model) PairwiseTile(a, b dataset.Features, out []float32) error {
+	if err := m.checkFeatures(a, b); err != nil {
+		return err
+	}
+	if len(out) < a.N*b.N {
+		return fmt.Errorf("onnxgo: a %d×%d tile into %d values", a.N, b.N, len(out))
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	d, err := m.run(m.pairwise, [][]float32{a[:na*m.F], b[:nb*m.F]}, [][]int{{na, m.F}, {nb, m.F}})
+	na, nb := a.N, b.N
+	d, err := m.run(m.pairwise, [][]float32{a.Data, b.Data}, [][]int{{na, m.F}, {nb, m.F}})
 	if err != nil {
 		return err
 	}
@@ -230,138 +246,70 @@ func (m *Model) PairwiseTile(a []float32, na int, b []float32, nb int, out []flo
 	return nil
 }
 
-// Pairwise returns the na×nb matrix between the rows of a and of b, in
-// tiles of tile×tile (default 512). With b nil it is the all-pairs matrix
-// of a: tiles on and above the diagonal are computed and mirrored, so the
-// result is exactly symmetric with a zero diagonal (as runtime.Model's).
-func (m *Model) Pairwise(ctx context.Context, a []float32, na int, b []float32, nb int, tile int) ([]float32, error) {
-	if tile <= 0 {
-		tile = 512
+// Pairwise returns the a.N×b.N matrix between the rows of a and of b, in
+// tiles of opt.Tile×opt.Tile (0: DefaultTile).
+func (m *Model) Pairwise(ctx context.Context, a, b dataset.Features, opt tiling.TileOptions) ([]float32, error) {
+	if err := m.checkFeatures(a, b); err != nil {
+		return nil, err
 	}
-	sym := b == nil
-	if sym {
-		b, nb = a, na
+	d, err := tiling.Pairwise(ctx, a, b, false, opt.Side(DefaultTile), m.PairwiseTile)
+	if err != nil {
+		return nil, fmt.Errorf("onnxgo: %w", err)
 	}
-	out := make([]float32, na*nb)
-	buf := make([]float32, tile*tile)
-	for i := 0; i < na; i += tile {
-		ni := min(tile, na-i)
-		j0 := 0
-		if sym {
-			j0 = i
-		}
-		for j := j0; j < nb; j += tile {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			nj := min(tile, nb-j)
-			if err := m.PairwiseTile(a[i*m.F:], ni, b[j*m.F:], nj, buf[:ni*nj]); err != nil {
-				return nil, fmt.Errorf("onnxgo: pairwise tile (%d, %d): %w", i, j, err)
-			}
-			for r := 0; r < ni; r++ {
-				for c := 0; c < nj; c++ {
-					v := buf[r*nj+c]
-					out[(i+r)*nb+j+c] = v
-					if sym {
-						out[(j+c)*nb+i+r] = v
-					}
-				}
-			}
-		}
-	}
-	if sym {
-		for i := 0; i < na; i++ {
-			out[i*nb+i] = 0
-		}
-	}
-	return out, nil
+	return d, nil
 }
 
-// Neighbor is one nearest neighbour: an index row and its distance.
-type Neighbor struct {
-	Index    int
-	Distance float32
+// AllPairs returns the a.N×a.N all-pairs matrix of a: tiles on and above
+// the diagonal are computed and mirrored, so the result is exactly
+// symmetric with a zero diagonal (as runtime.Model's).
+func (m *Model) AllPairs(ctx context.Context, a dataset.Features, opt tiling.TileOptions) ([]float32, error) {
+	if err := m.checkFeatures(a); err != nil {
+		return nil, err
+	}
+	d, err := tiling.Pairwise(ctx, a, a, true, opt.Side(DefaultTile), m.PairwiseTile)
+	if err != nil {
+		return nil, fmt.Errorf("onnxgo: %w", err)
+	}
+	return d, nil
 }
 
-// KNN returns, for each of the nq query rows, its k nearest index rows,
-// nearest first (ties by lower index), from tiles of tile×tile (default
-// 512) without the full matrix.
-func (m *Model) KNN(ctx context.Context, index []float32, ni int, query []float32, nq int, k, tile int) ([][]Neighbor, error) {
-	if tile <= 0 {
-		tile = 512
-	}
-	k = min(k, ni)
-	heaps := make([]maxHeap, nq)
-	buf := make([]float32, tile*tile)
-	for q := 0; q < nq; q += tile {
-		nqt := min(tile, nq-q)
-		for i := 0; i < ni; i += tile {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			nit := min(tile, ni-i)
-			if err := m.PairwiseTile(query[q*m.F:], nqt, index[i*m.F:], nit, buf[:nqt*nit]); err != nil {
-				return nil, fmt.Errorf("onnxgo: knn tile (%d, %d): %w", q, i, err)
-			}
-			for r := 0; r < nqt; r++ {
-				h := &heaps[q+r]
-				for c := 0; c < nit; c++ {
-					nb := Neighbor{Index: i + c, Distance: buf[r*nit+c]}
-					if h.Len() < k {
-						heap.Push(h, nb)
-					} else if less(nb, (*h)[0]) {
-						(*h)[0] = nb
-						heap.Fix(h, 0)
-					}
-				}
-			}
-		}
-	}
-	out := make([][]Neighbor, nq)
-	for i, h := range heaps {
-		list := []Neighbor(h)
-		sort.Slice(list, func(a, b int) bool { return less(list[a], list[b]) })
-		out[i] = list
-	}
-	return out, nil
-}
+// Neighbor is one nearest neighbour: an index row and its distance
+// (tiling.Neighbor, the type of runtime.Neighbor too).
+type Neighbor = tiling.Neighbor
 
-func less(a, b Neighbor) bool {
-	if a.Distance != b.Distance {
-		return a.Distance < b.Distance
+// KNN returns, for each row of query, its k nearest rows of index,
+// nearest first (ties by lower index), from tiles of opt.Tile×opt.Tile
+// (0: DefaultTile) without the full matrix (tiling.KNN). A k above
+// index.N is taken as index.N.
+func (m *Model) KNN(ctx context.Context, index, query dataset.Features, k int, opt tiling.TileOptions) ([][]Neighbor, error) {
+	if err := m.checkFeatures(index, query); err != nil {
+		return nil, err
 	}
-	return a.Index < b.Index
-}
-
-type maxHeap []Neighbor
-
-func (h maxHeap) Len() int           { return len(h) }
-func (h maxHeap) Less(i, j int) bool { return less(h[j], h[i]) }
-func (h maxHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *maxHeap) Push(x any)        { *h = append(*h, x.(Neighbor)) }
-func (h *maxHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+	nbs, err := tiling.KNN(ctx, index, query, min(k, index.N), opt.Side(DefaultTile), m.PairwiseTile)
+	if err != nil {
+		return nil, fmt.Errorf("onnxgo: %w", err)
+	}
+	return nbs, nil
 }
 
 // HasDecoder reports whether the set has a decoder (dwe).
 func (m *Model) HasDecoder() bool { return m.decod != nil }
 
-// Decode maps n feature rows through the decoder to n images [n, H·W].
-func (m *Model) Decode(features []float32, n int) ([]float32, error) {
+// Decode maps feature rows ([f.N, m.F]) through the decoder to f.N images
+// [f.N, H·W], row-major, in batches of tiling.DefaultBatch rows.
+func (m *Model) Decode(f dataset.Features) ([]float32, error) {
 	if m.decod == nil {
 		return nil, fmt.Errorf("onnxgo: %s has no decoder (only dwe models have one)", m.Path)
 	}
-	if len(features) != n*m.F {
-		return nil, fmt.Errorf("onnxgo: decode: %d values for %d rows of %d features", len(features), n, m.F)
+	if err := tiling.CheckFeatures(f, m.F); err != nil {
+		return nil, fmt.Errorf("onnxgo: decode: %w", err)
 	}
+	features, n := f.Data, f.N
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	hw := m.H * m.W
 	out := make([]float32, 0, n*hw)
-	const batch = DefaultBatch
+	const batch = tiling.DefaultBatch
 	for s := 0; s < n; s += batch {
 		k := min(batch, n-s)
 		d, err := m.run(m.decod, [][]float32{features[s*m.F : (s+k)*m.F]}, [][]int{{k, m.F}})

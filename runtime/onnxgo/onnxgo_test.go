@@ -12,6 +12,7 @@ import (
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
 	"github.com/kenn-ot/kenn/runtime/onnxgo"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 // Both backends run behind runtime.Backend.
@@ -115,26 +116,26 @@ func TestMatchesOnnxruntime(t *testing.T) {
 			if og.F != ref.F || og.Kind != ref.Kind || og.Target != ref.Target {
 				t.Fatalf("onnx-go model F=%d %s %s, onnxruntime F=%d %s %s", og.F, og.Kind, og.Target, ref.F, ref.Kind, ref.Target)
 			}
-			fr, err := ref.Embed(ctx, imgs, 256)
+			fr, err := ref.Embed(ctx, imgs, tiling.EmbedOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			t0 := time.Now()
-			fo, err := og.Embed(ctx, imgs, 8)
+			fo, err := og.Embed(ctx, imgs, tiling.EmbedOptions{Batch: 8})
 			if err != nil {
 				t.Fatal(err)
 			}
 			te := time.Since(t0)
-			de := maxRel(fo, fr)
+			de := maxRel(fo.Data, fr.Data)
 			if de > featureTol {
 				t.Errorf("features differ by %.3g of the largest (tolerance %g)", de, featureTol)
 			}
-			dr, err := ref.Pairwise(ctx, fr, imgs.N, nil, 0, 0)
+			dr, err := ref.AllPairs(ctx, fr, tiling.TileOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			t0 = time.Now()
-			do, err := og.Pairwise(ctx, fr, imgs.N, nil, 0, 16)
+			do, err := og.AllPairs(ctx, fr, tiling.TileOptions{Tile: 16})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -144,12 +145,12 @@ func TestMatchesOnnxruntime(t *testing.T) {
 				t.Errorf("all-pairs distances differ by %.3g of the largest (tolerance %g)", dd, distanceTol)
 			}
 			// rectangular, b = rows 10..19 of a: the identical pairs are 0
-			b := fr[10*ref.F : 20*ref.F]
-			rr, err := ref.Pairwise(ctx, fr, imgs.N, b, 10, 0)
+			b := fr.Rows(10, 10)
+			rr, err := ref.Pairwise(ctx, fr, b, tiling.TileOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			ro, err := og.Pairwise(ctx, fr, imgs.N, b, 10, 0)
+			ro, err := og.Pairwise(ctx, fr, b, tiling.TileOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -163,16 +164,16 @@ func TestMatchesOnnxruntime(t *testing.T) {
 			}
 			// the matrix is the model's own distance
 			for _, p := range [][2]int{{0, 1}, {3, 29}, {17, 38}} {
-				want := og.Distance(fr[p[0]*og.F:(p[0]+1)*og.F], fr[p[1]*og.F:(p[1]+1)*og.F])
+				want := og.Distance(fr.Row(p[0]), fr.Row(p[1]))
 				if got := float64(do[p[0]*imgs.N+p[1]]); math.Abs(got-want) > 1e-3*math.Abs(want)+1e-6 {
 					t.Errorf("distance (%d, %d) = %g, the model's formula gives %g", p[0], p[1], got, want)
 				}
 			}
-			kr, err := ref.KNN(ctx, fr, imgs.N, fr[:5*ref.F], 5, 3, 0)
+			kr, err := ref.KNN(ctx, fr, fr.Rows(0, 5), 3, tiling.TileOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			ko, err := og.KNN(ctx, fr, imgs.N, fr[:5*ref.F], 5, 3, 16)
+			ko, err := og.KNN(ctx, fr, fr.Rows(0, 5), 3, tiling.TileOptions{Tile: 16})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -185,11 +186,11 @@ func TestMatchesOnnxruntime(t *testing.T) {
 				}
 			}
 			if og.HasDecoder() {
-				ir, err := ref.Decode(fr, imgs.N)
+				ir, err := ref.Decode(fr)
 				if err != nil {
 					t.Fatal(err)
 				}
-				io, err := og.Decode(fr, imgs.N)
+				io, err := og.Decode(fr)
 				if err != nil {
 					t.Fatal(err)
 				}

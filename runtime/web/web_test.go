@@ -18,6 +18,7 @@ import (
 	"github.com/kenn-ot/kenn/internal/browsertest"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 	"github.com/kenn-ot/kenn/runtime/web"
 )
 
@@ -192,15 +193,15 @@ func TestDrawingInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := m.Embed(context.Background(), set, 0)
+	f, err := m.Embed(context.Background(), set, tiling.EmbedOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := m.Embed(context.Background(), &dataset.Images{N: 1, H: 28, W: 28, Pix: got.QueryImage}, 0)
+	q, err := m.Embed(context.Background(), &dataset.Images{N: 1, H: 28, W: 28, Pix: got.QueryImage}, tiling.EmbedOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	nbs, err := m.KNN(context.Background(), f, set.N, q, 1, k, 1024)
+	nbs, err := m.KNN(context.Background(), f, q, k, tiling.TileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"github.com/kenn-ot/kenn/internal/atomicfile"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 // KNN is the knn command: the k nearest neighbours of queries in an
@@ -78,11 +78,11 @@ func (e Env) KNN(ctx context.Context, args []string) error {
 		return err
 	}
 	defer rt.Close()
-	a, na, err := EmbedImages(ctx, m, *index)
+	a, err := EmbedImages(ctx, m, *index)
 	if err != nil {
 		return err
 	}
-	q, nq, err := EmbedImages(ctx, m, *query)
+	q, err := EmbedImages(ctx, m, *query)
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,8 @@ func (e Env) KNN(ctx context.Context, args []string) error {
 	if *rerank > 0 && *rerank < *k {
 		return Usagef("--rerank %d: want at least -k (%d) candidates", *rerank, *k)
 	}
-	nbs, err := m.KNN(ctx, a, na, q, nq, max(*k, min(*rerank, na)), 1024)
+	na, nq := a.N, q.N
+	nbs, err := m.KNN(ctx, a, q, max(*k, min(*rerank, na)), tiling.TileOptions{})
 	if err != nil {
 		return err
 	}
@@ -112,16 +113,7 @@ func (e Env) KNN(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(os.Stderr, "knn: re-ranked %d candidates of %d queries by exact W2 (%d exact solves) in %.2f s\n", min(*rerank, na), nq, min(*rerank, na)*nq, time.Since(t).Seconds())
 	}
-	write := func(w io.Writer) error {
-		bw := bufio.NewWriter(w)
-		fmt.Fprintln(bw, "query,rank,index,"+column)
-		for qi, list := range nbs {
-			for r, nb := range list {
-				fmt.Fprintf(bw, "%d,%d,%d,%.9g\n", qi, r+1, nb.Index, nb.Distance)
-			}
-		}
-		return bw.Flush()
-	}
+	write := func(w io.Writer) error { return tiling.WriteKNN(w, column, nbs) }
 	if *out == "" {
 		err = write(os.Stdout)
 	} else {

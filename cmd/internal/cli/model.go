@@ -20,6 +20,7 @@ import (
 	"github.com/kenn-ot/kenn/pairs"
 	"github.com/kenn-ot/kenn/runtime"
 	"github.com/kenn-ot/kenn/runtime/hybrid"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 // RuntimeFlags registers --device and --threads; the returned function
@@ -71,14 +72,14 @@ func OpenModel(path, device string, threads int) (*runtime.Runtime, *runtime.Mod
 	return rt, m, nil
 }
 
-// EmbedImages loads a collection and embeds it with the model.
-func EmbedImages(ctx context.Context, m *runtime.Model, path string) ([]float32, int, error) {
+// EmbedImages loads a collection and embeds it with the model ([N, m.F],
+// in batches of tiling.DefaultBatch images).
+func EmbedImages(ctx context.Context, m *runtime.Model, path string) (dataset.Features, error) {
 	imgs, err := dataset.Load(path)
 	if err != nil {
-		return nil, 0, err
+		return dataset.Features{}, err
 	}
-	f, err := m.Embed(ctx, imgs, runtime.DefaultBatch)
-	return f, imgs.N, err
+	return m.Embed(ctx, imgs, tiling.EmbedOptions{})
 }
 
 // CheckFlag registers --check N: N random pairs of this run's images
@@ -88,8 +89,9 @@ func CheckFlag(fs *flag.FlagSet) *int {
 }
 
 // RunCheck runs the check of --check and prints its report, and its
-// warning if any, to stderr. imagesB and fb are empty for one collection.
-func RunCheck(ctx context.Context, m *runtime.Model, imagesA string, fa []float32, imagesB string, fb []float32, n int) error {
+// warning if any, to stderr. imagesB is "" (and fb ignored) for one
+// collection.
+func RunCheck(ctx context.Context, m *runtime.Model, imagesA string, fa dataset.Features, imagesB string, fb dataset.Features, n int) error {
 	if n == 0 {
 		return nil
 	}

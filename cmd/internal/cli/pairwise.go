@@ -11,6 +11,7 @@ import (
 	"github.com/kenn-ot/kenn/internal/progress"
 	"github.com/kenn-ot/kenn/internal/sidecar"
 	"github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 // Pairwise is the pairwise command: a model's distance matrix of one or
@@ -23,7 +24,7 @@ func (e Env) Pairwise(ctx context.Context, args []string) error {
 	out := fs.String("o", "", "output .npy, float32 [N, M], the model's distances: W2 (pixels) or, for a W2² model (kenn.target w2sq) or with --squared, W2² (pixels²); NAME.npy.json says which")
 	squared := fs.Bool("squared", false, "write W2² (pixels²) whatever the model's target (a W2 model's distances are squared)")
 	open := RuntimeFlags(fs)
-	tile := fs.Int("tile", 1024, "tile side")
+	tile := fs.Int("tile", tiling.DefaultTile, "tile side")
 	timing := fs.Bool("timing", false, "print embedding, pairwise and total times to stderr")
 	checkN := CheckFlag(fs)
 	runner := e.Dist.Flags(fs)
@@ -63,36 +64,41 @@ func (e Env) Pairwise(ctx context.Context, args []string) error {
 	}
 	defer rt.Close()
 	start := time.Now()
-	a, na, err := EmbedImages(ctx, m, *images)
+	a, err := EmbedImages(ctx, m, *images)
 	if err != nil {
 		return err
 	}
-	var b []float32
-	nb := na
+	b := a
 	if *against != "" {
-		if b, nb, err = EmbedImages(ctx, m, *against); err != nil {
+		if b, err = EmbedImages(ctx, m, *against); err != nil {
 			return err
 		}
 	}
+	na, nb := a.N, b.N
 	tEmbed := time.Since(start).Seconds()
 	if err := RunCheck(ctx, m, *images, a, *against, b, *checkN); err != nil {
 		return err
 	}
 	var bar *progress.Bar
 	var st runtime.PairwiseStats
-	err = m.PairwiseNPY(ctx, a, na, b, nb, *out, runtime.PairwiseOptions{Tile: *tile, Stats: &st, Progress: func(done, total int) {
+	opt := runtime.PairwiseOptions{Tile: *tile, Stats: &st, Progress: func(done, total int) {
 		if bar == nil {
 			bar = progress.New("pairwise", total, "tiles")
 		}
 		bar.Set(done)
-	}})
+	}}
+	if *against == "" {
+		err = m.AllPairsNPY(ctx, a, *out, opt)
+	} else {
+		err = m.PairwiseNPY(ctx, a, b, *out, opt)
+	}
 	if bar != nil && err == nil {
 		bar.Finish()
 	}
 	if err == nil && *timing {
 		total := time.Since(start).Seconds()
 		nimg := na
-		if b != nil {
+		if *against != "" {
 			nimg += nb
 		}
 		fmt.Fprintf(os.Stderr, "timing: embed %d images %.4f s (%.0f images/s); pairwise %d×%d %.4f s (%.4g pairs/s incl. writing); onnxruntime %.4f s for %d distances (%.4g distances/s); total %.4f s\n",

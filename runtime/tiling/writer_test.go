@@ -1,4 +1,4 @@
-package runtime
+package tiling
 
 import (
 	"bytes"
@@ -10,10 +10,10 @@ import (
 	"testing"
 )
 
-// TileWriter's file equals WriteNPY of the same matrix assembled in
+// Writer's file equals WriteNPY of the same matrix assembled in
 // memory, byte for byte, for all-pairs (mirrored) and rectangular
 // matrices, whatever the tile size, and leaves no temporary file.
-func TestTileWriterEqualsWriteNPY(t *testing.T) {
+func TestWriterEqualsWriteNPY(t *testing.T) {
 	cases := []struct {
 		name         string
 		na, nb, tile int
@@ -47,20 +47,19 @@ func TestTileWriterEqualsWriteNPY(t *testing.T) {
 			if err := WriteNPY(ref, tc.na, tc.nb, want); err != nil {
 				t.Fatal(err)
 			}
-			w, err := NewTileWriter(got, tc.na, tc.nb, tc.sym)
+			w, err := NewWriter(got, tc.na, tc.nb, tc.sym)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, g := range TileGrid(tc.na, tc.nb, tc.tile, tc.sym) {
-				i, j := g[0], g[1]
-				ni, nj := min(tc.tile, tc.na-i), min(tc.tile, tc.nb-j)
+			for _, g := range (Grid{Rows: tc.na, Cols: tc.nb, Side: tc.tile, Sym: tc.sym}).Tiles() {
+				i, j, ni, nj := g.I, g.J, g.NI, g.NJ
 				vals := make([]float32, ni*nj)
 				for r := 0; r < ni; r++ {
 					for c := 0; c < nj; c++ {
 						vals[r*nj+c] = val(i+r, j+c)
 					}
 				}
-				if err := w.Put(i, j, ni, nj, vals); err != nil {
+				if err := w.Put(g, vals); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -70,7 +69,7 @@ func TestTileWriterEqualsWriteNPY(t *testing.T) {
 			a, _ := os.ReadFile(ref)
 			b, _ := os.ReadFile(got)
 			if !bytes.Equal(a, b) {
-				t.Fatalf("TileWriter wrote %d bytes that differ from WriteNPY's %d", len(b), len(a))
+				t.Fatalf("Writer wrote %d bytes that differ from WriteNPY's %d", len(b), len(a))
 			}
 			if ents, _ := os.ReadDir(dir); len(ents) != 2 {
 				t.Fatalf("left in the folder: %v", ents)
@@ -80,13 +79,13 @@ func TestTileWriterEqualsWriteNPY(t *testing.T) {
 }
 
 // A tile outside the matrix is an error, not a write elsewhere.
-func TestTileWriterRefusesOutOfRange(t *testing.T) {
-	w, err := NewTileWriter(filepath.Join(t.TempDir(), "m.npy"), 4, 4, false)
+func TestWriterRefusesOutOfRange(t *testing.T) {
+	w, err := NewWriter(filepath.Join(t.TempDir(), "m.npy"), 4, 4, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Abort()
-	if err := w.Put(2, 2, 3, 2, make([]float32, 6)); err == nil {
+	if err := w.Put(Tile{I: 2, J: 2, NI: 3, NJ: 2}, make([]float32, 6)); err == nil {
 		t.Fatal("a 3-row tile at row 2 of 4 rows was accepted")
 	}
 }
@@ -94,7 +93,7 @@ func TestTileWriterRefusesOutOfRange(t *testing.T) {
 // On a full file system (a 256 KiB tmpfs) a matrix that does not fit is
 // an error naming ENOSPC at creation, before any tile, with no SIGBUS and
 // no temporary file left. Needs root (mount).
-func TestTileWriterFullDisk(t *testing.T) {
+func TestWriterFullDisk(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to mount a tmpfs (the fault suite runs as root in CI)")
 	}
@@ -104,7 +103,7 @@ func TestTileWriterFullDisk(t *testing.T) {
 	}
 	defer exec.Command("umount", dir).Run()
 	path := filepath.Join(dir, "big.npy")
-	w, err := NewTileWriter(path, 400, 400, true) // 640 KB
+	w, err := NewWriter(path, 400, 400, true) // 640 KB
 	if err == nil {
 		w.Abort()
 		t.Fatal("a 640 KB matrix was accepted on a 256 KiB file system")
@@ -116,11 +115,11 @@ func TestTileWriterFullDisk(t *testing.T) {
 		t.Fatalf("left on the file system: %v", ents)
 	}
 	// one that fits is written whole
-	w, err = NewTileWriter(path, 100, 100, false)
+	w, err = NewWriter(path, 100, 100, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Put(0, 0, 100, 100, make([]float32, 100*100)); err != nil {
+	if err := w.Put(Tile{NI: 100, NJ: 100}, make([]float32, 100*100)); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Commit(); err != nil {
