@@ -62,6 +62,9 @@ func TestImportRules(t *testing.T) {
 		{"runtime", []string{"github.com/apache/beam/"}},
 		// the onnxruntime path never links the onnx-go backend (Gorgonia)
 		{"runtime", []string{"github.com/owulveryck/onnx-go", module + "/runtime/onnxgo"}},
+		// what both backends share (options, tiling, kNN merge, writers) is
+		// pure Go and neither backend's: no onnxruntime, onnx-go or Gorgonia
+		{"runtime/tiling", []string{"github.com/yalue/onnxruntime_go", "github.com/owulveryck/onnx-go", "gorgonia.org/", module + "/runtime", module + "/build", module + "/export", "github.com/apache/beam/"}},
 		// the onnx-go backend is pure Go: no onnxruntime (cgo; so not package runtime either), no training, no Beam
 		{"runtime/onnxgo", []string{"github.com/yalue/onnxruntime_go", module + "/build", "github.com/apache/beam/"}},
 		{"cmd/kenn-purego", []string{"github.com/yalue/onnxruntime_go", module + "/build", "github.com/apache/beam/"}},
@@ -98,5 +101,29 @@ func TestKennBeamLinksWhatKennMustNot(t *testing.T) {
 		if !found {
 			t.Errorf("cmd/kenn-beam links no package under %s: the rule of cmd/kenn naming it checks nothing", p)
 		}
+	}
+}
+
+// The packages that must build with CGO_ENABLED=0 link no package with cgo
+// files (the standard library's runtime/cgo included); package runtime,
+// which does, shows the check can fail.
+func TestCgoFree(t *testing.T) {
+	cgo := func(pkg string) []string {
+		t.Helper()
+		out, err := exec.Command("go", "list", "-deps", "-f", "{{if .CgoFiles}}{{.ImportPath}}{{end}}", module+"/"+pkg).Output()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v", pkg, err)
+		}
+		return strings.Fields(string(out))
+	}
+	for _, pkg := range []string{"runtime/tiling", "runtime/onnxgo", "cmd/kenn-purego"} {
+		t.Run(pkg, func(t *testing.T) {
+			if c := cgo(pkg); len(c) > 0 {
+				t.Errorf("%s links packages with cgo files: %v", pkg, c)
+			}
+		})
+	}
+	if c := cgo("runtime"); len(c) == 0 {
+		t.Error("package runtime links no package with cgo files: the check above checks nothing")
 	}
 }
