@@ -166,6 +166,67 @@ func TestBadInputs(t *testing.T) {
 	}
 }
 
+// Features that are not rows of the model's F, or that do not match
+// their data, and pairs outside the embedded images, are errors naming
+// the shapes, not panics, in every call that takes features.
+func TestBadFeatures(t *testing.T) {
+	rt, err := Open(Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	m, err := rt.Load(exportTiny(t, models.KindDWE, 28, 28))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	good, err := m.Embed(ctx, testImages(t, 4), tiling.EmbedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if good.N != 4 || good.F != m.F || len(good.Data) != 4*m.F {
+		t.Fatalf("Embed gave %d rows of %d (%d values), want 4 of %d", good.N, good.F, len(good.Data), m.F)
+	}
+	wide := dataset.Features{Data: make([]float32, 4*(m.F+1)), N: 4, F: m.F + 1}
+	short := dataset.Features{Data: good.Data[:len(good.Data)-1], N: 4, F: m.F}
+	dir := t.TempDir()
+	for _, x := range []struct {
+		name string
+		f    dataset.Features
+		want string
+	}{{"other-F", wide, fmt.Sprintf("the model's have %d", m.F)}, {"short", short, "as 4 rows of"}} {
+		for name, call := range map[string]func() error{
+			"Pairwise":     func() error { _, err := m.Pairwise(ctx, good, x.f, tiling.TileOptions{}); return err },
+			"AllPairs":     func() error { _, err := m.AllPairs(ctx, x.f, tiling.TileOptions{}); return err },
+			"PairwiseNPY":  func() error { return m.PairwiseNPY(ctx, x.f, good, filepath.Join(dir, "d.npy"), PairwiseOptions{}) },
+			"AllPairsNPY":  func() error { return m.AllPairsNPY(ctx, x.f, filepath.Join(dir, "d.npy"), PairwiseOptions{}) },
+			"KNN":          func() error { _, err := m.KNN(ctx, good, x.f, 2, tiling.TileOptions{}); return err },
+			"PairwiseTile": func() error { return m.PairwiseTile(x.f, good, make([]float32, 16)) },
+			"Tile":         func() error { return m.Tile(x.f, x.f, true, make([]float32, 16)) },
+			"Decode":       func() error { _, err := m.Decode(x.f); return err },
+			"PairsW2Sq":    func() error { _, err := m.PairsW2Sq(x.f, []int{0}, []int{1}); return err },
+		} {
+			t.Run(x.name+"/"+name, func(t *testing.T) {
+				if err := call(); err == nil || !strings.Contains(err.Error(), x.want) {
+					t.Fatalf("error %v, want one saying %q", err, x.want)
+				}
+			})
+		}
+	}
+	if _, err := m.PairsW2Sq(good, []int{0, 3}, []int{1, 4}); err == nil || !strings.Contains(err.Error(), "outside the 4") {
+		t.Fatalf("pair (3, 4) of 4 images: %v", err)
+	}
+	if err := m.PairwiseTile(good, good, make([]float32, 15)); err == nil {
+		t.Fatal("a 4×4 tile into 15 values was accepted")
+	}
+	if _, err := m.KNN(ctx, good, good, 5, tiling.TileOptions{}); err == nil {
+		t.Fatal("k = 5 of 4 index rows was accepted")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "d.npy")); !os.IsNotExist(err) {
+		t.Fatalf("a refused matrix left a file: %v", err)
+	}
+}
+
 func TestMissingLibrary(t *testing.T) {
 	t.Setenv(LibraryEnv, "")
 	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // no library installed by kenn setup
