@@ -23,11 +23,22 @@
 //
 // # Units and shapes
 //
-// Images are float32 [N, 1, H, W] raw intensities; features [N, F] as in
-// the export package; distances are the model's (W2² for dwe, W2
-// otherwise, metadata kenn.target), in pixel units. Pairwise matrices are
-// computed in tiles of T×T and streamed to a .npy file of float32, so that
-// memory is O(T·(T + F)) whatever N and M are.
+// Images are float32 [N, 1, H, W] raw intensities (dataset.Images);
+// features are dataset.Features, N rows of F values (Embed returns them,
+// F the model's Model.F, as in the export package), and every call that
+// takes features refuses, with an error, rows that are not of the model's
+// F or a Features whose data does not match its shape. Distances are the
+// model's (W2² in pixels² for dwe, W2 in pixels otherwise, metadata
+// kenn.target): Pairwise(a, b) is the a.N×b.N matrix, row-major, and
+// AllPairs(a) the a.N×a.N all-pairs matrix (one triangle computed and
+// mirrored: exactly symmetric, zero diagonal). Pairwise matrices are
+// computed in tiles of T×T (tiling.TileOptions, default
+// tiling.DefaultTile = 1024) and PairwiseNPY and AllPairsNPY stream them to
+// a .npy file of float32 (tiling.Writer), so that memory is O(T·(T + F))
+// whatever N and M are. Embed runs in batches of tiling.EmbedOptions.Batch
+// images (default tiling.DefaultBatch = 256). The option structs, the
+// tiling, the kNN merge and the writers are package runtime/tiling, shared
+// with the pure-Go backend runtime/onnxgo.
 //
 // # Verification at load
 //

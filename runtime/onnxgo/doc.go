@@ -11,7 +11,12 @@
 // onnxruntime_go (so not package runtime either), build or Beam, and the
 // onnxruntime path (package runtime) never imports this one, so a
 // deployment on onnxruntime links no Gorgonia. *Model implements
-// runtime.Backend (checked in this package's tests).
+// runtime.Backend (checked in this package's tests), with the same
+// shapes: features in and out as dataset.Features of the model's F, batch
+// and tile sizes as tiling.EmbedOptions and tiling.TileOptions (package
+// runtime/tiling, cgo-free, which both backends import; its tiling, kNN
+// merge and writers are this package's too). The default tile side here
+// is DefaultTile (512), onnxruntime's tiling.DefaultTile (1024).
 //
 // # What runs where
 //

@@ -8,8 +8,8 @@
 // structs with their defaults (EmbedOptions, TileOptions), the tiling of a
 // distance matrix (Grid, Tile), the in-memory assembly of a matrix from
 // its tiles (Pairwise), the k-nearest-neighbour merge over tiles (KNN,
-// Neighbor), and the .npy writers (Writer, WriteNPY) and kNN CSV
-// (WriteKNN). The distances themselves come from a backend's TileFunc.
+// Neighbor), and the .npy writers (Writer, WriteNPY, WriteFeatures) and
+// kNN CSV (WriteKNN). The distances themselves come from a backend's TileFunc.
 //
 // # Shapes and units
 //
