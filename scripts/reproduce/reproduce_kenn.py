@@ -221,7 +221,7 @@ def write(res, sets, timing):
                '`kenn train --model odekenn --pairs 1k/train-all.txt --val 1k/val-all.txt --batch 64 --seed S --epochs 2` gives a validation '
                'MSE on W2² of 128.8 then 137.4 px⁴ (seed 1), 144.5 then 149.6 (seed 2), 71.2 then 88.6 with `--lr 3e-4` (seed 1): the training '
                'loss rises after the first epoch, near a constant prediction (Pearson 0.32 after epoch 1), and early stopping kept epoch 1 '
-               '(test MSE 134 px⁴ in a 60-epoch run). At batch 32 the same command gives 9.48, 5.73, 3.92 in three epochs; DeepKENN '
+               '(test MSE 134 px⁴; that run, at most 60 epochs with patience 8, stopped after 9). At batch 32 the same command gives 9.48, 5.73, 3.92 in three epochs; DeepKENN '
                'and naive trained normally at batch 64 (test MSE 1.27 and 1.67 px⁴ at their kept epochs, seed 1, in out/reproduce-kenn/1k-b64). All three kinds use batch %d here.'
                % (SCHEMES['1k']['batch'], SCHEMES['1k']['batch']), '']
     total = sum(v for k, v in timing.items() if k.startswith('train-'))
