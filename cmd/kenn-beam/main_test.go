@@ -2,13 +2,13 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
+
+	"github.com/kenn-ot/kenn/cmd/internal/clitest"
 )
 
 // kennBeamBin is this command built; kennBin is cmd/kenn, whose local runs
@@ -49,68 +49,38 @@ func must(b []byte, err error) []byte {
 	return b
 }
 
-// (not -update: Beam's dataflow runner, linked in, defines that flag)
-var update = flag.Bool("update-golden", false, "rewrite the golden files of testdata/golden from the current output")
-
-// kenn-beam's help and every command's -h match their golden files; each
-// command has kenn's flags plus the Beam runner's.
+// kenn-beam's help and every command's -h match their golden files
+// (clitest.GoldenHelp); each command has kenn's flags plus the Beam
+// runner's.
 func TestHelpGolden(t *testing.T) {
 	cases := map[string][]string{"kenn-beam": {"-h"}}
 	for name := range commands() {
 		cases[name] = []string{name, "-h"}
 	}
-	names := make([]string, 0, len(cases))
-	for n := range cases {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		t.Run(name, func(t *testing.T) {
-			stdout, stderr, err := kennBeam(cases[name]...)
-			if err != nil {
-				t.Fatalf("kenn-beam %s: %v (want exit 0)\n%s", strings.Join(cases[name], " "), err, stderr)
+	clitest.GoldenHelp(t, "kenn-beam", "./cmd/kenn-beam/", cases, kennBeam, func(t *testing.T, name, got string) {
+		if name == "kenn-beam" {
+			return
+		}
+		// the same flags as kenn's command, plus the runner's
+		kennOut, kennErr, err := kenn(name, "-h")
+		if err != nil {
+			t.Fatalf("kenn %s -h: %v\n%s", name, err, kennErr)
+		}
+		kennFlags := flagsOf(kennOut + kennErr)
+		if len(kennFlags) < 5 {
+			t.Fatalf("kenn %s -h lists %d flags: %q", name, len(kennFlags), kennOut+kennErr)
+		}
+		for _, f := range kennFlags {
+			if !strings.Contains(got, "\n  "+f) {
+				t.Errorf("kenn %s has %s, kenn-beam %s has not", name, f, name)
 			}
-			got := stdout + stderr
-			golden := filepath.Join("testdata", "golden", "help", name+".txt")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
+		}
+		for _, f := range []string{"--runner", "--endpoint", "--worker-binary", "--connect-timeout", "--attempts", "--beam-opt"} {
+			if !strings.Contains(got, "\n  "+f+" ") {
+				t.Errorf("kenn-beam %s -h does not list %s", name, f)
 			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -run TestHelpGolden ./cmd/kenn-beam/ -update-golden to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("help differs from %s (rerun with -update-golden if the change is meant):\n--- got\n%s\n--- want\n%s", golden, got, want)
-			}
-			if name == "kenn-beam" {
-				return
-			}
-			// the same flags as kenn's command, plus the runner's
-			kennOut, kennErr, err := kenn(name, "-h")
-			if err != nil {
-				t.Fatalf("kenn %s -h: %v\n%s", name, err, kennErr)
-			}
-			kennFlags := flagsOf(kennOut + kennErr)
-			if len(kennFlags) < 5 {
-				t.Fatalf("kenn %s -h lists %d flags: %q", name, len(kennFlags), kennOut+kennErr)
-			}
-			for _, f := range kennFlags {
-				if !strings.Contains(got, "\n  "+f) {
-					t.Errorf("kenn %s has %s, kenn-beam %s has not", name, f, name)
-				}
-			}
-			for _, f := range []string{"--runner", "--endpoint", "--worker-binary", "--connect-timeout", "--attempts", "--beam-opt"} {
-				if !strings.Contains(got, "\n  "+f+" ") {
-					t.Errorf("kenn-beam %s -h does not list %s", name, f)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // flagsOf lists the flags of a help text ("  --name type" lines).

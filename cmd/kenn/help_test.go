@@ -1,17 +1,12 @@
 package main
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
-)
 
-// (not -update: Beam's dataflow runner, linked in, defines that flag)
-var update = flag.Bool("update-golden", false, "rewrite the golden files of testdata/golden from the current output")
+	"github.com/kenn-ot/kenn/cmd/internal/clitest"
+)
 
 // helpCases are the command lines whose help is golden: kenn's own and
 // every command's -h (plot's figures each have their own).
@@ -34,39 +29,12 @@ var (
 	synopsisFlag = regexp.MustCompile(`(?:^|[\s\[(|])(--[a-z0-9][a-z0-9-]*|-[a-z])\b`)
 )
 
-// Every command's -h exits 0, matches its golden file and reads right: no
-// placeholder taken from backquotes, no fmt artefact, no reference to text
-// the reader does not see, and every flag of the synopsis is listed.
+// Every command's -h exits 0, matches its golden file (clitest.GoldenHelp)
+// and reads right: no placeholder taken from backquotes, no fmt artefact,
+// no reference to text the reader does not see, and every flag of the
+// synopsis is listed.
 func TestHelpGolden(t *testing.T) {
-	cases := helpCases()
-	names := make([]string, 0, len(cases))
-	for n := range cases {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		t.Run(name, func(t *testing.T) {
-			stdout, stderr, err := kenn(cases[name]...)
-			if err != nil {
-				t.Fatalf("kenn %s: %v (want exit 0)\n%s", strings.Join(cases[name], " "), err, stderr)
-			}
-			got := stdout + stderr
-			golden := filepath.Join("testdata", "golden", "help", name+".txt")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -run TestHelpGolden ./cmd/kenn/ -update-golden to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("help differs from %s (rerun with -update-golden if the change is meant):\n--- got\n%s\n--- want\n%s", golden, got, want)
-			}
-			checkHelpText(t, got)
-		})
-	}
+	clitest.GoldenHelp(t, "kenn", "./cmd/kenn/", helpCases(), kenn, func(t *testing.T, _, help string) { checkHelpText(t, help) })
 }
 
 func checkHelpText(t *testing.T, help string) {
