@@ -185,7 +185,7 @@ bench-beam: data $(KENN) $(KENN_BEAM)
 # Stochastic neural networks against MSE / cross-entropy baselines: docs/results/snn/README.md
 # and its figures/ (drawn by scripts/snnplot, run with $(GO)).
 reproduce-snn: deps-python ort $(KENN)
-	KENN=$(KENN) GO=$(GO) $(PY) scripts/reproduce_snn.py
+	KENN=$(KENN) GO=$(GO) $(PY) scripts/reproduce/reproduce_snn.py
 
 # kNN of 500 unseen MNIST test digits: brute-force exact, the model alone and
 # the model re-ranked by exact W2 (kenn knn --rerank), side by side: docs/bench-knn.md.

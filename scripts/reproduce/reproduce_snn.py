@@ -33,6 +33,9 @@ import json, os, struct, subprocess, sys, time
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
+from kennscripts import run_kenn
+
 KENN = os.environ.get('KENN', 'bin/kenn')
 GO = os.environ.get('GO', 'go')
 OUT = os.environ.get('OUT', 'out/snn')
@@ -43,11 +46,8 @@ NS = 200  # samples per test input
 NGRID, NSGRID = 41, 2000  # figure: inputs over x, samples per input
 
 def kenn(*args):
-    t = time.perf_counter()
-    r = subprocess.run([KENN, *args], capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit('kenn %s failed:\n%s' % (' '.join(args), r.stderr[-3000:]))
-    return r, time.perf_counter() - t
+    """Run $KENN with args (kennscripts.run_kenn): (CompletedProcess, seconds)."""
+    return run_kenn(KENN, *args)
 
 def sigmoid(v):
     return 1 / (1 + np.exp(-v))
@@ -277,7 +277,7 @@ def main():
                   '; σ of the last layer\'s weights into the categorical scores %.4f at epoch 1, %.4f at the end.' % (cv[0, 5], cv[-1, 5])]
     text = """# Stochastic neural networks with the generalized W2 loss
 
-Made by `make reproduce-snn` (scripts/reproduce_snn.py) on %s, %d cores. Each problem: 4,000 training,
+Made by `make reproduce-snn` (scripts/reproduce/reproduce_snn.py) on %s, %d cores. Each problem: 4,000 training,
 1,000 validation and 1,000 test rows simulated from a known conditional law (see the script's docstring);
 models: `kenn snn train --loss w2|mse|ce` (hidden 64, 64; 8 neighbourhoods of 32 nearest rows per
 step; at most %s epochs, early stopping on the validation local W2² with patience 40), sampled through
