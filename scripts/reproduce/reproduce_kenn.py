@@ -52,7 +52,7 @@ SCHEMES = {
 SCHEMES['groups']['batch'] = SCHEMES['groups']['groups']
 SCHEMES = {k: v for k, v in SCHEMES.items() if k in os.environ.get('SCHEMES', '1k,groups').split(',')}
 NAMES = {'deepkenn': 'DeepKENN', 'odekenn': 'ODE-KENN', 'naive': 'naive (single layer)'}
-COLORS = {'deepkenn': '#1f77b4', 'odekenn': '#d62728', 'naive': '#2ca02c'}
+COLORS = {'deepkenn': ['#08306b', '#2171b5', '#6baed6'], 'odekenn': ['#67000d', '#cb181d', '#fb6a4a'], 'naive': ['#00441b', '#238b45', '#74c476']}  # by seed
 MONITOR_EVERY = int(os.environ.get('MONITOR_EVERY', 5))
 ENV_KEYS = ('SEEDS', 'KINDS', 'N_TEST', 'BATCH_1K', 'MONITOR_EVERY', 'EPOCHS_1K', 'PATIENCE_1K', 'GROUP_N', 'GROUP_SIZE', 'EPOCHS_G', 'PATIENCE_G', 'HISTORY_SAMPLE', 'SCHEMES')
 
@@ -138,7 +138,7 @@ def main():
     te, test, sets = data(timing, save)
     # seed-major order: an interrupted run has every kind and scheme at
     # the same number of seeds
-    for seed in range(1, SEEDS + 1):
+    for seed in range(1, SEEDS + 1) if not os.environ.get('REPORT_ONLY') else ():
         for s, cfg in SCHEMES.items():
             d = sets[s]
             for kind in KINDS:
@@ -162,6 +162,8 @@ def main():
                 name = '%s-s%d' % (kind, seed)
                 ck, hist = '%s/%s.ckpt' % (d['dir'], name), '%s/%s.history.csv' % (d['dir'], name)
                 key = '%s/%s' % (s, name)
+                if not os.path.exists(ck):  # REPORT_ONLY: the models made so far
+                    continue
                 ev = '%s/eval-%s.txt' % (d['dir'], name)
                 if not os.path.exists(ev):
                     kenn('eval', '--model', ck, '--images', te, '--pairs', test, out=ev)
@@ -207,13 +209,13 @@ def write(res, sets, timing):
           'Made by `%smake reproduce-kenn` (scripts/reproduce/reproduce_kenn.py) on %s, %d cores. Each kind is trained with '
           'seeds 1–%d on the same exact pairs (block mode), early-stopped on all pairs of %d further MNIST train digits '
           '(stratified), and tested on all %d pairs of %d stratified MNIST test digits never seen in training. '
-          'MSE is on W2² in px⁴ (W2 in pixels); relative MSE is ΣΔ²/Σ exact² on W2² (no unit). Intervals are 95% t-intervals '
-          'of the mean over seeds (n = %d: with three seeds the interval is wide, t₀.₉₇₅ = 4.30). '
+          'MSE is on W2² in px⁴ (W2 in pixels); relative MSE is ΣΔ²/Σ exact² on W2² (no unit). Intervals are 95%% t-intervals '
+          'of the mean over seeds (n = %d seeds: the half-width is t₀.₉₇₅ = %.2f times the standard error, so the intervals are wide). '
           'Training and test errors per epoch come from `kenn train --history FILE.csv --monitor MONITOR-PAIRS`: '
           'the training error on a fixed sample of %s training pairs, the test error on all %d pairs of every %d-th of the test digits '
           '(%d digits, `kenn pairs --all --every %d`), both in evaluation mode with the epoch\'s weights; the monitor pairs never steer training. '
           'The final test errors in the tables are `kenn eval` of the kept checkpoint on all %d test pairs.'
-          % (made + ' ' if made else '', time.strftime('%Y-%m-%d'), os.cpu_count(), SEEDS, N_VAL, n_test, N_TEST, SEEDS,
+          % (made + ' ' if made else '', time.strftime('%Y-%m-%d'), os.cpu_count(), SEEDS, N_VAL, n_test, N_TEST, SEEDS, stats.t.ppf(0.975, max(SEEDS - 1, 1)),
              HISTORY_SAMPLE, count_pairs(OUT + '/monitor-all.txt'), MONITOR_EVERY, N_TEST // MONITOR_EVERY, MONITOR_EVERY, n_test), '']
     if '1k' in SCHEMES and SCHEMES['1k']['batch'] != 64:
         md += ['Why batch %d in scheme 1k (docs/results/mnist-1k used 64): with the current defaults (softmax time weights, the ODE\'s '
@@ -231,7 +233,10 @@ def write(res, sets, timing):
     readme_rows = []
     claims = {}
     for s, cfg in SCHEMES.items():
-        by = res[s]
+        by = res.get(s, {})
+        kinds = [k for k in KINDS if k in by]
+        if not kinds:
+            continue
         ntr = count_pairs(sets[s]['train'])
         what = ('all pairs of %d train digits' % cfg['n'] if not cfg['groups'] else
                 'all pairs within %d random groups of %d of %d train digits (`kenn pairs --groups %d`)' % (cfg['n'] // cfg['groups'], cfg['groups'], cfg['n'], cfg['groups']))
@@ -239,7 +244,7 @@ def write(res, sets, timing):
                '%d exact training pairs; batch %d images (all their pairs), at most %d epochs, patience %d.' % (ntr, cfg['batch'], cfg['epochs'], cfg['patience']), '',
                '| model | parameters (in the distance) | test MSE W2² (px⁴), mean ± 95% | test relative MSE W2², mean ± 95% | test Pearson | per seed: test MSE W2² | epochs (best) | training time per seed |',
                '|---|---|---|---|---|---|---|---|']
-        for kind in KINDS:
+        for kind in kinds:
             rows = by[kind]
             mse = [r['test']['mse_w2sq'] for r in rows]
             relm = [r['test']['rel_mse_w2sq'] for r in rows]
@@ -247,11 +252,11 @@ def write(res, sets, timing):
             p = rows[0]['params']
             eps = ', '.join('%d (%d)' % (len(r['hist']['epoch']), best_row(r['hist']) + 1) for r in rows)
             md.append('| %s | %d (%d) | %s | %s | %s | %s | %s | %s |' % (
-                NAMES[kind], p[0], p[1], fmt_ci(mse), fmt_ci(relm, '%.4f'), fmt_ci(pe, '%.4f'),
+                NAMES[kind], p[0], p[1], fmt_ci(mse), fmt_ci(relm, '%.3g'), fmt_ci(pe, '%.4f'),
                 ', '.join('%.4g' % v for v in mse), eps, ', '.join('%.0f s' % r['secs'] for r in rows)))
             readme_rows.append((s, what, kind, p, mse, relm))
         # ordering
-        order = sorted(KINDS, key=lambda k: np.mean([r['test']['mse_w2sq'] for r in by[k]]))
+        order = sorted(kinds, key=lambda k: np.mean([r['test']['mse_w2sq'] for r in by[k]]))
         md += ['', 'Ordering by mean test MSE: %s.' % ' < '.join('%s (%.4g)' % (NAMES[k], np.mean([r['test']['mse_w2sq'] for r in by[k]])) for k in order), '',
                '| comparison | mean MSE change | Welch t-test p (two-sided) | paired t-test over seeds p |', '|---|---|---|---|']
         cl = {}
@@ -272,7 +277,7 @@ def write(res, sets, timing):
                'gap = test − train (px⁴), ratio = test / train.' % HISTORY_SAMPLE, '',
                '| model | train MSE W2² (px⁴) | test MSE W2² (px⁴) | gap (px⁴), mean ± 95% | ratio test/train, mean ± 95% |', '|---|---|---|---|---|']
         gaps = {}
-        for kind in KINDS:
+        for kind in kinds:
             trm, tem = [], []
             for r in by[kind]:
                 h, k = r['hist'], best_row(r['hist'])
@@ -291,13 +296,14 @@ def write(res, sets, timing):
                 md.append('%s vs %s: gap %.4g vs %.4g px⁴ (Welch p = %.3g), ratio %.3g vs %.3g (Welch p = %.3g).' % (
                     NAMES[a], NAMES[b], np.mean(gaps[a][0]), np.mean(gaps[b][0]), pw, np.mean(gaps[a][1]), np.mean(gaps[b][1]), pr))
         md.append('')
-        for kind in KINDS:
+        for kind in kinds:
             series = []
             for r in by[kind]:
                 h = r['hist']
                 ep = num(h['epoch'])
-                series.append(('train, seed %d' % r['seed'], ep, num(h['train_mse_w2sq_px4']), COLORS[kind], '6,3'))
-                series.append(('test, seed %d' % r['seed'], ep, num(h['monitor_mse_w2sq_px4']), COLORS[kind], ''))
+                c = COLORS[kind][(r['seed'] - 1) % len(COLORS[kind])]
+                series.append(('train, seed %d' % r['seed'], ep, num(h['train_mse_w2sq_px4']), c, '6,3'))
+                series.append(('test, seed %d' % r['seed'], ep, num(h['monitor_mse_w2sq_px4']), c, ''))
             f = '%s/%s-%s-history.svg' % (FIGS, s, kind)
             svg_lines(f, series, '%s, scheme %s: MSE on W2² per epoch' % (NAMES[kind], s), 'epoch', 'MSE on W2² (px⁴), log scale', logy=True)
             md.append('![%s train and test MSE per epoch](%s/%s)' % (NAMES[kind], rel, os.path.basename(f)))
@@ -321,6 +327,7 @@ def write(res, sets, timing):
             md.append(' '.join('![%s seed %d weights](%s/%s)' % (NAMES[kind], r['seed'], rel, r['fig']) for r in by[kind]))
             md.append('')
             cl[('profile', kind)] = (ratios, peaks, names, [np.array([sg[2] for sg in r['profile']]) for r in by[kind]])
+            cl[('weights', kind)] = [np.array([sg[1] for sg in r['profile']]) for r in by[kind]]
         claims[s] = cl
     md += claims_section(claims)
     text = '\n'.join(md) + '\n'
@@ -358,19 +365,22 @@ def claims_section(claims):
                 NAMES[a], NAMES[b], ga, gb, pw, ra, rb, pr, verdict, '' if pw < 0.05 else ', not significant'))
         if ('profile', 'odekenn') in cl:
             ratios, peaks, names, cs = cl[('profile', 'odekenn')]
-            early = [p for p in peaks if 0 < float(p) <= 0.5]
-            md.append('- ODE-KENN time-weight contributions: largest / smallest %s (issue 19 asks ≥ 1.5: %s); largest at t = %s; '
-                      'early-to-mid peak (0 < t ≤ 0.5) in %d of %d seeds.' % (
+            t = [float(p) for p in peaks]
+            md.append('- ODE-KENN time-weight contributions: largest / smallest %s (issue 19 asks ≥ 1.5: %s); largest at t = %s: '
+                      'at the start (t = 0) in %d, early-to-mid (0 < t ≤ 0.5) in %d, late (t > 0.5) in %d of %d seeds.' % (
                           ', '.join('%.3g' % r for r in ratios), 'met in %d of %d seeds' % (sum(r >= 1.5 for r in ratios), len(ratios)),
-                          ', '.join(peaks), len(early), len(peaks)))
+                          ', '.join(peaks), sum(x == 0 for x in t), sum(0 < x <= 0.5 for x in t), sum(x > 0.5 for x in t), len(t)))
         if ('profile', 'deepkenn') in cl:
             ratios, peaks, names, cs = cl[('profile', 'deepkenn')]
+            ws = cl[('weights', 'deepkenn')]
             dense = [i for i, n in enumerate(names) if n.startswith('fc')]
+            conv = [i for i in range(len(names)) if i not in dense]
             share = [c[dense].sum() / c.sum() for c in cs]
+            above = [w[dense].min() > w[conv].max() for w in ws]
             md.append('- DeepKENN layer contributions: dense layers (%s) carry %s of the distance per seed; the largest is %s: '
-                      'dense layers dominant in %d of %d seeds.' % (
+                      'dense layers dominant in %d of %d seeds. Raw weights: each dense layer\'s above every convolution layer\'s in %d of %d seeds.' % (
                           ', '.join(names[i] for i in dense), ', '.join('%.0f%%' % (100 * x) for x in share), ', '.join(peaks),
-                          sum(x > 0.5 for x in share), len(share)))
+                          sum(x > 0.5 for x in share), len(share), sum(above), len(above)))
         md.append('')
     return md
 
@@ -383,7 +393,7 @@ def readme_table(rows):
          '| scheme | model | parameters | test MSE W2² (px⁴), mean ± 95%% over %d seeds | test relative MSE W2² | per seed |' % SEEDS,
          '|---|---|---|---|---|---|']
     for s, what, kind, p, mse, relm in rows:
-        t.append('| %s | %s | %d | %s | %s | %s |' % (what, NAMES[kind], p[0], fmt_ci(mse), fmt_ci(relm, '%.4f'), ', '.join('%.4g' % v for v in mse)))
+        t.append('| %s | %s | %d | %s | %s | %s |' % (what, NAMES[kind], p[0], fmt_ci(mse), fmt_ci(relm, '%.3g'), ', '.join('%.4g' % v for v in mse)))
     t += ['', 'Made by `make reproduce-kenn` (all pairs of %d stratified MNIST test digits; orderings, p-values, the '
           'generalization gap and the weight profiles: [docs/results/kenn-reproduction](docs/results/kenn-reproduction/README.md)).' % N_TEST,
           '<!-- /reproduce-kenn:models -->']
