@@ -17,7 +17,7 @@ STATICCHECK := $(CACHE)/bin/staticcheck
 PUPPETEER_VERSION := 24.43.1
 WEB_ORT   := $(CACHE)/web/node_modules/onnxruntime-web/package.json
 
-.PHONY: all build install test vet demo data deps-python ort node-ort web-deps chromium conformance proto bench-ot bench-runtime bench-train reproduce reproduce-kenn reproduce-snn bench-beam bench-knn fit-fashion fit-mnist pot-reference clean
+.PHONY: all build install test vet demo data deps-python ort node-ort web-deps chromium conformance proto bench-ot bench-runtime bench-train reproduce reproduce-kenn reproduce-dwe reproduce-snn bench-beam bench-knn fit-fashion fit-mnist pot-reference clean
 
 all: build
 
@@ -177,6 +177,12 @@ reproduce: data ort $(KENN)
 # the reproduce-kenn:models table of README.md.
 reproduce-kenn: data ort $(KENN)
 	KENN=$(KENN) $(PY) scripts/reproduce/reproduce_kenn.py
+
+# DWE's geometry (issue 19): a DWE trained on 6,000 digits, its decoded class
+# barycenters against the exact-OT one and the Euclidean mean, per-class PGA
+# beside pixel PCA, interpolation beside McCann's → docs/results/dwe-geometry/README.md.
+reproduce-dwe: data ort $(KENN)
+	KENN=$(KENN) $(PY) scripts/reproduce/reproduce_dwe.py
 
 # Exact pairs locally and through Beam's prism runner, side by side: docs/bench-beam.md.
 bench-beam: data $(KENN) $(KENN_BEAM)

@@ -1,0 +1,237 @@
+#!/usr/bin/python3
+"""make reproduce-dwe: DWE's geometry on MNIST, from `make data` to docs/results/dwe-geometry/README.md.
+
+Exact W2² within random groups of GROUP (64) train-split digits (kenn pairs
+--groups) over the first PER_CLASS (600) digits of every class trains a DWE
+in block mode (kenn train, LR 5e-4, at most EPOCHS = 16 epochs, early
+stopping on all pairs of 200 further train digits). Beside it, the
+configuration of docs/results/mnist-1k (the first 100 digits per class, LR
+1e-4, 60 epochs; here with the same group pairs scheme) shows what
+limited the earlier run. On the first digits of every class of the MNIST
+test split (never seen in training):
+
+  - per-class barycenters (kenn barycenter --compare K): the decoded DWE
+    barycenter ψ(mean φ) and the Euclidean mean of the same K images, each
+    compared in exact W2² with the ot engine's debiased entropic
+    barycenter at ε px², and the decoder's own reconstruction error
+    W2²(ψ(φ(x)), x) on those images; for K = 10 at ε = 1 px² (the earlier
+    table), and K = 25 at ε = 1, K = 10 at ε = 0.5 px² beside it;
+  - per-class principal geodesics beside Euclidean pixel PCA (kenn pga
+    --class … --pca);
+  - interpolation beside McCann's exact displacement interpolation
+    (kenn interpolate --exact), with W2² of every intermediate to the
+    exact one.
+
+Every step's output stays in OUT (out/dwe-geometry); a rerun skips the
+steps already done (kenn pairs and kenn train resume an interrupted one).
+Environment: KENN, OUT, DOC, PER_CLASS, GROUP, EPOCHS, LR.
+"""
+import json, os, struct, sys, time
+import numpy as np
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
+from kennscripts import IDX_IMAGES, IDX_LABELS, read_idx, run_kenn
+
+KENN = os.environ.get('KENN', 'bin/kenn')
+OUT = os.environ.get('OUT', 'out/dwe-geometry')
+DOC = os.environ.get('DOC', 'docs/results/dwe-geometry/README.md')
+FIGS = os.path.join(os.path.dirname(DOC), 'figures')
+PER_CLASS = int(os.environ.get('PER_CLASS', 600))
+GROUP = int(os.environ.get('GROUP', 64))
+EPOCHS = int(os.environ.get('EPOCHS', 16))
+LR = os.environ.get('LR', '5e-4')
+VAL_PER_CLASS, TEST_PER_CLASS = 20, 50
+MN_TRAIN = 'data/mnist/train-images-idx3-ubyte'
+MN_TEST = 'data/mnist/t10k-images-idx3-ubyte'
+# (images per class, ε px²) of the barycenter comparisons; the first is the headline
+COMPARISONS = [(10, 1.0), (25, 1.0), (10, 0.5)]
+
+
+def kenn(*args, out=None):
+    return run_kenn(KENN, *args, out=out)
+
+
+def stratified(images, per_class, skip, out):
+    """Write images skip..skip+per_class-1 of every class, labels beside."""
+    if os.path.exists(out):
+        return out
+    X = read_idx(images, IDX_IMAGES)
+    y = read_idx(images.replace('images-idx3', 'labels-idx1'), IDX_LABELS)
+    idx = np.concatenate([np.flatnonzero(y == c)[skip:skip + per_class] for c in range(10)])
+    if len(idx) != 10 * per_class:
+        sys.exit('%s has fewer than %d digits of some class' % (images, skip + per_class))
+    lab = out.replace('images-idx3', 'labels-idx1')
+    with open(lab + '.tmp', 'wb') as f:
+        f.write(struct.pack('>II', IDX_LABELS, len(idx)))
+        f.write(y[idx].astype(np.uint8).tobytes())
+    os.replace(lab + '.tmp', lab)
+    with open(out + '.tmp', 'wb') as f:
+        f.write(struct.pack('>IIII', IDX_IMAGES, len(idx), X.shape[1], X.shape[2]))
+        f.write(X[idx].tobytes())
+    os.replace(out + '.tmp', out)
+    return out
+
+
+def cached(path, *args):
+    """Run kenn with args, its stdout kept in path; reuse path if present.
+    Returns (stdout, seconds or None when cached)."""
+    if os.path.exists(path):
+        return open(path).read(), None
+    r, s = kenn(*args)
+    with open(path + '.tmp', 'w') as f:
+        f.write(r.stdout)
+    os.replace(path + '.tmp', path)
+    return r.stdout, s
+
+
+def csv_rows(text, header_start):
+    """The CSV lines after the header line starting with header_start."""
+    lines = text.split('\n')
+    k = [i for i, l in enumerate(lines) if l.startswith(header_start)][0]
+    head = lines[k].split(',')
+    rows = []
+    for l in lines[k + 1:]:
+        if not l or not (l[0].isdigit() or l[0] == '-'):
+            break
+        rows.append(dict(zip(head, l.split(','))))
+    return rows
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    os.makedirs(FIGS, exist_ok=True)
+    for f in (MN_TRAIN, MN_TEST):
+        if not os.path.exists(f):
+            sys.exit('%s missing: run make data' % f)
+    tr = stratified(MN_TRAIN, PER_CLASS, 0, OUT + '/train-images-idx3-ubyte')
+    tr1k = stratified(MN_TRAIN, 100, 0, OUT + '/train1k-images-idx3-ubyte')
+    va = stratified(MN_TRAIN, VAL_PER_CLASS, PER_CLASS, OUT + '/val-images-idx3-ubyte')
+    te = stratified(MN_TEST, TEST_PER_CLASS, 0, OUT + '/test-images-idx3-ubyte')
+    timing_path = OUT + '/timing.json'
+    timing = json.load(open(timing_path)) if os.path.exists(timing_path) else {}
+
+    def save():
+        with open(timing_path + '.tmp', 'w') as f:
+            json.dump(timing, f, indent=1)
+        os.replace(timing_path + '.tmp', timing_path)
+
+    pairs = {'val': (OUT + '/val-all.txt', va, ['--all']),
+             'train': (OUT + '/train-g%d.txt' % GROUP, tr, ['--groups', str(GROUP)]),
+             'train1k': (OUT + '/train1k-g%d.txt' % GROUP, tr1k, ['--groups', str(GROUP)])}
+    for k, (path, imgs, sel) in pairs.items():
+        if not os.path.exists(path):
+            _, timing['pairs-' + k] = kenn('pairs', '--images', imgs, *sel, '-o', path)
+            save()
+    models = {  # name: (pairs, training images, epochs, lr, what)
+        'dwe': ('train', PER_CLASS * 10, EPOCHS, LR, 'this run'),
+        'dwe-1k': ('train1k', 1000, 60, '1e-4', 'as docs/results/mnist-1k'),
+    }
+    logs = {}
+    for name, (p, n, epochs, lr, _) in models.items():
+        ck = '%s/%s.ckpt' % (OUT, name)
+        if not os.path.exists(ck):
+            r, s = kenn('train', '--model', 'dwe', '--pairs', pairs[p][0], '--val', pairs['val'][0], '-o', ck,
+                        '--epochs', str(epochs), '--patience', '8', '--lr', lr)
+            timing['train-' + name] = s
+            save()
+            with open('%s/%s.train.log' % (OUT, name), 'w') as f:
+                f.write(r.stderr)
+        if not os.path.exists('%s/%s.onnx' % (OUT, name)):
+            kenn('export', ck, '-o', '%s/%s.onnx' % (OUT, name))
+        logs[name] = open('%s/%s.train.log' % (OUT, name)).read() if os.path.exists('%s/%s.train.log' % (OUT, name)) else ''
+
+    # barycenters: the headline comparison for both models, the others for this run's
+    bary = {}
+    for name in models:
+        for K, eps in (COMPARISONS if name == 'dwe' else COMPARISONS[:1]):
+            tag = '%s-k%d-eps%g' % (name, K, eps)
+            fig = '%s/barycenters-%s.png' % (FIGS, tag)
+            text, s = cached('%s/barycenter-%s.csv' % (OUT, tag), 'barycenter', '--model', '%s/%s.onnx' % (OUT, name),
+                             '--images', te, '--compare', str(K), '--epsilon', '%g' % eps, '-o', fig)
+            if s is not None:
+                timing['barycenter-' + tag] = s
+                save()
+            bary[(name, K, eps)] = csv_rows(text, 'class,')
+
+    # per-class PGA beside pixel PCA
+    pga_out = {}
+    for part, classes in (('0-4', '0,1,2,3,4'), ('5-9', '5,6,7,8,9')):
+        text, _ = cached('%s/pga-%s.txt' % (OUT, part), 'pga', '--model', OUT + '/dwe.onnx', '--images', te,
+                         '--class', classes, '--pca', '--components', '2', '-o', '%s/pga-pca-classes-%s.png' % (FIGS, part))
+        pga_out[part] = text
+
+    # interpolation beside McCann's
+    interp = {}
+    first = lambda c: c * TEST_PER_CLASS
+    for tag, i, j in (('0-to-9', first(0), first(9)), ('7-to-7', first(7), first(7) + 1), ('2-to-6', first(2), first(6))):
+        text, _ = cached('%s/interpolate-%s.csv' % (OUT, tag), 'interpolate', '--model', OUT + '/dwe.onnx', '--images', te,
+                         '--from', str(i), '--to', str(j), '--exact', '-o', '%s/interpolation-%s.png' % (FIGS, tag))
+        interp[tag] = (i, j, csv_rows(text, 'alpha,'))
+
+    write_doc(models, logs, timing, bary, pga_out, interp)
+
+
+def winner(r):
+    return 'decoded' if float(r['w2sq_decoded_vs_ot']) < float(r['w2sq_euclidean_mean_vs_ot']) else 'mean'
+
+
+def final_val(log):
+    best = [l for l in log.split('\n') if l.startswith('epoch ') and l.rstrip().endswith('*')]
+    return best[-1] if best else '—'
+
+
+def write_doc(models, logs, timing, bary, pga_out, interp):
+    rel = os.path.relpath(FIGS, os.path.dirname(DOC))
+    K0, E0 = COMPARISONS[0]
+    md = ['# DWE geometry on MNIST: barycenters, principal geodesics and interpolation against exact OT', '',
+          'Made by `make reproduce-dwe` (scripts/reproduce/reproduce_dwe.py) on %s, %d cores.' % (time.strftime('%Y-%m-%d'), os.cpu_count()),
+          'Units: W2² in pixel² (px²), on images normalized to mass 1; ε in px².', '',
+          '## Models', '',
+          '| model | training images | exact training pairs | epochs (max) | Adam LR | best epoch (validation MSE W2², px⁴) | training time |',
+          '|---|---|---|---|---|---|---|']
+    for name, (p, n, epochs, lr, what) in models.items():
+        md.append('| %s (%s) | %d (the first %d of every class) | all pairs within groups of %d | %d | %s | %s | %s |' % (
+            name, what, n, n // 10, GROUP, epochs, lr, final_val(logs[name]),
+            '%.0f s' % timing['train-' + name] if 'train-' + name in timing else '—'))
+    md += ['', 'Validation: all pairs of %d further train-split digits (%d per class). Test images: the first %d test-split digits of every class.' % (
+        10 * VAL_PER_CLASS, VAL_PER_CLASS, TEST_PER_CLASS), '']
+
+    md += ['## Barycenters', '',
+           'For each class, the first K test digits: the decoded DWE barycenter ψ(mean φ) and their Euclidean mean '
+           '(each image normalized to mass 1), each compared in exact W2² (px²) with the ot engine\'s **debiased entropic** '
+           'barycenter (Janati et al. 2020, ot.Barycenter) of the same images at ε; `reconstruction` is the mean over '
+           'the K images of W2²(ψ(φ(x)), x), the decoder\'s own error (`kenn barycenter --compare K --epsilon ε`).', '']
+    for (name, K, eps), rows in bary.items():
+        wins = sum(winner(r) == 'decoded' for r in rows)
+        md += ['### %s, K = %d images per class, ε = %g px²: decoded wins %d of %d classes' % (name, K, eps, wins, len(rows)), '',
+               '| class | images | W2² decoded vs OT (px²) | W2² Euclidean mean vs OT (px²) | closer to OT | reconstruction W2²(ψ(φ(x)), x) (px²) |',
+               '|---|---|---|---|---|---|']
+        for r in rows:
+            md.append('| %s | %s | %s | %s | %s | %s |' % (r['class'], r['images'], r['w2sq_decoded_vs_ot'], r['w2sq_euclidean_mean_vs_ot'],
+                                                         winner(r), r.get('w2sq_reconstruction_mean', '—')))
+        md += ['', '![barycenters %s K=%d ε=%g](%s/barycenters-%s-k%d-eps%g.png)' % (name, K, eps, rel, name, K, eps), '']
+    md += ['## Principal geodesics beside Euclidean PCA', '',
+           'Per class, on the %d test digits of the class: rows "PGA c" walk the c-th principal component of the DWE '
+           'embedding (mean φ ± s·σ_c·v_c, decoded by ψ); rows "PCA c" walk the c-th principal component of the same '
+           'images\' unit-mass pixels (mean ± s·σ_c·u_c, negative pixels clipped to 0 for display), at the same steps s '
+           '(`kenn pga --class … --pca --components 2`).' % TEST_PER_CLASS, '']
+    for part in pga_out:
+        md += ['![PGA and PCA, classes %s](%s/pga-pca-classes-%s.png)' % (part, rel, part), '', '```', pga_out[part].strip(), '```', '']
+    md += ['## Interpolation beside exact displacement interpolation', '',
+           'Between two test digits: the DWE path ψ((1−α)φ(x) + αφ(y)), McCann\'s displacement interpolation of the exact '
+           'optimal plan (each plan entry\'s mass moved to (1−α)p + αq and splatted bilinearly onto the grid, '
+           'ot.DisplacementInterpolation; the splat moves it by at most √(splat W2²) ≤ 0.71 px), and the pixel mix '
+           '(1−α)x + αy; W2² (px²) of the DWE and pixel-mix intermediates to the exact one (`kenn interpolate --exact`).', '']
+    for tag, (i, j, rows) in interp.items():
+        md += ['### test digits %d → %d (%s)' % (i, j, tag), '', '![interpolation %s](%s/interpolation-%s.png)' % (tag, rel, tag), '',
+               '| α | W2² DWE vs exact (px²) | W2² pixel mix vs exact (px²) | splat bound (px²) |', '|---|---|---|---|']
+        for r in rows:
+            md.append('| %s | %s | %s | %s |' % (r['alpha'], r['w2sq_dwe_vs_exact'], r['w2sq_pixel_mix_vs_exact'], r['splat_w2sq_bound']))
+        md.append('')
+    with open(DOC + '.tmp', 'w') as f:
+        f.write('\n'.join(md))
+    os.replace(DOC + '.tmp', DOC)
+    print('wrote', DOC)
+
+
+if __name__ == '__main__':
+    main()
