@@ -64,8 +64,10 @@ def svg_lines(path, series, title, xlabel, ylabel, logy=False, size=(640, 400)):
          '<rect width="100%" height="100%" fill="white"/>',
          '<text x="%d" y="20" font-size="14">%s</text>' % (L, escape(title)),
          '<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="black"/>' % (L, T, W - L - R, H - T - B)]
-    for k in range(6):
-        x = x0 + k * (x1 - x0) / 5
+    xt = [x0 + k * (x1 - x0) / 5 for k in range(6)]
+    if all(float(p[0]).is_integer() for p in pts):  # e.g. epochs: whole ticks
+        xt = sorted(set(round(x) for x in xt))
+    for x in xt:
         o.append('<text x="%.1f" y="%d" text-anchor="middle">%.3g</text>' % (sx(x), H - B + 16, x))
     if logy:
         ticks = [10 ** e * m for e in range(int(math.floor(y0)), int(math.ceil(y1)) + 1) for m in (1, 2, 5) if y0 <= math.log10(10 ** e * m) <= y1]
