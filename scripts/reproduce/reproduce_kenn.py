@@ -329,6 +329,10 @@ def write(res, sets, timing):
             cl[('profile', kind)] = (ratios, peaks, names, [np.array([sg[2] for sg in r['profile']]) for r in by[kind]])
             cl[('weights', kind)] = [np.array([sg[1] for sg in r['profile']]) for r in by[kind]]
         claims[s] = cl
+    counts = sorted({r[3][0] for r in readme_rows})
+    if counts:
+        md += ['Matched size: the parameter counts (all in the distance) are %s, within %.2f%% of each other (`kenn train` builds each kind at '
+               'DeepKENN\'s count by default, varying the hidden width).' % (', '.join('%d' % c for c in counts), 100 * (counts[-1] / counts[0] - 1)), '']
     md += claims_section(claims)
     text = '\n'.join(md) + '\n'
     os.makedirs(os.path.dirname(DOC), exist_ok=True)
