@@ -255,6 +255,12 @@ def write(res, sets, timing):
                 NAMES[kind], p[0], p[1], fmt_ci(mse), fmt_ci(relm, '%.3g'), fmt_ci(pe, '%.4f'),
                 ', '.join('%.4g' % v for v in mse), eps, ', '.join('%.0f s' % r['secs'] for r in rows)))
             readme_rows.append((s, what, kind, p, mse, relm))
+        capped = ['%s seed %d' % (NAMES[k], r['seed']) for k in kinds for r in by[k]
+                  if len(r['hist']['epoch']) == cfg['epochs'] and best_row(r['hist']) + 1 >= cfg['epochs'] - 1]
+        if capped:
+            md += ['', 'Stopped by the epoch cap while still improving (kept epoch within 1 of the last, %d): %s; %d of %d runs. '
+                   'These models are not trained to convergence: longer training lowers their error, and could change the ordering.'
+                   % (cfg['epochs'], ', '.join(capped), len(capped), sum(len(by[k]) for k in kinds))]
         # ordering
         order = sorted(kinds, key=lambda k: np.mean([r['test']['mse_w2sq'] for r in by[k]]))
         md += ['', 'Ordering by mean test MSE: %s.' % ' < '.join('%s (%.4g)' % (NAMES[k], np.mean([r['test']['mse_w2sq'] for r in by[k]])) for k in order), '',
