@@ -259,7 +259,7 @@ def write(res, sets, timing):
                   if len(r['hist']['epoch']) == cfg['epochs'] and best_row(r['hist']) + 1 >= cfg['epochs'] - 1]
         if capped:
             md += ['', 'Stopped by the epoch cap while still improving (kept epoch within 1 of the last, %d): %s; %d of %d runs. '
-                   'These models are not trained to convergence: longer training lowers their error, and could change the ordering.'
+                   'Their validation error was still falling when the cap stopped them: longer training could lower their test error and change the ordering (not measured here).'
                    % (cfg['epochs'], ', '.join(capped), len(capped), sum(len(by[k]) for k in kinds))]
         # ordering
         order = sorted(kinds, key=lambda k: np.mean([r['test']['mse_w2sq'] for r in by[k]]))
