@@ -6,6 +6,15 @@
 // Features are dataset.Features: float32 rows [N, F], row-major, as
 // runtime.Embed computes them. Inputs of the wrong length are programmer
 // errors and panic; data problems (an empty class, NaN) are errors.
+//
+// Beside the embedding's geometry, the exact one it approximates
+// (compare.go; W2² in pixel² between unit-mass images): CompareBarycenter
+// (a decoded barycenter and the Euclidean mean against the ot engine's
+// debiased entropic barycenter), ReconstructionW2Sq (the decoder's own
+// error), CompareInterpolation (a decoded path against McCann's exact
+// displacement interpolation, ot.DisplacementInterpolation); and
+// PixelPCA (pca.go), Euclidean PCA of unit-mass pixels, the linear
+// baseline of PrincipalGeodesics.
 package latent
 
 import (
