@@ -100,12 +100,12 @@ conformance: deps-python ort node-ort web-deps
 pretrained-onnx: $(KENN)
 	for c in pretrained/*.ckpt; do $(KENN) export $$c -o $${c%.ckpt}.onnx || exit 1; done
 
-# Regenerate the ONNX bindings from export/onnxpb/onnx.proto (protoc from
+# Regenerate the ONNX bindings from internal/onnxpb/onnx.proto (protoc from
 # Debian's protobuf-compiler, protoc-gen-go from the module proxy).
 proto:
 	command -v protoc >/dev/null || (SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); $$SUDO apt-get install -y -qq protobuf-compiler)
 	GOBIN=$(CURDIR)/$(CACHE)/bin $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.10
-	PATH=$(CURDIR)/$(CACHE)/bin:$$PATH protoc --go_out=. --go_opt=module=github.com/kenn-ot/kenn export/onnxpb/onnx.proto
+	PATH=$(CURDIR)/$(CACHE)/bin:$$PATH $(GO) generate ./internal/onnxpb
 
 # Debian packages for the anchors (POT, SciPy) and Fashion-MNIST.
 deps-python:

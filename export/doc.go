@@ -1,7 +1,7 @@
 // Package export compiles a models description and its weights into ONNX
 // (opset 17, IR version 8), written with google.golang.org/protobuf from
 // bindings generated out of kenn's own subset of the ONNX schema
-// (export/onnxpb/onnx.proto; `make proto` regenerates them).
+// (internal/onnxpb/onnx.proto; `make proto` regenerates them).
 //
 // Architecture rule, checked by internal/archtest: export never imports
 // Gorgonia; a deployment needs only onnxruntime.

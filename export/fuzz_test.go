@@ -7,7 +7,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/kenn-ot/kenn/export/onnxpb"
+	"github.com/kenn-ot/kenn/internal/onnxpb"
 )
 
 // FuzzParseModel: the pure-Go ONNX reader never panics, refuses an input

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math"
 
-	pb "github.com/kenn-ot/kenn/export/onnxpb"
+	pb "github.com/kenn-ot/kenn/internal/onnxpb"
 )
 
 // Opset and IR version of every exported file.

@@ -3,7 +3,7 @@ package export
 import (
 	"math"
 
-	"github.com/kenn-ot/kenn/export/onnxpb"
+	"github.com/kenn-ot/kenn/internal/onnxpb"
 	"github.com/kenn-ot/kenn/models"
 )
 

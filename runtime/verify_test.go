@@ -11,7 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/kenn-ot/kenn/export"
-	"github.com/kenn-ot/kenn/export/onnxpb"
+	"github.com/kenn-ot/kenn/internal/onnxpb"
 	esnn "github.com/kenn-ot/kenn/export/snn"
 	"github.com/kenn-ot/kenn/models"
 	msnn "github.com/kenn-ot/kenn/models/snn"

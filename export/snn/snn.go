@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/kenn-ot/kenn/export"
-	"github.com/kenn-ot/kenn/export/onnxpb"
+	"github.com/kenn-ot/kenn/internal/onnxpb"
 	msnn "github.com/kenn-ot/kenn/models/snn"
 )
 
