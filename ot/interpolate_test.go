@@ -187,3 +187,50 @@ func TestDisplacementInterpolationErrors(t *testing.T) {
 		})
 	}
 }
+
+// Off the grid, McCann's interpolant is exactly on the geodesic: W2² from
+// the first image to it is t²·W2² and to the second (1−t)²·W2², up to the
+// 2⁻³⁰ rounding of EmpiricalW2Sq's masses and costs.
+func TestDisplacementPointsGeodesic(t *testing.T) {
+	s := loadMNIST(t)
+	a, b := s.Image(4, nil), s.Image(9, nil)
+	p, err := ot.NewSolver().Plan(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pa, wa, err := ot.ImagePoints(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb, wb, err := ot.ImagePoints(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := ot.Mixed{Cont: 2}
+	for _, tt := range []float64{0, 0.3, 0.5, 1} {
+		t.Run(fmt.Sprintf("t=%g", tt), func(t *testing.T) {
+			pts, w, err := ot.DisplacementPoints(p, tt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d0, err := ot.EmpiricalW2Sq(m, pa, pts, wa, w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d1, err := ot.EmpiricalW2Sq(m, pts, pb, w, wb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tol := 1e-6 * p.W2Sq
+			if math.Abs(d0-tt*tt*p.W2Sq) > tol || math.Abs(d1-(1-tt)*(1-tt)*p.W2Sq) > tol {
+				t.Errorf("W2² to the ends %v and %v px², want t²·W2² = %v and (1−t)²·W2² = %v", d0, d1, tt*tt*p.W2Sq, (1-tt)*(1-tt)*p.W2Sq)
+			}
+		})
+	}
+	if _, _, err := ot.DisplacementPoints(p, 2); err == nil {
+		t.Error("t = 2 accepted")
+	}
+	if _, _, err := ot.DisplacementPoints(nil, 0.5); err == nil {
+		t.Error("nil plan accepted")
+	}
+}

@@ -61,7 +61,7 @@ func runInterpolate(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("images %d and %d: exact W2² %.4f px²; W2² in pixel² from each intermediate to McCann's exact interpolant (splatted bilinearly; splat_w2sq_bound bounds the splat's own W2²)\n", *from, *to, c.W2Sq)
+		fmt.Printf("images %d and %d: exact W2² %.4f px²; W2² in pixel² from each intermediate to McCann's exact interpolant, its point masses off the grid (the image drawn splats them bilinearly, within splat_w2sq_bound px² in W2² of them)\n", *from, *to, c.W2Sq)
 		fmt.Println("alpha,w2sq_dwe_vs_exact,w2sq_pixel_mix_vs_exact,splat_w2sq_bound")
 		var exRow, mixRow [][]float32
 		decCap, mixCap := make([]string, *steps), make([]string, *steps)
