@@ -60,8 +60,8 @@ func CompareBarycenter(set []ot.Image, decoded []float32, epsilon float64) (Bary
 // ReconstructionW2Sq is the decoder's own error on set: for each image,
 // exact W2² (pixels²) between decoded[i] (ψ(φ(set[i])), row-major pixels
 // of set's size, as runtime.Decode gives) and the image, both as unit-mass
-// measures. A decoded barycenter cannot be expected to come closer to the
-// ot barycenter than the decoder comes to the images themselves.
+// measures: how far the decoder alone moves what it decodes, beside a
+// decoded barycenter's distance to the ot barycenter.
 func ReconstructionW2Sq(set []ot.Image, decoded [][]float32) ([]float64, error) {
 	if len(decoded) != len(set) {
 		return nil, fmt.Errorf("latent: %d reconstructions of %d images", len(decoded), len(set))
