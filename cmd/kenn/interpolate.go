@@ -69,8 +69,8 @@ func runInterpolate(ctx context.Context, args []string) error {
 			fmt.Printf("%.4g,%.4f,%.4f,%.4f\n", a, c.DecodedW2Sq[k], c.MixW2Sq[k], c.SplatW2Sq[k])
 			exRow = append(exRow, toFloat32(c.Exact[k].Pix))
 			mixRow = append(mixRow, toFloat32(c.Mix[k].Pix))
-			decCap[k] = fmt.Sprintf("%.3g px² to exact", c.DecodedW2Sq[k])
-			mixCap[k] = fmt.Sprintf("%.3g px² to exact", c.MixW2Sq[k])
+			decCap[k] = fmt.Sprintf("%.3f px² to exact", c.DecodedW2Sq[k])
+			mixCap[k] = fmt.Sprintf("%.3f px² to exact", c.MixW2Sq[k])
 		}
 		g.Images = append(g.Images, exRow, mixRow)
 		g.Rows = append(g.Rows, "exact (McCann)", "pixel mix")
