@@ -237,7 +237,9 @@ def write_doc(models, logs, timing, bary, pga_out, interp):
           'Made by `%smake reproduce-dwe` (scripts/reproduce/reproduce_dwe.py) on %s, %d cores.' % (
               ''.join('%s=%s ' % (k, os.environ[k]) for k in ('PER_CLASS', 'GROUP', 'EPOCHS', 'LR', 'COMPARISONS') if k in os.environ),
               time.strftime('%Y-%m-%d'), os.cpu_count()),
-          'Units: W2² in pixel² (px²), on images normalized to mass 1; ε in px².', '',
+          'Its kenn steps took %.0f min in all (pairs, training, barycenter comparisons; out/dwe-geometry/timing.json), '
+          'on cores shared with other jobs. Units: W2² in pixel² (px²), on images normalized to mass 1; ε in px².' % (
+              sum(timing.values()) / 60), '',
           '## Models', '',
           '| model | training images | exact training pairs | epochs (max) | Adam LR | best epoch (validation MSE W2², px⁴) | training time |',
           '|---|---|---|---|---|---|---|']
