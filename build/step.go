@@ -32,7 +32,11 @@ func (n *Net) Forward(bt *Batch) (LossParts, error) {
 		return LossParts{}, fmt.Errorf("build: Forward on an inference graph")
 	}
 	m, B := n.M, n.B
-	if len(bt.Images) != B {
+	// A graph built for more images than the batch holds (trainingNet's
+	// padding) takes copies of the first image in the rows left over: they
+	// are in no pair, so neither the loss nor its gradients see them. A
+	// decoder's loss has a term per image, so its graphs are never padded.
+	if len(bt.Images) > B || len(bt.Images) == 0 || (len(bt.Images) < B && n.Xt != nil) {
 		return LossParts{}, fmt.Errorf("build: batch of %d images, graph takes %d", len(bt.Images), B)
 	}
 	hw := m.H * m.W
@@ -42,6 +46,9 @@ func (n *Net) Forward(bt *Batch) (LossParts, error) {
 			return LossParts{}, fmt.Errorf("build: image %d has %d pixels, the model takes %dx%d", i, len(img), m.H, m.W)
 		}
 		normalizeInto(x[i*hw:(i+1)*hw], img)
+	}
+	for i := len(bt.Images); i < B; i++ {
+		copy(x[i*hw:(i+1)*hw], x[:hw])
 	}
 	if err := n.letInput(n.X, x); err != nil {
 		return LossParts{}, err

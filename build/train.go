@@ -249,14 +249,6 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 	}
 
 	squared := loss == LossW2Sq && m.Target == models.TargetW2
-	net, err := newNet(m, opt.Batch, tensor.Float32, true, squared)
-	if err != nil {
-		return nil, err
-	}
-	defer net.Close()
-	if err := net.SetWeights(c); err != nil {
-		return nil, err
-	}
 	eval, err := NewNet(m, evalBatch, tensor.Float32, false)
 	if err != nil {
 		return nil, err
@@ -264,13 +256,22 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 	defer eval.Close()
 
 	sched.m, sched.augment, sched.squared = m, augment, squared
+	first := sched.epoch(opt.Seed, 0)
+	if len(first) == 0 {
+		return nil, fmt.Errorf("build: epoch 1 has no training step: no block of %d images holds a training pair", opt.Batch)
+	}
 	if st.Step == 0 && st.EpochStep == 0 && st.Epoch == 0 {
-		if err := calibrate(eval, c, sched.epoch(opt.Seed, 0), squared); err != nil {
+		if err := calibrate(eval, c, first, squared); err != nil {
 			return nil, err
 		}
-		if err := net.SetWeights(c); err != nil {
-			return nil, err
-		}
+	}
+	net, err := trainingNet(m, c, opt.Batch, squared, first[0])
+	if err != nil {
+		return nil, err
+	}
+	defer net.Close()
+	if err := net.SetWeights(c); err != nil {
+		return nil, err
 	}
 	adam := DefaultAdam(st.LR)
 	var sample Data
