@@ -77,7 +77,10 @@
 //   - simplex.go: the network simplex (block pricing, strongly feasible
 //     trees); shield.go: shielded pricing on the separable graph;
 //     multiscale.go and warm.go: the coarse-to-fine warm start.
-//   - plan.go: Plan, the optimal transport plan of Solver.Plan.
+//   - plan.go: Plan, the optimal transport plan of Solver.Plan;
+//     interpolate.go: McCann's displacement interpolation of a plan
+//     (DisplacementInterpolation, splatted onto the grid with its W2²
+//     bound; DisplacementPoints and ImagePoints off the grid).
 //   - sinkhorn.go: log-domain Sinkhorn with ε-scaling and ErrNotConverged;
 //     sliced.go: Sliced, sliced W2² over deterministic directions.
 //   - barycenter.go: the debiased entropic barycenter.
@@ -87,6 +90,6 @@
 //   - Tests: exact_test.go, metric_test.go (metric axioms, plans,
 //     invalid input), pot_test.go (against POT), approx_test.go and
 //     method_test.go (Sinkhorn, sliced, the Method table), guard_test.go,
-//     barycenter_test.go, empirical_test.go; bench_test.go and
+//     barycenter_test.go, empirical_test.go, interpolate_test.go; bench_test.go and
 //     method_bench_test.go: the benchmarks.
 package ot
