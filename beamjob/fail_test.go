@@ -60,7 +60,7 @@ func failPairs(job *PairsJob, shard int, marker string) {
 	job.doFn = func(fn *pairsFn) any { return &failPairsFn{Inner: fn, Shard: shard, Marker: marker} }
 }
 
-// failTile makes the job's first worker of tile shard (TileGrid order)
+// failTile makes the job's first worker of tile shard (tiling.Grid.Tiles order)
 // fail once.
 func failTile(job *MatrixJob, shard int, marker string) {
 	job.doFn = func(fn *tileFn) any { return &failTileFn{Inner: fn, Shard: shard, Marker: marker} }

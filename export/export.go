@@ -9,8 +9,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/kenn-ot/kenn/internal/onnxpb"
 	"github.com/kenn-ot/kenn/internal/atomicfile"
+	"github.com/kenn-ot/kenn/internal/onnxpb"
 	"github.com/kenn-ot/kenn/models"
 )
 

@@ -221,7 +221,7 @@ func readModel(path string, limit int64) (*File, error) {
 }
 
 // ParseModel parses raw (the bytes of the file named path) as an ONNX
-// model with the export/onnxpb bindings, without onnxruntime, and
+// model with the internal/onnxpb bindings, without onnxruntime, and
 // verifies it: the metadata keys are unique, kenn.model_id is present
 // (else ErrNoModelID), the initializers hash to the recorded
 // kenn.initializers_sha256 and the bytes to kenn.file_sha256. Inputs over

@@ -18,8 +18,8 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/kenn-ot/kenn/internal/onnxpb"
 	"github.com/kenn-ot/kenn/internal/atomicfile"
+	"github.com/kenn-ot/kenn/internal/onnxpb"
 	"github.com/kenn-ot/kenn/models"
 )
 

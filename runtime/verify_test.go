@@ -11,8 +11,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/kenn-ot/kenn/export"
-	"github.com/kenn-ot/kenn/internal/onnxpb"
 	esnn "github.com/kenn-ot/kenn/export/snn"
+	"github.com/kenn-ot/kenn/internal/onnxpb"
 	"github.com/kenn-ot/kenn/models"
 	msnn "github.com/kenn-ot/kenn/models/snn"
 )
