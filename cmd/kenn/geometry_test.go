@@ -141,6 +141,7 @@ func TestGeometryComparisons(t *testing.T) {
 			{"unknown class", []string{"--labels", labels, "--class", "7"}, "no image"},
 			{"not a list", []string{"--labels", labels, "--class", "x"}, "--class"},
 			{"no labels", []string{"--class", "all"}, "labels"},
+			{"labels without class", []string{"--labels", labels}, "only for --class"},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				args := append([]string{"pga", "--model", ck, "--images", imgs, "--components", "1", "-o", filepath.Join(dir, "r.png")}, c.args...)

@@ -35,6 +35,9 @@ func runPGA(ctx context.Context, args []string) error {
 			fc.failf("--class %q: want all or a comma-separated list of labels: %v", *classList, err)
 		}
 	}
+	if *labelsPath != "" && *classList == "" {
+		fc.failf("--labels %s: labels are read only for --class; give --class all or a list of labels", *labelsPath)
+	}
 	if err := fc.err(); err != nil {
 		return err
 	}

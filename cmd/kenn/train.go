@@ -114,6 +114,9 @@ func runTrain(ctx context.Context, args []string) error {
 	if *history == "" && *monitor != "" {
 		fc.failf("--monitor %s: its errors go to the --history file; give --history FILE.csv", *monitor)
 	}
+	if *history == "" && fc.c.Given("history-sample") {
+		fc.failf("--history-sample %d: the sample is scored for the --history file; give --history FILE.csv", *historySample)
+	}
 	if *mode == build.ModePair && *batch%2 != 0 {
 		fc.failf("--batch %d: pair mode takes an even number ≥ 2 (half the images are each pair's first)", *batch)
 	}

@@ -94,10 +94,22 @@ func TestTrainHistory(t *testing.T) {
 			}
 		})
 	}
-	t.Run("monitor without history refused", func(t *testing.T) {
-		_, stderr, err := kenn("train", "--model", "odekenn", "--pairs", tr, "--val", va, "-o", filepath.Join(dir, "x.ckpt"), "--monitor", mon)
-		if err == nil || !strings.Contains(stderr, "give --history FILE.csv") {
-			t.Fatalf("%v: %s", err, stderr)
-		}
-	})
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"monitor without history refused", []string{"--monitor", mon}},
+		{"history-sample without history refused", []string{"--history-sample", "100"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"train", "--model", "odekenn", "--pairs", tr, "--val", va, "-o", filepath.Join(dir, "x.ckpt")}, tc.args...)
+			_, stderr, err := kenn(args...)
+			if err == nil || !strings.Contains(stderr, "give --history FILE.csv") {
+				t.Fatalf("%v: %s", err, stderr)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "x.ckpt")); err == nil {
+				t.Fatal("a refused command line wrote the checkpoint")
+			}
+		})
+	}
 }
