@@ -5,7 +5,7 @@ A script in a folder below scripts/ imports them with
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
     from kennscripts import read_idx, run_kenn
 """
-import gzip, struct, subprocess, sys, time
+import gzip, os, struct, subprocess, sys, time
 import numpy as np
 
 IDX_IMAGES, IDX_LABELS = 0x803, 0x801
@@ -25,6 +25,32 @@ def read_idx(path, magic=IDX_IMAGES):
     if len(data) != int(np.prod(dims)):
         sys.exit('%s: %d bytes of data, the header says %s' % (path, len(data), 'x'.join(map(str, dims))))
     return np.frombuffer(data, dtype=np.uint8).reshape(dims)
+
+def stratified(images, per_class, skip, out):
+    """Write images skip..skip+per_class-1 of every digit class of the IDX
+    file images (all from skip on if per_class is None) to out, and their
+    labels beside it (the labels-idx1 name of out); the labels are read
+    beside images. Exits when a class has fewer than skip+per_class images.
+    Does nothing when out exists: it is written last, atomically, so an
+    interrupted run writes both again."""
+    if os.path.exists(out):
+        return out
+    X = read_idx(images, IDX_IMAGES)
+    y = read_idx(images.replace('images-idx3', 'labels-idx1'), IDX_LABELS)
+    stop = None if per_class is None else skip + per_class
+    idx = np.concatenate([np.flatnonzero(y == c)[skip:stop] for c in range(10)])
+    if per_class is not None and len(idx) != 10 * per_class:
+        sys.exit('%s has fewer than %d digits of some class' % (images, skip + per_class))
+    lab = out.replace('images-idx3', 'labels-idx1')
+    with open(lab + '.tmp', 'wb') as f:
+        f.write(struct.pack('>II', IDX_LABELS, len(idx)))
+        f.write(y[idx].astype(np.uint8).tobytes())
+    os.replace(lab + '.tmp', lab)
+    with open(out + '.tmp', 'wb') as f:
+        f.write(struct.pack('>IIII', IDX_IMAGES, len(idx), X.shape[1], X.shape[2]))
+        f.write(X[idx].tobytes())
+    os.replace(out + '.tmp', out)
+    return out
 
 def run_kenn(kenn, *args, out=None):
     """Run the kenn binary with args; on failure exit with the tail of its

@@ -22,10 +22,10 @@ BACKBONE (kenn train --backbone C1,C2,HIDDEN,OUT for the KENN models), AUGMENT
 seeds 1..SEEDS and add the ensemble of those members, kenn ensemble: a row
 whose training time is the sum of its members').
 """
-import json, os, struct, sys, time
+import json, os, sys, time
 import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
-from kennscripts import IDX_IMAGES, IDX_LABELS, read_idx, run_kenn
+from kennscripts import IDX_IMAGES, read_idx, run_kenn, stratified
 
 KENN = os.environ.get('KENN', 'bin/kenn')
 OUT = os.environ.get('OUT', 'out/reproduce')
@@ -62,25 +62,6 @@ def metrics(path):
         k, v = line.split()
         m[k] = float(v)
     return m
-
-def stratified(images, per_class, skip, out):
-    """Write the images skip..skip+per_class-1 of every class (all from skip
-    on if per_class is None; labels beside the images file)."""
-    if os.path.exists(out):
-        return out
-    X = read_idx(images, IDX_IMAGES)
-    y = read_idx(images.replace('images-idx3', 'labels-idx1'), IDX_LABELS)
-    idx = np.concatenate([np.flatnonzero(y == c)[skip:None if per_class is None else skip + per_class] for c in range(10)])
-    with open(out + '.tmp', 'wb') as f:
-        f.write(struct.pack('>IIII', IDX_IMAGES, len(idx), X.shape[1], X.shape[2]))
-        f.write(X[idx].tobytes())
-    os.replace(out + '.tmp', out)
-    lab = out.replace('images-idx3', 'labels-idx1')
-    with open(lab + '.tmp', 'wb') as f:
-        f.write(struct.pack('>II', IDX_LABELS, len(idx)))
-        f.write(y[idx].astype(np.uint8).tobytes())
-    os.replace(lab + '.tmp', lab)
-    return out
 
 def main():
     os.makedirs(OUT, exist_ok=True)

@@ -28,10 +28,11 @@ Every step's output stays in OUT (out/dwe-geometry); a rerun skips the
 steps already done (kenn pairs and kenn train resume an interrupted one).
 Environment: KENN, OUT, DOC, PER_CLASS, GROUP, EPOCHS, LR, COMPARISONS.
 """
-import json, os, struct, sys, time
+import json, os, sys, time
 import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
-from kennscripts import IDX_IMAGES, IDX_LABELS, read_idx, run_kenn
+from kennscripts import run_kenn, stratified
+from reproduce import MN_TRAIN, MN_TEST
 
 KENN = os.environ.get('KENN', 'bin/kenn')
 OUT = os.environ.get('OUT', 'out/dwe-geometry')
@@ -42,8 +43,6 @@ GROUP = int(os.environ.get('GROUP', 64))
 EPOCHS = int(os.environ.get('EPOCHS', 24))
 LR = os.environ.get('LR', '5e-4')
 VAL_PER_CLASS, TEST_PER_CLASS = 20, 50
-MN_TRAIN = 'data/mnist/train-images-idx3-ubyte'
-MN_TEST = 'data/mnist/t10k-images-idx3-ubyte'
 # (images per class, ε px²) of the barycenter comparisons; the first is the headline
 # (COMPARISONS=K:EPS,…)
 COMPARISONS = [(int(k), float(e)) for k, e in (c.split(':') for c in os.environ.get('COMPARISONS', '10:1,25:1,10:0.5').split(','))]
@@ -51,27 +50,6 @@ COMPARISONS = [(int(k), float(e)) for k, e in (c.split(':') for c in os.environ.
 
 def kenn(*args, out=None):
     return run_kenn(KENN, *args, out=out)
-
-
-def stratified(images, per_class, skip, out):
-    """Write images skip..skip+per_class-1 of every class, labels beside."""
-    if os.path.exists(out):
-        return out
-    X = read_idx(images, IDX_IMAGES)
-    y = read_idx(images.replace('images-idx3', 'labels-idx1'), IDX_LABELS)
-    idx = np.concatenate([np.flatnonzero(y == c)[skip:skip + per_class] for c in range(10)])
-    if len(idx) != 10 * per_class:
-        sys.exit('%s has fewer than %d digits of some class' % (images, skip + per_class))
-    lab = out.replace('images-idx3', 'labels-idx1')
-    with open(lab + '.tmp', 'wb') as f:
-        f.write(struct.pack('>II', IDX_LABELS, len(idx)))
-        f.write(y[idx].astype(np.uint8).tobytes())
-    os.replace(lab + '.tmp', lab)
-    with open(out + '.tmp', 'wb') as f:
-        f.write(struct.pack('>IIII', IDX_IMAGES, len(idx), X.shape[1], X.shape[2]))
-        f.write(X[idx].tobytes())
-    os.replace(out + '.tmp', out)
-    return out
 
 
 def cached(path, *args):
