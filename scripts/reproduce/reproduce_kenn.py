@@ -224,7 +224,7 @@ def write(res, sets, timing):
                'tape machine computed the encoder\'s and the ODE\'s gradients 1e4–1e6 times too large for exactly this graph (64 images per block, 64 ODE hidden units, '
                '8 RK4 steps; 63 or 65 images, or 7 or 9 steps, were right). `kenn train` now checks the float32 gradients against a float64 graph on the first batch and '
                'pads the block by one image (in no pair) when they disagree (build/gradcheck.go, TestTrainingNetFallsBack); batch 64 then trains (validation MSE on W2 '
-               '0.113 after 3 epochs, seed 1). The models here were trained before that fix, all three kinds at batch %d.'
+               '0.113 px² after 3 epochs, seed 1; kenn train\'s line, on the model\'s W2 scale, not W2²). The models here were trained before that fix, all three kinds at batch %d.'
                % (SCHEMES['1k']['batch'], SCHEMES['1k']['batch']), '']
     total = sum(v for k, v in timing.items() if k.startswith('train-'))
     pairs_s = sum(v for k, v in timing.items() if k.startswith('pairs-'))
