@@ -215,7 +215,7 @@ func (m *Model) pairwiseNPY(ctx context.Context, a, b dataset.Features, sym bool
 		return err
 	}
 	defer w.Abort()
-	buf := make([]float32, grid.Side*grid.Side)
+	buf := make([]float32, grid.TileLen())
 	tiles := grid.Tiles()
 	for done, t := range tiles {
 		if err := ctx.Err(); err != nil {

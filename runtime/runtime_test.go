@@ -103,8 +103,18 @@ func TestPairwiseTilesAndKNN(t *testing.T) {
 		if err := m.PairwiseNPY(context.Background(), f, f, full, PairwiseOptions{Tile: 16}); err != nil {
 			t.Fatal(err)
 		}
+		one := filepath.Join(dir, "one.npy") // a tile side whose square overflows int: one tile, the matrix
+		if err := m.PairwiseNPY(context.Background(), f, f, one, PairwiseOptions{Tile: 1 << 40}); err != nil {
+			t.Fatal(err)
+		}
 		n, _, T := readNPY(t, tri)
 		_, _, F := readNPY(t, full)
+		_, _, O := readNPY(t, one)
+		for k := range F {
+			if math.Abs(float64(O[k]-F[k])) > 1e-5*math.Abs(float64(F[k])) {
+				t.Fatalf("%s: entry %d in one tile of side 2⁴⁰ %v, in tiles of 16 %v", kind, k, O[k], F[k])
+			}
+		}
 		for i := 0; i < n; i++ {
 			if T[i*n+i] != 0 {
 				t.Fatalf("%s: diagonal %v", kind, T[i*n+i])

@@ -103,6 +103,12 @@ func (g Grid) Tiles() []Tile {
 	return out
 }
 
+// TileLen is the number of distances in the grid's largest tile,
+// min(Side, Rows)·min(Side, Cols): the buffer a tiled computation needs,
+// which stays that of the matrix itself for a side larger than the
+// matrix (Side² could overflow, or not fit in memory).
+func (g Grid) TileLen() int { return min(g.Side, g.Rows) * min(g.Side, g.Cols) }
+
 // Diagonal reports whether t lies on the diagonal of an all-pairs matrix,
 // where it is its own mirror (see Symmetrize).
 func (g Grid) Diagonal(t Tile) bool { return g.Sym && t.I == t.J }
@@ -141,7 +147,7 @@ func Pairwise(ctx context.Context, a, b dataset.Features, sym bool, side int, ti
 	}
 	na, nb := a.N, b.N
 	out := make([]float32, na*nb)
-	buf := make([]float32, side*side)
+	buf := make([]float32, g.TileLen())
 	for _, t := range g.Tiles() {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -194,7 +200,7 @@ func KNN(ctx context.Context, index, query dataset.Features, k, side int, tile T
 		return nil, err
 	}
 	heaps := make([]maxHeap, query.N)
-	buf := make([]float32, side*side)
+	buf := make([]float32, g.TileLen())
 	for _, t := range g.Tiles() { // row-major: every query sees the index in order
 		if err := ctx.Err(); err != nil {
 			return nil, err

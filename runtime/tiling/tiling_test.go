@@ -79,7 +79,7 @@ func TestPairwiseEqualsDirect(t *testing.T) {
 		l1(x, y, out)
 		return out
 	}
-	for _, side := range []int{1, 3, 4, 11, 64} {
+	for _, side := range []int{1, 3, 4, 11, 64, 1 << 40} { // 1 << 40: a side whose square overflows int
 		got, err := Pairwise(context.Background(), a, b, false, side, l1)
 		if err != nil {
 			t.Fatal(err)
@@ -112,7 +112,7 @@ func TestKNNEqualsSort(t *testing.T) {
 	d := make([]float32, query.N*index.N)
 	l1(query, index, d)
 	for _, k := range []int{1, 4, 23} {
-		for _, side := range []int{1, 5, 100} {
+		for _, side := range []int{1, 5, 100, 1 << 40} {
 			got, err := KNN(context.Background(), index, query, k, side, l1)
 			if err != nil {
 				t.Fatal(err)
