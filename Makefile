@@ -179,7 +179,7 @@ reproduce-kenn: data ort $(KENN)
 	KENN=$(KENN) $(PY) scripts/reproduce/reproduce_kenn.py
 
 # DWE's geometry (issue 19): a DWE trained on 6,000 digits, its decoded class
-# barycenters against the exact-OT one and the Euclidean mean, per-class PGA
+# barycenters and the Euclidean mean against the ot engine's debiased entropic one (exact W2²), per-class PGA
 # beside pixel PCA, interpolation beside McCann's → docs/results/dwe-geometry/README.md.
 reproduce-dwe: data ort $(KENN)
 	KENN=$(KENN) $(PY) scripts/reproduce/reproduce_dwe.py
