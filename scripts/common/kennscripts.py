@@ -5,7 +5,7 @@ A script in a folder below scripts/ imports them with
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
     from kennscripts import read_idx, run_kenn
 """
-import gzip, os, struct, subprocess, sys, time
+import gzip, json, os, struct, subprocess, sys, time
 import numpy as np
 
 IDX_IMAGES, IDX_LABELS = 0x803, 0x801
@@ -51,6 +51,21 @@ def stratified(images, per_class, skip, out):
         f.write(X[idx].tobytes())
     os.replace(out + '.tmp', out)
     return out
+
+def read_timing(path):
+    """The dict a script keeps its steps' seconds in (its OUT/timing.json),
+    or {} before the first step."""
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)
+
+def write_timing(path, timing):
+    """Write timing to path as JSON, atomically (a rerun after an
+    interruption reads the last complete one)."""
+    with open(path + '.tmp', 'w') as f:
+        json.dump(timing, f, indent=1)
+    os.replace(path + '.tmp', path)
 
 def run_kenn(kenn, *args, out=None):
     """Run the kenn binary with args; on failure exit with the tail of its

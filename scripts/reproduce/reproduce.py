@@ -22,10 +22,10 @@ BACKBONE (kenn train --backbone C1,C2,HIDDEN,OUT for the KENN models), AUGMENT
 seeds 1..SEEDS and add the ensemble of those members, kenn ensemble: a row
 whose training time is the sum of its members').
 """
-import json, os, sys, time
+import os, sys, time
 import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
-from kennscripts import IDX_IMAGES, read_idx, run_kenn, stratified
+from kennscripts import IDX_IMAGES, read_idx, read_timing, run_kenn, stratified, write_timing
 
 KENN = os.environ.get('KENN', 'bin/kenn')
 OUT = os.environ.get('OUT', 'out/reproduce')
@@ -77,9 +77,9 @@ def main():
     n_images = len(read_idx(tr, IDX_IMAGES))
     te = stratified(MN_TEST, N_TEST // 10, 0, OUT + '/test-images-idx3-ubyte')
     fa = stratified(FA_TEST, N_FASHION // 10, 0, OUT + '/fashion-images-idx3-ubyte')
-    timing = json.load(open(OUT + '/timing.json')) if os.path.exists(OUT + '/timing.json') else {}
+    timing = read_timing(OUT + '/timing.json')
     def save():
-        json.dump(timing, open(OUT + '/timing.json', 'w'), indent=1)
+        write_timing(OUT + '/timing.json', timing)
     P = {
         'train': (OUT + '/train-all.txt', tr, ['--groups', str(GROUPS)] if GROUPS else ['--all']),
         'val': (OUT + '/val-all.txt', va, ['--all']),

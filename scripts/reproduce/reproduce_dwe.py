@@ -28,10 +28,10 @@ Every step's output stays in OUT (out/dwe-geometry); a rerun skips the
 steps already done (kenn pairs and kenn train resume an interrupted one).
 Environment: KENN, OUT, DOC, PER_CLASS, GROUP, EPOCHS, LR, COMPARISONS.
 """
-import json, os, sys, time
+import os, sys, time
 import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
-from kennscripts import run_kenn, stratified
+from kennscripts import read_timing, run_kenn, stratified, write_timing
 from reproduce import MN_TRAIN, MN_TEST
 
 KENN = os.environ.get('KENN', 'bin/kenn')
@@ -88,12 +88,10 @@ def main():
     va = stratified(MN_TRAIN, VAL_PER_CLASS, PER_CLASS, OUT + '/val-images-idx3-ubyte')
     te = stratified(MN_TEST, TEST_PER_CLASS, 0, OUT + '/test-images-idx3-ubyte')
     timing_path = OUT + '/timing.json'
-    timing = json.load(open(timing_path)) if os.path.exists(timing_path) else {}
+    timing = read_timing(timing_path)
 
     def save():
-        with open(timing_path + '.tmp', 'w') as f:
-            json.dump(timing, f, indent=1)
-        os.replace(timing_path + '.tmp', timing_path)
+        write_timing(timing_path, timing)
 
     pairs = {'val': (OUT + '/val-all.txt', va, ['--all']),
              'train': (OUT + '/train-g%d.txt' % GROUP, tr, ['--groups', str(GROUP)]),

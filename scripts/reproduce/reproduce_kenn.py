@@ -24,14 +24,14 @@ EPOCHS_G (25), PATIENCE_G (6), HISTORY_SAMPLE (10000 training pairs),
 MONITOR_EVERY (5: the per-epoch test error is on all pairs of every 5th test
 digit; the final test error on all pairs of all N_TEST), SCHEMES (1k,groups).
 """
-import json, os, re, sys, time
+import os, re, sys, time
 import numpy as np
 from scipy import stats
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'common'))
 sys.path.insert(0, HERE)
-from kennscripts import IDX_IMAGES, read_idx, run_kenn, svg_lines
+from kennscripts import IDX_IMAGES, read_idx, read_timing, run_kenn, svg_lines, write_timing
 from reproduce import stratified, metrics, MN_TRAIN, MN_TEST
 
 KENN = os.environ.get('KENN', 'bin/kenn')
@@ -128,12 +128,10 @@ def main():
         if not os.path.exists(f):
             sys.exit('%s missing: run make data' % f)
     tpath = OUT + '/timing.json'
-    timing = json.load(open(tpath)) if os.path.exists(tpath) else {}
+    timing = read_timing(tpath)
 
     def save():
-        with open(tpath + '.tmp', 'w') as f:
-            json.dump(timing, f, indent=1)
-        os.replace(tpath + '.tmp', tpath)
+        write_timing(tpath, timing)
 
     te, test, sets = data(timing, save)
     # seed-major order: an interrupted run has every kind and scheme at
