@@ -37,8 +37,9 @@ const gradTolerance = 1e-2
 // shapes the fault needs. A model with a decoder (DWE), whose loss has a
 // term per image, is not padded: a mismatch there is an error. So is one
 // that padding does not cure. Either way no step is taken with a
-// gradient the float64 graph does not confirm.
-func trainingNet(m *models.Model, c *models.Checkpoint, b int, squared bool, bt *Batch) (*Net, error) {
+// gradient the float64 graph does not confirm. notice (Options.Notice,
+// may be nil) is told when the graph is padded.
+func trainingNet(m *models.Model, c *models.Checkpoint, b int, squared bool, bt *Batch, notice func(string)) (*Net, error) {
 	net, err := newNet(m, b, tensor.Float32, true, squared)
 	if err != nil {
 		return nil, err
@@ -72,6 +73,9 @@ func trainingNet(m *models.Model, c *models.Checkpoint, b int, squared bool, bt 
 	if worst2 > gradTolerance {
 		net.Close()
 		return nil, fmt.Errorf("build: the float32 training graph's gradient of %s differs from float64's by %.3g (relative) at %d images per batch, and by %.3g for %s with one padding image: choose another --batch", name, worst, b, worst2, name2)
+	}
+	if notice != nil {
+		notice(fmt.Sprintf("build: the float32 training graph's gradient of %s differs from float64's by %.3g (relative) at %d images per batch (a Gorgonia fault): training on a graph for %d, the extra image in no pair (gradients within %.3g of float64's)", name, worst, b, b+1, worst2))
 	}
 	return net, nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"gorgonia.org/tensor"
@@ -43,11 +44,15 @@ func TestTrainingNetFallsBack(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			net, err := trainingNet(m, c, tc.images, false, bt)
+			var notices []string
+			net, err := trainingNet(m, c, tc.images, false, bt, func(msg string) { notices = append(notices, msg) })
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer net.Close()
+			if padded := net.B != tc.images; len(notices) != btoi(padded) || (padded && !strings.Contains(notices[0], fmt.Sprintf("a graph for %d", net.B))) {
+				t.Errorf("%d images, graph for %d: notices %q, want one naming the padded graph exactly when padded", tc.images, net.B, notices)
+			}
 			if net.B != tc.graph {
 				t.Fatalf("%d images: graph for %d, want %d (unpadded float32 graph off by %.3g at %s)", tc.images, net.B, tc.graph, rawWorst, where)
 			}
@@ -104,4 +109,11 @@ func TestForwardPadding(t *testing.T) {
 	if _, err := net.Forward(randomBatch(rand.New(rand.NewPCG(1, 2)), 5, dwe.H*dwe.W, true)); err == nil {
 		t.Error("a DWE graph for 7 images took a batch of 5")
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -265,7 +265,7 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 			return nil, err
 		}
 	}
-	net, err := trainingNet(m, c, opt.Batch, squared, first[0])
+	net, err := trainingNet(m, c, opt.Batch, squared, first[0], opt.Notice)
 	if err != nil {
 		return nil, err
 	}
