@@ -59,7 +59,7 @@ func trainingNet(m *models.Model, c *models.Checkpoint, b int, squared bool, bt 
 	}
 	net.Close()
 	if m.Decoder != nil {
-		return nil, fmt.Errorf("build: the float32 training graph's gradient of %s differs from float64's by %.3g (relative) at %d images per batch: choose another --batch", name, worst, b)
+		return nil, fmt.Errorf("build: the float32 training graph's gradient of %s differs from float64's by %.3g (relative) at %d images per batch: choose another batch size (Options.Batch)", name, worst, b)
 	}
 	net, err = newNet(m, b+1, tensor.Float32, true, squared)
 	if err != nil {
@@ -72,7 +72,7 @@ func trainingNet(m *models.Model, c *models.Checkpoint, b int, squared bool, bt 
 	}
 	if worst2 > gradTolerance {
 		net.Close()
-		return nil, fmt.Errorf("build: the float32 training graph's gradient of %s differs from float64's by %.3g (relative) at %d images per batch, and by %.3g for %s with one padding image: choose another --batch", name, worst, b, worst2, name2)
+		return nil, fmt.Errorf("build: the float32 training graph's gradient of %s differs from float64's by %.3g (relative) at %d images per batch, and by %.3g for %s with one padding image: choose another batch size (Options.Batch)", name, worst, b, worst2, name2)
 	}
 	if notice != nil {
 		notice(fmt.Sprintf("build: the float32 training graph's gradient of %s differs from float64's by %.3g (relative) at %d images per batch (a Gorgonia fault): training on a graph for %d, the extra image in no pair (gradients within %.3g of float64's)", name, worst, b, b+1, worst2))
@@ -130,7 +130,11 @@ func compareGradients(net *Net, c *models.Checkpoint, bt *Batch, ref map[string]
 		for i := range r {
 			d[i] = g[i] - r[i]
 		}
-		rel := norm(d) / math.Max(norm(r), 1e-6*largest)
+		nd := norm(d)
+		if nd == 0 { // equal, zeros included (0/0 when every gradient is zero)
+			continue
+		}
+		rel := nd / math.Max(norm(r), 1e-6*largest)
 		if math.IsNaN(rel) || rel > worst {
 			worst, where = rel, name
 			if math.IsNaN(rel) {

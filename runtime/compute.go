@@ -47,7 +47,7 @@ func (m *Model) Embed(ctx context.Context, imgs *dataset.Images, opt tiling.Embe
 		in.Destroy()
 		res.Destroy()
 		if err != nil {
-			return dataset.Features{}, fmt.Errorf("embedding images %d–%d: %w", s, s+n-1, err)
+			return dataset.Features{}, fmt.Errorf("runtime: embedding images %d–%d: %w", s, s+n-1, err)
 		}
 	}
 	return dataset.Features{Data: out, N: imgs.N, F: m.F}, nil
@@ -224,7 +224,7 @@ func (m *Model) pairwiseNPY(ctx context.Context, a, b dataset.Features, sym bool
 		vals := buf[:t.NI*t.NJ]
 		t0 := time.Now()
 		if err := m.Tile(a.Rows(t.I, t.NI), b.Rows(t.J, t.NJ), grid.Diagonal(t), vals); err != nil {
-			return fmt.Errorf("tile (%d, %d): %w", t.I, t.J, err)
+			return fmt.Errorf("runtime: tile (%d, %d): %w", t.I, t.J, err)
 		}
 		if opt.Stats != nil {
 			opt.Stats.ComputeSecs += time.Since(t0).Seconds()

@@ -98,7 +98,7 @@ func checkDecoder(fs *flag.FlagSet) *checker {
 	return check(fs).required("model", "images", "o").ints("zoom", 1, 64)
 }
 
-func openDecoder(model, images string) (*runtime.Model, func(), *dataset.Images, dataset.Features, error) {
+func openDecoder(ctx context.Context, model, images string) (*runtime.Model, func(), *dataset.Images, dataset.Features, error) {
 	m, done, err := loadModel(model, "cpu", 0)
 	if err != nil {
 		return nil, nil, nil, dataset.Features{}, err
@@ -112,7 +112,7 @@ func openDecoder(model, images string) (*runtime.Model, func(), *dataset.Images,
 		done()
 		return nil, nil, nil, dataset.Features{}, err
 	}
-	f, err := m.Embed(context.Background(), imgs, tiling.EmbedOptions{})
+	f, err := m.Embed(ctx, imgs, tiling.EmbedOptions{})
 	if err != nil {
 		done()
 		return nil, nil, nil, dataset.Features{}, err

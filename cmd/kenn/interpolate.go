@@ -28,7 +28,7 @@ func runInterpolate(ctx context.Context, args []string) error {
 		return err
 	}
 	defer unlock()
-	m, done, imgs, f, err := openDecoder(*model, *images)
+	m, done, imgs, f, err := openDecoder(ctx, *model, *images)
 	if err != nil {
 		return err
 	}

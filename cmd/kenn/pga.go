@@ -46,7 +46,7 @@ func runPGA(ctx context.Context, args []string) error {
 		return err
 	}
 	defer unlock()
-	m, done, imgs, f, err := openDecoder(*model, *images)
+	m, done, imgs, f, err := openDecoder(ctx, *model, *images)
 	if err != nil {
 		return err
 	}
