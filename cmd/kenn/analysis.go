@@ -14,6 +14,7 @@ import (
 
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/export"
+	"github.com/kenn-ot/kenn/internal/outpath"
 	"github.com/kenn-ot/kenn/latent"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
@@ -98,11 +99,20 @@ func checkDecoder(fs *flag.FlagSet) *checker {
 	return check(fs).required("model", "images", "o").ints("zoom", 1, 64)
 }
 
-func openDecoder(ctx context.Context, model, images string) (*runtime.Model, func(), *dataset.Images, dataset.Features, error) {
-	m, done, err := loadModel(model, "cpu", 0)
+// openDecoder locks the output out against the model's files, images and
+// the other inputs (each a flag and a path), loads the DWE model with its
+// decoder and embeds the images; done releases the model and the lock.
+func openDecoder(ctx context.Context, out, model, images string, inputs ...outpath.Path) (*runtime.Model, func(), *dataset.Images, dataset.Features, error) {
+	unlock, err := guard(paths{arg("-o", out)}, plus(onnxSet("--model", model), append(paths{arg("--images", images)}, inputs...))...)
 	if err != nil {
 		return nil, nil, nil, dataset.Features{}, err
 	}
+	m, release, err := loadModel(model, "cpu", 0)
+	if err != nil {
+		unlock()
+		return nil, nil, nil, dataset.Features{}, err
+	}
+	done := func() { release(); unlock() }
 	if !m.HasDecoder() {
 		done()
 		return nil, nil, nil, dataset.Features{}, fmt.Errorf("%s has no decoder: barycenters, interpolations and geodesics decode through DWE's ψ (a dwe model)", model)

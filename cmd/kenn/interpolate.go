@@ -23,12 +23,7 @@ func runInterpolate(ctx context.Context, args []string) error {
 	if err := checkDecoder(fs).ints("from", 0, math.MaxInt).ints("to", 0, math.MaxInt).ints("points", 2, math.MaxInt).err(); err != nil {
 		return err
 	}
-	unlock, err := guard(paths{arg("-o", *out)}, plus(onnxSet("--model", *model), paths{arg("--images", *images)})...)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	m, done, imgs, f, err := openDecoder(ctx, *model, *images)
+	m, done, imgs, f, err := openDecoder(ctx, *out, *model, *images)
 	if err != nil {
 		return err
 	}

@@ -41,12 +41,7 @@ func runPGA(ctx context.Context, args []string) error {
 	if err := fc.err(); err != nil {
 		return err
 	}
-	unlock, err := guard(paths{arg("-o", *out)}, plus(onnxSet("--model", *model), paths{arg("--images", *images), arg("--labels", *labelsPath)})...)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	m, done, imgs, f, err := openDecoder(ctx, *model, *images)
+	m, done, imgs, f, err := openDecoder(ctx, *out, *model, *images, arg("--labels", *labelsPath))
 	if err != nil {
 		return err
 	}
