@@ -69,42 +69,20 @@ func runBarycenter(ctx context.Context, args []string) error {
 					rows = append(rows, i)
 				}
 			}
-			b, err := latent.Barycenter(f, rows, nil)
-			if err != nil {
-				return err
-			}
-			db, err := decodeRows(m, [][]float32{b})
-			if err != nil {
-				return err
-			}
 			var set []ot.Image
-			var own [][]float32
 			for _, i := range rows {
 				set = append(set, imgs.Image(i, nil))
-				own = append(own, f.Row(i))
 			}
-			c, err := latent.CompareBarycenter(set, db[0], *eps)
+			c, err := latent.CompareClass(set, f, rows, m.Decode, *eps)
 			if err != nil {
 				return fmt.Errorf("class %d: %w", cl, err)
 			}
-			recon, err := decodeRows(m, own)
-			if err != nil {
-				return err
-			}
-			rw, err := latent.ReconstructionW2Sq(set, recon)
-			if err != nil {
-				return fmt.Errorf("class %d: %w", cl, err)
-			}
-			meanRecon := 0.0
-			for _, v := range rw {
-				meanRecon += v / float64(len(rw))
-			}
-			closer := "mean"
-			if c.DecodedW2Sq < c.MeanW2Sq {
+			closer, meanRecon := "mean", c.ReconstructionW2Sq
+			if c.DecodedCloser() {
 				closer, wins = "decoded", wins+1
 			}
 			fmt.Printf("%d,%d,%.4f,%.4f,%s,%.4f\n", cl, len(rows), c.DecodedW2Sq, c.MeanW2Sq, closer, meanRecon)
-			decK = append(decK, db[0])
+			decK = append(decK, c.Decoded)
 			otK = append(otK, toFloat32(c.OT.Pix))
 			meanK = append(meanK, toFloat32(c.Mean.Pix))
 			caps = append(caps, []string{fmt.Sprintf("%.3g px² to ot", c.DecodedW2Sq), "", fmt.Sprintf("%.3g px² to ot", c.MeanW2Sq)})
