@@ -10,8 +10,9 @@
 // Beside the embedding's geometry, the exact one it approximates
 // (compare.go; W2² in pixel² between unit-mass images): CompareBarycenter
 // (a decoded barycenter and the Euclidean mean against the ot engine's
-// debiased entropic barycenter), ReconstructionW2Sq (the decoder's own
-// error), CompareInterpolation (a decoded path against McCann's exact
+// debiased entropic barycenter), CompareClass (the same for a class's
+// features through a Decoder, with the reconstruction error),
+// ReconstructionW2Sq (the decoder's own error), CompareInterpolation (a decoded path against McCann's exact
 // displacement interpolation, ot.DisplacementInterpolation); and
 // PixelPCA (pca.go), Euclidean PCA of unit-mass pixels, the linear
 // baseline of PrincipalGeodesics.
