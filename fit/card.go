@@ -179,7 +179,7 @@ func (c Card) WriteMarkdown(w io.Writer) error {
 	}
 	for k := range c.TrainSeconds {
 		why := c.StopReasons[k]
-		if why == fmt.Sprintf("%d epochs", c.Epochs[k]) {
+		if why == models.CapStopReason(c.Epochs[k]) { // models.TrainState.StoppedAtCap, from the card's copy
 			why = "stopped at its cap"
 		}
 		p("- seed %d: %d epochs (best %d; %s), %s", pl.FirstSeed+uint64(k), c.Epochs[k], c.BestEpochs[k], why, secs(c.TrainSeconds[k]))

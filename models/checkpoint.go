@@ -64,6 +64,14 @@ type TrainState struct {
 	Options map[string]string `json:"options,omitempty"`
 }
 
+// CapStopReason is the StopReason of a run that trained all its epochs
+// (its cap) without stopping early.
+func CapStopReason(epochs int) string { return fmt.Sprintf("%d epochs", epochs) }
+
+// StoppedAtCap reports whether the run ended by training its last
+// allowed epoch rather than by early stopping.
+func (s *TrainState) StoppedAtCap() bool { return s.StopReason == CapStopReason(s.Epoch) }
+
 // Checkpoint is a model description with its tensors and metadata.
 type Checkpoint struct {
 	Model      *Model             `json:"model"`

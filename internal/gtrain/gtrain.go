@@ -202,7 +202,7 @@ func EndEpoch(st *models.TrainState, tensors map[string][]float32, params []mode
 func Final(st *models.TrainState, tensors map[string][]float32, params []models.Param) (map[string][]float32, map[string][]int, *models.TrainState) {
 	done := *st
 	if done.StopReason == "" {
-		done.StopReason = fmt.Sprintf("%d epochs", done.Epoch)
+		done.StopReason = models.CapStopReason(done.Epoch)
 	}
 	done.Done = true
 	st.StopReason = done.StopReason
