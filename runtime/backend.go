@@ -33,8 +33,8 @@ type Backend interface {
 	// with a zero diagonal.
 	AllPairs(ctx context.Context, a dataset.Features, opt tiling.TileOptions) ([]float32, error)
 	// KNN is the k nearest index rows of every query row, nearest first
-	// (ties by lower index). A k above index.N is an error on onnxruntime
-	// and taken as index.N on onnx-go, as each has always done.
+	// (ties by lower index); k must be in [1, index.N] (an error
+	// otherwise, on every backend).
 	KNN(ctx context.Context, index, query dataset.Features, k int, opt tiling.TileOptions) ([][]tiling.Neighbor, error)
 	// Distance is the model's exact distance between two feature rows.
 	Distance(fx, fy []float32) float64

@@ -279,13 +279,13 @@ type Neighbor = tiling.Neighbor
 
 // KNN returns, for each row of query, its k nearest rows of index,
 // nearest first (ties by lower index), from tiles of opt.Tile×opt.Tile
-// (0: DefaultTile) without the full matrix (tiling.KNN). A k above
-// index.N is taken as index.N.
+// (0: DefaultTile) without the full matrix (tiling.KNN). k must be in
+// [1, index.N], as on onnxruntime (runtime.Model.KNN).
 func (m *Model) KNN(ctx context.Context, index, query dataset.Features, k int, opt tiling.TileOptions) ([][]Neighbor, error) {
 	if err := m.checkFeatures(index, query); err != nil {
 		return nil, err
 	}
-	nbs, err := tiling.KNN(ctx, index, query, min(k, index.N), opt.Side(DefaultTile), m.PairwiseTile)
+	nbs, err := tiling.KNN(ctx, index, query, k, opt.Side(DefaultTile), m.PairwiseTile)
 	if err != nil {
 		return nil, fmt.Errorf("onnxgo: %w", err)
 	}

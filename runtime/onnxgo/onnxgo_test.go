@@ -177,6 +177,14 @@ func TestMatchesOnnxruntime(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// k above the index size: an error on both backends alike
+			for name, b := range map[string]interface {
+				KNN(context.Context, dataset.Features, dataset.Features, int, tiling.TileOptions) ([][]tiling.Neighbor, error)
+			}{"onnxruntime": ref, "onnx-go": og} {
+				if _, err := b.KNN(ctx, fr.Rows(0, 4), fr.Rows(0, 2), 5, tiling.TileOptions{}); err == nil {
+					t.Errorf("%s: k 5 over an index of 4 rows gave no error", name)
+				}
+			}
 			for q := range kr {
 				for r := range kr[q] {
 					a, b := kr[q][r], ko[q][r]
