@@ -110,7 +110,10 @@ func TestSizeEstimate(t *testing.T) {
 
 // A canceled context stops a long solve within a second.
 func TestSolveCanceled(t *testing.T) {
-	a, b := noise(128, 7), noise(128, 8) // about 1–4 s on one core
+	// 160×160 white noise: about 2–3 s on one core (128×128 took
+	// 0.7–1.1 s after the engine got faster, so a cancel at 700 ms could
+	// come after the solve had ended)
+	a, b := noise(160, 7), noise(160, 8)
 	t.Run("before the start", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
