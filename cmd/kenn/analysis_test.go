@@ -32,6 +32,24 @@ func writeMatrixNPY(t *testing.T, path string, rows, cols int, v []float64) {
 
 // shiftedBlobs writes 9 images: one blob translated over a 3×3 grid of
 // shifts (step 3 px), and returns the shifts.
+// decoderFixture writes into dir the nine shifted blobs (shiftedBlobs),
+// their labels (three classes of three) and an untrained dwe checkpoint,
+// the inputs of the decoder commands' tests.
+func decoderFixture(t *testing.T, dir string) (imgs, labels, ck string) {
+	t.Helper()
+	imgs = filepath.Join(dir, "blobs.npy")
+	shiftedBlobs(t, imgs)
+	labels = filepath.Join(dir, "labels.txt")
+	if err := os.WriteFile(labels, []byte("0\n0\n0\n1\n1\n1\n2\n2\n2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ck = filepath.Join(dir, "dwe.ckpt")
+	if _, stderr, err := kenn("init", "--model", "dwe", "-o", ck); err != nil {
+		t.Fatal(stderr)
+	}
+	return imgs, labels, ck
+}
+
 func shiftedBlobs(t *testing.T, path string) [][2]float64 {
 	var data []byte
 	var shifts [][2]float64
@@ -188,14 +206,7 @@ func TestWassmapBadInput(t *testing.T) {
 // with the ot engine's barycenter; models without a decoder are refused.
 func TestDecoderCommands(t *testing.T) {
 	dir := t.TempDir()
-	imgs := filepath.Join(dir, "blobs.npy")
-	shiftedBlobs(t, imgs)
-	labels := filepath.Join(dir, "labels.txt")
-	os.WriteFile(labels, []byte("0\n0\n0\n1\n1\n1\n2\n2\n2\n"), 0o644)
-	ck := filepath.Join(dir, "dwe.ckpt")
-	if _, stderr, err := kenn("init", "--model", "dwe", "-o", ck); err != nil {
-		t.Fatal(stderr)
-	}
+	imgs, labels, ck := decoderFixture(t, dir)
 	grid := filepath.Join(dir, "g.png")
 	out, stderr, err := kenn("barycenter", "--model", ck, "--images", imgs, "--labels", labels, "--compare", "2", "-o", grid)
 	if err != nil || !strings.Contains(out, "class,images,w2sq_decoded_vs_ot") || strings.Count(out, "\n2,2,") != 1 {

@@ -31,14 +31,7 @@ func svgTexts(t *testing.T, path string) map[string]bool {
 // extension).
 func TestFiguresAreLabelled(t *testing.T) {
 	dir := t.TempDir()
-	imgs := filepath.Join(dir, "blobs.npy")
-	shiftedBlobs(t, imgs)
-	labels := filepath.Join(dir, "labels.txt")
-	os.WriteFile(labels, []byte("0\n0\n0\n1\n1\n1\n2\n2\n2\n"), 0o644)
-	ck := filepath.Join(dir, "dwe.ckpt")
-	if _, stderr, err := kenn("init", "--model", "dwe", "-o", ck); err != nil {
-		t.Fatal(stderr)
-	}
+	imgs, labels, ck := decoderFixture(t, dir)
 	if _, stderr, err := kenn("init", "--model", "odekenn", "-o", filepath.Join(dir, "ode.ckpt")); err != nil {
 		t.Fatal(stderr)
 	}

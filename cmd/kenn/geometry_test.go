@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -37,14 +36,7 @@ func csvAfter(t *testing.T, out, header string) [][]string {
 // pga --class --pca draws one labelled block per class with PCA rows.
 func TestGeometryComparisons(t *testing.T) {
 	dir := t.TempDir()
-	imgs := filepath.Join(dir, "blobs.npy")
-	shiftedBlobs(t, imgs)
-	labels := filepath.Join(dir, "labels.txt")
-	os.WriteFile(labels, []byte("0\n0\n0\n1\n1\n1\n2\n2\n2\n"), 0o644)
-	ck := filepath.Join(dir, "dwe.ckpt")
-	if _, stderr, err := kenn("init", "--model", "dwe", "-o", ck); err != nil {
-		t.Fatal(stderr)
-	}
+	imgs, labels, ck := decoderFixture(t, dir)
 	fig := filepath.Join(dir, "g.svg")
 	t.Run("barycenter --compare", func(t *testing.T) {
 		out, stderr, err := kenn("barycenter", "--model", ck, "--images", imgs, "--labels", labels, "--compare", "2", "--epsilon", "1", "-o", fig)
