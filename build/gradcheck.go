@@ -44,7 +44,7 @@ func trainingNet(m *models.Model, c *models.Checkpoint, b int, squared bool, bt 
 	if err != nil {
 		return nil, err
 	}
-	ref, err := gradients(m, c, b, tensor.Float64, squared, bt, nil)
+	ref, err := referenceGradients(m, c, b, squared, bt)
 	if err != nil {
 		net.Close()
 		return nil, err
@@ -80,18 +80,20 @@ func trainingNet(m *models.Model, c *models.Checkpoint, b int, squared bool, bt 
 	return net, nil
 }
 
-// gradients returns every parameter's gradient of the loss on bt in a
-// graph of dtype dt for b images with the weights of c (net, if not nil,
-// is used instead of a new graph).
-func gradients(m *models.Model, c *models.Checkpoint, b int, dt tensor.Dtype, squared bool, bt *Batch, net *Net) (map[string][]float64, error) {
-	if net == nil {
-		n, err := newNet(m, b, dt, true, squared)
-		if err != nil {
-			return nil, err
-		}
-		defer n.Close()
-		net = n
+// referenceGradients returns every parameter's gradient of the loss on bt
+// in a float64 graph of m for b images with the weights of c.
+func referenceGradients(m *models.Model, c *models.Checkpoint, b int, squared bool, bt *Batch) (map[string][]float64, error) {
+	net, err := newNet(m, b, tensor.Float64, true, squared)
+	if err != nil {
+		return nil, err
 	}
+	defer net.Close()
+	return gradients(net, c, bt)
+}
+
+// gradients returns every parameter's gradient of the loss on bt in net
+// with the weights of c.
+func gradients(net *Net, c *models.Checkpoint, bt *Batch) (map[string][]float64, error) {
 	if err := net.SetWeights(c); err != nil {
 		return nil, err
 	}
@@ -112,7 +114,7 @@ func gradients(m *models.Model, c *models.Checkpoint, b int, dt tensor.Dtype, sq
 // compareGradients returns the largest relative difference between net's
 // gradients on bt and ref, and the parameter where it is.
 func compareGradients(net *Net, c *models.Checkpoint, bt *Batch, ref map[string][]float64) (float64, string, error) {
-	got, err := gradients(net.M, c, net.B, tensor.Float32, false, bt, net)
+	got, err := gradients(net, c, bt)
 	if err != nil {
 		return 0, "", err
 	}
