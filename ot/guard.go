@@ -17,10 +17,13 @@ import "fmt"
 // arc (24 bytes), supply and potential (int64), seven int32 and one int8
 // tree arrays, the tree arcs' flows (int64) and the cycle's two paths
 // (int32), the start's adjacency, union-find, order and plan buffers, the
-// layout's two int32 maps and the shield's five int32 arrays.
+// layout's two int32 maps and the shield's five int32 arrays, the node
+// record's chunk (int32) and the start's potential scratch (int64), and
+// the chunk store (chunks.go: offset, record and chunkCap members per
+// chunkMin nodes).
 const (
 	bytesPerArc  = 24 + 9 + 24
-	bytesPerNode = 24 + 16 + 29 + 16 + 50 + 28
+	bytesPerNode = 24 + 16 + 29 + 16 + 50 + 28 + 12 + (8+20+4+4*chunkCap)/chunkMin
 )
 
 // footprint estimates the bytes a solve of s.ma, s.mb on h×w allocates,

@@ -216,7 +216,10 @@ type tierArc struct {
 
 // priceTier is one block search over g.tier from g.nextArc.
 func (g *network) priceTier() bool {
-	pi := g.pi
+	if g.chunked {
+		return g.priceTierChunked()
+	}
+	nd := g.nd
 	var min int64
 	t := g.tier
 	nt := len(t)
@@ -228,7 +231,43 @@ func (g *network) priceTier() bool {
 	cnt := g.tierBlock
 	for s := 0; s < nt; s++ {
 		a := &t[k]
-		if c := a.cost + pi[a.src] - pi[a.tgt]; c < min {
+		if c := a.cost + nd[a.src].pi - nd[a.tgt].pi; c < min {
+			min, in = c, a.e
+		}
+		if k++; k == nt {
+			k = 0
+		}
+		if cnt--; cnt == 0 {
+			if min < 0 {
+				break
+			}
+			cnt = g.tierBlock
+		}
+	}
+	if min < 0 {
+		g.inArc = in
+		g.nextArc = k
+		return true
+	}
+	return false
+}
+
+// priceTierChunked is priceTier on chunked potentials.
+func (g *network) priceTierChunked() bool {
+	nd, off := g.nd, g.off
+	var min int64
+	t := g.tier
+	nt := len(t)
+	in := int32(-1)
+	k := g.nextArc
+	if k >= nt {
+		k = 0
+	}
+	cnt := g.tierBlock
+	for s := 0; s < nt; s++ {
+		a := &t[k]
+		u, v := &nd[a.src], &nd[a.tgt]
+		if c := a.cost + u.pi + off[u.ch] - v.pi - off[v.ch]; c < min {
 			min, in = c, a.e
 		}
 		if k++; k == nt {
@@ -253,10 +292,11 @@ func (g *network) priceTier() bool {
 // the tier; it reports whether it found any. The shield proves there are
 // none; this is the independent check of that proof.
 func (g *network) verifyAll() bool {
-	cost, src, tgt, pi := g.cost, g.src, g.tgt, g.pi
+	g.foldOffsets()
+	cost, src, tgt, nd := g.cost, g.src, g.tgt, g.nd
 	found := false
 	for e := 0; e < g.arcs; e++ {
-		if cost[e]+pi[src[e]]-pi[tgt[e]] < 0 {
+		if cost[e]+nd[src[e]].pi-nd[tgt[e]].pi < 0 {
 			g.tier = append(g.tier, tierArc{cost[e], src[e], tgt[e], int32(e)})
 			found = true
 		}

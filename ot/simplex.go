@@ -26,12 +26,13 @@ type network struct {
 	flow     []int64
 
 	// node data; index `nodes` is the artificial root.
-	supply    []int64
-	pi        []int64
+	supply []int64
+	// nd holds each node's potential (less its chunk's offset), chunk
+	// and thread successor: a walk reads one record per node.
+	nd        []nodeRec
 	parent    []int32
 	pred      []int32
 	predDir   []int8 // dirUp: pred arc goes node->parent; dirDown: parent->node
-	thread    []int32
 	revThread []int32
 	succNum   []int32
 	lastSucc  []int32
@@ -46,6 +47,15 @@ type network struct {
 	path1, path2       []int32
 	pathBuf1, pathBuf2 []int32
 	outIdx             int // uOut's index in its path
+
+	// chunked potentials (see chunks.go): node u's potential is
+	// nd[u].pi + off[nd[u].ch].
+	chunked bool // potentials are chunked (large networks)
+	off     []int64
+	meta    []chunkMeta
+	members []int32
+	freeCh  []int32
+	rel     []int64 // attachSingletons' scratch
 
 	// tier lists the arcs that block search prices while sh is set.
 	tier      []tierArc
@@ -104,12 +114,14 @@ func (g *network) reset(n, m int) {
 	g.cost = grow64(g.cost, all)
 	g.flow = grow64(g.flow, all)
 	g.supply = grow64(g.supply, n+1)
-	g.pi = grow64(g.pi, n+2) // n+1: the sink of shiftSegment's idle lanes
+	if cap(g.nd) < n+1 {
+		g.nd = make([]nodeRec, n+1)
+	}
+	g.nd = g.nd[:n+1]
 	g.parent = grow32(g.parent, n+1)
 	g.pred = grow32(g.pred, n+1)
 	g.predDir = grow8(g.predDir, n+1)
-	g.thread = grow32(g.thread, n+2)
-	g.revThread = grow32(g.revThread, n+2)
+	g.revThread = grow32(g.revThread, n+1)
 	g.succNum = grow32(g.succNum, n+1)
 	g.lastSucc = grow32(g.lastSucc, n+1)
 	g.pathBuf1 = grow32(g.pathBuf1, n+1)
@@ -166,9 +178,11 @@ func (g *network) solve(ctx context.Context) (int64, error) {
 		g.useWarm = false
 		g.startFromForest(artCost)
 		g.loadTreeFlow()
+		g.resetChunks()
 	} else {
 		g.artificialStart(artCost)
 		g.loadTreeFlow()
+		g.resetChunks()
 		g.initialPivots()
 	}
 	return g.iterate(ctx)
@@ -186,29 +200,29 @@ func (g *network) artificialStart(artCost int64) {
 	root := int32(n)
 	g.parent[root] = -1
 	g.pred[root] = -1
-	g.thread[root] = 0
+	g.nd[root].thr = 0
 	g.revThread[0] = root
 	g.succNum[root] = int32(n + 1)
 	g.lastSucc[root] = root - 1
 	g.supply[root] = 0
-	g.pi[root] = 0
+	g.nd[root].pi = 0
 	for u := 0; u < n; u++ {
 		e := m + u
 		g.parent[u] = root
 		g.pred[u] = int32(e)
-		g.thread[u] = int32(u + 1)
+		g.nd[u].thr = int32(u + 1)
 		g.revThread[u+1] = int32(u)
 		g.succNum[u] = 1
 		g.lastSucc[u] = int32(u)
 		if g.supply[u] >= 0 {
 			g.predDir[u] = dirUp
-			g.pi[u] = 0
+			g.nd[u].pi = 0
 			g.src[e], g.tgt[e] = int32(u), root
 			g.flow[e] = g.supply[u]
 			g.cost[e] = 0
 		} else {
 			g.predDir[u] = dirDown
-			g.pi[u] = artCost
+			g.nd[u].pi = artCost
 			g.src[e], g.tgt[e] = root, int32(u)
 			g.flow[e] = -g.supply[u]
 			g.cost[e] = artCost
@@ -349,7 +363,7 @@ func (g *network) initialPivots() {
 		if e < 0 {
 			continue
 		}
-		if g.cost[e]+g.pi[g.src[e]]-g.pi[g.tgt[e]] >= 0 {
+		if g.cost[e]+g.potential(g.src[e])-g.potential(g.tgt[e]) >= 0 {
 			continue
 		}
 		g.inArc = e
@@ -363,13 +377,14 @@ func (g *network) findEnteringArc() bool {
 	var min int64
 	cnt := g.blockSize
 	m := g.arcs
-	cost, src, tgt, pi := g.cost[:m], g.src[:m], g.tgt[:m], g.pi
+	cost, src, tgt, nd := g.cost[:m], g.src[:m], g.tgt[:m], g.nd
 	in := int32(-1)
 	e := g.nextArc
 	// Tree arcs have reduced cost exactly 0, so they are never selected:
-	// no state test is needed in this loop.
+	// no state test is needed in this loop. Plain block search runs
+	// without chunks (see chunks.go): pi is the potential.
 	for k := 0; k < m; k++ {
-		if c := cost[e] + pi[src[e]] - pi[tgt[e]]; c < min {
+		if c := cost[e] + nd[src[e]].pi - nd[tgt[e]].pi; c < min {
 			min, in = c, int32(e)
 		}
 		if e++; e == m {
@@ -493,7 +508,7 @@ func (g *network) changeFlow() {
 }
 
 func (g *network) updateTreeStructure() {
-	parent, thread, revThread := g.parent, g.thread, g.revThread
+	parent, nd, revThread := g.parent, g.nd, g.revThread
 	succNum, lastSucc := g.succNum, g.lastSucc
 	pred, predDir, tflow := g.pred, g.predDir, g.tflow
 	uIn, vIn, uOut, join := g.uIn, g.vIn, g.uOut, g.join
@@ -508,38 +523,38 @@ func (g *network) updateTreeStructure() {
 		pred[uIn] = g.inArc
 		g.tflow[uIn] = g.delta
 		predDir[uIn] = g.dirOf(uIn)
-		if thread[vIn] != uOut {
-			after := thread[oldLastSucc]
-			thread[oldRevThread] = after
-			revThread[after] = oldRevThread
-			after = thread[vIn]
-			thread[vIn] = uOut
-			revThread[uOut] = vIn
-			thread[oldLastSucc] = after
-			revThread[after] = oldLastSucc
+		if nd[vIn].thr != uOut {
+			after := nd[oldLastSucc].thr
+			g.setThread(oldRevThread, after)
+			g.setRev(after, oldRevThread)
+			after = nd[vIn].thr
+			g.setThread(vIn, uOut)
+			g.setRev(uOut, vIn)
+			g.setThread(oldLastSucc, after)
+			g.setRev(after, oldLastSucc)
 		}
 	} else {
 		// When oldRevThread == vIn, join and vOut coincide.
-		threadContinue := thread[vIn]
+		threadContinue := nd[vIn].thr
 		if oldRevThread == vIn {
-			threadContinue = thread[oldLastSucc]
+			threadContinue = nd[oldLastSucc].thr
 		}
 		// Re-hang the stem (the path from uIn up to uOut) below vIn,
 		// reversing it, and splice the thread accordingly.
 		stem, parStem := uIn, vIn
 		last := lastSucc[uIn]
-		after := thread[last]
-		thread[vIn] = uIn
+		after := nd[last].thr
+		g.setThread(vIn, uIn)
 		dirty := g.dirty[:0]
 		dirty = append(dirty, vIn)
 		for stem != uOut {
 			nextStem := parent[stem]
-			thread[last] = nextStem
+			g.setThread(last, nextStem)
 			dirty = append(dirty, last)
 
 			before := revThread[stem]
-			thread[before] = after
-			revThread[after] = before
+			g.setThread(before, after)
+			g.setRev(after, before)
 
 			parent[stem] = parStem
 			parStem = stem
@@ -550,19 +565,19 @@ func (g *network) updateTreeStructure() {
 			} else {
 				last = lastSucc[stem]
 			}
-			after = thread[last]
+			after = nd[last].thr
 		}
 		parent[uOut] = parStem
-		thread[last] = threadContinue
-		revThread[threadContinue] = last
+		g.setThread(last, threadContinue)
+		g.setRev(threadContinue, last)
 		lastSucc[uOut] = last
 
 		if oldRevThread != vIn {
-			thread[oldRevThread] = after
-			revThread[after] = oldRevThread
+			g.setThread(oldRevThread, after)
+			g.setRev(after, oldRevThread)
 		}
 		for _, u := range dirty {
-			revThread[thread[u]] = u
+			g.setRev(nd[u].thr, u)
 		}
 		g.dirty = dirty
 
@@ -617,151 +632,16 @@ func (g *network) dirOf(u int32) int8 {
 }
 
 func (g *network) updatePotential() {
-	sigma := g.pi[g.vIn] - g.pi[g.uIn] - int64(g.predDir[g.uIn])*g.cost[g.inArc]
+	sigma := g.potential(g.vIn) - g.potential(g.uIn) - int64(g.predDir[g.uIn])*g.cost[g.inArc]
 	uIn := g.uIn
 	size, total := g.succNum[uIn], int32(g.nodes+1)
 	if 2*size <= total {
-		g.shiftSegment(uIn, g.lastSucc[uIn], size, sigma)
+		g.shiftRange(uIn, g.lastSucc[uIn], size, sigma)
 		return
 	}
 	// The moved subtree is most of the tree: shift the rest instead.
 	// Potentials matter only up to a common constant.
-	g.shiftSegment(g.thread[g.lastSucc[uIn]], g.revThread[uIn], total-size, -sigma)
-}
-
-// Parameters of shiftSegment: segments shorter than shiftSerial nodes are
-// walked one node after the other; longer ones are cut into at most
-// shiftMaxSegs pieces, by at most shiftMaxSplits cuts, each walked from
-// both ends.
-const (
-	shiftSerial    = 64
-	shiftMaxSegs   = 8
-	shiftMaxSplits = 16
-	shiftMinPiece  = 16
-)
-
-// shiftSegment adds sigma to the potentials of the length nodes of the
-// thread from start to last. A walk along the thread is a chain of
-// dependent loads, one cache latency per node, and the large trees' walks
-// make most of a pivot's time. So shiftSegment walks a segment from both
-// ends at once, forward by thread and backward by revThread, and a long
-// segment is first cut into pieces that are whole subtrees (a node a's
-// subtree is the succNum[a] nodes of the thread from a to lastSucc[a]):
-// four independent chains interleaved in one loop, whose loads overlap.
-//
-// A segment of the thread that holds a node a holds a's whole subtree
-// exactly when succNum[a] does not exceed the segment's length from a:
-// the segments shifted here are a subtree or the complement of one, and
-// only the ancestors of the complemented subtree's root overrun it.
-func (g *network) shiftSegment(start, last, length int32, sigma int64) {
-	thread, revThread, pi, succNum, lastSucc := g.thread, g.revThread, g.pi, g.succNum, g.lastSucc
-	if length < shiftSerial {
-		for u := start; length > 0; length-- {
-			pi[u] += sigma
-			u = thread[u]
-		}
-		return
-	}
-	var segA, segZ, segL [shiftMaxSegs]int32
-	segA[0], segZ[0], segL[0] = start, last, length
-	nseg := 1
-	for split := 0; split < shiftMaxSplits; split++ {
-		big := 0
-		for k := 1; k < nseg; k++ {
-			if segL[k] > segL[big] {
-				big = k
-			}
-		}
-		a, l := segA[big], segL[big]
-		if l < 4*shiftMinPiece {
-			break
-		}
-		if sa := succNum[a]; sa < l {
-			if nseg == shiftMaxSegs {
-				break
-			}
-			z := lastSucc[a]
-			segA[nseg], segZ[nseg], segL[nseg] = thread[z], segZ[big], l-sa
-			segZ[big], segL[big] = z, sa
-			nseg++
-		} else {
-			// a's subtree is the whole segment (or overruns it): shift a
-			// alone, keep the rest.
-			pi[a] += sigma
-			segA[big], segL[big] = thread[a], l-1
-		}
-	}
-	// Each piece is two chains: forward from its first node for half of
-	// it, backward from its last node for the rest.
-	var chA [2 * shiftMaxSegs]int32
-	var chL [2 * shiftMaxSegs]int32
-	var chFwd [2 * shiftMaxSegs]bool
-	nch := 0
-	for k := 0; k < nseg; k++ {
-		f := (segL[k] + 1) / 2
-		chA[nch], chL[nch], chFwd[nch] = segA[k], f, true
-		nch++
-		if b := segL[k] - f; b > 0 {
-			chA[nch], chL[nch], chFwd[nch] = segZ[k], b, false
-			nch++
-		}
-	}
-	sink := int32(g.nodes + 1)
-	thread[sink], revThread[sink] = sink, sink
-	const idle = math.MaxInt32
-	var cur, rem [4]int32
-	var fwd [4]bool
-	next := 0
-	for k := range cur {
-		cur[k], rem[k], fwd[k] = sink, idle, true
-		if next < nch {
-			cur[k], rem[k], fwd[k] = chA[next], chL[next], chFwd[next]
-			next++
-		}
-	}
-	for {
-		step := min(rem[0], rem[1], rem[2], rem[3])
-		if step == idle {
-			return
-		}
-		n0, n1, n2, n3 := thread, thread, thread, thread
-		if !fwd[0] {
-			n0 = revThread
-		}
-		if !fwd[1] {
-			n1 = revThread
-		}
-		if !fwd[2] {
-			n2 = revThread
-		}
-		if !fwd[3] {
-			n3 = revThread
-		}
-		c0, c1, c2, c3 := cur[0], cur[1], cur[2], cur[3]
-		for k := int32(0); k < step; k++ {
-			pi[c0] += sigma
-			c0 = n0[c0]
-			pi[c1] += sigma
-			c1 = n1[c1]
-			pi[c2] += sigma
-			c2 = n2[c2]
-			pi[c3] += sigma
-			c3 = n3[c3]
-		}
-		cur[0], cur[1], cur[2], cur[3] = c0, c1, c2, c3
-		for k := range rem {
-			if rem[k] == idle {
-				continue
-			}
-			if rem[k] -= step; rem[k] == 0 {
-				cur[k], rem[k], fwd[k] = sink, idle, true
-				if next < nch {
-					cur[k], rem[k], fwd[k] = chA[next], chL[next], chFwd[next]
-					next++
-				}
-			}
-		}
-	}
+	g.shiftRange(g.nd[g.lastSucc[uIn]].thr, g.revThread[uIn], total-size, -sigma)
 }
 
 // tierBlockFactor scales the tier's block, √|tier| arcs by default; with

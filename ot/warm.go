@@ -124,30 +124,30 @@ func (g *network) startFromForest(artCost int64) {
 	}
 	g.parent[root] = -1
 	g.pred[root] = -1
-	g.pi[root] = 0
+	g.nd[root].pi = 0
 	stack := append(g.order[:0], root)
 	prev := int32(-1)
 	for len(stack) > 0 {
 		u := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		if prev >= 0 {
-			g.thread[prev] = u
+			g.nd[prev].thr = u
 			g.revThread[u] = prev
 		}
 		prev = u
 		if u != root {
 			e := g.pred[u]
 			if g.predDir[u] == dirUp {
-				g.pi[u] = g.pi[g.parent[u]] - g.cost[e]
+				g.nd[u].pi = g.nd[g.parent[u]].pi - g.cost[e]
 			} else {
-				g.pi[u] = g.pi[g.parent[u]] + g.cost[e]
+				g.nd[u].pi = g.nd[g.parent[u]].pi + g.cost[e]
 			}
 		}
 		for c := g.head[u]; c >= 0; c = g.fill[c] {
 			stack = append(stack, c)
 		}
 	}
-	g.thread[prev] = root
+	g.nd[prev].thr = root
 	g.revThread[root] = prev
 	g.order = stack
 	for u := 0; u <= n; u++ {
@@ -179,7 +179,8 @@ func (g *network) startFromForest(artCost int64) {
 func (g *network) attachSingletons(artCost int64) {
 	n, m := g.nodes, g.arcs
 	root := int32(n)
-	rel := g.pi[:n] // scratch: potentials are computed after this
+	g.rel = grow64(g.rel, n)
+	rel := g.rel
 	g.alone = grow32(g.alone, n)
 	alone := g.alone // -1: a node on its own artificial arc without flow
 	for u := 0; u < n; u++ {
