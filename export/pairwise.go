@@ -7,14 +7,6 @@ import (
 	"github.com/kenn-ot/kenn/models"
 )
 
-// roundingFloor is k for a segment of n features: a squared distance
-// ‖a‖² + ‖b‖² − 2·a·b computed in float32 with |value| < k·(‖a‖² + ‖b‖²)
-// cannot be told from 0. Its rounding error is a sum of about n roundings
-// of random sign, so of order √n·2⁻²⁴ relative; k = (√n + 2)·2⁻²² is about
-// ten standard deviations of the difference between two such sums (the
-// Gram form of a row with itself).
-func roundingFloor(n int) float32 { return float32((math.Sqrt(float64(n)) + 2) * 0x1p-22) }
-
 // pairwise appends the distance matrix between a and b. The segment
 // weights are folded into the features first (w·‖x−y‖ = ‖w·x − w·y‖ for
 // w > 0), and both sides are centred on the mean row of a. Each segment's
@@ -30,7 +22,7 @@ func roundingFloor(n int) float32 { return float32((math.Sqrt(float64(n)) + 2) *
 // from one ReduceSumSquare, one Concat and one Split.
 //
 // Exact zeros: the Gram form of segment l cannot tell a squared distance
-// below f_l = k·(‖a_l‖² + ‖b_l‖²) from 0 (k = roundingFloor(n)), so a row
+// below f_l = k·(‖a_l‖² + ‖b_l‖²) from 0 (k = models.GramFloor(n)), so a row
 // and itself give Σ_l √(Relu(e_l)) with |e_l| < f_l, at most Σ_l √f_l ≤
 // τ = Σ_l √k·‖a_l‖ + Σ_l √k·‖b_l‖ (and at most 1/√2 of τ, as ‖a_l‖ = ‖b_l‖
 // there). τ is a row term plus a column term, so the one floor
@@ -76,7 +68,7 @@ func pairwise(g *graph, c *models.Checkpoint, a, b string) string {
 	}
 	var total, tauA, tauB string // [N, M], [N, 1], [M, 1]
 	for _, gr := range segmentGroups(segs) {
-		S, n, k := int64(gr.count), int64(gr.n), roundingFloor(gr.n)
+		S, n, k := int64(gr.count), int64(gr.n), models.GramFloor(gr.n)
 		// augment returns the group's augmented rows, one [rows, n+2]
 		// per segment, and its part of τ, [rows, 1]; x is a or b.
 		augment := func(x string, normFirst bool) ([]string, string) {

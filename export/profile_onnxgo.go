@@ -284,7 +284,7 @@ func pairwiseOG(g *graph, c *models.Checkpoint, a, b string) string {
 		}
 		cross := g.op("Mul", []string{g.op("MatMul", []string{al, bT}), g.scalar(-2)})
 		d2 := g.op("Add", []string{g.op("Add", []string{cross, sqa}), sqb})
-		k := g.scalar(roundingFloor(s.n))
+		k := g.scalar(models.GramFloor(s.n))
 		floor := g.op("Add", []string{g.op("Mul", []string{sqa, k}), g.op("Mul", []string{sqb, k})})
 		keep := g.op("Relu", []string{g.op("Sign", []string{g.op("Sub", []string{d2, floor})})})
 		// + 0 turns the −0 of a cut negative d2 (−ε·0) into +0, as Where gives

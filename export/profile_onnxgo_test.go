@@ -10,6 +10,7 @@ import (
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/segdist"
 	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
@@ -71,7 +72,7 @@ func maxRelDiff(x, y []float32) float64 {
 // profile sums in other orders). Rows of b equal to rows of a get
 // exactly 0 in both.
 func TestOnnxGoProfileMatchesDefault(t *testing.T) {
-	rt, err := runtime.Open(runtime.Options{Threads: 1})
+	rt, err := runtime.Open(runtime.Options{Threads: 1, Pairwise: segdist.Graph})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,6 +56,15 @@ func Distance(m *Model, w []float64, fx, fy []float64) float64 {
 	return total
 }
 
+// GramFloor is k for a segment of n features: a squared distance
+// ‖a‖² + ‖b‖² − 2·a·b computed in float32 (the Gram form of the pairwise
+// graph and of runtime/segdist) with |value| < k·(‖a‖² + ‖b‖²) cannot be
+// told from 0. Its rounding error is a sum of about n roundings of random
+// sign, so of order √n·2⁻²⁴ relative; k = (√n + 2)·2⁻²² is about ten
+// standard deviations of the difference between two such sums (the Gram
+// form of a row with itself).
+func GramFloor(n int) float32 { return float32((math.Sqrt(float64(n)) + 2) * 0x1p-22) }
+
 // PredictW2 and PredictW2Sq convert a model's prediction to either scale.
 func PredictW2(m *Model, d float64) float64 { return ToW2(m.Target, d) }
 

@@ -38,6 +38,9 @@ type Backend interface {
 	KNN(ctx context.Context, index, query dataset.Features, k int, opt tiling.TileOptions) ([][]tiling.Neighbor, error)
 	// Distance is the model's exact distance between two feature rows.
 	Distance(fx, fy []float32) float64
+	// PairwiseKernel says what computes the distance tiles: "native …"
+	// (runtime/segdist) or "graph" (the model's pairwise file).
+	PairwiseKernel() string
 }
 
 // Backends that kenn's commands choose with --backend.

@@ -123,9 +123,10 @@ func (m *Model) Decode(f dataset.Features) ([]float32, error) {
 }
 
 // PairwiseTile writes into out (a.N×b.N, row-major) the model distances
-// between the rows of a and the rows of b. It runs the pairwise graph on
-// blocks of rows of at most pairwiseBlock distances each (a block of out
-// is contiguous, so nothing is copied). It is the tiling.TileFunc of the
+// between the rows of a and the rows of b: with runtime/segdist's kernel
+// (Options.Pairwise, PairwiseKernel), or else the pairwise graph on blocks
+// of rows of at most pairwiseBlock distances each (a block of out is
+// contiguous, so nothing is copied). It is the tiling.TileFunc of the
 // tiled computations.
 func (m *Model) PairwiseTile(a, b dataset.Features, out []float32) error {
 	if err := m.checkFeatures(a, b); err != nil {
@@ -133,6 +134,12 @@ func (m *Model) PairwiseTile(a, b dataset.Features, out []float32) error {
 	}
 	if len(out) < a.N*b.N {
 		return fmt.Errorf("runtime: a %d×%d tile into %d values", a.N, b.N, len(out))
+	}
+	if m.native != nil {
+		if err := m.native.Tile(a, b, out); err != nil {
+			return fmt.Errorf("runtime: %w", err)
+		}
+		return nil
 	}
 	na, nb := a.N, b.N
 	rows := max(1, pairwiseBlock/max(nb, 1))
@@ -177,15 +184,15 @@ func (m *Model) pairwiseRun(a []float32, na int, b []float32, nb int, out []floa
 type PairwiseOptions struct {
 	Tile     int                   // tile side in rows, default tiling.DefaultTile
 	Progress func(done, total int) // called after each tile
-	// Stats, if set, receives the time spent in onnxruntime (the
-	// distances themselves) apart from the time spent writing.
+	// Stats, if set, receives the time spent computing the distances
+	// (onnxruntime, or runtime/segdist) apart from the time spent writing.
 	Stats *PairwiseStats
 }
 
 // PairwiseStats splits the time of a PairwiseNPY call.
 type PairwiseStats struct {
 	Computed    int64   // distances computed (one triangle for all-pairs)
-	ComputeSecs float64 // in onnxruntime
+	ComputeSecs float64 // computing tiles (Model.PairwiseKernel)
 	TotalSecs   float64 // compute, mirroring and writing
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/runtime/segdist"
 )
 
 // LibraryEnv names the environment variable that overrides the library.
@@ -25,6 +26,11 @@ type Options struct {
 	Library string // path of libonnxruntime.so.1; see the package doc
 	Device  string // "cpu" (default) or "cuda:N"
 	Threads int    // intra-op threads on CPU; 0 lets onnxruntime choose
+	// Pairwise says what computes distance tiles (PairwiseTile and every
+	// matrix and kNN built on it): runtime/segdist's kernel or the
+	// model's NAME.pairwise.onnx; the zero value is segdist.Auto (the
+	// kernel on CPU where an assembly kernel runs).
+	Pairwise segdist.Choice
 }
 
 // Runtime owns the onnxruntime environment.
@@ -137,6 +143,9 @@ func Open(opt Options) (*Runtime, error) {
 	if opt.Device != "cpu" && !strings.HasPrefix(opt.Device, "cuda:") {
 		return nil, fmt.Errorf("runtime: device %q: want cpu or cuda:N", opt.Device)
 	}
+	if _, err := segdist.ParseChoice(string(opt.Pairwise)); err != nil {
+		return nil, fmt.Errorf("runtime: %w", err)
+	}
 	lib, err := FindLibrary(opt.Library)
 	if err != nil {
 		return nil, err
@@ -229,6 +238,17 @@ type Model struct {
 	Weights        []float32
 	embed, pairwis *ort.DynamicAdvancedSession
 	decoder        *ort.DynamicAdvancedSession // NAME.decoder.onnx, if present
+	native         *segdist.Kernel             // computes the tiles, if set (Options.Pairwise)
+}
+
+// PairwiseKernel says what computes the model's distance tiles: "native
+// avx512 8×32" (runtime/segdist's kernel) or "graph" (NAME.pairwise.onnx
+// in onnxruntime).
+func (m *Model) PairwiseKernel() string {
+	if m.native != nil {
+		return "native " + m.native.Name()
+	}
+	return "graph"
 }
 
 // Load opens NAME.onnx and NAME.pairwise.onnx (see export.Paths), and
@@ -255,6 +275,10 @@ func (r *Runtime) Load(path string) (*Model, error) {
 		return nil, fmt.Errorf("runtime: %w", err)
 	}
 	m.Kind, m.Target, m.H, m.W, m.F, m.Segments, m.Weights = meta.Kind, meta.Target, meta.H, meta.W, meta.F, meta.Segments, meta.Weights
+	choice, _ := segdist.ParseChoice(string(r.opt.Pairwise))
+	if m.native, err = segdist.ForModel(choice, r.opt.Device == "cpu", m.Kind.Form(), m.Segments, m.Weights, r.opt.Threads); err != nil {
+		return nil, fmt.Errorf("runtime: %s: %w", embedPath, err)
+	}
 	so, err := r.sessionOptions()
 	if err != nil {
 		return nil, err

@@ -11,12 +11,14 @@ import (
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/runtime/segdist"
 )
 
 // A Session on NAME.pairwise.onnx gives Model.PairwiseTile's distances
-// bit for bit (same file, same options), and refuses a wrong input count.
+// bit for bit when the model runs its graph too (same file, same
+// options), and refuses a wrong input count.
 func TestSessionEqualsModel(t *testing.T) {
-	rt, err := Open(Options{Threads: 1})
+	rt, err := Open(Options{Threads: 1, Pairwise: segdist.Graph})
 	if err != nil {
 		t.Fatal(err)
 	}

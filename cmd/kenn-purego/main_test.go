@@ -14,6 +14,7 @@ import (
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/segdist"
 	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
@@ -42,7 +43,7 @@ func TestPureGoBinaryMatchesOnnxruntime(t *testing.T) {
 	if err := dataset.WriteIDXImages(imgPath, imgs); err != nil {
 		t.Fatal(err)
 	}
-	rt, err := runtime.Open(runtime.Options{Threads: 1})
+	rt, err := runtime.Open(runtime.Options{Threads: 1, Pairwise: segdist.Graph})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,6 +65,10 @@ func TestImportRules(t *testing.T) {
 		// what both backends share (options, tiling, kNN merge, writers) is
 		// pure Go and neither backend's: no onnxruntime, onnx-go or Gorgonia
 		{"runtime/tiling", []string{"github.com/yalue/onnxruntime_go", "github.com/owulveryck/onnx-go", "gorgonia.org/", module + "/runtime", module + "/build", module + "/export", "github.com/apache/beam/"}},
+		// the native segment-distance kernel both backends use is pure Go
+		// (with Go assembly) and neither backend's: no onnxruntime, onnx-go,
+		// Gorgonia, export or training
+		{"runtime/segdist", []string{"github.com/yalue/onnxruntime_go", "github.com/owulveryck/onnx-go", "gorgonia.org/", module + "/runtime", module + "/build", module + "/export", "github.com/apache/beam/"}},
 		// the onnx-go backend is pure Go: no onnxruntime (cgo; so not package runtime either), no training, no Beam
 		{"runtime/onnxgo", []string{"github.com/yalue/onnxruntime_go", module + "/build", "github.com/apache/beam/"}},
 		{"cmd/kenn-purego", []string{"github.com/yalue/onnxruntime_go", module + "/build", "github.com/apache/beam/"}},
@@ -116,7 +120,7 @@ func TestCgoFree(t *testing.T) {
 		}
 		return strings.Fields(string(out))
 	}
-	for _, pkg := range []string{"runtime/tiling", "runtime/onnxgo", "cmd/kenn-purego"} {
+	for _, pkg := range []string{"runtime/tiling", "runtime/segdist", "runtime/onnxgo", "cmd/kenn-purego"} {
 		t.Run(pkg, func(t *testing.T) {
 			if c := cgo(pkg); len(c) > 0 {
 				t.Errorf("%s links packages with cgo files: %v", pkg, c)

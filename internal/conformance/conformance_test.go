@@ -26,6 +26,7 @@ import (
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
 	"github.com/kenn-ot/kenn/runtime/onnxgo"
+	"github.com/kenn-ot/kenn/runtime/segdist"
 	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
@@ -108,7 +109,9 @@ func TestConformance(t *testing.T) {
 	t0 := time.Now()
 	// One onnxruntime environment at a time per process: the CPU one
 	// (references and the CPU backend), then the CUDA backend's own.
-	rt, err := runtime.Open(runtime.Options{Threads: 1})
+	// kenn's models run their pairwise files here (segdist.Graph), so that
+	// their rows are those files'; the native kernel has rows of its own.
+	rt, err := runtime.Open(runtime.Options{Threads: 1, Pairwise: segdist.Graph})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,6 +132,8 @@ func TestConformance(t *testing.T) {
 		{"onnxruntime (Go, CPU)", never, goORT(rt)},
 		{"kenn runtime.Model (onnxruntime)", never, kennModels(rt, "default")},
 		{"kenn onnxgo.Model (onnx-go)", never, kennModels(nil, export.ProfileOnnxGo)},
+		{"kenn runtime/segdist (" + nativeName(false) + ")", never, nativeKernel(false)},
+		{"kenn runtime/segdist (" + nativeName(true) + ")", never, nativeKernel(true)},
 		{"onnxruntime (Go, " + *cudaDevice + ")", func(*fileCase) bool { return true }, func(t *testing.T, cases []*fileCase) ([]outcome, error) {
 			closeRT()
 			return goCUDA(t, cases)
@@ -487,7 +492,7 @@ func kennModels(rt *runtime.Runtime, profile string) func(*testing.T, []*fileCas
 			if rt != nil {
 				m, err = rt.Load(main)
 			} else {
-				m, err = onnxgo.Load(main)
+				m, err = onnxgo.LoadWith(main, onnxgo.Options{Pairwise: segdist.Graph})
 			}
 			if err != nil {
 				return nil, err
@@ -531,6 +536,54 @@ func kennModels(rt *runtime.Runtime, profile string) func(*testing.T, []*fileCas
 				}
 			}
 			outs = append(outs, timed(run))
+		}
+		return outs, nil
+	}
+}
+
+// nativeName names the kernel nativeKernel(generic) runs.
+func nativeName(generic bool) string {
+	k, err := segdist.New(models.FormSquared, []int{1}, nil, segdist.Options{Generic: generic})
+	if err != nil {
+		panic(err)
+	}
+	return k.Name()
+}
+
+// nativeKernel computes the all-pairs matrix of each default-profile
+// pairwise file's input with runtime/segdist (the assembly kernel this CPU
+// runs, or the portable Go one), in tiles of 6 as kennModels does, from
+// the segments and weights in the file's set: what kenn's models compute
+// on CPU instead of running the file (runtime.Options.Pairwise).
+func nativeKernel(generic bool) func(*testing.T, []*fileCase) ([]outcome, error) {
+	return func(t *testing.T, cases []*fileCase) ([]outcome, error) {
+		var outs []outcome
+		for _, c := range cases {
+			if c.Profile != "default" || c.Role != "pairwise" {
+				outs = append(outs, outcome{NA: true})
+				continue
+			}
+			set, err := export.ReadSet(filepath.Join(filepath.Dir(c.Path), c.Kind+".onnx"))
+			if err != nil {
+				outs = append(outs, outcome{Err: err})
+				continue
+			}
+			meta, err := set.Main.ImageMeta()
+			if err != nil {
+				outs = append(outs, outcome{Err: err})
+				continue
+			}
+			k, err := segdist.New(meta.Kind.Form(), meta.Segments, meta.Weights, segdist.Options{Generic: generic, Threads: 1})
+			if err != nil {
+				outs = append(outs, outcome{Err: err})
+				continue
+			}
+			in := c.Inputs[0]
+			a := dataset.Features{Data: in.Data, N: int(in.Dims[0]), F: int(in.Dims[1])}
+			outs = append(outs, timed(func() (runtime.Tensor, error) {
+				d, err := tiling.Pairwise(context.Background(), a, a, true, 6, k.Tile)
+				return runtime.Tensor{Dims: []int64{in.Dims[0], in.Dims[0]}, Data: d}, err
+			}))
 		}
 		return outs, nil
 	}

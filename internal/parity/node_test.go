@@ -12,6 +12,7 @@ import (
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/segdist"
 	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
@@ -38,7 +39,7 @@ func TestNodeRuntimeAgrees(t *testing.T) {
 	if _, err := os.Stat("../../.cache/node/node_modules/onnxruntime-node/package.json"); err != nil {
 		t.Fatalf("onnxruntime-node is not installed: run `make node-ort` (make test does): %v", err)
 	}
-	rt, err := runtime.Open(runtime.Options{})
+	rt, err := runtime.Open(runtime.Options{Pairwise: segdist.Graph})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/kenn-ot/kenn/ot"
 	"github.com/kenn-ot/kenn/pairs"
 	"github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/segdist"
 	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
@@ -124,7 +125,7 @@ func exportAndLoad(t *testing.T, rt *runtime.Runtime, c *models.Checkpoint) (*ru
 }
 
 func TestGorgoniaEqualsONNXRuntime(t *testing.T) {
-	rt, err := runtime.Open(runtime.Options{Threads: 2})
+	rt, err := runtime.Open(runtime.Options{Threads: 2, Pairwise: segdist.Graph})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +202,7 @@ func TestGorgoniaEqualsONNXRuntime(t *testing.T) {
 // exported NAME.decoder.onnx run by onnxruntime on the exported
 // embedding, for random and trained weights.
 func TestDecoderGorgoniaEqualsONNXRuntime(t *testing.T) {
-	rt, err := runtime.Open(runtime.Options{Threads: 2})
+	rt, err := runtime.Open(runtime.Options{Threads: 2, Pairwise: segdist.Graph})
 	if err != nil {
 		t.Fatal(err)
 	}

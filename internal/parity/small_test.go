@@ -8,6 +8,7 @@ import (
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/segdist"
 	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
@@ -16,7 +17,7 @@ import (
 // convolution segments of thousands of features are the worst: the float32
 // Gram form's rounding grows as √n), and identical rows give exactly 0.
 func TestPairwiseSmallDistances(t *testing.T) {
-	rt, err := runtime.Open(runtime.Options{})
+	rt, err := runtime.Open(runtime.Options{Pairwise: segdist.Graph})
 	if err != nil {
 		t.Fatal(err)
 	}

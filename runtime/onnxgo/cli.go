@@ -11,6 +11,7 @@ import (
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/internal/atomicfile"
 	"github.com/kenn-ot/kenn/internal/sidecar"
+	"github.com/kenn-ot/kenn/runtime/segdist"
 	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
@@ -34,6 +35,7 @@ func Command(ctx context.Context, name string, args []string, stdout, stderr io.
 	var images, against, index, query *string
 	var k, tile *int
 	var timing *bool
+	pairwise := new(string)
 	switch name {
 	case "embed":
 		images = fs.String("images", "", "images")
@@ -42,6 +44,7 @@ func Command(ctx context.Context, name string, args []string, stdout, stderr io.
 		against = fs.String("against", "", "images B (columns; default: A, one triangle computed and mirrored)")
 		tile = fs.Int("tile", DefaultTile, "tile side")
 		timing = fs.Bool("timing", false, "print embedding and pairwise times to stderr")
+		pairwise = fs.String("pairwise", string(segdist.Auto), segdist.Usage)
 	case "knn":
 		index = fs.String("images", "", "images to search (the index)")
 		fs.Var(stringAlias{index}, "index", "old spelling of --images")
@@ -49,6 +52,7 @@ func Command(ctx context.Context, name string, args []string, stdout, stderr io.
 		fs.Var(stringAlias{query}, "query", "old spelling of --queries")
 		k = fs.Int("k", 10, "neighbours per query")
 		tile = fs.Int("tile", DefaultTile, "tile side")
+		pairwise = fs.String("pairwise", string(segdist.Auto), segdist.Usage)
 	default:
 		return fmt.Errorf("onnxgo: %w: the onnx-go backend runs %v, not %q", ErrUsage, Commands, name)
 	}
@@ -76,7 +80,11 @@ func Command(ctx context.Context, name string, args []string, stdout, stderr io.
 	if k != nil && *k < 1 {
 		return fmt.Errorf("onnxgo: %w: -k %d: want at least 1", ErrUsage, *k)
 	}
-	m, err := Open(*model)
+	choice, err := segdist.ParseChoice(*pairwise)
+	if err != nil {
+		return fmt.Errorf("onnxgo: %w: %w", ErrUsage, err)
+	}
+	m, err := OpenWith(*model, Options{Pairwise: choice})
 	if err != nil {
 		return err
 	}
@@ -122,8 +130,8 @@ func Command(ctx context.Context, name string, args []string, stdout, stderr io.
 			if *against != "" {
 				nimg, computed = na+nb, float64(na)*float64(nb)
 			}
-			fmt.Fprintf(stderr, "timing (onnx-go): embed %d images %.4f s (%.0f images/s); pairwise %d×%d %.4f s for %.0f distances (%.4g distances/s)\n",
-				nimg, tEmbed, float64(nimg)/tEmbed, na, nb, tPair, computed, computed/tPair)
+			fmt.Fprintf(stderr, "timing (onnx-go): embed %d images %.4f s (%.0f images/s); pairwise %d×%d (%s) %.4f s for %.0f distances (%.4g distances/s)\n",
+				nimg, tEmbed, float64(nimg)/tEmbed, na, nb, m.PairwiseKernel(), tPair, computed, computed/tPair)
 		}
 		return writeSidecar(*out, *model, m, "", na, nb, *images, *against)
 	default: // knn

@@ -18,12 +18,15 @@ import (
 // checkpoint (.ckpt), whose onnx-go profile is exported to a temporary
 // folder first and removed once loaded (the model holds the verified
 // bytes).
-func Open(path string) (*Model, error) {
+func Open(path string) (*Model, error) { return OpenWith(path, Options{}) }
+
+// OpenWith is Open with options (LoadWith).
+func OpenWith(path string, opt Options) (*Model, error) {
 	if !strings.HasSuffix(path, ".ckpt") {
 		if !strings.HasSuffix(path, ".onnx") {
 			return nil, fmt.Errorf("onnxgo: --model %s: want an exported model (NAME.onnx with its onnx-go profile NAME.onnxgo.onnx) or a checkpoint (.ckpt)", path)
 		}
-		return Load(path)
+		return LoadWith(path, opt)
 	}
 	c, err := models.LoadCheckpoint(path)
 	if err != nil {
@@ -38,7 +41,7 @@ func Open(path string) (*Model, error) {
 	if _, err := export.WriteOnnxGoFiles(c, onnx); err != nil {
 		return nil, fmt.Errorf("onnxgo: %s: %w", path, err)
 	}
-	return Load(onnx)
+	return LoadWith(onnx, opt)
 }
 
 // EmbedImages loads the images at path and embeds them ([N, m.F]).

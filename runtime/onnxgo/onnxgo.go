@@ -15,6 +15,7 @@ import (
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/models"
+	"github.com/kenn-ot/kenn/runtime/segdist"
 	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
@@ -31,6 +32,29 @@ type Model struct {
 
 	mu                     sync.Mutex
 	embed, pairwise, decod *graphFile
+	native                 *segdist.Kernel // computes the tiles, if set (Options.Pairwise)
+}
+
+// Options configures LoadWith. Zero values take the defaults.
+type Options struct {
+	// Pairwise says what computes distance tiles: runtime/segdist's
+	// kernel (segdist.Auto, the default, and segdist.Native: assembly on
+	// amd64 with AVX2 or AVX-512, portable Go elsewhere, either far faster
+	// than gorgonnx), or the profile's NAME.onnxgo.pairwise.onnx in
+	// onnx-go (segdist.Graph).
+	Pairwise segdist.Choice
+	// Threads is the kernel's goroutines; 0: GOMAXPROCS.
+	Threads int
+}
+
+// PairwiseKernel says what computes the model's distance tiles: "native
+// avx512 8×32" (runtime/segdist's kernel) or "graph"
+// (NAME.onnxgo.pairwise.onnx in onnx-go).
+func (m *Model) PairwiseKernel() string {
+	if m.native != nil {
+		return "native " + m.native.Name()
+	}
+	return "graph"
 }
 
 // graphFile is one file's bytes and its built graphs, one per input
@@ -81,7 +105,15 @@ func ProfilePath(path string) string {
 // path (see ProfilePath): NAME.onnxgo.onnx, NAME.onnxgo.pairwise.onnx and,
 // if present, NAME.onnxgo.decoder.onnx. A file of the default profile is
 // refused, as is a missing profile, with the command that writes it.
-func Load(path string) (*Model, error) {
+// Distance tiles are computed by runtime/segdist (LoadWith chooses).
+func Load(path string) (*Model, error) { return LoadWith(path, Options{}) }
+
+// LoadWith is Load with options.
+func LoadWith(path string, opt Options) (*Model, error) {
+	choice, err := segdist.ParseChoice(string(opt.Pairwise))
+	if err != nil {
+		return nil, fmt.Errorf("onnxgo: %w", err)
+	}
 	main := ProfilePath(path)
 	if _, err := os.Stat(main); err != nil {
 		return nil, fmt.Errorf("onnxgo: %s: %w; the onnx-go backend runs the onnx-go export profile: kenn export --profile onnx-go M.ckpt -o NAME.onnx writes it", main, err)
@@ -118,6 +150,14 @@ func Load(path string) (*Model, error) {
 	f, err := m.run(m.embed, [][]float32{img}, [][]int{{1, 1, m.H, m.W}})
 	if err != nil {
 		return nil, err
+	}
+	if choice != segdist.Graph {
+		// Auto is Native here: even the portable Go kernel is faster than
+		// the graph in gorgonnx.
+		if m.native, err = segdist.New(m.Kind.Form(), m.Segments, m.Weights, segdist.Options{Threads: opt.Threads}); err != nil {
+			return nil, fmt.Errorf("onnxgo: %s: %w", main, err)
+		}
+		return m, nil
 	}
 	if _, err := m.run(m.pairwise, [][]float32{f, f}, [][]int{{1, m.F}, {1, m.F}}); err != nil {
 		return nil, err
@@ -231,6 +271,12 @@ func (m *Model) PairwiseTile(a, b dataset.Features, out []float32) error {
 	}
 	if len(out) < a.N*b.N {
 		return fmt.Errorf("onnxgo: a %d×%d tile into %d values", a.N, b.N, len(out))
+	}
+	if m.native != nil {
+		if err := m.native.Tile(a, b, out); err != nil {
+			return fmt.Errorf("onnxgo: %w", err)
+		}
+		return nil
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
 	"github.com/kenn-ot/kenn/runtime/onnxgo"
+	"github.com/kenn-ot/kenn/runtime/segdist"
 	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
@@ -86,7 +88,9 @@ const (
 // include a batch equal to a layer width (the Hidden 8 of the backbone),
 // which a 1-D bias would broadcast wrongly in gorgonnx.
 func TestMatchesOnnxruntime(t *testing.T) {
-	rt, err := runtime.Open(runtime.Options{Threads: 1})
+	// Both run their pairwise graphs: this compares the two profiles'
+	// files in the two runtimes (runtime/segdist has its own tests).
+	rt, err := runtime.Open(runtime.Options{Threads: 1, Pairwise: segdist.Graph})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,9 +113,12 @@ func TestMatchesOnnxruntime(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			og, err := onnxgo.Load(path)
+			og, err := onnxgo.LoadWith(path, onnxgo.Options{Pairwise: segdist.Graph})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if k := og.PairwiseKernel(); k != "graph" {
+				t.Fatalf("LoadWith(graph) computes tiles with %s", k)
 			}
 			if og.F != ref.F || og.Kind != ref.Kind || og.Target != ref.Target {
 				t.Fatalf("onnx-go model F=%d %s %s, onnxruntime F=%d %s %s", og.F, og.Kind, og.Target, ref.F, ref.Kind, ref.Target)
@@ -143,6 +150,22 @@ func TestMatchesOnnxruntime(t *testing.T) {
 			dd := maxRel(do, dr)
 			if dd > distanceTol {
 				t.Errorf("all-pairs distances differ by %.3g of the largest (tolerance %g)", dd, distanceTol)
+			}
+			// Load's default: runtime/segdist computes the tiles, the same
+			// matrix to the same tolerance.
+			on, err := onnxgo.Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if k := on.PairwiseKernel(); !strings.HasPrefix(k, "native ") {
+				t.Fatalf("Load computes tiles with %s, want runtime/segdist", k)
+			}
+			dn, err := on.AllPairs(ctx, fr, tiling.TileOptions{Tile: 16})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := maxRel(dn, dr); d > distanceTol {
+				t.Errorf("native all-pairs distances differ by %.3g of the largest (tolerance %g)", d, distanceTol)
 			}
 			// rectangular, b = rows 10..19 of a: the identical pairs are 0
 			b := fr.Rows(10, 10)

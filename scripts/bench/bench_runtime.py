@@ -46,7 +46,7 @@ def run(*args, kenn=None):
         args = args + ('--device', DEVICE)
     return run_kenn(kenn or KENN, *args)[0].stderr
 
-TIMING = re.compile(r'\((\d+) images/s\); pairwise \S+ ([\d.]+) s \(([\d.e+]+) pairs/s incl. writing\); onnxruntime \S+ s for \d+ distances \(([\d.e+]+) distances/s\); total ([\d.]+) s')
+TIMING = re.compile(r'\((\d+) images/s\); pairwise \S+ ([\d.]+) s \(([\d.e+]+) pairs/s incl. writing\); (?:onnxruntime|distances \([^)]*\)) \S+ s for \d+ distances \(([\d.e+]+) distances/s\); total ([\d.]+) s')
 
 def timed_pairwise(kenn, onnx, imgs, out):
     """One `kenn pairwise --timing`: (images/s, pairs/s incl. writing, total s, distances/s computed)."""
@@ -95,7 +95,7 @@ def main():
         best = None
         for _ in range(3):  # median of three
             out = run('pairwise', '--model', onnx, '--images', imgs, '-o', os.path.join(tmp, kind + '.npy'), '--timing', '--threads', str(THREADS))
-            m = re.search(r'\((\d+) images/s\); pairwise \S+ ([\d.]+) s \(([\d.e+]+) pairs/s incl. writing\); onnxruntime \S+ s for \d+ distances \(([\d.e+]+) distances/s\); total ([\d.]+) s', out)
+            m = re.search(r'\((\d+) images/s\); pairwise \S+ ([\d.]+) s \(([\d.e+]+) pairs/s incl. writing\); (?:onnxruntime|distances \([^)]*\)) \S+ s for \d+ distances \(([\d.e+]+) distances/s\); total ([\d.]+) s', out)
             if not m:
                 sys.exit('unexpected timing line: ' + out)
             vals = (float(m.group(1)), float(m.group(3)), float(m.group(5)), float(m.group(4)))

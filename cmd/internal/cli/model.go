@@ -20,14 +20,22 @@ import (
 	"github.com/kenn-ot/kenn/pairs"
 	"github.com/kenn-ot/kenn/runtime"
 	"github.com/kenn-ot/kenn/runtime/hybrid"
+	"github.com/kenn-ot/kenn/runtime/segdist"
 	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
-// RuntimeFlags registers --device and --threads; the returned function
-// opens onnxruntime and the model with them.
+// RuntimeFlags registers --device, --threads and --pairwise; the returned
+// function opens onnxruntime and the model with them.
 func RuntimeFlags(fs *flag.FlagSet) func(path string) (*runtime.Runtime, *runtime.Model, error) {
 	device, threads := DeviceFlags(fs, "")
-	return func(path string) (*runtime.Runtime, *runtime.Model, error) { return OpenModel(path, *device, *threads) }
+	pairwise := fs.String("pairwise", string(segdist.Auto), segdist.Usage)
+	return func(path string) (*runtime.Runtime, *runtime.Model, error) {
+		choice, err := segdist.ParseChoice(*pairwise)
+		if err != nil {
+			return nil, nil, Usagef("%v", err)
+		}
+		return OpenModelWith(path, runtime.Options{Device: *device, Threads: *threads, Pairwise: choice})
+	}
 }
 
 // DeviceFlags registers --device and --threads, the onnxruntime options
@@ -42,6 +50,11 @@ func DeviceFlags(fs *flag.FlagSet, scope string) (device *string, threads *int) 
 // (runtime.Load), or a checkpoint, exported first to a temporary folder
 // that is removed once loaded (the sessions hold the verified bytes).
 func OpenModel(path, device string, threads int) (*runtime.Runtime, *runtime.Model, error) {
+	return OpenModelWith(path, runtime.Options{Device: device, Threads: threads})
+}
+
+// OpenModelWith is OpenModel with all of onnxruntime's options.
+func OpenModelWith(path string, opt runtime.Options) (*runtime.Runtime, *runtime.Model, error) {
 	if strings.HasSuffix(path, ".ckpt") {
 		c, err := models.LoadCheckpoint(path)
 		if err != nil {
@@ -60,7 +73,7 @@ func OpenModel(path, device string, threads int) (*runtime.Runtime, *runtime.Mod
 	} else if !strings.HasSuffix(path, ".onnx") {
 		return nil, nil, fmt.Errorf("--model %s: want an exported model (NAME.onnx, or any file of its set) or a checkpoint (.ckpt)", path)
 	}
-	rt, err := runtime.Open(runtime.Options{Device: device, Threads: threads})
+	rt, err := runtime.Open(opt)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -101,8 +101,8 @@ func (e Env) Pairwise(ctx context.Context, args []string) error {
 		if *against != "" {
 			nimg += nb
 		}
-		fmt.Fprintf(os.Stderr, "timing: embed %d images %.4f s (%.0f images/s); pairwise %d×%d %.4f s (%.4g pairs/s incl. writing); onnxruntime %.4f s for %d distances (%.4g distances/s); total %.4f s\n",
-			nimg, tEmbed, float64(nimg)/tEmbed, na, nb, total-tEmbed, float64(na)*float64(nb)/(total-tEmbed), st.ComputeSecs, st.Computed, float64(st.Computed)/st.ComputeSecs, total)
+		fmt.Fprintf(os.Stderr, "timing: embed %d images %.4f s (%.0f images/s); pairwise %d×%d %.4f s (%.4g pairs/s incl. writing); distances (%s) %.4f s for %d distances (%.4g distances/s); total %.4f s\n",
+			nimg, tEmbed, float64(nimg)/tEmbed, na, nb, total-tEmbed, float64(na)*float64(nb)/(total-tEmbed), m.PairwiseKernel(), st.ComputeSecs, st.Computed, float64(st.Computed)/st.ComputeSecs, total)
 	}
 	if err != nil {
 		return err
