@@ -143,9 +143,11 @@ func Open(opt Options) (*Runtime, error) {
 	if opt.Device != "cpu" && !strings.HasPrefix(opt.Device, "cuda:") {
 		return nil, fmt.Errorf("runtime: device %q: want cpu or cuda:N", opt.Device)
 	}
-	if _, err := segdist.ParseChoice(string(opt.Pairwise)); err != nil {
+	pairwise, err := segdist.ParseChoice(string(opt.Pairwise))
+	if err != nil {
 		return nil, fmt.Errorf("runtime: %w", err)
 	}
+	opt.Pairwise = pairwise // Load reads it parsed
 	lib, err := FindLibrary(opt.Library)
 	if err != nil {
 		return nil, err
@@ -244,12 +246,7 @@ type Model struct {
 // PairwiseKernel says what computes the model's distance tiles: "native
 // avx512 8×32" (runtime/segdist's kernel) or "graph" (NAME.pairwise.onnx
 // in onnxruntime).
-func (m *Model) PairwiseKernel() string {
-	if m.native != nil {
-		return "native " + m.native.Name()
-	}
-	return "graph"
-}
+func (m *Model) PairwiseKernel() string { return m.native.Describe() }
 
 // Load opens NAME.onnx and NAME.pairwise.onnx (see export.Paths), and
 // NAME.decoder.onnx if present. Every file of the set that exists is read
@@ -275,8 +272,7 @@ func (r *Runtime) Load(path string) (*Model, error) {
 		return nil, fmt.Errorf("runtime: %w", err)
 	}
 	m.Kind, m.Target, m.H, m.W, m.F, m.Segments, m.Weights = meta.Kind, meta.Target, meta.H, meta.W, meta.F, meta.Segments, meta.Weights
-	choice, _ := segdist.ParseChoice(string(r.opt.Pairwise))
-	if m.native, err = segdist.ForModel(choice, r.opt.Device == "cpu", m.Kind.Form(), m.Segments, m.Weights, r.opt.Threads); err != nil {
+	if m.native, err = segdist.ForModel(r.opt.Pairwise, r.opt.Device == "cpu", m.Kind.Form(), m.Segments, m.Weights, r.opt.Threads); err != nil {
 		return nil, fmt.Errorf("runtime: %s: %w", embedPath, err)
 	}
 	so, err := r.sessionOptions()

@@ -50,12 +50,7 @@ type Options struct {
 // PairwiseKernel says what computes the model's distance tiles: "native
 // avx512 8×32" (runtime/segdist's kernel) or "graph"
 // (NAME.onnxgo.pairwise.onnx in onnx-go).
-func (m *Model) PairwiseKernel() string {
-	if m.native != nil {
-		return "native " + m.native.Name()
-	}
-	return "graph"
-}
+func (m *Model) PairwiseKernel() string { return m.native.Describe() }
 
 // graphFile is one file's bytes and its built graphs, one per input
 // shape (gorgonnx fixes every shape when it builds a graph).

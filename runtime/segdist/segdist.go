@@ -29,6 +29,7 @@ type Kernel struct {
 	floor   []float32 // √k_l (FormWeightedNorms) or k_l (FormSquared)
 	ns      []int32   // n_l, for the block kernels
 	f, ktot int
+	maxSeg  int // the longest segment
 	threads int
 	geo     geometry
 	pool    sync.Pool // *scratch
@@ -84,6 +85,7 @@ func New(form models.Form, segments []int, weights []float32, opt Options) (*Ker
 		}
 		k.f += n
 		k.ktot += n + 1
+		k.maxSeg = max(k.maxSeg, n)
 		k.ns = append(k.ns, int32(n))
 		g := models.GramFloor(n)
 		if form == models.FormWeightedNorms {
@@ -106,6 +108,16 @@ func (k *Kernel) F() int { return k.f }
 
 // Name says which block kernel runs, e.g. "avx512 8×32".
 func (k *Kernel) Name() string { return k.geo.name }
+
+// Describe says what computes a backend's distance tiles when k is its
+// kernel: "native " and the kernel's Name, or "graph" for a nil k (the
+// backend runs the model's pairwise file).
+func (k *Kernel) Describe() string {
+	if k == nil {
+		return "graph"
+	}
+	return "native " + k.Name()
+}
 
 // Accelerated reports whether an assembly kernel runs (on amd64 with
 // AVX-512, or AVX2 and FMA), not the portable Go one.
@@ -153,11 +165,12 @@ func (k *Kernel) Tile(a, b dataset.Features, out []float32) error {
 		s.centre[j] = float32(sum / float64(a.N))
 	}
 	parallel(workers, func(w int) {
+		buf := k.newPackBuf()
 		for g := w; g < nrb+npan; g += workers {
 			if g < nrb {
-				k.pack(a, g, s.centre, true, r, s.pa, s.ta)
+				k.pack(a, g, s.centre, true, r, s.pa, s.ta, buf)
 			} else {
-				k.pack(b, g-nrb, s.centre, false, c, s.pb, s.tb)
+				k.pack(b, g-nrb, s.centre, false, c, s.pb, s.tb, buf)
 			}
 		}
 	})
@@ -246,8 +259,8 @@ func (k *Kernel) sumRows(a dataset.Features, i0, i1 int) []float64 {
 // panel of b), weighted and centred, into dst: for each segment one
 // width-vector of squared norms, then one per feature (times −2 for a);
 // and the rows' floor terms into tau. Lanes past x.N are zero, in dst and
-// in tau.
-func (k *Kernel) pack(x dataset.Features, g int, centre []float32, isA bool, width int, dst, tau []float32) {
+// in tau. buf is the caller's working space (one per goroutine).
+func (k *Kernel) pack(x dataset.Features, g int, centre []float32, isA bool, width int, dst, tau []float32, buf *packBuf) {
 	kt, f := k.ktot, k.f
 	rows := min(width, x.N-g*width)
 	scale := float32(1)
@@ -255,8 +268,9 @@ func (k *Kernel) pack(x dataset.Features, g int, centre []float32, isA bool, wid
 		scale = -2
 	}
 	d := dst[g*kt*width : (g+1)*kt*width]
-	t := make([]float64, width)
-	tmp := make([]float32, width*maxSeg(k.segs)) // a segment of the group, row-major
+	t := buf.tau[:width]
+	clear(t)
+	tmp := buf.seg[:width*k.maxSeg]
 	off, kk := 0, 0
 	for l, n := range k.segs {
 		w := float32(1)
@@ -307,12 +321,17 @@ func (k *Kernel) pack(x dataset.Features, g int, centre []float32, isA bool, wid
 	}
 }
 
-func maxSeg(segs []int) int {
-	m := 0
-	for _, n := range segs {
-		m = max(m, n)
-	}
-	return m
+// packBuf is pack's working space: a group's floor terms, and one
+// segment of the group's rows, row-major.
+type packBuf struct {
+	tau []float64
+	seg []float32
+}
+
+// newPackBuf holds a group of the widest geometry's rows.
+func (k *Kernel) newPackBuf() *packBuf {
+	w := max(k.geo.r, k.geo.c)
+	return &packBuf{tau: make([]float64, w), seg: make([]float32, w*k.maxSeg)}
 }
 
 func grow(s []float32, n int) []float32 {
