@@ -70,7 +70,11 @@ func (m *Model) Pairwise(ctx context.Context, a, b dataset.Features, opt tiling.
 	if err := m.checkFeatures(a, b); err != nil {
 		return nil, err
 	}
-	return tiling.Pairwise(ctx, a, b, false, opt.Side(tiling.DefaultTile), m.PairwiseTile)
+	tile, err := m.matrix(a, b)
+	if err != nil {
+		return nil, err
+	}
+	return tiling.PairwiseOf(ctx, tiling.Grid{Rows: a.N, Cols: b.N, Side: opt.Side(tiling.DefaultTile)}, tile)
 }
 
 // AllPairs returns the a.N×a.N all-pairs matrix of a, in memory: tiles
@@ -80,7 +84,25 @@ func (m *Model) AllPairs(ctx context.Context, a dataset.Features, opt tiling.Til
 	if err := m.checkFeatures(a); err != nil {
 		return nil, err
 	}
-	return tiling.Pairwise(ctx, a, a, true, opt.Side(tiling.DefaultTile), m.PairwiseTile)
+	tile, err := m.matrix(a, a)
+	if err != nil {
+		return nil, err
+	}
+	return tiling.PairwiseOf(ctx, tiling.Grid{Rows: a.N, Cols: a.N, Side: opt.Side(tiling.DefaultTile), Sym: true}, tile)
+}
+
+// matrix is the MatrixFunc of the distances between the rows of a and of
+// b: a runtime/segdist Matrix (each set's rows packed once for all the
+// tiles) with the native kernel, or else PairwiseTile on the tiles' rows.
+func (m *Model) matrix(a, b dataset.Features) (tiling.MatrixFunc, error) {
+	if m.native == nil || a.N == 0 {
+		return tiling.ByRows(a, b, m.PairwiseTile), nil
+	}
+	mx, err := m.native.Matrix(a, b)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: %w", err)
+	}
+	return mx.Tile, nil
 }
 
 // HasDecoder reports whether the model came with a decoder
@@ -222,6 +244,10 @@ func (m *Model) pairwiseNPY(ctx context.Context, a, b dataset.Features, sym bool
 		return err
 	}
 	defer w.Abort()
+	tile, err := m.matrix(a, b)
+	if err != nil {
+		return err
+	}
 	buf := make([]float32, grid.TileLen())
 	tiles := grid.Tiles()
 	for done, t := range tiles {
@@ -230,8 +256,11 @@ func (m *Model) pairwiseNPY(ctx context.Context, a, b dataset.Features, sym bool
 		}
 		vals := buf[:t.NI*t.NJ]
 		t0 := time.Now()
-		if err := m.Tile(a.Rows(t.I, t.NI), b.Rows(t.J, t.NJ), grid.Diagonal(t), vals); err != nil {
+		if err := tile(t.I, t.NI, t.J, t.NJ, vals); err != nil {
 			return fmt.Errorf("runtime: tile (%d, %d): %w", t.I, t.J, err)
+		}
+		if grid.Diagonal(t) {
+			tiling.Symmetrize(vals, t.NI)
 		}
 		if opt.Stats != nil {
 			opt.Stats.ComputeSecs += time.Since(t0).Seconds()

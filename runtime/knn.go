@@ -19,5 +19,9 @@ func (m *Model) KNN(ctx context.Context, index, query dataset.Features, k int, o
 	if err := m.checkFeatures(index, query); err != nil {
 		return nil, err
 	}
-	return tiling.KNN(ctx, index, query, k, opt.Side(tiling.DefaultTile), m.PairwiseTile)
+	tile, err := m.matrix(query, index)
+	if err != nil {
+		return nil, err
+	}
+	return tiling.KNNOf(ctx, tiling.Grid{Rows: query.N, Cols: index.N, Side: opt.Side(tiling.DefaultTile)}, k, tile)
 }

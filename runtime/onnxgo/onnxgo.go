@@ -293,7 +293,11 @@ func (m *Model) Pairwise(ctx context.Context, a, b dataset.Features, opt tiling.
 	if err := m.checkFeatures(a, b); err != nil {
 		return nil, err
 	}
-	d, err := tiling.Pairwise(ctx, a, b, false, opt.Side(DefaultTile), m.PairwiseTile)
+	tile, err := m.matrix(a, b)
+	if err != nil {
+		return nil, err
+	}
+	d, err := tiling.PairwiseOf(ctx, tiling.Grid{Rows: a.N, Cols: b.N, Side: opt.Side(DefaultTile)}, tile)
 	if err != nil {
 		return nil, fmt.Errorf("onnxgo: %w", err)
 	}
@@ -307,7 +311,11 @@ func (m *Model) AllPairs(ctx context.Context, a dataset.Features, opt tiling.Til
 	if err := m.checkFeatures(a); err != nil {
 		return nil, err
 	}
-	d, err := tiling.Pairwise(ctx, a, a, true, opt.Side(DefaultTile), m.PairwiseTile)
+	tile, err := m.matrix(a, a)
+	if err != nil {
+		return nil, err
+	}
+	d, err := tiling.PairwiseOf(ctx, tiling.Grid{Rows: a.N, Cols: a.N, Side: opt.Side(DefaultTile), Sym: true}, tile)
 	if err != nil {
 		return nil, fmt.Errorf("onnxgo: %w", err)
 	}
@@ -326,11 +334,29 @@ func (m *Model) KNN(ctx context.Context, index, query dataset.Features, k int, o
 	if err := m.checkFeatures(index, query); err != nil {
 		return nil, err
 	}
-	nbs, err := tiling.KNN(ctx, index, query, k, opt.Side(DefaultTile), m.PairwiseTile)
+	tile, err := m.matrix(query, index)
+	if err != nil {
+		return nil, err
+	}
+	nbs, err := tiling.KNNOf(ctx, tiling.Grid{Rows: query.N, Cols: index.N, Side: opt.Side(DefaultTile)}, k, tile)
 	if err != nil {
 		return nil, fmt.Errorf("onnxgo: %w", err)
 	}
 	return nbs, nil
+}
+
+// matrix is the MatrixFunc of the distances between the rows of a and of
+// b: a runtime/segdist Matrix (each set's rows packed once for all the
+// tiles) with the native kernel, or else PairwiseTile on the tiles' rows.
+func (m *Model) matrix(a, b dataset.Features) (tiling.MatrixFunc, error) {
+	if m.native == nil || a.N == 0 {
+		return tiling.ByRows(a, b, m.PairwiseTile), nil
+	}
+	mx, err := m.native.Matrix(a, b)
+	if err != nil {
+		return nil, fmt.Errorf("onnxgo: %w", err)
+	}
+	return mx.Tile, nil
 }
 
 // HasDecoder reports whether the set has a decoder (dwe).

@@ -5,9 +5,8 @@
 // Block kernels of package segdist (block_amd64.go). For each segment of
 // n features: acc[r][c] = ‖a_r‖² + ‖b_c‖² + Σ_k (−2a_r[k])·b_c[k], the
 // packed groups holding the norms first; then, unless sqrt is false,
-// out[r][c] += √max(acc, 0), else += max(acc, 0) (the 8×32 kernel's
-// square roots are VSQRTPS for half the vectors and a Newton step from
-// VRSQRT14PS for the other half: see avx512). The clip has the
+// out[r][c] += √max(acc, 0) (VSQRTPS, correctly rounded), else
+// += max(acc, 0). The clip has the
 // accumulator second, so a NaN stays NaN. Last, a total below
 // ta[r] + tb[c] is set to 0 (an ordered compare: NaN stays NaN).
 
@@ -25,12 +24,6 @@ TEXT ·block8x32AVX512(SB), NOSPLIT, $0-65
 	LEAQ (R12)(R11*4), R14
 	MOVBLZX sqrt+64(FP), R10
 	VPXORD Z19, Z19, Z19
-	MOVL $0x00800000, CX
-	VPBROADCASTD CX, Z20
-	MOVL $0x3fc00000, CX
-	VPBROADCASTD CX, Z21
-	MOVL $0xbf000000, CX
-	VPBROADCASTD CX, Z22
 	VMOVUPS Z19, 0(DX)
 	VMOVUPS Z19, 64(DX)
 	VMOVUPS Z19, 0(DX)(R11*1)
@@ -120,61 +113,21 @@ k512:
 	TESTQ R10, R10
 	JZ add512
 	VSQRTPS Z0, Z0
-	VMAXPS Z1, Z20, Z23
-	VRSQRT14PS Z23, Z23
-	VMULPS Z23, Z1, Z1
-	VMULPS Z23, Z1, Z23
-	VFMADD132PS Z22, Z21, Z23
-	VMULPS Z23, Z1, Z1
+	VSQRTPS Z1, Z1
 	VSQRTPS Z2, Z2
-	VMAXPS Z3, Z20, Z23
-	VRSQRT14PS Z23, Z23
-	VMULPS Z23, Z3, Z3
-	VMULPS Z23, Z3, Z23
-	VFMADD132PS Z22, Z21, Z23
-	VMULPS Z23, Z3, Z3
+	VSQRTPS Z3, Z3
 	VSQRTPS Z4, Z4
-	VMAXPS Z5, Z20, Z23
-	VRSQRT14PS Z23, Z23
-	VMULPS Z23, Z5, Z5
-	VMULPS Z23, Z5, Z23
-	VFMADD132PS Z22, Z21, Z23
-	VMULPS Z23, Z5, Z5
+	VSQRTPS Z5, Z5
 	VSQRTPS Z6, Z6
-	VMAXPS Z7, Z20, Z23
-	VRSQRT14PS Z23, Z23
-	VMULPS Z23, Z7, Z7
-	VMULPS Z23, Z7, Z23
-	VFMADD132PS Z22, Z21, Z23
-	VMULPS Z23, Z7, Z7
+	VSQRTPS Z7, Z7
 	VSQRTPS Z8, Z8
-	VMAXPS Z9, Z20, Z23
-	VRSQRT14PS Z23, Z23
-	VMULPS Z23, Z9, Z9
-	VMULPS Z23, Z9, Z23
-	VFMADD132PS Z22, Z21, Z23
-	VMULPS Z23, Z9, Z9
+	VSQRTPS Z9, Z9
 	VSQRTPS Z10, Z10
-	VMAXPS Z11, Z20, Z23
-	VRSQRT14PS Z23, Z23
-	VMULPS Z23, Z11, Z11
-	VMULPS Z23, Z11, Z23
-	VFMADD132PS Z22, Z21, Z23
-	VMULPS Z23, Z11, Z11
+	VSQRTPS Z11, Z11
 	VSQRTPS Z12, Z12
-	VMAXPS Z13, Z20, Z23
-	VRSQRT14PS Z23, Z23
-	VMULPS Z23, Z13, Z13
-	VMULPS Z23, Z13, Z23
-	VFMADD132PS Z22, Z21, Z23
-	VMULPS Z23, Z13, Z13
+	VSQRTPS Z13, Z13
 	VSQRTPS Z14, Z14
-	VMAXPS Z15, Z20, Z23
-	VRSQRT14PS Z23, Z23
-	VMULPS Z23, Z15, Z15
-	VMULPS Z23, Z15, Z23
-	VFMADD132PS Z22, Z21, Z23
-	VMULPS Z23, Z15, Z15
+	VSQRTPS Z15, Z15
 add512:
 	VADDPS 0(DX), Z0, Z0
 	VMOVUPS Z0, 0(DX)

@@ -42,6 +42,14 @@
 // Go kernel (4×8) runs. Panels are shared out among Options.Threads
 // goroutines; each writes its own columns of the result.
 //
+// Tile packs both sides' rows for every call; a Matrix (Kernel.Matrix)
+// packs them once for all the tiles of one matrix, centred on the mean
+// row of its whole first set, and is what the backends' Pairwise,
+// AllPairs, KNN and .npy writers use: on a 4096×4096 matrix of the
+// shipped ensemble's layout in 1024² tiles, packing falls from about 15%
+// of the time to under 2%. BenchmarkMatrix measures it.
+//
 // Memory: about 4·(a.N + b.N)·(F + 2·segments) bytes of packed rows per
-// Tile call, reused across calls of one Kernel.
+// Tile call, reused across calls of one Kernel; a Matrix keeps one tile
+// of a's rows and up to DefaultCache bytes of b's.
 package segdist

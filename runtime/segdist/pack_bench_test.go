@@ -21,10 +21,9 @@ func BenchmarkPack(b *testing.B) {
 	centre := make([]float32, 864)
 	dst := make([]float32, 1024*k.ktot)
 	tau := make([]float32, 1024)
-	buf := k.newPackBuf()
 	for b.Loop() {
 		for g := 0; g < 1024/k.geo.c; g++ {
-			k.pack(x, g, centre, false, k.geo.c, dst, tau, buf)
+			k.pack(x, g, centre, false, k.geo.c, dst, tau)
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(1024*864), "ns/value")

@@ -29,7 +29,6 @@ type Kernel struct {
 	floor   []float32 // √k_l (FormWeightedNorms) or k_l (FormSquared)
 	ns      []int32   // n_l, for the block kernels
 	f, ktot int
-	maxSeg  int // the longest segment
 	threads int
 	geo     geometry
 	pool    sync.Pool // *scratch
@@ -47,10 +46,19 @@ type geometry struct {
 	block func(a, b []float32, ns []int32, out []float32, ldo int, ta, tb []float32, sqrt bool)
 }
 
-// scratch is one Tile call's packed rows, reused through Kernel.pool.
+// scratch is one Tile call's centre and packed rows, reused through
+// Kernel.pool.
 type scratch struct {
-	pa, pb, ta, tb []float32
-	centre         []float32
+	pa, pb packed
+	centre []float32
+}
+
+// packed is one side's rows packed for the block kernel: groups of width
+// rows (blocks of a, panels of b), ktot·width floats each, and the rows'
+// floor terms (width per group; lanes past n are zero in both).
+type packed struct {
+	n         int
+	data, tau []float32
 }
 
 // New returns the kernel of a model whose embedding has the given
@@ -85,7 +93,6 @@ func New(form models.Form, segments []int, weights []float32, opt Options) (*Ker
 		}
 		k.f += n
 		k.ktot += n + 1
-		k.maxSeg = max(k.maxSeg, n)
 		k.ns = append(k.ns, int32(n))
 		g := models.GramFloor(n)
 		if form == models.FormWeightedNorms {
@@ -143,39 +150,63 @@ func (k *Kernel) Tile(a, b dataset.Features, out []float32) error {
 	}
 	s := k.pool.Get().(*scratch)
 	defer k.pool.Put(s)
-	r, c := k.geo.r, k.geo.c
-	nrb, npan := (a.N+r-1)/r, (b.N+c-1)/c
-	s.pa = grow(s.pa, nrb*r*k.ktot)
-	s.pb = grow(s.pb, npan*c*k.ktot)
-	s.ta, s.tb = grow(s.ta, nrb*r), grow(s.tb, npan*c)
-	workers := max(1, min(k.threads, npan))
-	// Three phases, each shared out among the workers: the centre (sums
-	// over disjoint rows of a), the packing (disjoint groups of a and of
-	// b), the panels (disjoint columns of out).
+	workers := k.workers(b.N)
+	s.centre = k.centreOf(a, workers, s.centre)
+	k.packSide(a, s.centre, true, workers, &s.pa)
+	k.packSide(b, s.centre, false, workers, &s.pb)
+	k.tile(&s.pa, &s.pb, workers, out)
+	return nil
+}
+
+// workers is the goroutines a tile of nb columns is shared among: one
+// panel each at least.
+func (k *Kernel) workers(nb int) int {
+	return max(1, min(k.threads, (nb+k.geo.c-1)/k.geo.c))
+}
+
+// centreOf is the mean row of a, weighted as the kernel folds weights,
+// summed in float64 by workers goroutines over disjoint rows, into dst's
+// storage.
+func (k *Kernel) centreOf(a dataset.Features, workers int, dst []float32) []float32 {
 	parts := make([][]float64, workers)
 	parallel(workers, func(w int) {
 		parts[w] = k.sumRows(a, w*a.N/workers, (w+1)*a.N/workers)
 	})
-	s.centre = grow(s.centre, k.f)
-	for j := range s.centre {
+	dst = grow(dst, k.f)
+	for j := range dst {
 		var sum float64
 		for _, p := range parts {
 			sum += p[j]
 		}
-		s.centre[j] = float32(sum / float64(a.N))
+		dst[j] = float32(sum / float64(a.N))
 	}
+	return dst
+}
+
+// packSide packs the rows of x, centred on centre, into p: as blocks of a
+// (isA: R rows, features times −2) or as panels of b (C rows), the groups
+// shared among workers goroutines.
+func (k *Kernel) packSide(x dataset.Features, centre []float32, isA bool, workers int, p *packed) {
+	width := k.geo.c
+	if isA {
+		width = k.geo.r
+	}
+	groups := (x.N + width - 1) / width
+	p.n = x.N
+	p.data = grow(p.data, groups*width*k.ktot)
+	p.tau = grow(p.tau, groups*width)
 	parallel(workers, func(w int) {
-		buf := k.newPackBuf()
-		for g := w; g < nrb+npan; g += workers {
-			if g < nrb {
-				k.pack(a, g, s.centre, true, r, s.pa, s.ta, buf)
-			} else {
-				k.pack(b, g-nrb, s.centre, false, c, s.pb, s.tb, buf)
-			}
+		for g := w; g < groups; g += workers {
+			k.pack(x, g, centre, isA, width, p.data, p.tau)
 		}
 	})
-	parallel(workers, func(w int) { k.panels(a.N, b.N, w, workers, s, out) })
-	return nil
+}
+
+// tile writes the distances between packed rows pa (of a) and pb (of b)
+// into out (pa.n×pb.n, row-major), the panels shared among workers
+// goroutines, each writing its own columns.
+func (k *Kernel) tile(pa, pb *packed, workers int, out []float32) {
+	parallel(workers, func(w int) { k.panels(pa, pb, w, workers, out) })
 }
 
 // parallel runs f(0), …, f(n−1) in goroutines and waits for them.
@@ -205,25 +236,26 @@ const chunkBytes = 512 << 10
 // panels computes the panels w, w+workers, … of the tile, chunk by chunk
 // of the blocks of a. Whole blocks are written into out in place; a block
 // the tile's edge cuts goes through buf.
-func (k *Kernel) panels(na, nb, w, workers int, s *scratch, out []float32) {
+func (k *Kernel) panels(pa, pb *packed, w, workers int, out []float32) {
 	r, c, kt := k.geo.r, k.geo.c, k.ktot
+	na, nb := pa.n, pb.n
 	sqrt := k.form == models.FormWeightedNorms
 	buf := make([]float32, r*c)
 	nrb, npan := (na+r-1)/r, (nb+c-1)/c
 	chunk := max(1, chunkBytes/(4*r*kt))
 	for rb0 := 0; rb0 < nrb; rb0 += chunk {
 		for p := w; p < npan; p += workers {
-			pb := s.pb[p*c*kt : (p+1)*c*kt]
+			panel := pb.data[p*c*kt : (p+1)*c*kt]
 			j0 := p * c
 			cols := min(c, nb-j0)
-			tb := s.tb[j0 : j0+c]
+			tb := pb.tau[j0 : j0+c]
 			for rb := rb0; rb < min(rb0+chunk, nrb); rb++ {
-				pa, i0 := s.pa[rb*r*kt:(rb+1)*r*kt], rb*r
-				ta := s.ta[i0 : i0+r]
+				blk, i0 := pa.data[rb*r*kt:(rb+1)*r*kt], rb*r
+				ta := pa.tau[i0 : i0+r]
 				if rows := min(r, na-i0); rows == r && cols == c {
-					k.geo.block(pa, pb, k.ns, out[i0*nb+j0:], nb, ta, tb, sqrt)
+					k.geo.block(blk, panel, k.ns, out[i0*nb+j0:], nb, ta, tb, sqrt)
 				} else {
-					k.geo.block(pa, pb, k.ns, buf, c, ta, tb, sqrt)
+					k.geo.block(blk, panel, k.ns, buf, c, ta, tb, sqrt)
 					for i := 0; i < rows; i++ {
 						copy(out[(i0+i)*nb+j0:(i0+i)*nb+j0+cols], buf[i*c:i*c+cols])
 					}
@@ -259,8 +291,10 @@ func (k *Kernel) sumRows(a dataset.Features, i0, i1 int) []float64 {
 // panel of b), weighted and centred, into dst: for each segment one
 // width-vector of squared norms, then one per feature (times −2 for a);
 // and the rows' floor terms into tau. Lanes past x.N are zero, in dst and
-// in tau. buf is the caller's working space (one per goroutine).
-func (k *Kernel) pack(x dataset.Features, g int, centre []float32, isA bool, width int, dst, tau []float32, buf *packBuf) {
+// in tau. The features are written straight to their lanes (a stride of
+// width floats, within one segment's few kB); the norms are summed in
+// float64 from the centred float32 values the kernel reads.
+func (k *Kernel) pack(x dataset.Features, g int, centre []float32, isA bool, width int, dst, tau []float32) {
 	kt, f := k.ktot, k.f
 	rows := min(width, x.N-g*width)
 	scale := float32(1)
@@ -268,70 +302,50 @@ func (k *Kernel) pack(x dataset.Features, g int, centre []float32, isA bool, wid
 		scale = -2
 	}
 	d := dst[g*kt*width : (g+1)*kt*width]
-	t := buf.tau[:width]
-	clear(t)
-	tmp := buf.seg[:width*k.maxSeg]
-	off, kk := 0, 0
-	for l, n := range k.segs {
-		w := float32(1)
-		if k.w != nil {
-			w = k.w[l]
-		}
-		c := centre[off : off+n]
-		norms := d[kk*width : (kk+1)*width]
-		clear(tmp[rows*n : width*n])
-		for i := 0; i < rows; i++ {
-			row := x.Data[(g*width+i)*f+off : (g*width+i)*f+off+n]
-			e := tmp[i*n : (i+1)*n]
-			var s0, s1, s2, s3 float64 // four chains: the adds overlap
+	if rows < width {
+		clear(d)
+	}
+	squared := k.form == models.FormSquared
+	for i := 0; i < rows; i++ {
+		row := x.Data[(g*width+i)*f : (g*width+i+1)*f]
+		var t float64
+		off, kk := 0, 0
+		for l, n := range k.segs {
+			w := float32(1)
+			if k.w != nil {
+				w = k.w[l]
+			}
+			seg, c := row[off:off+n], centre[off:off+n]
+			lanes := d[kk*width+i : (kk+1+n)*width]
+			var s0, s1 float64 // two chains: the adds overlap
 			j := 0
-			for ; j+4 <= n; j += 4 {
-				v0, v1, v2, v3 := w*row[j]-c[j], w*row[j+1]-c[j+1], w*row[j+2]-c[j+2], w*row[j+3]-c[j+3]
-				e[j], e[j+1], e[j+2], e[j+3] = v0, v1, v2, v3
+			for ; j+2 <= n; j += 2 {
+				v0, v1 := w*seg[j]-c[j], w*seg[j+1]-c[j+1]
+				lanes[(j+1)*width] = scale * v0
+				lanes[(j+2)*width] = scale * v1
 				s0 += float64(v0) * float64(v0)
 				s1 += float64(v1) * float64(v1)
-				s2 += float64(v2) * float64(v2)
-				s3 += float64(v3) * float64(v3)
 			}
-			for ; j < n; j++ {
-				v := w*row[j] - c[j]
-				e[j] = v
+			if j < n {
+				v := w*seg[j] - c[j]
+				lanes[(j+1)*width] = scale * v
 				s0 += float64(v) * float64(v)
 			}
-			s32 := float32((s0 + s1) + (s2 + s3))
-			norms[i] = s32
-			if k.form == models.FormWeightedNorms {
-				t[i] += float64(k.floor[l]) * math.Sqrt(float64(s32))
+			s32 := float32(s0 + s1)
+			lanes[0] = s32
+			if squared {
+				t += float64(k.floor[l]) * float64(s32)
 			} else {
-				t[i] += float64(k.floor[l]) * float64(s32)
+				t += float64(k.floor[l]) * math.Sqrt(float64(s32))
 			}
+			off += n
+			kk += n + 1
 		}
-		clear(norms[rows:])
-		for j := 0; j < n; j++ {
-			dj := d[(kk+1+j)*width : (kk+2+j)*width]
-			for i := range dj {
-				dj[i] = scale * tmp[i*n+j]
-			}
-		}
-		off += n
-		kk += n + 1
+		tau[g*width+i] = float32(t)
 	}
-	for i := range t {
-		tau[g*width+i] = float32(t[i])
+	for i := rows; i < width; i++ {
+		tau[g*width+i] = 0
 	}
-}
-
-// packBuf is pack's working space: a group's floor terms, and one
-// segment of the group's rows, row-major.
-type packBuf struct {
-	tau []float64
-	seg []float32
-}
-
-// newPackBuf holds a group of the widest geometry's rows.
-func (k *Kernel) newPackBuf() *packBuf {
-	w := max(k.geo.r, k.geo.c)
-	return &packBuf{tau: make([]float64, w), seg: make([]float32, w*k.maxSeg)}
 }
 
 func grow(s []float32, n int) []float32 {

@@ -7,9 +7,12 @@
 // It holds the batch and tile sizes of the backends' calls as option
 // structs with their defaults (EmbedOptions, TileOptions), the tiling of a
 // distance matrix (Grid, Tile), the in-memory assembly of a matrix from
-// its tiles (Pairwise), the k-nearest-neighbour merge over tiles (KNN,
-// Neighbor), and the .npy writers (Writer, WriteNPY, WriteFeatures) and
-// kNN CSV (WriteKNN). The distances themselves come from a backend's TileFunc.
+// its tiles (Pairwise, PairwiseOf), the k-nearest-neighbour merge over
+// tiles (KNN, KNNOf, Neighbor), and the .npy writers (Writer, WriteNPY,
+// WriteFeatures) and kNN CSV (WriteKNN). The distances themselves come
+// from a backend's TileFunc (rows against rows) or MatrixFunc (a tile of
+// one matrix by position: ByRows of a TileFunc, or runtime/segdist's
+// Matrix.Tile).
 //
 // # Shapes and units
 //

@@ -129,6 +129,20 @@ func Symmetrize(out []float32, n int) {
 // between the rows of a and the rows of b: a backend's PairwiseTile.
 type TileFunc func(a, b dataset.Features, out []float32) error
 
+// MatrixFunc writes into out (ni×nj, row-major) one tile of a distance
+// matrix: the distances between rows [i, i+ni) of its first set and rows
+// [j, j+nj) of its second. A TileFunc over two sets is one (ByRows); so
+// is runtime/segdist's Matrix.Tile, which packs each set's rows once for
+// many tiles.
+type MatrixFunc func(i, ni, j, nj int, out []float32) error
+
+// ByRows is the MatrixFunc of tile over the rows of a and of b.
+func ByRows(a, b dataset.Features, tile TileFunc) MatrixFunc {
+	return func(i, ni, j, nj int, out []float32) error {
+		return tile(a.Rows(i, ni), b.Rows(j, nj), out)
+	}
+}
+
 // Pairwise assembles in memory the a.N×b.N matrix (row-major) of the
 // distances tile computes, in tiles of side×side. With sym, b must be a
 // and the result is the all-pairs matrix of a: the tiles on and above the
@@ -141,11 +155,17 @@ func Pairwise(ctx context.Context, a, b dataset.Features, sym bool, side int, ti
 	if err := b.Check(); err != nil {
 		return nil, fmt.Errorf("tiling: %w", err)
 	}
-	g := Grid{Rows: a.N, Cols: b.N, Side: side, Sym: sym}
+	return PairwiseOf(ctx, Grid{Rows: a.N, Cols: b.N, Side: side, Sym: sym}, ByRows(a, b, tile))
+}
+
+// PairwiseOf is Pairwise of the matrix tile computes, of g.Rows×g.Cols
+// in tiles of g.Side, taken in row-major order (each row of tiles, on or
+// above the diagonal with g.Sym, before the next).
+func PairwiseOf(ctx context.Context, g Grid, tile MatrixFunc) ([]float32, error) {
 	if err := g.Check(); err != nil {
 		return nil, err
 	}
-	na, nb := a.N, b.N
+	na, nb, sym := g.Rows, g.Cols, g.Sym
 	out := make([]float32, na*nb)
 	buf := make([]float32, g.TileLen())
 	for _, t := range g.Tiles() {
@@ -153,7 +173,7 @@ func Pairwise(ctx context.Context, a, b dataset.Features, sym bool, side int, ti
 			return nil, err
 		}
 		ni, nj := t.NI, t.NJ
-		if err := tile(a.Rows(t.I, ni), b.Rows(t.J, nj), buf[:ni*nj]); err != nil {
+		if err := tile(t.I, ni, t.J, nj, buf[:ni*nj]); err != nil {
 			return nil, fmt.Errorf("tiling: pairwise tile (%d, %d): %w", t.I, t.J, err)
 		}
 		for r := 0; r < ni; r++ {
@@ -192,21 +212,30 @@ func KNN(ctx context.Context, index, query dataset.Features, k, side int, tile T
 	if err := query.Check(); err != nil {
 		return nil, fmt.Errorf("tiling: %w", err)
 	}
-	if k <= 0 || k > index.N {
-		return nil, fmt.Errorf("tiling: k = %d with %d index rows", k, index.N)
+	return KNNOf(ctx, Grid{Rows: query.N, Cols: index.N, Side: side}, k, ByRows(query, index, tile))
+}
+
+// KNNOf is KNN over the matrix tile computes: g.Rows queries against
+// g.Cols index rows (g.Sym false), in tiles of g.Side taken in row-major
+// order.
+func KNNOf(ctx context.Context, g Grid, k int, tile MatrixFunc) ([][]Neighbor, error) {
+	if g.Sym {
+		return nil, fmt.Errorf("tiling: knn over a symmetric grid")
 	}
-	g := Grid{Rows: query.N, Cols: index.N, Side: side}
 	if err := g.Check(); err != nil {
 		return nil, err
 	}
-	heaps := make([]maxHeap, query.N)
+	if k <= 0 || k > g.Cols {
+		return nil, fmt.Errorf("tiling: k = %d with %d index rows", k, g.Cols)
+	}
+	heaps := make([]maxHeap, g.Rows)
 	buf := make([]float32, g.TileLen())
 	for _, t := range g.Tiles() { // row-major: every query sees the index in order
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		d := buf[:t.NI*t.NJ]
-		if err := tile(query.Rows(t.I, t.NI), index.Rows(t.J, t.NJ), d); err != nil {
+		if err := tile(t.I, t.NI, t.J, t.NJ, d); err != nil {
 			return nil, fmt.Errorf("tiling: knn tile (%d, %d): %w", t.I, t.J, err)
 		}
 		for r := 0; r < t.NI; r++ {
@@ -222,7 +251,7 @@ func KNN(ctx context.Context, index, query dataset.Features, k, side int, tile T
 			}
 		}
 	}
-	out := make([][]Neighbor, query.N)
+	out := make([][]Neighbor, g.Rows)
 	for q := range heaps {
 		nbs := []Neighbor(heaps[q])
 		sort.Slice(nbs, func(a, b int) bool { return less(nbs[a], nbs[b]) })

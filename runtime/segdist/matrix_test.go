@@ -1,0 +1,141 @@
+package segdist_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/runtime/segdist"
+)
+
+// TestMatrixTiles: a Matrix's tiles, in row-major order, in reverse and
+// with no cache (every tile repacks its rows of b), are the float64
+// formula's distances to the Gram form's rounding, on every kernel and
+// on tile sides that leave partial blocks and panels; the tiles of a set
+// against itself have exactly 0 on the diagonal.
+func TestMatrixTiles(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, l := range layouts() {
+		for _, k := range kernels(t, l) {
+			t.Run(l.name+"/"+k.Name(), func(t *testing.T) {
+				a := randFeatures(rng, 70, k.F(), 3)
+				b := randFeatures(rng, 45, k.F(), 3)
+				for _, side := range []int{16, 7, 70} {
+					for _, order := range []string{"rows", "reverse", "no cache"} {
+						m, err := k.Matrix(a, b)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if order == "no cache" {
+							m.SetCache(0)
+						}
+						var tiles [][4]int
+						for i := 0; i < a.N; i += side {
+							for j := 0; j < b.N; j += side {
+								tiles = append(tiles, [4]int{i, min(side, a.N-i), j, min(side, b.N-j)})
+							}
+						}
+						if order == "reverse" {
+							for x, y := 0, len(tiles)-1; x < y; x, y = x+1, y-1 {
+								tiles[x], tiles[y] = tiles[y], tiles[x]
+							}
+						}
+						for _, tl := range tiles {
+							i0, ni, j0, nj := tl[0], tl[1], tl[2], tl[3]
+							out := make([]float32, ni*nj)
+							if err := m.Tile(i0, ni, j0, nj, out); err != nil {
+								t.Fatal(err)
+							}
+							for i := 0; i < ni; i++ {
+								for j := 0; j < nj; j++ {
+									ra := a.Data[(i0+i)*a.F : (i0+i+1)*a.F]
+									rb := b.Data[(j0+j)*b.F : (j0+j+1)*b.F]
+									want := exact(l.form, l.segs, l.w, ra, rb)
+									got := float64(out[i*nj+j])
+									if tol := allowed(l.form, l.segs, l.w, ra, rb); math.Abs(got-want) > tol {
+										t.Fatalf("side %d, %s: d(a%d, b%d) = %.9g, want %.9g ± %.3g", side, order, i0+i, j0+j, got, want, tol)
+									}
+								}
+							}
+						}
+					}
+				}
+				m, err := k.Matrix(a, a)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := 0; i < a.N; i += 16 {
+					ni := min(16, a.N-i)
+					out := make([]float32, ni*ni)
+					if err := m.Tile(i, ni, i, ni, out); err != nil {
+						t.Fatal(err)
+					}
+					for r := 0; r < ni; r++ {
+						if out[r*ni+r] != 0 {
+							t.Fatalf("d(a%d, a%d) = %g, want exactly 0", i+r, i+r, out[r*ni+r])
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestMatrixRefuses: ranges outside the sets, short outputs, sets of
+// another width and an empty a are errors.
+func TestMatrixRefuses(t *testing.T) {
+	l := layouts()[2]
+	k, err := segdist.New(l.form, l.segs, l.w, segdist.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(13, 14))
+	a, b := randFeatures(rng, 10, k.F(), 0), randFeatures(rng, 5, k.F(), 0)
+	if _, err := k.Matrix(dataset.Features{F: k.F()}, b); err == nil {
+		t.Error("an empty a: no error")
+	}
+	if _, err := k.Matrix(a, randFeatures(rng, 5, k.F()-1, 0)); err == nil {
+		t.Error("b of another width: no error")
+	}
+	m, err := k.Matrix(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range [][5]int{{-1, 2, 0, 2, 4}, {9, 2, 0, 2, 4}, {0, 2, 4, 2, 4}, {0, 2, 0, -1, 4}, {0, 2, 0, 2, 3}} {
+		t.Run(fmt.Sprint(c), func(t *testing.T) {
+			if err := m.Tile(c[0], c[1], c[2], c[3], make([]float32, c[4])); err == nil {
+				t.Errorf("Tile%v: no error", c)
+			}
+		})
+	}
+}
+
+// BenchmarkMatrix: a 4096×4096 matrix of the shipped ensemble's layout
+// (27 segments of 32) in 1024×1024 tiles through a Matrix, row-major, as
+// runtime's Pairwise takes them: each set's rows packed once.
+func BenchmarkMatrix(b *testing.B) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	l := layouts()[2]
+	for _, k := range kernels(b, l)[1:] {
+		x := randFeatures(rng, 4096, k.F(), 0)
+		out := make([]float32, 1024*1024)
+		b.Run(k.Name(), func(b *testing.B) {
+			for b.Loop() {
+				m, err := k.Matrix(x, x)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for i := 0; i < x.N; i += 1024 {
+					for j := 0; j < x.N; j += 1024 {
+						if err := m.Tile(i, 1024, j, 1024, out); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+			}
+			b.ReportMetric(float64(x.N*x.N)*float64(b.N)/b.Elapsed().Seconds(), "distances/s")
+		})
+	}
+}
