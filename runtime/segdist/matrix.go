@@ -83,7 +83,7 @@ func (m *Matrix) Tile(i, ni, j, nj int, out []float32) error {
 	}
 	pb := m.bCache[[2]int{j, nj}]
 	if pb == nil {
-		size := 4 * ((nj+k.geo.c-1)/k.geo.c*k.geo.c) * (k.ktot + 1)
+		size := 4 * ((nj + k.geo.c - 1) / k.geo.c * k.geo.c) * (k.ktot + 1)
 		if m.bBytes+size <= m.maxSize {
 			pb = new(packed)
 			m.bCache[[2]int{j, nj}] = pb
