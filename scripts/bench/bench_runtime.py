@@ -15,7 +15,10 @@ segments) before and after the segment-distance rewrite of issue 18, in
 the same run: "before" is the set committed at BEFORE_REV (default
 6aa40fb, the last commit with the per-segment Where/Less floor graph), run
 by that commit's kenn, built here from `git archive` (GO, default go);
-"after" is the checked-out set and bin/kenn. Each is timed through `kenn
+"after" is the checked-out set and bin/kenn, timed twice: with its
+default --pairwise auto (on a CPU with AVX2 or AVX-512, the native kernel
+of runtime/segdist) and with --pairwise graph (the exported pairwise graph
+in onnxruntime). Each is timed through `kenn
 pairwise` (tiled runtime, alternating before/after, medians of 3) and as
 the pairwise graph alone in onnxruntime-node; both matrices are compared;
 torch.cdist over the same 27 segments (batched, weighted sum) is the
@@ -46,15 +49,26 @@ def run(*args, kenn=None):
         args = args + ('--device', DEVICE)
     return run_kenn(kenn or KENN, *args)[0].stderr
 
-TIMING = re.compile(r'\((\d+) images/s\); pairwise \S+ ([\d.]+) s \(([\d.e+]+) pairs/s incl. writing\); (?:onnxruntime|distances \([^)]*\)) \S+ s for \d+ distances \(([\d.e+]+) distances/s\); total ([\d.]+) s')
+TIMING = re.compile(r'\((\d+) images/s\); pairwise \S+ ([\d.]+) s \(([\d.e+]+) pairs/s incl. writing\); (?:onnxruntime|distances \(([^)]*)\)) \S+ s for \d+ distances \(([\d.e+]+) distances/s\); total ([\d.]+) s')
 
-def timed_pairwise(kenn, onnx, imgs, out):
-    """One `kenn pairwise --timing`: (images/s, pairs/s incl. writing, total s, distances/s computed)."""
-    err = run('pairwise', '--model', onnx, '--images', imgs, '-o', out, '--timing', '--threads', str(THREADS), kenn=kenn)
+def timed_pairwise(kenn, onnx, imgs, out, *flags):
+    """One `kenn pairwise --timing`: (images/s, pairs/s incl. writing, total s, distances/s computed, kernel)."""
+    err = run('pairwise', '--model', onnx, '--images', imgs, '-o', out, '--timing', '--threads', str(THREADS), *flags, kenn=kenn)
     m = TIMING.search(err)
     if not m:
         sys.exit('unexpected timing line: ' + err)
-    return (float(m.group(1)), float(m.group(3)), float(m.group(5)), float(m.group(4)))
+    return (float(m.group(1)), float(m.group(3)), float(m.group(6)), float(m.group(5)), m.group(4) or 'graph')
+
+def cpu_name():
+    """The CPU's model name and family, from /proc/cpuinfo."""
+    info = {}
+    try:
+        for line in open('/proc/cpuinfo'):
+            k, _, v = line.partition(':')
+            info.setdefault(k.strip(), v.strip())
+    except OSError:
+        return 'unknown CPU'
+    return '%s (family %s, model %s)' % (info.get('model name', '?'), info.get('cpu family', '?'), info.get('model', '?'))
 
 def median_by_total(vals):
     return sorted(vals, key=lambda v: v[2])[len(vals) // 2]
@@ -95,15 +109,15 @@ def main():
         best = None
         for _ in range(3):  # median of three
             out = run('pairwise', '--model', onnx, '--images', imgs, '-o', os.path.join(tmp, kind + '.npy'), '--timing', '--threads', str(THREADS))
-            m = re.search(r'\((\d+) images/s\); pairwise \S+ ([\d.]+) s \(([\d.e+]+) pairs/s incl. writing\); (?:onnxruntime|distances \([^)]*\)) \S+ s for \d+ distances \(([\d.e+]+) distances/s\); total ([\d.]+) s', out)
+            m = TIMING.search(out)
             if not m:
                 sys.exit('unexpected timing line: ' + out)
-            vals = (float(m.group(1)), float(m.group(3)), float(m.group(5)), float(m.group(4)))
+            vals = (float(m.group(1)), float(m.group(3)), float(m.group(6)), float(m.group(5)), m.group(4) or 'graph')
             best = sorted((best or []) + [vals], key=lambda v: v[2])
-        img_s, pairs_s, total, dist_s = best[len(best) // 2]
+        img_s, pairs_s, total, dist_s, kernel = best[len(best) // 2]
         D = np.load(os.path.join(tmp, kind + '.npy'), mmap_mode='r')
         assert D.shape == (N, N) and D[5, 5] == 0 and D[3, 9] == D[9, 3]
-        rows.append((kind, img_s, pairs_s, total, dist_s))
+        rows.append((kind, img_s, pairs_s, total, dist_s, kernel))
         if kind == 'dwe':
             e = os.path.join(tmp, 'dwe-emb.npy')
             run('embed', '--model', onnx, '--images', imgs, '-o', e, '--threads', str(THREADS))
@@ -113,16 +127,18 @@ def main():
     env_lib = os.path.abspath('.cache/onnxruntime/libonnxruntime.so.1')
     os.environ.setdefault('ONNXRUNTIME_SHARED_LIBRARY_PATH', env_lib)  # the before binary has no recorded library
     kenn_before, onnx_before = before_set(tmp)
-    sets = {'before': (kenn_before, onnx_before), 'after': (KENN, ENSEMBLE + '.onnx')}
+    sets = {'before': (kenn_before, onnx_before, ()), 'graph': (KENN, ENSEMBLE + '.onnx', ('--pairwise', 'graph')), 'after': (KENN, ENSEMBLE + '.onnx', ())}
     ens = {k: [] for k in sets}
     for _ in range(3):
-        for k, (kn, onnx) in sets.items():
-            ens[k].append(timed_pairwise(kn, onnx, imgs, os.path.join(tmp, 'ens-%s.npy' % k)))
+        for k, (kn, onnx, flags) in sets.items():
+            ens[k].append(timed_pairwise(kn, onnx, imgs, os.path.join(tmp, 'ens-%s.npy' % k), *flags))
     ens = {k: median_by_total(v) for k, v in ens.items()}
     Db, Da = np.load(os.path.join(tmp, 'ens-before.npy'), mmap_mode='r'), np.load(os.path.join(tmp, 'ens-after.npy'), mmap_mode='r')
     assert Da.shape == (N, N) and Da[5, 5] == 0 and Da[3, 9] == Da[9, 3]
     blk = slice(0, 2000)
     ens_diff = float(np.max(np.abs(Da[blk] - Db[blk])) / np.max(Db[blk]))
+    Dg = np.load(os.path.join(tmp, 'ens-graph.npy'), mmap_mode='r')
+    graph_diff = float(np.max(np.abs(Da[blk] - Dg[blk])) / np.max(Dg[blk]))
     ens_zero = int(np.count_nonzero(np.diagonal(Da)))
     feats = os.path.join(tmp, 'ens-emb.npy')
     run('embed', '--model', ENSEMBLE + '.onnx', '--images', imgs, '-o', feats, '--threads', str(THREADS))
@@ -201,12 +217,12 @@ def main():
     pot = len(P) / (time.perf_counter() - t)
 
     lines = ['| runtime | model | embedding images/s | distances/s computed (in memory) | matrix written to .npy, pairs/s | 10,000² end to end |', '|---|---|---|---|---|---|']
-    for kind, img_s, pairs_s, total, dist_s in rows:
-        lines.append('| kenn (onnxruntime, %s) | %s | %.0f | %.3g | %.3g | %.2f s |' % ('%d threads' % THREADS if DEVICE == 'cpu' else DEVICE, kind, img_s, dist_s, pairs_s, total))
+    for kind, img_s, pairs_s, total, dist_s, kernel in rows:
+        lines.append('| kenn (onnxruntime, %s; distances: %s) | %s | %.0f | %.3g | %.3g | %.2f s |' % ('%d threads' % THREADS if DEVICE == 'cpu' else DEVICE, kernel, kind, img_s, dist_s, pairs_s, total))
     dev = '%d threads' % THREADS if DEVICE == 'cpu' else DEVICE
-    for k, label in (('before', 'before (%s)' % BEFORE_REV), ('after', 'after')):
-        img_s, pairs_s, total, dist_s = ens[k]
-        lines.append('| kenn pairwise (onnxruntime, %s), %s | shipped odekenn-ensemble | %.0f | %.3g | %.3g | %.2f s |' % (dev, label, img_s, dist_s, pairs_s, total))
+    for k, label in (('before', 'before (%s)' % BEFORE_REV), ('graph', 'after, --pairwise graph'), ('after', 'after, --pairwise auto')):
+        img_s, pairs_s, total, dist_s, kernel = ens[k]
+        lines.append('| kenn pairwise (onnxruntime, %s; distances: %s), %s | shipped odekenn-ensemble | %.0f | %.3g | %.3g | %.2f s |' % (dev, kernel, label, img_s, dist_s, pairs_s, total))
     for shape in ((1024, 1024), (256, 1024)):
         for k in ('before', 'after'):
             lines.append('| pairwise graph alone, onnxruntime-node %s, %d threads, %d×%d tiles, %s | shipped odekenn-ensemble | | %.3g | | |' % (ORT_NODE, THREADS, shape[0], shape[1], k if k == 'after' else 'before (%s)' % BEFORE_REV, graph[k, shape]))
@@ -214,12 +230,12 @@ def main():
     lines.append('| PyTorch 1.13 eager, %d threads | dwe encoder | %.0f | | | |' % (THREADS, torch_img))
     lines.append('| PyTorch `torch.cdist`², %d threads | dwe embeddings | | %.3g | | |' % (THREADS, torch_cdist))
     lines.append('| POT `ot.emd2`, exact | | | %.0f | | %.1f days |' % (pot, N * (N - 1) / 2 / pot / 86400))
-    lim = ['', 'Machine limits, measured in the same run: float32 matrix product %.1f GFLOP/s (%d threads); memory write %.1f GB/s; writing a new %d MB file (numpy `tofile`, page cache) %.2f GB/s.' % (flops / 1e9, THREADS, bw / 1e9, N * N * 4 // 10**6, fbw / 1e9),
+    lim = ['', 'CPU: %s. Machine limits, measured in the same run: float32 matrix product %.1f GFLOP/s (%d threads); memory write %.1f GB/s; writing a new %d MB file (numpy `tofile`, page cache) %.2f GB/s.' % (cpu_name(), flops / 1e9, THREADS, bw / 1e9, N * N * 4 // 10**6, fbw / 1e9),
            'A DWE distance (F = 50) costs about 2·50 FLOP in Gram form: at most %.3g pairs/s from arithmetic; a matrix in memory at 4 bytes a pair: at most %.3g pairs/s; written to a file: at most %.3g pairs/s.' % (flops / 100, bw / 4, fbw / 4),
            'A shipped-ensemble distance (F = 864 in 27 segments of 32) costs 2·27·34 FLOP in the augmented Gram form: at most %.3g distances/s from arithmetic, i.e. a 10,000² all-pairs matrix (one triangle computed) at most %.3g matrix entries/s.' % (flops / (2 * 27 * 34), 2 * flops / (2 * 27 * 34)),
            '',
-           'Shipped ensemble, after against before: %.3g× the distances/s of `kenn pairwise`, %.3g× (1024×1024) and %.3g× (256×1024) of the graph alone; the two 10,000² matrices differ by at most %.2g of the largest distance (first 2,000 rows); %d nonzero diagonal entries after. "before" is commit %s: its committed pretrained/odekenn-ensemble*.onnx run by its own kenn, built in this run.' % (
-               ens['after'][3] / ens['before'][3], graph['after', (1024, 1024)] / graph['before', (1024, 1024)], graph['after', (256, 1024)] / graph['before', (256, 1024)], ens_diff, ens_zero, BEFORE_REV)]
+           'Shipped ensemble, after against before: %.3g× the distances/s of `kenn pairwise` (%s; %.3g× with --pairwise graph), %.3g× (1024×1024) and %.3g× (256×1024) of the graph alone; the 10,000² matrices after and before differ by at most %.2g of the largest distance, after and after with --pairwise graph by at most %.2g (first 2,000 rows); %d nonzero diagonal entries after. "before" is commit %s: its committed pretrained/odekenn-ensemble*.onnx run by its own kenn, built in this run.' % (
+               ens['after'][3] / ens['before'][3], ens['after'][4], ens['graph'][3] / ens['before'][3], graph['after', (1024, 1024)] / graph['before', (1024, 1024)], graph['after', (256, 1024)] / graph['before', (256, 1024)], ens_diff, graph_diff, ens_zero, BEFORE_REV)]
     text = '\n'.join(lines + lim)
     print(text)
     doc = 'docs/bench-runtime.md' if DEVICE == 'cpu' else 'docs/bench-runtime-%s.md' % DEVICE.replace(':', '')
