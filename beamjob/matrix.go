@@ -212,6 +212,31 @@ func findBlock(all map[blockSpec]*vecBlock, set string, start int) (*vecBlock, e
 	return nil, fmt.Errorf("beamjob: no embeddings of set %s at row %d", set, start)
 }
 
+// assemble is the rows of one set, from its blocks: they must cover rows
+// 0 to N without a gap, each of f values a row.
+func assemble(all map[blockSpec]*vecBlock, set string, f int) (dataset.Features, error) {
+	n, rows := 0, 0
+	for k, b := range all {
+		if k.Set == set {
+			n = max(n, b.Start+b.N)
+			rows += b.N
+			if len(b.Vals) != b.N*f {
+				return dataset.Features{}, fmt.Errorf("beamjob: block %s at row %d holds %d values for %d rows of %d", set, b.Start, len(b.Vals), b.N, f)
+			}
+		}
+	}
+	if rows != n {
+		return dataset.Features{}, fmt.Errorf("beamjob: the blocks of set %s hold %d rows, not rows 0 to %d", set, rows, n)
+	}
+	data := make([]float32, n*f)
+	for k, b := range all {
+		if k.Set == set {
+			copy(data[b.Start*f:], b.Vals)
+		}
+	}
+	return dataset.Features{Data: data, N: n, F: f}, nil
+}
+
 func tilePath(dir string, i, j int) string {
 	return filepath.Join(dir, fmt.Sprintf("tile-%08d-%08d.f32", i, j))
 }
@@ -234,10 +259,32 @@ func (f *tileFn) ProcessElement(ctx context.Context, t tileSpec, blocks func(*em
 	if err != nil {
 		return err
 	}
-	out := make([]float32, a.N*b.N)
-	fa, fb := dataset.Features{Data: a.Vals, N: a.N, F: m.F}, dataset.Features{Data: b.Vals, N: b.N, F: m.F}
-	if err := m.Tile(fa, fb, f.Sym && t.I == t.J, out); err != nil {
+	// The tile of the whole sets' matrix (runtime.Model.Matrix): with the
+	// native kernel it is centred on the mean row of all of a, as kenn
+	// pairwise's tiles are, so both give the same bits.
+	fa, err := assemble(all, "a", m.F)
+	if err != nil {
 		return err
+	}
+	fb := fa
+	if !f.Sym {
+		if fb, err = assemble(all, "b", m.F); err != nil {
+			return err
+		}
+	}
+	tile, err := m.Matrix(fa, fb)
+	if err != nil {
+		return err
+	}
+	out := make([]float32, a.N*b.N)
+	if err := tile(a.Start, a.N, b.Start, b.N, out); err != nil {
+		return fmt.Errorf("beamjob: tile (%d, %d): %w", t.I, t.J, err)
+	}
+	if f.Sym && t.I == t.J {
+		if a.N != b.N {
+			return fmt.Errorf("beamjob: a diagonal tile of %d×%d", a.N, b.N)
+		}
+		tiling.Symmetrize(out, a.N)
 	}
 	body := make([]byte, 4*len(out))
 	for i, v := range out {
@@ -256,13 +303,14 @@ func (f *knnFn) ProcessElement(ctx context.Context, t tileSpec, blocks func(*emb
 	if err != nil {
 		return err
 	}
-	index := make([]float32, f.NI*m.F)
-	for k, b := range all {
-		if k.Set == "a" {
-			copy(index[b.Start*m.F:], b.Vals)
-		}
+	index, err := assemble(all, "a", m.F)
+	if err != nil {
+		return err
 	}
-	nbs, err := m.KNN(ctx, dataset.Features{Data: index, N: f.NI, F: m.F}, dataset.Features{Data: q.Vals, N: q.N, F: m.F}, f.K, tiling.TileOptions{Tile: f.Tile})
+	if index.N != f.NI {
+		return fmt.Errorf("beamjob: %d index rows in the embeddings, the job has %d", index.N, f.NI)
+	}
+	nbs, err := m.KNN(ctx, index, dataset.Features{Data: q.Vals, N: q.N, F: m.F}, f.K, tiling.TileOptions{Tile: f.Tile})
 	if err != nil {
 		return err
 	}

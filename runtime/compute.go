@@ -70,7 +70,7 @@ func (m *Model) Pairwise(ctx context.Context, a, b dataset.Features, opt tiling.
 	if err := m.checkFeatures(a, b); err != nil {
 		return nil, err
 	}
-	tile, err := m.matrix(a, b)
+	tile, err := m.Matrix(a, b)
 	if err != nil {
 		return nil, err
 	}
@@ -84,21 +84,34 @@ func (m *Model) AllPairs(ctx context.Context, a dataset.Features, opt tiling.Til
 	if err := m.checkFeatures(a); err != nil {
 		return nil, err
 	}
-	tile, err := m.matrix(a, a)
+	tile, err := m.Matrix(a, a)
 	if err != nil {
 		return nil, err
 	}
 	return tiling.PairwiseOf(ctx, tiling.Grid{Rows: a.N, Cols: a.N, Side: opt.Side(tiling.DefaultTile), Sym: true}, tile)
 }
 
-// matrix is the MatrixFunc of the distances between the rows of a and of
-// b: a runtime/segdist Matrix (each set's rows packed once for all the
-// tiles) with the native kernel, or else PairwiseTile on the tiles' rows.
-func (m *Model) matrix(a, b dataset.Features) (tiling.MatrixFunc, error) {
-	if m.native == nil || a.N == 0 {
+// Matrix is the tiling.MatrixFunc of the distances between the rows of a
+// and of b, as Pairwise, AllPairs and PairwiseNPY compute them: with the
+// native kernel a runtime/segdist Matrix centred on the mean row of the
+// whole of a (segdist.Kernel.Centre), each set's rows packed once for
+// all the tiles; with the graph, PairwiseTile on the tiles' rows. A tile's
+// values depend only on its rows and the whole of a, so a tile computed
+// on its own (kenn-beam) equals the same tile of Pairwise bit for bit.
+func (m *Model) Matrix(a, b dataset.Features) (tiling.MatrixFunc, error) {
+	return m.matrix(a, b, a)
+}
+
+// matrix is Matrix centred on the mean row of c (the index, for KNN: the
+// same whatever the queries).
+func (m *Model) matrix(a, b, c dataset.Features) (tiling.MatrixFunc, error) {
+	if err := m.checkFeatures(a, b); err != nil {
+		return nil, err
+	}
+	if m.native == nil || c.N == 0 {
 		return tiling.ByRows(a, b, m.PairwiseTile), nil
 	}
-	mx, err := m.native.Matrix(a, b)
+	mx, err := m.native.Matrix(a, b, m.native.Centre(c))
 	if err != nil {
 		return nil, fmt.Errorf("runtime: %w", err)
 	}
@@ -244,7 +257,7 @@ func (m *Model) pairwiseNPY(ctx context.Context, a, b dataset.Features, sym bool
 		return err
 	}
 	defer w.Abort()
-	tile, err := m.matrix(a, b)
+	tile, err := m.Matrix(a, b)
 	if err != nil {
 		return err
 	}
@@ -278,24 +291,6 @@ func (m *Model) pairwiseNPY(ctx context.Context, a, b dataset.Features, sym bool
 	}
 	if opt.Stats != nil {
 		opt.Stats.TotalSecs = time.Since(start).Seconds()
-	}
-	return nil
-}
-
-// Tile computes one tile of a distance matrix into out (a.N×b.N,
-// row-major): the rows of a against the rows of b, as PairwiseTile. With
-// diagonal (a tile on the diagonal of an all-pairs matrix: a and b the
-// same rows), the tile is made exactly symmetric with a zero diagonal
-// (tiling.Symmetrize), as AllPairsNPY writes it.
-func (m *Model) Tile(a, b dataset.Features, diagonal bool, out []float32) error {
-	if diagonal && a.N != b.N {
-		return fmt.Errorf("runtime: a diagonal tile of %d×%d", a.N, b.N)
-	}
-	if err := m.PairwiseTile(a, b, out); err != nil {
-		return err
-	}
-	if diagonal {
-		tiling.Symmetrize(out, a.N)
 	}
 	return nil
 }

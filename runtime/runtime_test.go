@@ -212,7 +212,7 @@ func TestBadFeatures(t *testing.T) {
 			"AllPairsNPY":  func() error { return m.AllPairsNPY(ctx, x.f, filepath.Join(dir, "d.npy"), PairwiseOptions{}) },
 			"KNN":          func() error { _, err := m.KNN(ctx, good, x.f, 2, tiling.TileOptions{}); return err },
 			"PairwiseTile": func() error { return m.PairwiseTile(x.f, good, make([]float32, 16)) },
-			"Tile":         func() error { return m.Tile(x.f, x.f, true, make([]float32, 16)) },
+			"Matrix":       func() error { _, err := m.Matrix(x.f, good); return err },
 			"Decode":       func() error { _, err := m.Decode(x.f); return err },
 			"PairsW2Sq":    func() error { _, err := m.PairsW2Sq(x.f, []int{0}, []int{1}); return err },
 		} {

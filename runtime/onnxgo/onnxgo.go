@@ -293,7 +293,7 @@ func (m *Model) Pairwise(ctx context.Context, a, b dataset.Features, opt tiling.
 	if err := m.checkFeatures(a, b); err != nil {
 		return nil, err
 	}
-	tile, err := m.matrix(a, b)
+	tile, err := m.Matrix(a, b)
 	if err != nil {
 		return nil, err
 	}
@@ -311,7 +311,7 @@ func (m *Model) AllPairs(ctx context.Context, a dataset.Features, opt tiling.Til
 	if err := m.checkFeatures(a); err != nil {
 		return nil, err
 	}
-	tile, err := m.matrix(a, a)
+	tile, err := m.Matrix(a, a)
 	if err != nil {
 		return nil, err
 	}
@@ -334,7 +334,7 @@ func (m *Model) KNN(ctx context.Context, index, query dataset.Features, k int, o
 	if err := m.checkFeatures(index, query); err != nil {
 		return nil, err
 	}
-	tile, err := m.matrix(query, index)
+	tile, err := m.matrix(query, index, index)
 	if err != nil {
 		return nil, err
 	}
@@ -345,14 +345,27 @@ func (m *Model) KNN(ctx context.Context, index, query dataset.Features, k int, o
 	return nbs, nil
 }
 
-// matrix is the MatrixFunc of the distances between the rows of a and of
-// b: a runtime/segdist Matrix (each set's rows packed once for all the
-// tiles) with the native kernel, or else PairwiseTile on the tiles' rows.
-func (m *Model) matrix(a, b dataset.Features) (tiling.MatrixFunc, error) {
-	if m.native == nil || a.N == 0 {
+// Matrix is the tiling.MatrixFunc of the distances between the rows of a
+// and of b, as Pairwise, AllPairs and PairwiseNPY compute them: with the
+// native kernel a runtime/segdist Matrix centred on the mean row of the
+// whole of a (segdist.Kernel.Centre), each set's rows packed once for
+// all the tiles; with the graph, PairwiseTile on the tiles' rows. A tile's
+// values depend only on its rows and the whole of a, so a tile computed
+// on its own (kenn-beam) equals the same tile of Pairwise bit for bit.
+func (m *Model) Matrix(a, b dataset.Features) (tiling.MatrixFunc, error) {
+	return m.matrix(a, b, a)
+}
+
+// matrix is Matrix centred on the mean row of c (the index, for KNN: the
+// same whatever the queries).
+func (m *Model) matrix(a, b, c dataset.Features) (tiling.MatrixFunc, error) {
+	if err := m.checkFeatures(a, b); err != nil {
+		return nil, err
+	}
+	if m.native == nil || c.N == 0 {
 		return tiling.ByRows(a, b, m.PairwiseTile), nil
 	}
-	mx, err := m.native.Matrix(a, b)
+	mx, err := m.native.Matrix(a, b, m.native.Centre(c))
 	if err != nil {
 		return nil, fmt.Errorf("onnxgo: %w", err)
 	}

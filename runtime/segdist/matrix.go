@@ -2,6 +2,7 @@ package segdist
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/kenn-ot/kenn/dataset"
 )
@@ -13,12 +14,14 @@ const DefaultCache = 512 << 20
 // A Matrix computes the tiles of one distance matrix, the rows of a
 // against the rows of b, packing each tile's rows once for many tiles
 // rather than once per tile as Kernel.Tile does: both sides are centred
-// on the mean row of the whole of a (not of each tile's rows: the
-// distances are the same formula, with the Gram form's rounding taken
-// about that centre), the last row range of a is kept packed, and every
-// row range of b up to the cache's size (DefaultCache). Tiles taken in
-// row-major order (a row of tiles of a, then the next) pack each row of
-// a about twice in all and each row of b once.
+// on one centre for the whole matrix (Kernel.Matrix; not on each tile's
+// rows: the distances are the same formula, with the Gram form's
+// rounding taken about that centre), the last row range of a is kept
+// packed, and every row range of b up to the cache's size
+// (DefaultCache). Tiles taken in row-major order (a row of tiles of a,
+// then the next) pack each row of a and of b once. A tile's values depend
+// on its rows and the centre alone: any Matrix with the same centre, over
+// sets holding the same rows, gives the same bits.
 //
 // A Matrix is for one goroutine at a time; its tiles share out their own
 // work among the kernel's threads. It reads a and b at every Tile call:
@@ -37,8 +40,9 @@ type Matrix struct {
 }
 
 // Matrix returns the Matrix of the distances between the rows of a and
-// the rows of b (both of the kernel's F features; a non-empty).
-func (k *Kernel) Matrix(a, b dataset.Features) (*Matrix, error) {
+// the rows of b (both of the kernel's F features), centred on centre (F
+// values), or on the mean row of a (Centre) when centre is nil.
+func (k *Kernel) Matrix(a, b dataset.Features, centre []float32) (*Matrix, error) {
 	for _, x := range []dataset.Features{a, b} {
 		if err := x.Check(); err != nil {
 			return nil, fmt.Errorf("segdist: %w", err)
@@ -47,11 +51,23 @@ func (k *Kernel) Matrix(a, b dataset.Features) (*Matrix, error) {
 			return nil, fmt.Errorf("segdist: rows of %d features, the model's have %d", x.F, k.f)
 		}
 	}
-	if a.N == 0 {
-		return nil, fmt.Errorf("segdist: a matrix with no rows")
-	}
 	m := &Matrix{k: k, geo: k.geo, a: a, b: b, aRange: [2]int{-1, -1}, bCache: map[[2]int]*packed{}, maxSize: DefaultCache}
-	m.centre = k.centreOf(a, max(1, min(k.threads, a.N/k.geo.r)), nil)
+	switch {
+	case centre != nil:
+		if len(centre) != k.f {
+			return nil, fmt.Errorf("segdist: a centre of %d values, the model's rows have %d", len(centre), k.f)
+		}
+		for j, c := range centre {
+			if math.IsNaN(float64(c)) || math.IsInf(float64(c), 0) {
+				return nil, fmt.Errorf("segdist: centre value %d is %v", j, c)
+			}
+		}
+		m.centre = append([]float32(nil), centre...)
+	case a.N == 0:
+		return nil, fmt.Errorf("segdist: a matrix with no rows of a and no centre")
+	default:
+		m.centre = k.Centre(a)
+	}
 	return m, nil
 }
 

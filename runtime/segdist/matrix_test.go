@@ -24,7 +24,7 @@ func TestMatrixTiles(t *testing.T) {
 				b := randFeatures(rng, 45, k.F(), 3)
 				for _, side := range []int{16, 7, 70} {
 					for _, order := range []string{"rows", "reverse", "no cache"} {
-						m, err := k.Matrix(a, b)
+						m, err := k.Matrix(a, b, nil)
 						if err != nil {
 							t.Fatal(err)
 						}
@@ -62,7 +62,7 @@ func TestMatrixTiles(t *testing.T) {
 						}
 					}
 				}
-				m, err := k.Matrix(a, a)
+				m, err := k.Matrix(a, a, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -83,6 +83,61 @@ func TestMatrixTiles(t *testing.T) {
 	}
 }
 
+// TestMatrixTileDependsOnRowsAndCentre: a tile's bits depend on its rows
+// and the centre alone (as kenn-beam, computing each tile on its own,
+// relies on): a Matrix over the whole sets, one over just the tile's
+// rows and Kernel.Tile (which centres on the mean of the tile's a) agree
+// exactly when given the same centre; and Centre is the same whatever the
+// threads.
+func TestMatrixTileDependsOnRowsAndCentre(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	for _, l := range layouts() {
+		for _, k := range kernels(t, l) {
+			t.Run(l.name+"/"+k.Name(), func(t *testing.T) {
+				a := randFeatures(rng, 1300, k.F(), 2)
+				b := randFeatures(rng, 90, k.F(), 2)
+				i, ni, j, nj := 530, 41, 33, 50
+				ta, tb := a.Rows(i, ni), b.Rows(j, nj)
+				whole, err := k.Matrix(a, b, k.Centre(ta))
+				if err != nil {
+					t.Fatal(err)
+				}
+				part, err := k.Matrix(ta, tb, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, want, direct := make([]float32, ni*nj), make([]float32, ni*nj), make([]float32, ni*nj)
+				if err := whole.Tile(i, ni, j, nj, got); err != nil {
+					t.Fatal(err)
+				}
+				if err := part.Tile(0, ni, 0, nj, want); err != nil {
+					t.Fatal(err)
+				}
+				if err := k.Tile(ta, tb, direct); err != nil {
+					t.Fatal(err)
+				}
+				for p := range got {
+					if math.Float32bits(got[p]) != math.Float32bits(want[p]) || math.Float32bits(got[p]) != math.Float32bits(direct[p]) {
+						t.Fatalf("pair %d: %v (whole sets), %v (the tile's rows), %v (Tile)", p, got[p], want[p], direct[p])
+					}
+				}
+				for _, th := range []int{1, 3, 7} {
+					k2, err := segdist.New(l.form, l.segs, l.w, segdist.Options{Threads: th})
+					if err != nil {
+						t.Fatal(err)
+					}
+					c1, c2 := k.Centre(a), k2.Centre(a)
+					for f := range c1 {
+						if math.Float32bits(c1[f]) != math.Float32bits(c2[f]) {
+							t.Fatalf("%d threads: centre[%d] = %v, %v with 2", th, f, c2[f], c1[f])
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
 // TestMatrixRefuses: ranges outside the sets, short outputs, sets of
 // another width and an empty a are errors.
 func TestMatrixRefuses(t *testing.T) {
@@ -93,13 +148,21 @@ func TestMatrixRefuses(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(13, 14))
 	a, b := randFeatures(rng, 10, k.F(), 0), randFeatures(rng, 5, k.F(), 0)
-	if _, err := k.Matrix(dataset.Features{F: k.F()}, b); err == nil {
-		t.Error("an empty a: no error")
+	if _, err := k.Matrix(dataset.Features{F: k.F()}, b, nil); err == nil {
+		t.Error("an empty a and no centre: no error")
 	}
-	if _, err := k.Matrix(a, randFeatures(rng, 5, k.F()-1, 0)); err == nil {
+	if _, err := k.Matrix(a, randFeatures(rng, 5, k.F()-1, 0), nil); err == nil {
 		t.Error("b of another width: no error")
 	}
-	m, err := k.Matrix(a, b)
+	if _, err := k.Matrix(a, b, make([]float32, k.F()-1)); err == nil {
+		t.Error("a centre of another width: no error")
+	}
+	nan := make([]float32, k.F())
+	nan[3] = float32(math.NaN())
+	if _, err := k.Matrix(a, b, nan); err == nil {
+		t.Error("a NaN centre: no error")
+	}
+	m, err := k.Matrix(a, b, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +186,7 @@ func BenchmarkMatrix(b *testing.B) {
 		out := make([]float32, 1024*1024)
 		b.Run(k.Name(), func(b *testing.B) {
 			for b.Loop() {
-				m, err := k.Matrix(x, x)
+				m, err := k.Matrix(x, x, nil)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -164,13 +164,29 @@ func (k *Kernel) workers(nb int) int {
 	return max(1, min(k.threads, (nb+k.geo.c-1)/k.geo.c))
 }
 
-// centreOf is the mean row of a, weighted as the kernel folds weights,
-// summed in float64 by workers goroutines over disjoint rows, into dst's
-// storage.
+// centreRows is the rows of one partial sum of Centre: a fixed number,
+// so that the centre's bits depend on the rows alone, not on the threads.
+const centreRows = 512
+
+// Centre is the mean row of x (x.N ≥ 1, the kernel's F features), weighted
+// as the kernel folds the weights in: what Tile centres a tile on (the
+// mean row of its a), and what a Matrix centres on. It is summed in
+// float64, in partial sums of 512 rows taken in order, and rounded to
+// float32, so the same rows give the same centre, bit for bit, whatever
+// the threads.
+func (k *Kernel) Centre(x dataset.Features) []float32 {
+	return k.centreOf(x, k.threads, nil)
+}
+
+// centreOf is Centre with workers goroutines, into dst's storage.
 func (k *Kernel) centreOf(a dataset.Features, workers int, dst []float32) []float32 {
-	parts := make([][]float64, workers)
+	chunks := (a.N + centreRows - 1) / centreRows
+	workers = max(1, min(workers, chunks))
+	parts := make([][]float64, chunks)
 	parallel(workers, func(w int) {
-		parts[w] = k.sumRows(a, w*a.N/workers, (w+1)*a.N/workers)
+		for c := w; c < chunks; c += workers {
+			parts[c] = k.sumRows(a, c*centreRows, min(a.N, (c+1)*centreRows))
+		}
 	})
 	dst = grow(dst, k.f)
 	for j := range dst {
