@@ -238,6 +238,14 @@ def main():
     print('\n'.join(approx))
     engine = go_benchmarks()
     print('\n' + engine)
+    # The file's hand-written history (its "## " sections: measured
+    # before/after comparisons of engine changes) is kept below the run.
+    history = ''
+    if os.path.exists('docs/bench-ot.md'):
+        old = open('docs/bench-ot.md').read()
+        at = old.find('\n## ')
+        if at >= 0:
+            history = old[at + 1:]
     with open('docs/bench-ot.md.tmp', 'w') as f:
         f.write('# bench-ot\n\nMade by `make bench-ot` (scripts/bench/bench_ot.py) on %s, %d cores; POT %s, one thread; GridOT %s; each timing the median of 3 alternating runs, one core each (kenn: `kenn w2 --workers 1 --timing`, GridOT: its driver\'s summed solve time, POT: the loop of ot.emd2 calls). kenn ÷ X is kenn\'s speed over X\'s.\n\n' % (time.strftime('%Y-%m-%d'), os.cpu_count(), ot.__version__, 'through ../shared/anchors/gridot (commit 94979d4)' if HAVE_GRIDOT else 'not built (make bench-ot GRIDOT_SRC=<an exported GridOT tree>)'))
         f.write(head + '\n|---|---|---|---|---|---|---|---|---|\n')
@@ -245,6 +253,8 @@ def main():
         f.write('| method (MNIST, %d pairs, 1 core) | pairs/s | mean rel. error | max rel. error |\n|---|---|---|---|\n' % len(ap))
         f.write('\n'.join(approx) + '\n\n')
         f.write(engine + '\n')
+        if history:
+            f.write('\n' + history)
     if not QUICK:
         os.replace('docs/bench-ot.md.tmp', 'docs/bench-ot.md')
     else:
