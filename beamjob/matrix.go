@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"sync"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -94,6 +95,13 @@ type tileFn struct {
 	Tile    int
 	Sym     bool
 	Threads int
+
+	// centre is the centre of the whole of set a (runtime.Model.Centre),
+	// computed by this instance's first element: every element of a job
+	// sees the same side input, and a DoFn instance runs one bundle at a
+	// time.
+	centre   []float32
+	centreOK bool
 }
 
 // knnFn computes the neighbours of one block of queries into Dir.
@@ -212,27 +220,30 @@ func findBlock(all map[blockSpec]*vecBlock, set string, start int) (*vecBlock, e
 	return nil, fmt.Errorf("beamjob: no embeddings of set %s at row %d", set, start)
 }
 
-// assemble is the rows of one set, from its blocks: they must cover rows
-// 0 to N without a gap, each of f values a row.
+// assemble is the rows of one set, from its blocks: in order of their
+// first rows they must follow each other from row 0, with no gap or
+// overlap, each of f values a row.
 func assemble(all map[blockSpec]*vecBlock, set string, f int) (dataset.Features, error) {
-	n, rows := 0, 0
+	var blocks []*vecBlock
 	for k, b := range all {
 		if k.Set == set {
-			n = max(n, b.Start+b.N)
-			rows += b.N
-			if len(b.Vals) != b.N*f {
-				return dataset.Features{}, fmt.Errorf("beamjob: block %s at row %d holds %d values for %d rows of %d", set, b.Start, len(b.Vals), b.N, f)
-			}
+			blocks = append(blocks, b)
 		}
 	}
-	if rows != n {
-		return dataset.Features{}, fmt.Errorf("beamjob: the blocks of set %s hold %d rows, not rows 0 to %d", set, rows, n)
-	}
-	data := make([]float32, n*f)
-	for k, b := range all {
-		if k.Set == set {
-			copy(data[b.Start*f:], b.Vals)
+	sort.Slice(blocks, func(i, j int) bool { return blocks[i].Start < blocks[j].Start })
+	n := 0
+	for _, b := range blocks {
+		if b.Start != n {
+			return dataset.Features{}, fmt.Errorf("beamjob: set %s: a block starts at row %d, the blocks before it end at row %d", set, b.Start, n)
 		}
+		if len(b.Vals) != b.N*f {
+			return dataset.Features{}, fmt.Errorf("beamjob: block %s at row %d holds %d values for %d rows of %d", set, b.Start, len(b.Vals), b.N, f)
+		}
+		n += b.N
+	}
+	data := make([]float32, 0, n*f)
+	for _, b := range blocks {
+		data = append(data, b.Vals...)
 	}
 	return dataset.Features{Data: data, N: n, F: f}, nil
 }
@@ -259,25 +270,22 @@ func (f *tileFn) ProcessElement(ctx context.Context, t tileSpec, blocks func(*em
 	if err != nil {
 		return err
 	}
-	// The tile of the whole sets' matrix (runtime.Model.Matrix): with the
-	// native kernel it is centred on the mean row of all of a, as kenn
-	// pairwise's tiles are, so both give the same bits.
-	fa, err := assemble(all, "a", m.F)
-	if err != nil {
-		return err
-	}
-	fb := fa
-	if !f.Sym {
-		if fb, err = assemble(all, "b", m.F); err != nil {
+	// The tile about the centre of the whole of a, as kenn pairwise's
+	// tiles are (runtime.Model.MatrixAbout): the same bits.
+	if !f.centreOK {
+		whole, err := assemble(all, "a", m.F)
+		if err != nil {
 			return err
 		}
+		f.centre, f.centreOK = m.Centre(whole), true
 	}
-	tile, err := m.Matrix(fa, fb)
+	fa, fb := dataset.Features{Data: a.Vals, N: a.N, F: m.F}, dataset.Features{Data: b.Vals, N: b.N, F: m.F}
+	tile, err := m.MatrixAbout(fa, fb, f.centre)
 	if err != nil {
 		return err
 	}
 	out := make([]float32, a.N*b.N)
-	if err := tile(a.Start, a.N, b.Start, b.N, out); err != nil {
+	if err := tile(0, a.N, 0, b.N, out); err != nil {
 		return fmt.Errorf("beamjob: tile (%d, %d): %w", t.I, t.J, err)
 	}
 	if f.Sym && t.I == t.J {

@@ -27,6 +27,9 @@ type Backend interface {
 	// PairwiseTile writes the a.N×b.N distances between the rows of a and
 	// of b into out (a tiling.TileFunc).
 	PairwiseTile(a, b dataset.Features, out []float32) error
+	// Matrix is the tiling.MatrixFunc of the distances between the rows
+	// of a and of b that Pairwise and AllPairs take their tiles from.
+	Matrix(a, b dataset.Features) (tiling.MatrixFunc, error)
 	// Pairwise is the a.N×b.N matrix between the rows of a and of b.
 	Pairwise(ctx context.Context, a, b dataset.Features, opt tiling.TileOptions) ([]float32, error)
 	// AllPairs is the a.N×a.N all-pairs matrix of a: exactly symmetric,

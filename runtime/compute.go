@@ -93,25 +93,38 @@ func (m *Model) AllPairs(ctx context.Context, a dataset.Features, opt tiling.Til
 
 // Matrix is the tiling.MatrixFunc of the distances between the rows of a
 // and of b, as Pairwise, AllPairs and PairwiseNPY compute them: with the
-// native kernel a runtime/segdist Matrix centred on the mean row of the
-// whole of a (segdist.Kernel.Centre), each set's rows packed once for
-// all the tiles; with the graph, PairwiseTile on the tiles' rows. A tile's
-// values depend only on its rows and the whole of a, so a tile computed
-// on its own (kenn-beam) equals the same tile of Pairwise bit for bit.
+// native kernel (PairwiseKernel) a runtime/segdist Matrix centred on the
+// mean row of the whole of a (Centre), each set's rows packed once for
+// all the tiles; with the graph, PairwiseTile on the tiles' rows.
 func (m *Model) Matrix(a, b dataset.Features) (tiling.MatrixFunc, error) {
-	return m.matrix(a, b, a)
+	return m.MatrixAbout(a, b, m.Centre(a))
 }
 
-// matrix is Matrix centred on the mean row of c (the index, for KNN: the
-// same whatever the queries).
-func (m *Model) matrix(a, b, c dataset.Features) (tiling.MatrixFunc, error) {
+// Centre is the centre the native kernel takes a's matrices about: the
+// mean of a's rows with finite values, weighted as the kernel folds the
+// weights (segdist.Kernel.Centre); nil with the graph, or for no rows.
+func (m *Model) Centre(a dataset.Features) []float32 {
+	if m.native == nil || a.N == 0 || a.F != m.F {
+		return nil
+	}
+	return m.native.Centre(a)
+}
+
+// MatrixAbout is Matrix about the given centre (Centre of some set; nil:
+// Centre(a)). With the native kernel, a tile's values depend only on its
+// rows and the centre: MatrixAbout(a.Rows(i, ni), b.Rows(j, nj), Centre(a))
+// gives tile (i, j) of Matrix(a, b) bit for bit on a machine running the
+// same kernel (kenn-beam computes its tiles so). With the graph the
+// centre is the graph's own (each run's rows of a) and centre is
+// ignored.
+func (m *Model) MatrixAbout(a, b dataset.Features, centre []float32) (tiling.MatrixFunc, error) {
 	if err := m.checkFeatures(a, b); err != nil {
 		return nil, err
 	}
-	if m.native == nil || c.N == 0 {
+	if m.native == nil || (a.N == 0 && centre == nil) {
 		return tiling.ByRows(a, b, m.PairwiseTile), nil
 	}
-	mx, err := m.native.Matrix(a, b, m.native.Centre(c))
+	mx, err := m.native.Matrix(a, b, centre)
 	if err != nil {
 		return nil, fmt.Errorf("runtime: %w", err)
 	}
@@ -161,8 +174,9 @@ func (m *Model) Decode(f dataset.Features) ([]float32, error) {
 // between the rows of a and the rows of b: with runtime/segdist's kernel
 // (Options.Pairwise, PairwiseKernel), or else the pairwise graph on blocks
 // of rows of at most pairwiseBlock distances each (a block of out is
-// contiguous, so nothing is copied). It is the tiling.TileFunc of the
-// tiled computations.
+// contiguous, so nothing is copied). The kernel centres each call on its
+// own a's mean row; the matrices and kNN take their tiles from Matrix
+// instead, centred on the whole set (the graph path is the same in both).
 func (m *Model) PairwiseTile(a, b dataset.Features, out []float32) error {
 	if err := m.checkFeatures(a, b); err != nil {
 		return err
@@ -234,7 +248,9 @@ type PairwiseStats struct {
 // PairwiseNPY computes the a.N×b.N matrix between the rows of a and of b
 // in tiles of opt.Tile×opt.Tile (default tiling.DefaultTile) and writes it
 // atomically to path as .npy float32 (tiling.Writer). Memory is
-// O(tile·(tile+F)) besides the features, independent of a.N and b.N.
+// O(tile·(tile+F)) besides the features, and with the native kernel the
+// packed rows of b (about 4·(F + segments + 1) bytes a row) up to
+// segdist.DefaultCache bytes.
 func (m *Model) PairwiseNPY(ctx context.Context, a, b dataset.Features, path string, opt PairwiseOptions) error {
 	return m.pairwiseNPY(ctx, a, b, false, path, opt)
 }

@@ -22,7 +22,7 @@ func (m *Model) KNN(ctx context.Context, index, query dataset.Features, k int, o
 	if err := m.checkFeatures(index, query); err != nil {
 		return nil, err
 	}
-	tile, err := m.matrix(query, index, index)
+	tile, err := m.MatrixAbout(query, index, m.Centre(index))
 	if err != nil {
 		return nil, err
 	}

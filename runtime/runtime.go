@@ -26,8 +26,8 @@ type Options struct {
 	Library string // path of libonnxruntime.so.1; see the package doc
 	Device  string // "cpu" (default) or "cuda:N"
 	Threads int    // intra-op threads on CPU; 0 lets onnxruntime choose
-	// Pairwise says what computes distance tiles (PairwiseTile and every
-	// matrix and kNN built on it): runtime/segdist's kernel or the
+	// Pairwise says what computes distance tiles (PairwiseTile, Matrix
+	// and every matrix and kNN built on them): runtime/segdist's kernel or the
 	// model's NAME.pairwise.onnx; the zero value is segdist.Auto (the
 	// kernel on CPU where an assembly kernel runs).
 	Pairwise segdist.Choice

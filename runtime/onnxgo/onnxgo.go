@@ -258,8 +258,9 @@ func (m *Model) checkFeatures(xs ...dataset.Features) error {
 }
 
 // PairwiseTile writes into out (a.N×b.N, row-major) the model distances
-// (kenn.target) between the rows of a and the rows of b: the
-// tiling.TileFunc of the tiled computations.
+// (kenn.target) between the rows of a and the rows of b, centred on a's
+// mean row (a tiling.TileFunc; the matrices and kNN take their tiles from
+// Matrix, centred on the whole set).
 func (m *Model) PairwiseTile(a, b dataset.Features, out []float32) error {
 	if err := m.checkFeatures(a, b); err != nil {
 		return err
@@ -334,7 +335,7 @@ func (m *Model) KNN(ctx context.Context, index, query dataset.Features, k int, o
 	if err := m.checkFeatures(index, query); err != nil {
 		return nil, err
 	}
-	tile, err := m.matrix(query, index, index)
+	tile, err := m.MatrixAbout(query, index, m.Centre(index))
 	if err != nil {
 		return nil, err
 	}
@@ -347,25 +348,38 @@ func (m *Model) KNN(ctx context.Context, index, query dataset.Features, k int, o
 
 // Matrix is the tiling.MatrixFunc of the distances between the rows of a
 // and of b, as Pairwise, AllPairs and PairwiseNPY compute them: with the
-// native kernel a runtime/segdist Matrix centred on the mean row of the
-// whole of a (segdist.Kernel.Centre), each set's rows packed once for
-// all the tiles; with the graph, PairwiseTile on the tiles' rows. A tile's
-// values depend only on its rows and the whole of a, so a tile computed
-// on its own (kenn-beam) equals the same tile of Pairwise bit for bit.
+// native kernel (PairwiseKernel) a runtime/segdist Matrix centred on the
+// mean row of the whole of a (Centre), each set's rows packed once for
+// all the tiles; with the graph, PairwiseTile on the tiles' rows.
 func (m *Model) Matrix(a, b dataset.Features) (tiling.MatrixFunc, error) {
-	return m.matrix(a, b, a)
+	return m.MatrixAbout(a, b, m.Centre(a))
 }
 
-// matrix is Matrix centred on the mean row of c (the index, for KNN: the
-// same whatever the queries).
-func (m *Model) matrix(a, b, c dataset.Features) (tiling.MatrixFunc, error) {
+// Centre is the centre the native kernel takes a's matrices about: the
+// mean of a's rows with finite values, weighted as the kernel folds the
+// weights (segdist.Kernel.Centre); nil with the graph, or for no rows.
+func (m *Model) Centre(a dataset.Features) []float32 {
+	if m.native == nil || a.N == 0 || a.F != m.F {
+		return nil
+	}
+	return m.native.Centre(a)
+}
+
+// MatrixAbout is Matrix about the given centre (Centre of some set; nil:
+// Centre(a)). With the native kernel, a tile's values depend only on its
+// rows and the centre: MatrixAbout(a.Rows(i, ni), b.Rows(j, nj), Centre(a))
+// gives tile (i, j) of Matrix(a, b) bit for bit on a machine running the
+// same kernel (kenn-beam computes its tiles so). With the graph the
+// centre is the graph's own (each run's rows of a) and centre is
+// ignored.
+func (m *Model) MatrixAbout(a, b dataset.Features, centre []float32) (tiling.MatrixFunc, error) {
 	if err := m.checkFeatures(a, b); err != nil {
 		return nil, err
 	}
-	if m.native == nil || c.N == 0 {
+	if m.native == nil || (a.N == 0 && centre == nil) {
 		return tiling.ByRows(a, b, m.PairwiseTile), nil
 	}
-	mx, err := m.native.Matrix(a, b, m.native.Centre(c))
+	mx, err := m.native.Matrix(a, b, centre)
 	if err != nil {
 		return nil, fmt.Errorf("onnxgo: %w", err)
 	}

@@ -51,7 +51,8 @@
 // 4096² in such tiles (BenchmarkMatrix); the AVX2 kernel at 5.2e7 and
 // 5.6e7.
 //
-// Memory: about 4·(a.N + b.N)·(F + 2·segments) bytes of packed rows per
-// Tile call, reused across calls of one Kernel; a Matrix keeps one tile
-// of a's rows and up to DefaultCache bytes of b's.
+// Memory: about 4·(a.N + b.N)·(F + segments + 1) bytes of packed rows
+// per Tile call, reused across calls of one Kernel; a Matrix keeps one
+// tile of a's rows, one of b's, and up to DefaultCache bytes of b's rows
+// between tiles.
 package segdist

@@ -72,8 +72,15 @@ func (k *Kernel) Matrix(a, b dataset.Features, centre []float32) (*Matrix, error
 }
 
 // SetCache sets the most bytes of packed rows of b kept between tiles
-// (0: none are kept, each tile packs its rows of b).
-func (m *Matrix) SetCache(bytes int) { m.maxSize = bytes }
+// (0: none are kept, each tile packs its rows of b). Lowering it below
+// what is kept drops everything kept.
+func (m *Matrix) SetCache(bytes int) {
+	m.maxSize = bytes
+	if m.bBytes > bytes {
+		clear(m.bCache)
+		m.bBytes = 0
+	}
+}
 
 // Tile writes into out (ni×nj, row-major) the distances between rows
 // [i, i+ni) of a and rows [j, j+nj) of b: W2 for FormWeightedNorms, W2²

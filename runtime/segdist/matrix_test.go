@@ -10,11 +10,13 @@ import (
 	"github.com/kenn-ot/kenn/runtime/segdist"
 )
 
-// TestMatrixTiles: a Matrix's tiles, in row-major order, in reverse and
-// with no cache (every tile repacks its rows of b), are the float64
+// TestMatrixTiles: a Matrix's tiles, in row-major order, in reverse,
+// with no cache (every tile repacks its rows of b) and with a cache of
+// about two tiles (some kept, the others repacked), are the float64
 // formula's distances to the Gram form's rounding, on every kernel and
-// on tile sides that leave partial blocks and panels; the tiles of a set
-// against itself have exactly 0 on the diagonal.
+// on tile sides that leave partial blocks and panels, and the same bits
+// in every order; the tiles of a set against itself have exactly 0 on the
+// diagonal.
 func TestMatrixTiles(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	for _, l := range layouts() {
@@ -23,13 +25,17 @@ func TestMatrixTiles(t *testing.T) {
 				a := randFeatures(rng, 70, k.F(), 3)
 				b := randFeatures(rng, 45, k.F(), 3)
 				for _, side := range []int{16, 7, 70} {
-					for _, order := range []string{"rows", "reverse", "no cache"} {
+					first := map[[2]int][]float32{}
+					for _, order := range []string{"rows", "reverse", "no cache", "two tiles"} {
 						m, err := k.Matrix(a, b, nil)
 						if err != nil {
 							t.Fatal(err)
 						}
-						if order == "no cache" {
+						switch order {
+						case "no cache":
 							m.SetCache(0)
+						case "two tiles":
+							m.SetCache(2 * 4 * 32 * (k.F() + len(l.segs) + 1))
 						}
 						var tiles [][4]int
 						for i := 0; i < a.N; i += side {
@@ -47,6 +53,15 @@ func TestMatrixTiles(t *testing.T) {
 							out := make([]float32, ni*nj)
 							if err := m.Tile(i0, ni, j0, nj, out); err != nil {
 								t.Fatal(err)
+							}
+							if prev, ok := first[[2]int{i0, j0}]; !ok {
+								first[[2]int{i0, j0}] = out
+							} else {
+								for p := range out {
+									if math.Float32bits(out[p]) != math.Float32bits(prev[p]) {
+										t.Fatalf("side %d, %s: tile (%d, %d) value %d is %v, %v in row order", side, order, i0, j0, p, out[p], prev[p])
+									}
+								}
 							}
 							for i := 0; i < ni; i++ {
 								for j := 0; j < nj; j++ {

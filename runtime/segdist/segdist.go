@@ -168,12 +168,14 @@ func (k *Kernel) workers(nb int) int {
 // so that the centre's bits depend on the rows alone, not on the threads.
 const centreRows = 512
 
-// Centre is the mean row of x (x.N ≥ 1, the kernel's F features), weighted
-// as the kernel folds the weights in: what Tile centres a tile on (the
-// mean row of its a), and what a Matrix centres on. It is summed in
-// float64, in partial sums of 512 rows taken in order, and rounded to
-// float32, so the same rows give the same centre, bit for bit, whatever
-// the threads.
+// Centre is the mean of the rows of x (of the kernel's F features) whose
+// values are all finite, weighted as the kernel folds the weights in (0
+// if there is none): what Tile centres a tile on (the mean row of its a),
+// and what a Matrix centres on. A row with a NaN or an infinity gives NaN
+// distances (its own) but does not move the centre of the others. It is
+// summed in float64, in partial sums of 512 rows taken in order, and
+// rounded to float32, so the same rows give the same centre, bit for bit,
+// whatever the threads.
 func (k *Kernel) Centre(x dataset.Features) []float32 {
 	return k.centreOf(x, k.threads, nil)
 }
@@ -183,18 +185,26 @@ func (k *Kernel) centreOf(a dataset.Features, workers int, dst []float32) []floa
 	chunks := (a.N + centreRows - 1) / centreRows
 	workers = max(1, min(workers, chunks))
 	parts := make([][]float64, chunks)
+	counts := make([]int, chunks)
 	parallel(workers, func(w int) {
 		for c := w; c < chunks; c += workers {
-			parts[c] = k.sumRows(a, c*centreRows, min(a.N, (c+1)*centreRows))
+			parts[c], counts[c] = k.sumRows(a, c*centreRows, min(a.N, (c+1)*centreRows))
 		}
 	})
+	rows := 0
+	for _, n := range counts {
+		rows += n
+	}
 	dst = grow(dst, k.f)
 	for j := range dst {
 		var sum float64
 		for _, p := range parts {
 			sum += p[j]
 		}
-		dst[j] = float32(sum / float64(a.N))
+		dst[j] = 0
+		if rows > 0 {
+			dst[j] = float32(sum / float64(rows))
+		}
 	}
 	return dst
 }
@@ -281,10 +291,14 @@ func (k *Kernel) panels(pa, pb *packed, w, workers int, out []float32) {
 	}
 }
 
-// sumRows is the sum of rows [i0, i1) of a, weighted as the kernel
-// folds weights, in float64.
-func (k *Kernel) sumRows(a dataset.Features, i0, i1 int) []float64 {
+// sumRows is the sum, in float64, of the rows among [i0, i1) of a whose
+// values are all finite, weighted as the kernel folds weights, and how
+// many rows it holds.
+func (k *Kernel) sumRows(a dataset.Features, i0, i1 int) ([]float64, int) {
 	sum := make([]float64, k.f)
+	row64 := make([]float64, k.f)
+	rows := 0
+rows:
 	for i := i0; i < i1; i++ {
 		row := a.Data[i*k.f : (i+1)*k.f]
 		off := 0
@@ -293,14 +307,21 @@ func (k *Kernel) sumRows(a dataset.Features, i0, i1 int) []float64 {
 			if k.w != nil {
 				w = k.w[l]
 			}
-			seg, acc := row[off:off+n], sum[off:off+n]
-			for j, x := range seg {
-				acc[j] += float64(w * x)
+			for j, x := range row[off : off+n] {
+				v := float64(w * x)
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					continue rows
+				}
+				row64[off+j] = v
 			}
 			off += n
 		}
+		for j, v := range row64 {
+			sum[j] += v
+		}
+		rows++
 	}
-	return sum
+	return sum, rows
 }
 
 // pack writes group g of the rows of x (width rows: a block of a, or a

@@ -176,6 +176,9 @@ func PairwiseOf(ctx context.Context, g Grid, tile MatrixFunc) ([]float32, error)
 		if err := tile(t.I, ni, t.J, nj, buf[:ni*nj]); err != nil {
 			return nil, fmt.Errorf("tiling: pairwise tile (%d, %d): %w", t.I, t.J, err)
 		}
+		if g.Diagonal(t) {
+			Symmetrize(buf[:ni*nj], ni) // as Writer's files hold it: the upper triangle
+		}
 		for r := 0; r < ni; r++ {
 			for c := 0; c < nj; c++ {
 				v := buf[r*nj+c]
