@@ -51,7 +51,9 @@ type Solver struct {
 	ra, rb     []int64
 	rf         []int64 // refined flow per arc
 	used       []int32
-	sorted     []int32 // byFlow's output buffer
+	sorted     []int32 // byFlow's radix buffer
+	ord        []int32 // byFlow's order of the refined arcs
+	kept       []bool  // Kruskal's choice, per refined arc
 	// plan extraction buffers
 	midStart []int32
 	parts    []flowPart
@@ -337,6 +339,7 @@ func (s *Solver) build() (side int) {
 		g.supply[perm[nS+nMid+j]] = -p.m
 	}
 	e := 0
+	var costMax int64
 	// source (x, y) -> mid (x', y), cost (x-x')²
 	for i, p := range s.src {
 		base := nS + int(s.colOf[p.y])
@@ -346,9 +349,13 @@ func (s *Solver) build() (side int) {
 			g.src[e] = u
 			g.tgt[e] = perm[base+k*nC]
 			g.cost[e] = d * d
+			costMax = max(costMax, d*d)
 			e++
 		}
 	}
+	// every arc entering an intermediate node, the only nodes of zero
+	// supply, is in this first half
+	g.zeroIn = e
 	// mid (x', y) -> target (x', y'), cost (y-y')²
 	for j, p := range s.dst {
 		base := perm[nS+int(s.rowOf[p.x])*nC : nS+int(s.rowOf[p.x])*nC+nC]
@@ -358,12 +365,14 @@ func (s *Solver) build() (side int) {
 			g.src[e] = base[k]
 			g.tgt[e] = t
 			g.cost[e] = d * d
+			costMax = max(costMax, d*d)
 			e++
 		}
 	}
 	if e != arcs {
 		panic(fmt.Sprintf("ot: internal error: built %d arcs, want %d", e, arcs))
 	}
+	g.costMax = costMax
 	return side
 }
 

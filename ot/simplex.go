@@ -73,16 +73,30 @@ type network struct {
 	verifyMisses int
 
 	// warm start: when useWarm is set, solve starts from the forest of
-	// the arcs marked in warm (see warm.go) instead of the artificial tree.
-	useWarm bool
-	warm    []bool
-	alone   []int32 // attachSingletons' scratch
-	bestPi  []int64
-	bestArc []int32
-	head    []int32
-	adj     []int32
-	fill    []int32
-	order   []int32
+	// the arcs listed in warmArcs, in increasing order (see warm.go),
+	// instead of the artificial tree.
+	useWarm  bool
+	warmArcs []int32
+	// zeroIn, when positive, says that the arcs entering nodes of zero
+	// supply are all among the arcs [0, zeroIn) (the separable graph's
+	// source-to-intermediate half); 0: unknown.
+	zeroIn int
+	// costMax is the largest arc cost when the builder of the network
+	// knows it, -1 when solve must find it.
+	costMax int64
+	// flowArcs lists the only arcs whose entry of flow, over its whole
+	// capacity, may be non-zero (the tree arcs of the last solve, which
+	// left its flows there), while flowClean is set; a start then zeroes
+	// these instead of every arc.
+	flowArcs  []int32
+	flowClean bool
+	alone     []int32 // attachSingletons' scratch
+	bestPi    []int64
+	bestArc   []int32
+	head      []int32
+	adj       []int32
+	fill      []int32
+	order     []int32
 
 	// pivot state
 	inArc, join, uIn, vIn, uOut int32
@@ -129,6 +143,23 @@ func (g *network) reset(n, m int) {
 	for i := range g.supply[:n] {
 		g.supply[i] = 0
 	}
+	g.zeroIn, g.costMax = 0, -1
+}
+
+// clearFlows makes the flows of the real arcs zero before a start.
+func (g *network) clearFlows() {
+	if g.flowClean {
+		all := g.flow[:cap(g.flow)]
+		for _, e := range g.flowArcs {
+			all[e] = 0
+		}
+	} else {
+		clear(g.flow[:cap(g.flow)])
+	}
+	// Until storeTreeFlow lists them, the flows stay in tflow: an ended
+	// or failed solve leaves the whole of flow zero.
+	g.flowArcs = g.flowArcs[:0]
+	g.flowClean = true
 }
 
 func grow32(s []int32, n int) []int32 {
@@ -167,9 +198,13 @@ func (g *network) solve(ctx context.Context) (int64, error) {
 	if sum != 0 {
 		panic(fmt.Sprintf("ot: internal error: supplies sum to %d", sum))
 	}
-	for _, c := range g.cost[:m] {
-		if c > maxCost {
-			maxCost = c
+	if g.costMax >= 0 {
+		maxCost = g.costMax
+	} else {
+		for _, c := range g.cost[:m] {
+			if c > maxCost {
+				maxCost = c
+			}
 		}
 	}
 	artCost := (maxCost + 1) * int64(n)
@@ -196,7 +231,7 @@ const ctxEvery = 64
 // artificialStart hangs every node from the root by its artificial arc.
 func (g *network) artificialStart(artCost int64) {
 	n, m := g.nodes, g.arcs
-	clear(g.flow[:m])
+	g.clearFlows()
 	root := int32(n)
 	g.parent[root] = -1
 	g.pred[root] = -1
@@ -293,18 +328,19 @@ func (g *network) iterate(ctx context.Context) (int64, error) {
 		g.setTierBlock()
 	}
 	g.endPricing()
-	g.storeTreeFlow()
-	for e := m; e < m+n; e++ {
-		if g.flow[e] != 0 {
-			return 0, fmt.Errorf("ot: internal error: transport problem infeasible (artificial arc %d carries %d)", e-m, g.flow[e])
-		}
-	}
+	// Only tree arcs carry flow: the artificial ones must carry none.
 	var total int64
-	for e := 0; e < m; e++ {
-		if f := g.flow[e]; f != 0 {
-			total += f * g.cost[e]
+	for u, e := range g.pred[:n] {
+		f := g.tflow[u]
+		if int(e) >= m {
+			if f != 0 {
+				return 0, fmt.Errorf("ot: internal error: transport problem infeasible (artificial arc %d carries %d)", int(e)-m, f)
+			}
+			continue
 		}
+		total += f * g.cost[e]
 	}
+	g.storeTreeFlow()
 	return total, nil
 }
 
@@ -332,6 +368,7 @@ func (g *network) storeTreeFlow() {
 	for u := 0; u < g.nodes; u++ {
 		flow[pred[u]] = tflow[u]
 	}
+	g.flowArcs = append(g.flowArcs[:0], pred[:g.nodes]...)
 }
 
 // endPricing forgets the pricing setup of the solve that ends, keeping

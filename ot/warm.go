@@ -1,7 +1,7 @@
 package ot
 
-// startFromForest builds the initial spanning tree from the arcs marked in
-// g.warm, which must form a forest. Tree arcs carry the flow that
+// startFromForest builds the initial spanning tree from the arcs listed in
+// g.warmArcs, in increasing order, which must form a forest. Tree arcs carry the flow that
 // conservation demands; an arc that would carry zero or negative flow is
 // cut, and the cut-off subtree hangs from the root by its artificial arc,
 // carrying its imbalance. All zero-flow tree arcs then point away from the
@@ -9,31 +9,28 @@ package ot
 func (g *network) startFromForest(artCost int64) {
 	n, m := g.nodes, g.arcs
 	root := int32(n)
+	g.clearFlows() // before sub, which the last solve's flows may overlap
 	g.head = grow32(g.head, n+2)
 	for i := range g.head {
 		g.head[i] = 0
 	}
 	cnt := 0
-	for e := 0; e < m; e++ {
-		if g.warm[e] {
-			g.head[g.src[e]+1]++
-			g.head[g.tgt[e]+1]++
-			cnt += 2
-		}
+	for _, e := range g.warmArcs {
+		g.head[g.src[e]+1]++
+		g.head[g.tgt[e]+1]++
+		cnt += 2
 	}
 	for u := 1; u <= n+1; u++ {
 		g.head[u] += g.head[u-1]
 	}
 	g.adj = grow32(g.adj, cnt)
 	fill := append(g.fill[:0], g.head[:n+1]...)
-	for e := 0; e < m; e++ {
-		if g.warm[e] {
-			u, v := g.src[e], g.tgt[e]
-			g.adj[fill[u]] = int32(e)
-			fill[u]++
-			g.adj[fill[v]] = int32(e)
-			fill[v]++
-		}
+	for _, e := range g.warmArcs {
+		u, v := g.src[e], g.tgt[e]
+		g.adj[fill[u]] = e
+		fill[u]++
+		g.adj[fill[v]] = e
+		fill[v]++
 	}
 	g.fill = fill
 
@@ -67,7 +64,6 @@ func (g *network) startFromForest(artCost int64) {
 		}
 	}
 	g.order = order
-	clear(g.flow[:m])
 	for k := n - 1; k >= 0; k-- { // children before parents
 		u := order[k]
 		if e := g.pred[u]; e >= 0 {
@@ -214,7 +210,14 @@ func (g *network) attachSingletons(artCost int64) {
 	for u := 0; u < n; u++ {
 		arc[u] = -1
 	}
-	for e := 0; e < m; e++ {
+	// A node alone has no child and no flow on its artificial arc, so its
+	// subtree's imbalance, its own supply, is zero: only arcs entering
+	// nodes of zero supply need a look.
+	end := m
+	if g.zeroIn > 0 {
+		end = g.zeroIn
+	}
+	for e := 0; e < end; e++ {
 		t, u := g.tgt[e], g.src[e]
 		if alone[t] != -1 || alone[u] == -1 {
 			continue
