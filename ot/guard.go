@@ -18,13 +18,15 @@ import "fmt"
 // tree arcs' flows (int64) and the cycle's two paths (int32), the lists
 // of the start's forest arcs and of the last solve's tree arcs (int32),
 // the start's adjacency, union-find, order and plan buffers, the
-// layout's two int32 maps and the shield's five int32 arrays, the node
-// record's chunk (int32) and the start's potential scratch (int64), and
-// the chunk store (chunks.go: offset, record and chunkCap members per
-// chunkMin nodes).
+// layout's two int32 maps, the shield's five int32 arrays and the tables
+// it builds its tier from (three int32 per entity, three per node, two
+// per intermediate node: at most 24 bytes per node), the node record's
+// chunk (int32) and the start's potential scratch (int64), and the chunk
+// store (chunks.go: offset, record and chunkCap members per chunkMin
+// nodes).
 const (
 	bytesPerArc  = 24 + 8 + 24
-	bytesPerNode = 24 + 16 + 29 + 16 + 8 + 50 + 28 + 12 + (8+20+4+4*chunkCap)/chunkMin
+	bytesPerNode = 24 + 16 + 29 + 16 + 8 + 50 + 28 + 24 + 12 + (8+20+4+4*chunkCap)/chunkMin
 )
 
 // footprint estimates the bytes a solve of s.ma, s.mb on h×w allocates,
