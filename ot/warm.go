@@ -1,5 +1,7 @@
 package ot
 
+import "fmt"
+
 // startFromForest builds the initial spanning tree from the arcs listed in
 // g.warmArcs, in increasing order, which must form a forest. Tree arcs carry the flow that
 // conservation demands; an arc that would carry zero or negative flow is
@@ -212,19 +214,34 @@ func (g *network) attachSingletons(artCost int64) {
 	}
 	// A node alone has no child and no flow on its artificial arc, so its
 	// subtree's imbalance, its own supply, is zero: only arcs entering
-	// nodes of zero supply need a look.
-	end := m
-	if g.zeroIn > 0 {
-		end = g.zeroIn
-	}
-	for e := 0; e < end; e++ {
-		t, u := g.tgt[e], g.src[e]
-		if alone[t] != -1 || alone[u] == -1 {
-			continue
+	// nodes of zero supply need a look. On the separable graph (the
+	// shield knows its lines) those are an intermediate node's arcs from
+	// the sources of its column, in increasing arc order: only the alone
+	// nodes' in-arcs are read, from the shield's node-sized tables.
+	if sh := g.sh; sh != nil {
+		nR := int32(sh.nR)
+		for v := 0; v < n; v++ {
+			if alone[v] != -1 {
+				continue
+			}
+			if sh.ent[v] >= 0 {
+				panic(fmt.Sprintf("ot: internal error: node %d of supply %d alone", v, g.supply[v]))
+			}
+			r, c := sh.midRow[v], sh.midCol[v]
+			xr := sh.rows[r]
+			for _, i := range sh.order[sh.start[c]:sh.start[c+1]] {
+				d := int64(sh.entX[i] - xr)
+				if val := rel[sh.entNode[i]] + d*d; arc[v] < 0 || val < best[v] {
+					best[v], arc[v] = val, i*nR+r
+				}
+			}
 		}
-		if v := rel[u] + g.cost[e]; arc[t] < 0 || v < best[t] {
-			best[t], arc[t] = v, int32(e)
+	} else {
+		end := m
+		if g.zeroIn > 0 {
+			end = g.zeroIn
 		}
+		g.attachScan(end)
 	}
 	for v := 0; v < n; v++ {
 		e := arc[v]
@@ -238,5 +255,21 @@ func (g *network) attachSingletons(artCost int64) {
 		g.pred[v] = e
 		g.predDir[v] = dirDown
 		g.flow[e] = 0
+	}
+}
+
+// attachScan is attachSingletons' search over the arcs [0, end): for
+// each alone node, its in-arc of least tail potential plus cost, the
+// first of them in arc order.
+func (g *network) attachScan(end int) {
+	alone, rel, best, arc := g.alone, g.rel, g.bestPi, g.bestArc
+	for e := 0; e < end; e++ {
+		t, u := g.tgt[e], g.src[e]
+		if alone[t] != -1 || alone[u] == -1 {
+			continue
+		}
+		if v := rel[u] + g.cost[e]; arc[t] < 0 || v < best[t] {
+			best[t], arc[t] = v, int32(e)
+		}
 	}
 }
