@@ -35,7 +35,7 @@ const (
 // them identically).
 func (s *Solver) footprint(h, w int) (fine graphSize, bytes int64) {
 	for lv, level := 0, s; ; lv++ {
-		a, b := level.arcCount(h, w, true), level.arcCount(h, w, false)
+		a, b := level.arcCounts(h, w)
 		g := a
 		if b.arcs < a.arcs {
 			g = b
