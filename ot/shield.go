@@ -160,13 +160,13 @@ func (g *network) rebuildTier() {
 		tmin[i], tmax[i] = -1, -1
 	}
 	m := int32(g.arcs)
-	entOf, midRow, midCol, parent := sh.ent, sh.midRow, sh.midCol, g.parent
+	entOf, midRow, midCol, ps := sh.ent, sh.midRow, sh.midCol, g.ps
 	for u, e := range g.pred[:g.nodes] {
 		if e < 0 || e >= m {
 			continue
 		}
 		// a tree arc joins an entity and an intermediate node
-		a, v := int32(u), parent[u]
+		a, v := int32(u), ps[u].parent
 		if entOf[a] < 0 {
 			a, v = v, a
 		}

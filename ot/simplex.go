@@ -29,12 +29,13 @@ type network struct {
 	supply []int64
 	// nd holds each node's potential (less its chunk's offset), chunk
 	// and thread successor: a walk reads one record per node.
-	nd        []nodeRec
-	parent    []int32
+	nd []nodeRec
+	// ps holds each node's parent and subtree size (succ_num): the join
+	// walk reads both at each step, one record.
+	ps        []parSucc
 	pred      []int32
 	predDir   []int8 // dirUp: pred arc goes node->parent; dirDown: parent->node
 	revThread []int32
-	succNum   []int32
 	lastSucc  []int32
 	dirty     []int32
 	crash     []int32
@@ -115,6 +116,9 @@ type network struct {
 	maxPivots int
 }
 
+// parSucc is a node's parent in the tree and the size of its subtree.
+type parSucc struct{ parent, succNum int32 }
+
 const (
 	dirUp   int8 = 1
 	dirDown int8 = -1
@@ -136,11 +140,13 @@ func (g *network) reset(n, m int) {
 		g.nd = make([]nodeRec, n+1)
 	}
 	g.nd = g.nd[:n+1]
-	g.parent = grow32(g.parent, n+1)
+	if cap(g.ps) < n+1 {
+		g.ps = make([]parSucc, n+1)
+	}
+	g.ps = g.ps[:n+1]
 	g.pred = grow32(g.pred, n+1)
 	g.predDir = grow8(g.predDir, n+1)
 	g.revThread = grow32(g.revThread, n+1)
-	g.succNum = grow32(g.succNum, n+1)
 	g.lastSucc = grow32(g.lastSucc, n+1)
 	g.pathBuf1 = grow32(g.pathBuf1, n+1)
 	g.pathBuf2 = grow32(g.pathBuf2, n+1)
@@ -237,21 +243,21 @@ func (g *network) artificialStart(artCost int64) {
 	n, m := g.nodes, g.arcs
 	g.clearFlows()
 	root := int32(n)
-	g.parent[root] = -1
+	g.ps[root].parent = -1
 	g.pred[root] = -1
 	g.nd[root].thr = 0
 	g.revThread[0] = root
-	g.succNum[root] = int32(n + 1)
+	g.ps[root].succNum = int32(n + 1)
 	g.lastSucc[root] = root - 1
 	g.supply[root] = 0
 	g.nd[root].pi = 0
 	for u := 0; u < n; u++ {
 		e := m + u
-		g.parent[u] = root
+		g.ps[u].parent = root
 		g.pred[u] = int32(e)
 		g.nd[u].thr = int32(u + 1)
 		g.revThread[u+1] = int32(u)
-		g.succNum[u] = 1
+		g.ps[u].succNum = 1
 		g.lastSucc[u] = int32(u)
 		if g.supply[u] >= 0 {
 			g.predDir[u] = dirUp
@@ -475,7 +481,7 @@ func (g *network) pivot() {
 // at 64×64 and 128×128, 4% at 28×28 (with the branch instead, the fused
 // walk was 2–4% slower at 28×28).
 func (g *network) findJoinNode() {
-	succNum, parent := g.succNum, g.parent
+	ps := g.ps
 	predDir, tflow := g.predDir, g.tflow
 	p1, p2 := g.pathBuf1, g.pathBuf2
 	i, j := 0, 0
@@ -484,7 +490,7 @@ func (g *network) findJoinNode() {
 	k1, k2 := -1, -1
 	u, v := g.src[g.inArc], g.tgt[g.inArc]
 	for u != v {
-		if succNum[u] < succNum[v] {
+		if ps[u].succNum < ps[v].succNum {
 			p1[i] = u
 			d := tflow[u]
 			if predDir[u] != dirUp {
@@ -494,7 +500,7 @@ func (g *network) findJoinNode() {
 				min1, k1 = d, i
 			}
 			i++
-			u = parent[u]
+			u = ps[u].parent
 		} else {
 			p2[j] = v
 			d := tflow[v]
@@ -505,7 +511,7 @@ func (g *network) findJoinNode() {
 				min2, k2 = d, j
 			}
 			j++
-			v = parent[v]
+			v = ps[v].parent
 		}
 	}
 	g.join = u
@@ -568,18 +574,18 @@ func (g *network) changeFlow() {
 }
 
 func (g *network) updateTreeStructure() {
-	parent, nd, revThread := g.parent, g.nd, g.revThread
-	succNum, lastSucc := g.succNum, g.lastSucc
+	ps, nd, revThread := g.ps, g.nd, g.revThread
+	lastSucc := g.lastSucc
 	pred, predDir, tflow := g.pred, g.predDir, g.tflow
 	uIn, vIn, uOut, join := g.uIn, g.vIn, g.uOut, g.join
 
 	oldRevThread := revThread[uOut]
-	oldSuccNum := succNum[uOut]
+	oldSuccNum := ps[uOut].succNum
 	oldLastSucc := lastSucc[uOut]
-	vOut := parent[uOut]
+	vOut := ps[uOut].parent
 
 	if uIn == uOut {
-		parent[uIn] = vIn
+		ps[uIn].parent = vIn
 		pred[uIn] = g.inArc
 		g.tflow[uIn] = g.delta
 		predDir[uIn] = g.dirOf(uIn)
@@ -608,7 +614,7 @@ func (g *network) updateTreeStructure() {
 		dirty := g.dirty[:0]
 		dirty = append(dirty, vIn)
 		for stem != uOut {
-			nextStem := parent[stem]
+			nextStem := ps[stem].parent
 			g.setThread(last, nextStem)
 			dirty = append(dirty, last)
 
@@ -616,7 +622,7 @@ func (g *network) updateTreeStructure() {
 			g.setThread(before, after)
 			g.setRev(after, before)
 
-			parent[stem] = parStem
+			ps[stem].parent = parStem
 			parStem = stem
 			stem = nextStem
 
@@ -627,7 +633,7 @@ func (g *network) updateTreeStructure() {
 			}
 			after = nd[last].thr
 		}
-		parent[uOut] = parStem
+		ps[uOut].parent = parStem
 		g.setThread(last, threadContinue)
 		g.setRev(threadContinue, last)
 		lastSucc[uOut] = last
@@ -643,18 +649,18 @@ func (g *network) updateTreeStructure() {
 
 		// pred, predDir, lastSucc and succNum along the reversed stem
 		tmpSc, tmpLs := int32(0), lastSucc[uOut]
-		for u, p := uOut, parent[uOut]; u != uIn; u, p = p, parent[p] {
+		for u, p := uOut, ps[uOut].parent; u != uIn; u, p = p, ps[p].parent {
 			pred[u] = pred[p]
 			tflow[u] = tflow[p]
 			predDir[u] = -predDir[p]
-			tmpSc += succNum[u] - succNum[p]
-			succNum[u] = tmpSc
+			tmpSc += ps[u].succNum - ps[p].succNum
+			ps[u].succNum = tmpSc
 			lastSucc[p] = tmpLs
 		}
 		pred[uIn] = g.inArc
 		g.tflow[uIn] = g.delta
 		predDir[uIn] = g.dirOf(uIn)
-		succNum[uIn] = oldSuccNum
+		ps[uIn].succNum = oldSuccNum
 	}
 
 	upLimitOut := int32(-1)
@@ -662,25 +668,25 @@ func (g *network) updateTreeStructure() {
 		upLimitOut = join
 	}
 	lastSuccOut := lastSucc[uOut]
-	for u := vIn; u != -1 && lastSucc[u] == vIn; u = parent[u] {
+	for u := vIn; u != -1 && lastSucc[u] == vIn; u = ps[u].parent {
 		lastSucc[u] = lastSuccOut
 	}
 	if join != oldRevThread && vIn != oldRevThread {
-		for u := vOut; u != upLimitOut && lastSucc[u] == oldLastSucc; u = parent[u] {
+		for u := vOut; u != upLimitOut && lastSucc[u] == oldLastSucc; u = ps[u].parent {
 			lastSucc[u] = oldRevThread
 		}
 	} else if lastSuccOut != oldLastSucc {
-		for u := vOut; u != upLimitOut && lastSucc[u] == oldLastSucc; u = parent[u] {
+		for u := vOut; u != upLimitOut && lastSucc[u] == oldLastSucc; u = ps[u].parent {
 			lastSucc[u] = lastSuccOut
 		}
 	}
 	// vIn's path to the join node and vOut's (uIn's path above uOut) are
 	// unchanged by the re-hanging.
 	for _, u := range g.path2 {
-		succNum[u] += oldSuccNum
+		ps[u].succNum += oldSuccNum
 	}
 	for _, u := range g.path1[g.outIdx+1:] {
-		succNum[u] -= oldSuccNum
+		ps[u].succNum -= oldSuccNum
 	}
 }
 
@@ -694,7 +700,7 @@ func (g *network) dirOf(u int32) int8 {
 func (g *network) updatePotential() {
 	sigma := g.potential(g.vIn) - g.potential(g.uIn) - int64(g.predDir[g.uIn])*g.cost[g.inArc]
 	uIn := g.uIn
-	size, total := g.succNum[uIn], int32(g.nodes+1)
+	size, total := g.ps[uIn].succNum, int32(g.nodes+1)
 	if 2*size <= total {
 		g.shiftRange(uIn, g.lastSucc[uIn], size, sigma)
 		return

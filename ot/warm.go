@@ -39,14 +39,14 @@ func (g *network) startFromForest(artCost int64) {
 	sub := g.flow[m : m+n] // scratch: artificial flows are rewritten below
 	for u := 0; u < n; u++ {
 		sub[u] = g.supply[u]
-		g.parent[u] = -2 // unvisited
+		g.ps[u].parent = -2 // unvisited
 	}
 	order := g.order[:0]
 	for s := 0; s < n; s++ {
-		if g.parent[s] != -2 {
+		if g.ps[s].parent != -2 {
 			continue
 		}
-		g.parent[s] = root
+		g.ps[s].parent = root
 		g.pred[s] = -1
 		start := len(order)
 		order = append(order, int32(s))
@@ -57,8 +57,8 @@ func (g *network) startFromForest(artCost int64) {
 				if v == u {
 					v = g.tgt[e]
 				}
-				if g.parent[v] == -2 {
-					g.parent[v] = u
+				if g.ps[v].parent == -2 {
+					g.ps[v].parent = u
 					g.pred[v] = e
 					order = append(order, v)
 				}
@@ -83,10 +83,10 @@ func (g *network) startFromForest(artCost int64) {
 				} else {
 					g.predDir[u] = dirDown
 				}
-				sub[g.parent[u]] += sub[u]
+				sub[g.ps[u].parent] += sub[u]
 				continue
 			}
-			g.parent[u] = root
+			g.ps[u].parent = root
 		}
 		a := m + int(u)
 		g.pred[u] = int32(a)
@@ -116,11 +116,11 @@ func (g *network) startFromForest(artCost int64) {
 	g.fill = grow32(g.fill, n+1) // next sibling
 	for k := n - 1; k >= 0; k-- {
 		u := order[k]
-		p := g.parent[u]
+		p := g.ps[u].parent
 		g.fill[u] = g.head[p]
 		g.head[p] = u
 	}
-	g.parent[root] = -1
+	g.ps[root].parent = -1
 	g.pred[root] = -1
 	g.nd[root].pi = 0
 	stack := append(g.order[:0], root)
@@ -136,9 +136,9 @@ func (g *network) startFromForest(artCost int64) {
 		if u != root {
 			e := g.pred[u]
 			if g.predDir[u] == dirUp {
-				g.nd[u].pi = g.nd[g.parent[u]].pi - g.cost[e]
+				g.nd[u].pi = g.nd[g.ps[u].parent].pi - g.cost[e]
 			} else {
-				g.nd[u].pi = g.nd[g.parent[u]].pi + g.cost[e]
+				g.nd[u].pi = g.nd[g.ps[u].parent].pi + g.cost[e]
 			}
 		}
 		for c := g.head[u]; c >= 0; c = g.fill[c] {
@@ -149,12 +149,12 @@ func (g *network) startFromForest(artCost int64) {
 	g.revThread[root] = prev
 	g.order = stack
 	for u := 0; u <= n; u++ {
-		g.succNum[u] = 1
+		g.ps[u].succNum = 1
 		g.lastSucc[u] = int32(u)
 	}
 	for u := prev; ; u = g.revThread[u] { // reverse preorder
-		if p := g.parent[u]; p >= 0 {
-			g.succNum[p] += g.succNum[u]
+		if p := g.ps[u].parent; p >= 0 {
+			g.ps[p].succNum += g.ps[u].succNum
 			if g.lastSucc[p] == p {
 				g.lastSucc[p] = g.lastSucc[u]
 			}
@@ -183,17 +183,17 @@ func (g *network) attachSingletons(artCost int64) {
 	alone := g.alone // -1: a node on its own artificial arc without flow
 	for u := 0; u < n; u++ {
 		alone[u] = 0
-		if g.parent[u] == root && g.flow[m+u] == 0 {
+		if g.ps[u].parent == root && g.flow[m+u] == 0 {
 			alone[u] = -1
 		}
 	}
 	for u := 0; u < n; u++ { // a node with children is not alone
-		if p := g.parent[u]; p != root {
+		if p := g.ps[u].parent; p != root {
 			alone[p] = 0
 		}
 	}
 	for _, u := range g.order { // parents before children
-		p := g.parent[u]
+		p := g.ps[u].parent
 		switch {
 		case p != root && g.predDir[u] == dirUp:
 			rel[u] = rel[p] - g.cost[g.pred[u]]
@@ -251,7 +251,7 @@ func (g *network) attachSingletons(artCost int64) {
 		a := m + v
 		g.src[a], g.tgt[a], g.cost[a] = int32(v), root, 0
 		g.flow[a] = 0
-		g.parent[v] = g.src[e]
+		g.ps[v].parent = g.src[e]
 		g.pred[v] = e
 		g.predDir[v] = dirDown
 		g.flow[e] = 0
