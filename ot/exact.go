@@ -51,7 +51,9 @@ type Solver struct {
 	ra, rb     []int64
 	rf         []int64 // refined flow per arc
 	used       []int32
-	sorted     []int32 // byFlow's output buffer
+	sorted     []int32 // byFlow's radix buffer
+	ord        []int32 // byFlow's order of the refined arcs
+	kept       []bool  // Kruskal's choice, per refined arc
 	// plan extraction buffers
 	midStart []int32
 	parts    []flowPart
@@ -175,7 +177,8 @@ func (s *Solver) solveInts(ctx context.Context, h, w int) (int64, error) {
 		return 0, nil
 	}
 	// Choose the orientation with fewer arcs.
-	s.rowsFirst = s.arcCount(h, w, true).arcs <= s.arcCount(h, w, false).arcs
+	rf, cf := s.arcCounts(h, w)
+	s.rowsFirst = rf.arcs <= cf.arcs
 	s.collect(w, s.rowsFirst)
 	side := s.build()
 	// The coarsest level of a multiscale solve, started cold, prices every
@@ -217,37 +220,39 @@ type graphSize struct {
 	nS, nT      int // supports
 }
 
-// arcCount sizes the separable graph in one orientation without building
-// it: |S|·|lines of T| + |T|·|lines of S| arcs, |S| + |T| + |lines of T|·
-// |lines of S| nodes.
-func (s *Solver) arcCount(h, w int, rowsFirst bool) graphSize {
-	line := func(i int, across bool) int {
-		if across {
-			return i % w
-		}
-		return w + i/w // rows are numbered after the columns
-	}
+// arcCounts sizes the separable graph in both orientations, rows first
+// and columns first, without building it: |S|·|lines of T| + |T|·|lines
+// of S| arcs, |S| + |T| + |lines of T|·|lines of S| nodes. Rows first,
+// sources fan out over the target rows and targets gather from the source
+// columns. One pass over each image counts its support and its distinct
+// rows and columns.
+func (s *Solver) arcCounts(h, w int) (rowsFirst, colsFirst graphSize) {
 	s.seen = growBool(s.seen, w+h)
-	count := func(m []int64, across bool) (support, lines int) {
-		for i := range s.seen {
-			s.seen[i] = false
-		}
+	count := func(m []int64) (support, rows, cols int) {
+		seen := s.seen
+		clear(seen)
+		col, row := seen[:w], seen[w:]
 		for i, v := range m {
 			if v > 0 {
 				support++
-				if l := line(i, across); !s.seen[l] {
-					s.seen[l] = true
-					lines++
+				r, c := i/w, i%w
+				if !col[c] {
+					col[c] = true
+					cols++
+				}
+				if !row[r] {
+					row[r] = true
+					rows++
 				}
 			}
 		}
 		return
 	}
-	// Rows first: sources fan out over the target rows, targets gather
-	// from the source columns.
-	nS, srcLines := count(s.ma, rowsFirst)
-	nT, dstLines := count(s.mb, !rowsFirst)
-	return graphSize{arcs: nS*dstLines + nT*srcLines, nodes: nS + nT + dstLines*srcLines, nS: nS, nT: nT}
+	nS, rowsA, colsA := count(s.ma)
+	nT, rowsB, colsB := count(s.mb)
+	rowsFirst = graphSize{arcs: nS*rowsB + nT*colsA, nodes: nS + nT + rowsB*colsA, nS: nS, nT: nT}
+	colsFirst = graphSize{arcs: nS*colsB + nT*rowsA, nodes: nS + nT + colsB*rowsA, nS: nS, nT: nT}
+	return
 }
 
 func growBool(s []bool, n int) []bool {
@@ -337,6 +342,7 @@ func (s *Solver) build() (side int) {
 		g.supply[perm[nS+nMid+j]] = -p.m
 	}
 	e := 0
+	var costMax int64
 	// source (x, y) -> mid (x', y), cost (x-x')²
 	for i, p := range s.src {
 		base := nS + int(s.colOf[p.y])
@@ -346,9 +352,13 @@ func (s *Solver) build() (side int) {
 			g.src[e] = u
 			g.tgt[e] = perm[base+k*nC]
 			g.cost[e] = d * d
+			costMax = max(costMax, d*d)
 			e++
 		}
 	}
+	// every arc entering an intermediate node, the only nodes of zero
+	// supply, is in this first half
+	g.zeroIn = e
 	// mid (x', y) -> target (x', y'), cost (y-y')²
 	for j, p := range s.dst {
 		base := perm[nS+int(s.rowOf[p.x])*nC : nS+int(s.rowOf[p.x])*nC+nC]
@@ -358,12 +368,14 @@ func (s *Solver) build() (side int) {
 			g.src[e] = base[k]
 			g.tgt[e] = t
 			g.cost[e] = d * d
+			costMax = max(costMax, d*d)
 			e++
 		}
 	}
 	if e != arcs {
 		panic(fmt.Sprintf("ot: internal error: built %d arcs, want %d", e, arcs))
 	}
+	g.costMax = costMax
 	return side
 }
 

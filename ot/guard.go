@@ -12,18 +12,21 @@ import "fmt"
 
 // Bytes per arc and per node of one level, from the workspace layout:
 // network arcs (src, tgt int32; cost, flow int64) plus the multiscale
-// start's per-arc buffers (warm bool, refined flow int64) and the priced
-// tier (a 24-byte record, at most one per arc); per node its artificial
-// arc (24 bytes), supply and potential (int64), seven int32 and one int8
-// tree arrays, the tree arcs' flows (int64) and the cycle's two paths
-// (int32), the start's adjacency, union-find, order and plan buffers, the
-// layout's two int32 maps and the shield's five int32 arrays, the node
-// record's chunk (int32) and the start's potential scratch (int64), and
-// the chunk store (chunks.go: offset, record and chunkCap members per
-// chunkMin nodes).
+// start's per-arc refined flow (int64) and the priced tier (a 24-byte
+// record, at most one per arc); per node its artificial arc (24 bytes),
+// supply and potential (int64), seven int32 and one int8 tree arrays, the
+// tree arcs' flows (int64) and the cycle's two paths (int32), the lists
+// of the start's forest arcs and of the last solve's tree arcs (int32),
+// the start's adjacency, union-find, order and plan buffers, the
+// layout's two int32 maps, the shield's five int32 arrays and the tables
+// it builds its tier from (three int32 per entity, three per node, two
+// per intermediate node: at most 24 bytes per node), the node record's
+// chunk (int32) and the start's potential scratch (int64), and the chunk
+// store (chunks.go: offset, record and chunkCap members per chunkMin
+// nodes).
 const (
-	bytesPerArc  = 24 + 9 + 24
-	bytesPerNode = 24 + 16 + 29 + 16 + 50 + 28 + 12 + (8+20+4+4*chunkCap)/chunkMin
+	bytesPerArc  = 24 + 8 + 24
+	bytesPerNode = 24 + 16 + 29 + 16 + 8 + 50 + 28 + 24 + 12 + (8+20+4+4*chunkCap)/chunkMin
 )
 
 // footprint estimates the bytes a solve of s.ma, s.mb on h×w allocates,
@@ -32,7 +35,7 @@ const (
 // them identically).
 func (s *Solver) footprint(h, w int) (fine graphSize, bytes int64) {
 	for lv, level := 0, s; ; lv++ {
-		a, b := level.arcCount(h, w, true), level.arcCount(h, w, false)
+		a, b := level.arcCounts(h, w)
 		g := a
 		if b.arcs < a.arcs {
 			g = b

@@ -86,10 +86,6 @@ func (s *Solver) warmFromCoarse(ctx context.Context, h, w, side int) error {
 		s.rf = make([]int64, g.arcs) // kept all-zero between uses
 	}
 	s.used = s.used[:0]
-	g.warm = growBool(g.warm, g.arcs)
-	for e := range g.warm {
-		g.warm[e] = false
-	}
 	s.uf = grow32(s.uf, g.nodes)
 	for u := range s.uf {
 		s.uf[u] = int32(u)
@@ -179,51 +175,57 @@ func (s *Solver) warmFromCoarse(ctx context.Context, h, w, side int) error {
 		}
 	}
 	// Kruskal: keep the arcs of largest refined flow that form a forest.
-	used := s.byFlow(s.used)
-	for _, e := range used {
+	idx, ord := s.byFlow(s.used)
+	kept := growBool(s.kept, len(idx))
+	clear(kept)
+	for _, p := range ord {
+		e := idx[p]
 		s.rf[e] = 0
 		ru, rv := find(g.src[e]), find(g.tgt[e])
 		if ru != rv {
-			g.warm[e] = true
+			kept[p] = true
 			s.uf[ru] = rv
 		}
 	}
-	s.used = used[:0]
+	s.kept = kept
+	warm := g.warmArcs[:0]
+	for p, e := range idx { // increasing arc index
+		if kept[p] {
+			warm = append(warm, e)
+		}
+	}
+	g.warmArcs = warm
+	s.used = idx[:0]
 	g.useWarm = true
 	return nil
 }
 
 func sq(x int32) int32 { return x * x }
 
-// byFlow returns the refined arcs in Kruskal's order, decreasing flow and
-// then increasing arc index, without comparisons: the arcs listed in index
-// order by one scan of the refined flows, then a stable LSD radix sort on
-// the flow's bytes, skipping the bytes all flows share.
-func (s *Solver) byFlow(used []int32) []int32 {
+// byFlow puts the refined arcs in Kruskal's order without comparisons and
+// without a scan of every arc: idx lists them by increasing arc index (a
+// stable LSD radix sort of the distinct arcs used), and ord the positions
+// in idx by decreasing refined flow, then increasing arc index (a stable
+// LSD radix sort of the positions on the flow's bytes). Both sorts skip
+// the bytes their keys all share.
+func (s *Solver) byFlow(used []int32) (idx, ord []int32) {
 	n := len(used)
-	used = used[:0]
-	for e, f := range s.rf[:s.net.arcs] {
-		if f != 0 {
-			used = append(used, int32(e))
-		}
-	}
-	if len(used) != n {
-		panic(fmt.Sprintf("ot: internal error: %d refined arcs, %d listed", len(used), n))
-	}
-	or, and := uint64(0), ^uint64(0)
+	or, and := uint32(0), ^uint32(0)
 	for _, e := range used {
-		k := ^uint64(s.rf[e])
-		or |= k
-		and &= k
+		if s.rf[e] == 0 {
+			panic(fmt.Sprintf("ot: internal error: refined arc %d listed without flow", e))
+		}
+		or |= uint32(e)
+		and &= uint32(e)
 	}
 	buf := grow32(s.sorted, n)
-	for shift := uint(0); shift < 64; shift += 8 {
+	for shift := uint(0); shift < 32; shift += 8 {
 		if (or^and)>>shift&0xff == 0 {
 			continue
 		}
 		var count [256]int32
 		for _, e := range used {
-			count[^uint64(s.rf[e])>>shift&0xff]++
+			count[uint32(e)>>shift&0xff]++
 		}
 		var sum int32
 		for d, c := range count {
@@ -231,12 +233,46 @@ func (s *Solver) byFlow(used []int32) []int32 {
 			sum += c
 		}
 		for _, e := range used {
-			d := ^uint64(s.rf[e]) >> shift & 0xff
+			d := uint32(e) >> shift & 0xff
 			buf[count[d]] = e
 			count[d]++
 		}
 		used, buf = buf, used
 	}
-	s.sorted = buf
-	return used
+	for k := 1; k < n; k++ {
+		if used[k] <= used[k-1] {
+			panic(fmt.Sprintf("ot: internal error: refined arc %d listed twice", used[k]))
+		}
+	}
+	idx = used
+	ord, tmp := grow32(s.ord, n), grow32(buf, n)
+	var or64, and64 uint64 = 0, ^uint64(0)
+	for p, e := range idx {
+		ord[p] = int32(p)
+		k := ^uint64(s.rf[e])
+		or64 |= k
+		and64 &= k
+	}
+	for shift := uint(0); shift < 64; shift += 8 {
+		if (or64^and64)>>shift&0xff == 0 {
+			continue
+		}
+		var count [256]int32
+		for _, p := range ord {
+			count[^uint64(s.rf[idx[p]])>>shift&0xff]++
+		}
+		var sum int32
+		for d, c := range count {
+			count[d] = sum
+			sum += c
+		}
+		for _, p := range ord {
+			d := ^uint64(s.rf[idx[p]]) >> shift & 0xff
+			tmp[count[d]] = p
+			count[d]++
+		}
+		ord, tmp = tmp, ord
+	}
+	s.sorted, s.ord = tmp, ord
+	return idx, ord
 }

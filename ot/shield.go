@@ -59,6 +59,20 @@ type shield struct {
 	// -1; then the range to price.
 	tmin, tmax []int32
 	lo, hi     []int32
+	// The tier is built from these node-sized tables rather than from
+	// the arc arrays (a cache miss per entity) and tree arcs are placed
+	// on their lines without a division. Per entity: its network node,
+	// its coordinate along its line and its line's first entry in mids;
+	// mids lists each line's intermediate nodes in order (the sources'
+	// lines, then the targets'), and at lines their coordinates (rows
+	// for the sources' lines, cols for the targets'). Per network node:
+	// ent, the entity it is, or -1 for an intermediate node, whose
+	// indices on its sources' line (row) and targets' line (column) are
+	// midRow and midCol.
+	entNode, entX, entMid []int32
+	mids                  []int32
+	rows, cols            []int32
+	ent, midRow, midCol   []int32
 	// Rebuilds counts the tier rebuilds of the last solve.
 	Rebuilds int
 }
@@ -102,6 +116,35 @@ func (s *Solver) setShield() {
 		fill[l]++
 	}
 	s.used = fill[:0]
+
+	nMid := nR * nC
+	perm := s.perm
+	sh.entNode, sh.entX, sh.entMid = grow32(sh.entNode, ne), grow32(sh.entX, ne), grow32(sh.entMid, ne)
+	sh.mids = grow32(sh.mids, 2*nMid)
+	sh.rows, sh.cols = append(sh.rows[:0], s.rows...), append(sh.cols[:0], s.cols...)
+	n := g.nodes
+	sh.ent, sh.midRow, sh.midCol = grow32(sh.ent, n), grow32(sh.midRow, n), grow32(sh.midCol, n)
+	for i, p := range s.src {
+		sh.entNode[i] = perm[i]
+		sh.entX[i] = p.x
+		sh.entMid[i] = s.colOf[p.y] * int32(nR)
+		sh.ent[perm[i]] = int32(i)
+	}
+	for j, p := range s.dst {
+		a := nS + j
+		sh.entNode[a] = perm[nS+nMid+j]
+		sh.entX[a] = p.y
+		sh.entMid[a] = int32(nMid) + s.rowOf[p.x]*int32(nC)
+		sh.ent[perm[nS+nMid+j]] = int32(a)
+	}
+	for r := 0; r < nR; r++ {
+		for c := 0; c < nC; c++ {
+			v := perm[nS+r*nC+c]
+			sh.ent[v], sh.midRow[v], sh.midCol[v] = -1, int32(r), int32(c)
+			sh.mids[c*nR+r] = v      // source line c, k = r
+			sh.mids[nMid+r*nC+c] = v // target line r, k = c
+		}
+	}
 	g.sh = sh
 }
 
@@ -117,16 +160,20 @@ func (g *network) rebuildTier() {
 		tmin[i], tmax[i] = -1, -1
 	}
 	m := int32(g.arcs)
-	for _, e := range g.pred[:g.nodes] {
+	entOf, midRow, midCol, ps := sh.ent, sh.midRow, sh.midCol, g.ps
+	for u, e := range g.pred[:g.nodes] {
 		if e < 0 || e >= m {
 			continue
 		}
-		var ent, k int32
-		if e < split {
-			ent, k = e/nR, e%nR
-		} else {
-			e -= split
-			ent, k = nS+e/nC, e%nC
+		// a tree arc joins an entity and an intermediate node
+		a, v := int32(u), ps[u].parent
+		if entOf[a] < 0 {
+			a, v = v, a
+		}
+		ent := entOf[a]
+		k := midRow[v]
+		if ent >= nS {
+			k = midCol[v]
 		}
 		if tmin[ent] < 0 || k < tmin[ent] {
 			tmin[ent] = k
@@ -178,17 +225,25 @@ func (g *network) rebuildTier() {
 		g.tier = make([]tierArc, 0, size)
 	}
 	tier := g.tier[:0]
-	cost, src, tgt := g.cost, g.src, g.tgt
+	// the arcs' records, as build made them: source a's arc k goes to
+	// the k-th intermediate node of its column, at cost (x − rows[k])²;
+	// target a's arc k comes from the k-th of its row, at (y − cols[k])²
+	entNode, entX, entMid, mids := sh.entNode, sh.entX, sh.entMid, sh.mids
+	rows, cols := sh.rows, sh.cols
 	for a := int32(0); a < nS; a++ {
 		base := a * nR
-		for e := base + lo[a]; e <= base+hi[a]; e++ {
-			tier = append(tier, tierArc{cost[e], src[e], tgt[e], e})
+		u, x, line := entNode[a], entX[a], mids[entMid[a]:]
+		for k := lo[a]; k <= hi[a]; k++ {
+			d := int64(x - rows[k])
+			tier = append(tier, tierArc{d * d, u, line[k], base + k})
 		}
 	}
 	for a := nS; a < int32(len(lo)); a++ {
 		base := split + (a-nS)*nC
-		for e := base + lo[a]; e <= base+hi[a]; e++ {
-			tier = append(tier, tierArc{cost[e], src[e], tgt[e], e})
+		t, y, line := entNode[a], entX[a], mids[entMid[a]:]
+		for k := lo[a]; k <= hi[a]; k++ {
+			d := int64(y - cols[k])
+			tier = append(tier, tierArc{d * d, line[k], t, base + k})
 		}
 	}
 	g.tier = tier

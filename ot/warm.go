@@ -1,7 +1,9 @@
 package ot
 
-// startFromForest builds the initial spanning tree from the arcs marked in
-// g.warm, which must form a forest. Tree arcs carry the flow that
+import "fmt"
+
+// startFromForest builds the initial spanning tree from the arcs listed in
+// g.warmArcs, in increasing order, which must form a forest. Tree arcs carry the flow that
 // conservation demands; an arc that would carry zero or negative flow is
 // cut, and the cut-off subtree hangs from the root by its artificial arc,
 // carrying its imbalance. All zero-flow tree arcs then point away from the
@@ -9,45 +11,42 @@ package ot
 func (g *network) startFromForest(artCost int64) {
 	n, m := g.nodes, g.arcs
 	root := int32(n)
+	g.clearFlows() // before sub, which the last solve's flows may overlap
 	g.head = grow32(g.head, n+2)
 	for i := range g.head {
 		g.head[i] = 0
 	}
 	cnt := 0
-	for e := 0; e < m; e++ {
-		if g.warm[e] {
-			g.head[g.src[e]+1]++
-			g.head[g.tgt[e]+1]++
-			cnt += 2
-		}
+	for _, e := range g.warmArcs {
+		g.head[g.src[e]+1]++
+		g.head[g.tgt[e]+1]++
+		cnt += 2
 	}
 	for u := 1; u <= n+1; u++ {
 		g.head[u] += g.head[u-1]
 	}
 	g.adj = grow32(g.adj, cnt)
 	fill := append(g.fill[:0], g.head[:n+1]...)
-	for e := 0; e < m; e++ {
-		if g.warm[e] {
-			u, v := g.src[e], g.tgt[e]
-			g.adj[fill[u]] = int32(e)
-			fill[u]++
-			g.adj[fill[v]] = int32(e)
-			fill[v]++
-		}
+	for _, e := range g.warmArcs {
+		u, v := g.src[e], g.tgt[e]
+		g.adj[fill[u]] = e
+		fill[u]++
+		g.adj[fill[v]] = e
+		fill[v]++
 	}
 	g.fill = fill
 
 	sub := g.flow[m : m+n] // scratch: artificial flows are rewritten below
 	for u := 0; u < n; u++ {
 		sub[u] = g.supply[u]
-		g.parent[u] = -2 // unvisited
+		g.ps[u].parent = -2 // unvisited
 	}
 	order := g.order[:0]
 	for s := 0; s < n; s++ {
-		if g.parent[s] != -2 {
+		if g.ps[s].parent != -2 {
 			continue
 		}
-		g.parent[s] = root
+		g.ps[s].parent = root
 		g.pred[s] = -1
 		start := len(order)
 		order = append(order, int32(s))
@@ -58,8 +57,8 @@ func (g *network) startFromForest(artCost int64) {
 				if v == u {
 					v = g.tgt[e]
 				}
-				if g.parent[v] == -2 {
-					g.parent[v] = u
+				if g.ps[v].parent == -2 {
+					g.ps[v].parent = u
 					g.pred[v] = e
 					order = append(order, v)
 				}
@@ -67,7 +66,6 @@ func (g *network) startFromForest(artCost int64) {
 		}
 	}
 	g.order = order
-	clear(g.flow[:m])
 	for k := n - 1; k >= 0; k-- { // children before parents
 		u := order[k]
 		if e := g.pred[u]; e >= 0 {
@@ -85,10 +83,10 @@ func (g *network) startFromForest(artCost int64) {
 				} else {
 					g.predDir[u] = dirDown
 				}
-				sub[g.parent[u]] += sub[u]
+				sub[g.ps[u].parent] += sub[u]
 				continue
 			}
-			g.parent[u] = root
+			g.ps[u].parent = root
 		}
 		a := m + int(u)
 		g.pred[u] = int32(a)
@@ -118,11 +116,11 @@ func (g *network) startFromForest(artCost int64) {
 	g.fill = grow32(g.fill, n+1) // next sibling
 	for k := n - 1; k >= 0; k-- {
 		u := order[k]
-		p := g.parent[u]
+		p := g.ps[u].parent
 		g.fill[u] = g.head[p]
 		g.head[p] = u
 	}
-	g.parent[root] = -1
+	g.ps[root].parent = -1
 	g.pred[root] = -1
 	g.nd[root].pi = 0
 	stack := append(g.order[:0], root)
@@ -138,9 +136,9 @@ func (g *network) startFromForest(artCost int64) {
 		if u != root {
 			e := g.pred[u]
 			if g.predDir[u] == dirUp {
-				g.nd[u].pi = g.nd[g.parent[u]].pi - g.cost[e]
+				g.nd[u].pi = g.nd[g.ps[u].parent].pi - g.cost[e]
 			} else {
-				g.nd[u].pi = g.nd[g.parent[u]].pi + g.cost[e]
+				g.nd[u].pi = g.nd[g.ps[u].parent].pi + g.cost[e]
 			}
 		}
 		for c := g.head[u]; c >= 0; c = g.fill[c] {
@@ -151,12 +149,12 @@ func (g *network) startFromForest(artCost int64) {
 	g.revThread[root] = prev
 	g.order = stack
 	for u := 0; u <= n; u++ {
-		g.succNum[u] = 1
+		g.ps[u].succNum = 1
 		g.lastSucc[u] = int32(u)
 	}
 	for u := prev; ; u = g.revThread[u] { // reverse preorder
-		if p := g.parent[u]; p >= 0 {
-			g.succNum[p] += g.succNum[u]
+		if p := g.ps[u].parent; p >= 0 {
+			g.ps[p].succNum += g.ps[u].succNum
 			if g.lastSucc[p] == p {
 				g.lastSucc[p] = g.lastSucc[u]
 			}
@@ -185,17 +183,17 @@ func (g *network) attachSingletons(artCost int64) {
 	alone := g.alone // -1: a node on its own artificial arc without flow
 	for u := 0; u < n; u++ {
 		alone[u] = 0
-		if g.parent[u] == root && g.flow[m+u] == 0 {
+		if g.ps[u].parent == root && g.flow[m+u] == 0 {
 			alone[u] = -1
 		}
 	}
 	for u := 0; u < n; u++ { // a node with children is not alone
-		if p := g.parent[u]; p != root {
+		if p := g.ps[u].parent; p != root {
 			alone[p] = 0
 		}
 	}
 	for _, u := range g.order { // parents before children
-		p := g.parent[u]
+		p := g.ps[u].parent
 		switch {
 		case p != root && g.predDir[u] == dirUp:
 			rel[u] = rel[p] - g.cost[g.pred[u]]
@@ -214,14 +212,36 @@ func (g *network) attachSingletons(artCost int64) {
 	for u := 0; u < n; u++ {
 		arc[u] = -1
 	}
-	for e := 0; e < m; e++ {
-		t, u := g.tgt[e], g.src[e]
-		if alone[t] != -1 || alone[u] == -1 {
-			continue
+	// A node alone has no child and no flow on its artificial arc, so its
+	// subtree's imbalance, its own supply, is zero: only arcs entering
+	// nodes of zero supply need a look. On the separable graph (the
+	// shield knows its lines) those are an intermediate node's arcs from
+	// the sources of its column, in increasing arc order: only the alone
+	// nodes' in-arcs are read, from the shield's node-sized tables.
+	if sh := g.sh; sh != nil {
+		nR := int32(sh.nR)
+		for v := 0; v < n; v++ {
+			if alone[v] != -1 {
+				continue
+			}
+			if sh.ent[v] >= 0 {
+				panic(fmt.Sprintf("ot: internal error: node %d of supply %d alone", v, g.supply[v]))
+			}
+			r, c := sh.midRow[v], sh.midCol[v]
+			xr := sh.rows[r]
+			for _, i := range sh.order[sh.start[c]:sh.start[c+1]] {
+				d := int64(sh.entX[i] - xr)
+				if val := rel[sh.entNode[i]] + d*d; arc[v] < 0 || val < best[v] {
+					best[v], arc[v] = val, i*nR+r
+				}
+			}
 		}
-		if v := rel[u] + g.cost[e]; arc[t] < 0 || v < best[t] {
-			best[t], arc[t] = v, int32(e)
+	} else {
+		end := m
+		if g.zeroIn > 0 {
+			end = g.zeroIn
 		}
+		g.attachScan(end)
 	}
 	for v := 0; v < n; v++ {
 		e := arc[v]
@@ -231,9 +251,25 @@ func (g *network) attachSingletons(artCost int64) {
 		a := m + v
 		g.src[a], g.tgt[a], g.cost[a] = int32(v), root, 0
 		g.flow[a] = 0
-		g.parent[v] = g.src[e]
+		g.ps[v].parent = g.src[e]
 		g.pred[v] = e
 		g.predDir[v] = dirDown
 		g.flow[e] = 0
+	}
+}
+
+// attachScan is attachSingletons' search over the arcs [0, end): for
+// each alone node, its in-arc of least tail potential plus cost, the
+// first of them in arc order.
+func (g *network) attachScan(end int) {
+	alone, rel, best, arc := g.alone, g.rel, g.bestPi, g.bestArc
+	for e := 0; e < end; e++ {
+		t, u := g.tgt[e], g.src[e]
+		if alone[t] != -1 || alone[u] == -1 {
+			continue
+		}
+		if v := rel[u] + g.cost[e]; arc[t] < 0 || v < best[t] {
+			best[t], arc[t] = v, int32(e)
+		}
 	}
 }
