@@ -44,10 +44,10 @@ test: deps-python ort node-ort web-deps $(STATICCHECK)
 	$(STATICCHECK) ./...
 	$(GO) test -count=1 ./...
 	# The race detector on every package that starts goroutines: whole for
-	# pairs, runtime, ot, dataset; build and beamjob by their goroutine
+	# pairs, runtime, runtime/segdist, ot, dataset; build and beamjob by their goroutine
 	# tests only (the convolution workers; prism pipelines of pairs), as
 	# their whole race runs take over 5 minutes.
-	$(GO) test -race -count=1 ./pairs ./runtime ./ot ./dataset
+	$(GO) test -race -count=1 ./pairs ./runtime ./runtime/segdist ./ot ./dataset
 	$(GO) test -race -count=1 -run 'TestConv' ./build
 	$(GO) test -race -count=1 -run 'TestPairs|TestShard|TestVerifier|TestBadInput' ./beamjob
 	$(MAKE) fuzz
