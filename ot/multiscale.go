@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"math/bits"
 	"slices"
 )
 
@@ -206,9 +205,9 @@ func sq(x int32) int32 { return x * x }
 // byFlow puts the refined arcs in Kruskal's order without comparisons and
 // without a scan of every arc: idx lists them by increasing arc index (a
 // stable LSD radix sort of the distinct arcs used), and ord the positions
-// in idx by decreasing refined flow to 2⁻¹⁵ of the largest, then
-// increasing arc index (a stable LSD radix sort of the positions on the
-// flow's high bytes). Both sorts skip the bytes their keys all share.
+// in idx by decreasing refined flow, then increasing arc index (a stable
+// LSD radix sort of the positions on the flow's bytes). Both sorts skip
+// the bytes their keys all share.
 func (s *Solver) byFlow(used []int32) (idx, ord []int32) {
 	n := len(used)
 	or, and := uint32(0), ^uint32(0)
@@ -248,21 +247,13 @@ func (s *Solver) byFlow(used []int32) (idx, ord []int32) {
 	idx = used
 	ord, tmp := grow32(s.ord, n), grow32(buf, n)
 	var or64, and64 uint64 = 0, ^uint64(0)
-	var top int64
 	for p, e := range idx {
 		ord[p] = int32(p)
 		k := ^uint64(s.rf[e])
 		or64 |= k
 		and64 &= k
-		top = max(top, s.rf[e])
 	}
-	// Only the bytes from the one holding the largest flow's 16th bit
-	// (from the top) up order them: flows that agree there differ by less
-	// than 2⁻¹⁵ of the largest, and Kruskal's order needs no more, while
-	// the low bytes of large integer masses cost a pass each. Flows
-	// below that resolution keep the arc order among themselves.
-	low := uint(max(bits.Len64(uint64(top))-16, 0)) / 8 * 8
-	for shift := low; shift < 64; shift += 8 {
+	for shift := uint(0); shift < 64; shift += 8 {
 		if (or64^and64)>>shift&0xff == 0 {
 			continue
 		}
