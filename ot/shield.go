@@ -70,13 +70,12 @@ type shield struct {
 	// for the sources' lines, cols for the targets'). Per network node:
 	// ent, the entity it is, or -1 for an intermediate node, whose
 	// indices on its sources' line (row) and targets' line (column) are
-	// midRow and midCol.
+	// midRC[2v] and midRC[2v+1] (side by side: a tree arc's index on its
+	// line is midRC[2v+side], without a branch on the side).
 	entNode, entX, entMid []int32
 	mids                  []int32
 	rows, cols            []int32
-	ent, midRow, midCol   []int32
-	// midRC[2v], midRC[2v+1]: midRow[v], midCol[v] side by side
-	midRC []int32
+	ent, midRC            []int32
 	// Rebuilds counts the tier rebuilds of the last solve.
 	Rebuilds int
 }
@@ -127,8 +126,7 @@ func (s *Solver) setShield() {
 	sh.mids = grow32(sh.mids, 2*nMid)
 	sh.rows, sh.cols = append(sh.rows[:0], s.rows...), append(sh.cols[:0], s.cols...)
 	n := g.nodes
-	sh.ent, sh.midRow, sh.midCol = grow32(sh.ent, n), grow32(sh.midRow, n), grow32(sh.midCol, n)
-	sh.midRC = grow32(sh.midRC, 2*n)
+	sh.ent, sh.midRC = grow32(sh.ent, n), grow32(sh.midRC, 2*n)
 	for i, p := range s.src {
 		sh.entNode[i] = perm[i]
 		sh.entX[i] = p.x
@@ -145,8 +143,7 @@ func (s *Solver) setShield() {
 	for r := 0; r < nR; r++ {
 		for c := 0; c < nC; c++ {
 			v := perm[nS+r*nC+c]
-			sh.ent[v], sh.midRow[v], sh.midCol[v] = -1, int32(r), int32(c)
-			sh.midRC[2*v], sh.midRC[2*v+1] = int32(r), int32(c)
+			sh.ent[v], sh.midRC[2*v], sh.midRC[2*v+1] = -1, int32(r), int32(c)
 			sh.mids[c*nR+r] = v      // source line c, k = r
 			sh.mids[nMid+r*nC+c] = v // target line r, k = c
 		}
