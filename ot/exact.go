@@ -211,7 +211,9 @@ func (s *Solver) solveInts(ctx context.Context, h, w int) (int64, error) {
 // coarsens reports whether a level of supports nS, nT on h×w starts from
 // a coarse solve.
 func (s *Solver) coarsens(h, w, nS, nT int) bool {
-	return s.multiscale && max(nS, nT) >= coarseMinSupport && h >= 4 && w >= 4
+	n := max(nS, nT)
+	sparse := n >= coarseMinSparse && 2*n <= h*w
+	return s.multiscale && (n >= coarseMinSupport || sparse) && h >= 4 && w >= 4
 }
 
 // graphSize is the size of a separable graph.

@@ -1,5 +1,7 @@
 package ot
 
+import "math"
+
 // Shielded pricing on the separable graph.
 //
 // Each source s = (x, y) has one arc to every intermediate node (x', y) of
@@ -55,8 +57,8 @@ type shield struct {
 	// lines follow the sources' nC lines.
 	order []int32
 	start []int32
-	// per entity: first and last tree arc's node index on the line, or
-	// -1; then the range to price.
+	// per entity: first and last tree arc's node index on the line (or
+	// MaxInt32 and -1 without one); then the range to price.
 	tmin, tmax []int32
 	lo, hi     []int32
 	// The tier is built from these node-sized tables rather than from
@@ -68,11 +70,12 @@ type shield struct {
 	// for the sources' lines, cols for the targets'). Per network node:
 	// ent, the entity it is, or -1 for an intermediate node, whose
 	// indices on its sources' line (row) and targets' line (column) are
-	// midRow and midCol.
+	// midRC[2v] and midRC[2v+1] (side by side: a tree arc's index on its
+	// line is midRC[2v+side], without a branch on the side).
 	entNode, entX, entMid []int32
 	mids                  []int32
 	rows, cols            []int32
-	ent, midRow, midCol   []int32
+	ent, midRC            []int32
 	// Rebuilds counts the tier rebuilds of the last solve.
 	Rebuilds int
 }
@@ -123,7 +126,7 @@ func (s *Solver) setShield() {
 	sh.mids = grow32(sh.mids, 2*nMid)
 	sh.rows, sh.cols = append(sh.rows[:0], s.rows...), append(sh.cols[:0], s.cols...)
 	n := g.nodes
-	sh.ent, sh.midRow, sh.midCol = grow32(sh.ent, n), grow32(sh.midRow, n), grow32(sh.midCol, n)
+	sh.ent, sh.midRC = grow32(sh.ent, n), grow32(sh.midRC, 2*n)
 	for i, p := range s.src {
 		sh.entNode[i] = perm[i]
 		sh.entX[i] = p.x
@@ -140,7 +143,7 @@ func (s *Solver) setShield() {
 	for r := 0; r < nR; r++ {
 		for c := 0; c < nC; c++ {
 			v := perm[nS+r*nC+c]
-			sh.ent[v], sh.midRow[v], sh.midCol[v] = -1, int32(r), int32(c)
+			sh.ent[v], sh.midRC[2*v], sh.midRC[2*v+1] = -1, int32(r), int32(c)
 			sh.mids[c*nR+r] = v      // source line c, k = r
 			sh.mids[nMid+r*nC+c] = v // target line r, k = c
 		}
@@ -156,11 +159,13 @@ func (g *network) rebuildTier() {
 	nS, nR, nC := int32(sh.nS), int32(sh.nR), int32(sh.nC)
 	split := nS * nR
 	tmin, tmax := sh.tmin, sh.tmax
+	// tmin starts above every index, tmax below: the updates are
+	// branch-free (the arcs come in node order, as good as random).
 	for i := range tmin {
-		tmin[i], tmax[i] = -1, -1
+		tmin[i], tmax[i] = math.MaxInt32, -1
 	}
 	m := int32(g.arcs)
-	entOf, midRow, midCol, ps := sh.ent, sh.midRow, sh.midCol, g.ps
+	entOf, midRC, ps := sh.ent, sh.midRC, g.ps
 	for u, e := range g.pred[:g.nodes] {
 		if e < 0 || e >= m {
 			continue
@@ -171,16 +176,13 @@ func (g *network) rebuildTier() {
 			a, v = v, a
 		}
 		ent := entOf[a]
-		k := midRow[v]
+		side := 0
 		if ent >= nS {
-			k = midCol[v]
+			side = 1
 		}
-		if tmin[ent] < 0 || k < tmin[ent] {
-			tmin[ent] = k
-		}
-		if k > tmax[ent] {
-			tmax[ent] = k
-		}
+		k := midRC[2*int(v)+side]
+		tmin[ent] = min(tmin[ent], k)
+		tmax[ent] = max(tmax[ent], k)
 	}
 	lo, hi := sh.lo, sh.hi
 	nLines := len(sh.start) - 1
@@ -192,7 +194,7 @@ func (g *network) rebuildTier() {
 		}
 		prev := int32(-1) // last tree node of the nearest entity before
 		for _, a := range line {
-			if tmin[a] < 0 {
+			if tmax[a] < 0 {
 				lo[a], hi[a] = 0, last
 				continue
 			}
@@ -206,7 +208,7 @@ func (g *network) rebuildTier() {
 		next := int32(-1) // first tree node of the nearest entity after
 		for k := len(line) - 1; k >= 0; k-- {
 			a := line[k]
-			if tmin[a] < 0 {
+			if tmax[a] < 0 {
 				continue
 			}
 			if next < 0 {
@@ -224,27 +226,34 @@ func (g *network) rebuildTier() {
 	if cap(g.tier) < size {
 		g.tier = make([]tierArc, 0, size)
 	}
-	tier := g.tier[:0]
+	tier := g.tier[:size]
 	// the arcs' records, as build made them: source a's arc k goes to
 	// the k-th intermediate node of its column, at cost (x − rows[k])²;
 	// target a's arc k comes from the k-th of its row, at (y − cols[k])²
 	entNode, entX, entMid, mids := sh.entNode, sh.entX, sh.entMid, sh.mids
 	rows, cols := sh.rows, sh.cols
+	w := 0
 	for a := int32(0); a < nS; a++ {
 		base := a * nR
 		u, x, line := entNode[a], entX[a], mids[entMid[a]:]
-		for k := lo[a]; k <= hi[a]; k++ {
+		l, h := lo[a], hi[a]
+		out := tier[w : w+int(h-l+1)]
+		for k := l; k <= h; k++ {
 			d := int64(x - rows[k])
-			tier = append(tier, tierArc{d * d, u, line[k], base + k})
+			out[k-l] = tierArc{d * d, u, line[k], base + k}
 		}
+		w += len(out)
 	}
 	for a := nS; a < int32(len(lo)); a++ {
 		base := split + (a-nS)*nC
 		t, y, line := entNode[a], entX[a], mids[entMid[a]:]
-		for k := lo[a]; k <= hi[a]; k++ {
+		l, h := lo[a], hi[a]
+		out := tier[w : w+int(h-l+1)]
+		for k := l; k <= h; k++ {
 			d := int64(y - cols[k])
-			tier = append(tier, tierArc{d * d, line[k], t, base + k})
+			out[k-l] = tierArc{d * d, line[k], t, base + k}
 		}
+		w += len(out)
 	}
 	g.tier = tier
 	g.setTierBlock()

@@ -227,7 +227,7 @@ func (g *network) attachSingletons(artCost int64) {
 			if sh.ent[v] >= 0 {
 				panic(fmt.Sprintf("ot: internal error: node %d of supply %d alone", v, g.supply[v]))
 			}
-			r, c := sh.midRow[v], sh.midCol[v]
+			r, c := sh.midRC[2*v], sh.midRC[2*v+1]
 			xr := sh.rows[r]
 			for _, i := range sh.order[sh.start[c]:sh.start[c+1]] {
 				d := int64(sh.entX[i] - xr)
