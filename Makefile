@@ -49,7 +49,14 @@ test: deps-python ort node-ort web-deps $(STATICCHECK)
 	# their whole race runs take over 5 minutes.
 	$(GO) test -race -count=1 ./pairs ./runtime ./runtime/segdist ./ot ./dataset
 	$(GO) test -race -count=1 -run 'TestConv' ./build
-	$(GO) test -race -count=1 -run 'TestPairs|TestShard|TestVerifier|TestBadInput' ./beamjob
+	# beamjob's race run leaves out the tests whose jobs fail on purpose
+	# (TestPairsPipelineRetriesFailedShard, TestPairsPipelineResumes,
+	# TestPairsRefuseChangedImages; they run
+	# without -race above): when a job fails, the Beam v2.77.0 harness
+	# closes its response channel (harness.go:195) while a bundle's
+	# goroutine may still send on it (harness.go:213), a race in Beam that
+	# the detector reports under whichever test runs next.
+	$(GO) test -race -count=1 -run '^(TestPairsPipelineEqualsLocal|TestPairsPipelineMethods|TestPairsRerunRecomputesBadShards|TestShardFileCorruption|TestVerifier|TestBadInputBeforeWorkers)$$' ./beamjob
 	$(MAKE) fuzz
 
 # staticcheck from the module proxy (its checks: staticcheck.conf).
