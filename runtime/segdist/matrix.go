@@ -43,13 +43,8 @@ type Matrix struct {
 // the rows of b (both of the kernel's F features), centred on centre (F
 // values), or on the mean row of a (Centre) when centre is nil.
 func (k *Kernel) Matrix(a, b dataset.Features, centre []float32) (*Matrix, error) {
-	for _, x := range []dataset.Features{a, b} {
-		if err := x.Check(); err != nil {
-			return nil, fmt.Errorf("segdist: %w", err)
-		}
-		if x.F != k.f {
-			return nil, fmt.Errorf("segdist: rows of %d features, the model's have %d", x.F, k.f)
-		}
+	if err := k.checkRows(a, b); err != nil {
+		return nil, err
 	}
 	m := &Matrix{k: k, geo: k.geo, a: a, b: b, aRange: [2]int{-1, -1}, bCache: map[[2]int]*packed{}, maxSize: DefaultCache}
 	switch {

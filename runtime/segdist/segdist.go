@@ -134,13 +134,8 @@ func (k *Kernel) Accelerated() bool { return k.geo.asm }
 // rows of a and of b: W2 for FormWeightedNorms, W2² for FormSquared (in
 // the model's units, pixels or pixels²).
 func (k *Kernel) Tile(a, b dataset.Features, out []float32) error {
-	for _, x := range []dataset.Features{a, b} {
-		if err := x.Check(); err != nil {
-			return fmt.Errorf("segdist: %w", err)
-		}
-		if x.F != k.f {
-			return fmt.Errorf("segdist: rows of %d features, the model's have %d", x.F, k.f)
-		}
+	if err := k.checkRows(a, b); err != nil {
+		return err
 	}
 	if len(out) < a.N*b.N {
 		return fmt.Errorf("segdist: a %d×%d tile into %d values", a.N, b.N, len(out))
@@ -155,6 +150,19 @@ func (k *Kernel) Tile(a, b dataset.Features, out []float32) error {
 	k.packSide(a, s.centre, true, workers, &s.pa)
 	k.packSide(b, s.centre, false, workers, &s.pb)
 	k.tile(&s.pa, &s.pb, workers, out)
+	return nil
+}
+
+// checkRows refuses sets that are not rows of the kernel's F features.
+func (k *Kernel) checkRows(xs ...dataset.Features) error {
+	for _, x := range xs {
+		if err := x.Check(); err != nil {
+			return fmt.Errorf("segdist: %w", err)
+		}
+		if x.F != k.f {
+			return fmt.Errorf("segdist: rows of %d features, the model's have %d", x.F, k.f)
+		}
+	}
 	return nil
 }
 
@@ -176,7 +184,12 @@ const centreRows = 512
 // summed in float64, in partial sums of 512 rows taken in order, and
 // rounded to float32, so the same rows give the same centre, bit for bit,
 // whatever the threads.
+//
+// Rows of another width than F are a programmer error: Centre panics.
 func (k *Kernel) Centre(x dataset.Features) []float32 {
+	if x.F != k.f || len(x.Data) < x.N*x.F {
+		panic(fmt.Sprintf("segdist: Centre of %d rows of %d features in %d values, the model's rows have %d", x.N, x.F, len(x.Data), k.f))
+	}
 	return k.centreOf(x, k.threads, nil)
 }
 
