@@ -102,9 +102,10 @@ func (m *Model) Matrix(a, b dataset.Features) (tiling.MatrixFunc, error) {
 
 // Centre is the centre the native kernel takes a's matrices about: the
 // mean of a's rows with finite values, weighted as the kernel folds the
-// weights (segdist.Kernel.Centre); nil with the graph, or for no rows.
+// weights (segdist.Kernel.Centre); nil with the graph, for no rows, or
+// for rows that are not the model's (MatrixAbout then refuses them).
 func (m *Model) Centre(a dataset.Features) []float32 {
-	if m.native == nil || a.N == 0 || a.F != m.F {
+	if m.native == nil || a.N == 0 || m.checkFeatures(a) != nil {
 		return nil
 	}
 	return m.native.Centre(a)
