@@ -190,6 +190,36 @@ func TestMatrixRefuses(t *testing.T) {
 	}
 }
 
+// Centre panics, before reading a value, on rows that are not the
+// kernel's: another width, or fewer values than N rows hold (the bug a
+// short set once caused in Model.Centre, which read past its data).
+func TestCentrePanicsOnForeignRows(t *testing.T) {
+	l := layouts()[2]
+	k, err := segdist.New(l.form, l.segs, l.w, segdist.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(17, 18))
+	short := randFeatures(rng, 4, k.F(), 0)
+	short.Data = short.Data[:3*k.F()]
+	for _, c := range []struct {
+		name string
+		x    dataset.Features
+	}{
+		{"another width", randFeatures(rng, 4, k.F()-1, 0)},
+		{"short data", short},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Error("no panic")
+				}
+			}()
+			k.Centre(c.x)
+		})
+	}
+}
+
 // BenchmarkMatrix: a 4096×4096 matrix of the shipped ensemble's layout
 // (27 segments of 32) in 1024×1024 tiles through a Matrix, row-major, as
 // runtime's Pairwise takes them: each set's rows packed once.

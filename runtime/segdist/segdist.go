@@ -185,10 +185,11 @@ const centreRows = 512
 // rounded to float32, so the same rows give the same centre, bit for bit,
 // whatever the threads.
 //
-// Rows of another width than F are a programmer error: Centre panics.
+// Rows that checkRows refuses (another width than F, or not N·F values)
+// are a programmer error: Centre panics.
 func (k *Kernel) Centre(x dataset.Features) []float32 {
-	if x.F != k.f || len(x.Data) < x.N*x.F {
-		panic(fmt.Sprintf("segdist: Centre of %d rows of %d features in %d values, the model's rows have %d", x.N, x.F, len(x.Data), k.f))
+	if err := k.checkRows(x); err != nil {
+		panic(err)
 	}
 	return k.centreOf(x, k.threads, nil)
 }
