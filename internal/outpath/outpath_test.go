@@ -9,17 +9,25 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // The helper process: locks $OUTPATH_HELPER, says so and waits.
 func TestMain(m *testing.M) {
 	if p := os.Getenv("OUTPATH_HELPER"); p != "" {
-		if _, err := Acquire(P("-o", p)); err != nil {
+		l, err := Acquire(P("-o", p))
+		if err != nil {
 			os.Stdout.WriteString("error " + err.Error() + "\n")
 			os.Exit(3)
 		}
 		os.Stdout.WriteString("locked\n")
-		select {}
+		// Sleep, not select{}: a process whose only goroutine blocks
+		// forever is killed by the runtime's deadlock check, which would
+		// release the lock before the parent tries it. The lock stays
+		// reachable so that no finalizer closes its file.
+		time.Sleep(time.Hour)
+		l.Release()
+		os.Exit(0)
 	}
 	os.Exit(m.Run())
 }
