@@ -111,8 +111,11 @@ func (s *Solver) W2Sq(a, b Image) (float64, error) {
 	return s.W2SqContext(context.Background(), a, b)
 }
 
-// W2SqContext is W2Sq stopped by ctx: a solve checks ctx every few dozen
-// pivots and returns ctx's error (wrapped) soon after it is done.
+// W2SqContext is W2Sq stopped by ctx: a solve looks at ctx between its
+// phases, every buildCheckEvery supports while it builds a graph and every
+// ctxEvery pivots, and returns ctx's error (wrapped) soon after it is
+// done: within milliseconds on the largest graphs, even under the race
+// detector.
 func (s *Solver) W2SqContext(ctx context.Context, a, b Image) (float64, error) {
 	w, _, err := s.solve(ctx, a, b, false)
 	return w, err
@@ -180,7 +183,10 @@ func (s *Solver) solveInts(ctx context.Context, h, w int) (int64, error) {
 	rf, cf := s.arcCounts(h, w)
 	s.rowsFirst = rf.arcs <= cf.arcs
 	s.collect(w, s.rowsFirst)
-	side := s.build()
+	side, err := s.build(ctx)
+	if err != nil {
+		return 0, err
+	}
 	// The coarsest level of a multiscale solve, started cold, prices every
 	// arc: from the artificial tree the shield's ranges are most of the
 	// arcs anyway, and plain block search took fewer pivots there
@@ -195,6 +201,9 @@ func (s *Solver) solveInts(ctx context.Context, h, w int) (int64, error) {
 	if warm {
 		if err := s.warmFromCoarse(ctx, h, w, side); err != nil {
 			return 0, err
+		}
+		if err := ctx.Err(); err != nil {
+			return 0, fmt.Errorf("ot: solve stopped after refining the coarse plan of %d nodes, %d arcs: %w", s.last.Nodes, s.last.Arcs, err)
 		}
 	}
 	c, err := s.net.solve(ctx)
@@ -294,7 +303,7 @@ func (s *Solver) collect(w int, rowsFirst bool) {
 // (x', y) for x' among the targets' x and y among the sources' y, then
 // targets, in this canonical numbering; the network numbers them by
 // position instead (see layout), and s.canon maps its nodes back.
-func (s *Solver) build() (side int) {
+func (s *Solver) build(ctx context.Context) (side int, err error) {
 	for _, p := range s.src {
 		side = max(side, int(p.x)+1, int(p.y)+1)
 	}
@@ -345,8 +354,21 @@ func (s *Solver) build() (side int) {
 	}
 	e := 0
 	var costMax int64
+	// ctx is checked every buildCheckEvery supports: the largest graphs
+	// the size guard admits take seconds to build under the race detector
+	stopped := func() error {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("ot: solve stopped building %d nodes, %d arcs: %w", nodes, arcs, err)
+		}
+		return nil
+	}
 	// source (x, y) -> mid (x', y), cost (x-x')²
 	for i, p := range s.src {
+		if i%buildCheckEvery == buildCheckEvery-1 {
+			if err := stopped(); err != nil {
+				return 0, err
+			}
+		}
 		base := nS + int(s.colOf[p.y])
 		u := perm[i]
 		for k, x := range s.rows {
@@ -363,6 +385,11 @@ func (s *Solver) build() (side int) {
 	g.zeroIn = e
 	// mid (x', y) -> target (x', y'), cost (y-y')²
 	for j, p := range s.dst {
+		if j%buildCheckEvery == buildCheckEvery-1 {
+			if err := stopped(); err != nil {
+				return 0, err
+			}
+		}
 		base := perm[nS+int(s.rowOf[p.x])*nC : nS+int(s.rowOf[p.x])*nC+nC]
 		t := perm[nS+nMid+j]
 		for k, y := range s.cols {
@@ -378,8 +405,12 @@ func (s *Solver) build() (side int) {
 		panic(fmt.Sprintf("ot: internal error: built %d arcs, want %d", e, arcs))
 	}
 	g.costMax = costMax
-	return side
+	return side, nil
 }
+
+// buildCheckEvery is how many supports build lays out between two looks
+// at the context.
+const buildCheckEvery = 1024
 
 // layoutBlock is the side, in grid lines, of the square blocks by which
 // layout numbers the nodes.

@@ -3,6 +3,7 @@ package ot_test
 import (
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"strings"
@@ -161,5 +162,69 @@ func cancelAfter(t *testing.T, a, b ot.Image, wait time.Duration) {
 		t.Logf("stopped %v after the cancel: %v", time.Since(canceled), err)
 	case <-time.After(time.Second):
 		t.Fatal("solve still running 1 s after its context was canceled")
+	}
+}
+
+// stopAfter is a context canceled at the solver's k-th look at it, a
+// call of Err or Done: from then on Err is context.Canceled and the Done
+// channel closed. A cancel that lands exactly at that look.
+type stopAfter struct {
+	context.Context
+	k, calls int
+	done     chan struct{}
+}
+
+func (c *stopAfter) look() bool {
+	if c.calls++; c.calls == c.k {
+		close(c.done)
+	}
+	return c.calls >= c.k
+}
+
+func (c *stopAfter) Done() <-chan struct{} {
+	c.look()
+	return c.done
+}
+
+func (c *stopAfter) Err() error {
+	if c.look() {
+		return context.Canceled
+	}
+	return nil
+}
+
+// Every look at the context stops the solve. The first ones land in the
+// middle of building the largest graph (under the race detector that
+// build alone took over a second, when the solver looked only after it),
+// the last ones just before the optimality proof.
+func TestSolveStopsAtEveryLook(t *testing.T) {
+	stop := func(a, b ot.Image, k int) (error, int) {
+		ctx := &stopAfter{Context: context.Background(), k: k, done: make(chan struct{})}
+		_, err := ot.NewSolver().W2SqContext(ctx, a, b)
+		return err, ctx.calls
+	}
+	big := [2]ot.Image{noise(160, 7), noise(160, 8)}
+	for k, want := range map[int]string{1: "solve not started", 2: "stopped building 76800 nodes, 8192000 arcs"} {
+		if err, _ := stop(big[0], big[1], k); !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), want) {
+			t.Errorf("160×160, look %d: err = %v, want context.Canceled and %q", k, err, want)
+		}
+	}
+	a, b := noise(64, 7), noise(64, 8)
+	err, n := stop(a, b, math.MaxInt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 8 {
+		t.Fatalf("a 64×64 solve looked at its context %d times", n)
+	}
+	for k := 1; k <= n; k++ {
+		if k > 5 && k < n-4 && k%7 != 0 {
+			continue // the first, the last and every seventh look
+		}
+		err, _ := stop(a, b, k)
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("64×64, look %d of %d: err = %v, want context.Canceled", k, n, err)
+		}
+		t.Logf("look %d of %d: %v", k, n, err)
 	}
 }

@@ -61,6 +61,9 @@ func (s *Solver) warmFromCoarse(ctx context.Context, h, w, side int) error {
 	if _, err := c.solveInts(ctx, h2, w2); err != nil {
 		return err
 	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("ot: solve stopped after its %d×%d level: %w", h2, w2, err)
+	}
 	s.shieldMisses += c.shieldMisses
 	s.last.Pivots += c.last.Pivots
 	s.last.DegeneratePivots += c.last.DegeneratePivots

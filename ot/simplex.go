@@ -329,6 +329,12 @@ func (g *network) iterate(ctx context.Context) (int64, error) {
 		if g.sh == nil {
 			break
 		}
+		if done != nil {
+			if err := ctx.Err(); err != nil {
+				g.endPricing()
+				return 0, fmt.Errorf("ot: solve stopped before its optimality check on %d nodes, %d arcs: %w", n, m, err)
+			}
+		}
 		g.FullScans++
 		before := len(g.tier)
 		if !g.verifyAll() {
