@@ -198,19 +198,19 @@ func (c *stopAfter) Err() error {
 // build alone took over a second, when the solver looked only after it),
 // the last ones just before the optimality proof.
 func TestSolveStopsAtEveryLook(t *testing.T) {
-	stop := func(a, b ot.Image, k int) (error, int) {
+	stop := func(a, b ot.Image, k int) (int, error) {
 		ctx := &stopAfter{Context: context.Background(), k: k, done: make(chan struct{})}
 		_, err := ot.NewSolver().W2SqContext(ctx, a, b)
-		return err, ctx.calls
+		return ctx.calls, err
 	}
 	big := [2]ot.Image{noise(160, 7), noise(160, 8)}
 	for k, want := range map[int]string{1: "solve not started", 2: "stopped building 76800 nodes, 8192000 arcs"} {
-		if err, _ := stop(big[0], big[1], k); !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), want) {
+		if _, err := stop(big[0], big[1], k); !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), want) {
 			t.Errorf("160×160, look %d: err = %v, want context.Canceled and %q", k, err, want)
 		}
 	}
 	a, b := noise(64, 7), noise(64, 8)
-	err, n := stop(a, b, math.MaxInt)
+	n, err := stop(a, b, math.MaxInt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +221,7 @@ func TestSolveStopsAtEveryLook(t *testing.T) {
 		if k > 5 && k < n-4 && k%7 != 0 {
 			continue // the first, the last and every seventh look
 		}
-		err, _ := stop(a, b, k)
+		_, err := stop(a, b, k)
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("64×64, look %d of %d: err = %v, want context.Canceled", k, n, err)
 		}
