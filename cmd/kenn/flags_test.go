@@ -103,6 +103,7 @@ func TestFlagValuesValidated(t *testing.T) {
 		{"knn k", []string{"knn", "--model", "M", "--images", "I", "--queries", "Q", "-k", "0"}, "-k 0: want an integer ≥ 1"},
 		{"knn old --index", []string{"knn", "--model", "M", "--index", "I", "--query", "Q", "-k", "0"}, "-k 0: want an integer ≥ 1"},
 		{"knn missing", []string{"knn", "--model", "M"}, "--images and --queries are required"},
+		{"knn zoom", []string{"knn", "--model", "M", "--images", "I", "--queries", "Q", "--plot", "g.png", "--zoom", "65"}, "--zoom 65: want an integer from 1 to 64"},
 		{"wassmap dims", with(wassmap, "--dims", "0"), "--dims 0: want an integer ≥ 1"},
 		{"wassmap two sources", with(wassmap, "--exact", "--images", "I"), "give exactly one of --distances, --model, --exact or --pairs"},
 		{"wassmap plot in 1-d", with(wassmap, "--dims", "1", "--plot", "P.png"), "--plot needs --dims ≥ 2"},

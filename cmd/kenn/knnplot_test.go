@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -96,6 +97,39 @@ func TestKNNPlot(t *testing.T) {
 			}
 		})
 	}
+	// --zoom scales every image cell and nothing else: from zoom 1 to 4
+	// the PNG grows by 3 screen pixels per image pixel of the drawn
+	// queries' rows.
+	t.Run("zoom", func(t *testing.T) {
+		size := func(zoom int) (int, int) {
+			fig := filepath.Join(dir, fmt.Sprintf("zoom%d.png", zoom))
+			args := []string{"knn", "--model", model, "--images", index, "--queries", queries, "-k", "2",
+				"--plot-rows", "2", "-o", filepath.Join(dir, "zoom.csv"), "--plot", fig, "--zoom", strconv.Itoa(zoom)}
+			if _, stderr, err := kenn(args...); err != nil {
+				t.Fatalf("kenn %s: %v\n%s", strings.Join(args, " "), err, stderr)
+			}
+			f, err := os.Open(fig)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			cfg, err := png.DecodeConfig(f)
+			if err != nil {
+				t.Fatalf("%s: %v", fig, err)
+			}
+			return cfg.Width, cfg.Height
+		}
+		w1, h1 := size(1)
+		w4, h4 := size(4)
+		// the height grows by exactly the two rows of cells; the width
+		// may be the title's, so it must only hold the k+1 cells
+		if dh := h4 - h1; dh != 2*28*3 || w4 < 3*28*4 {
+			t.Errorf("zoom 1 → 4: %d×%d → %d×%d pixels, want the height %d more and a width of at least %d", w1, h1, w4, h4, 2*28*3, 3*28*4)
+		}
+		if _, stderr, err := kenn("knn", "--model", model, "--images", index, "--queries", queries, "--plot", filepath.Join(dir, "z.png"), "--zoom", "0"); err == nil || !strings.Contains(stderr, "--zoom") {
+			t.Errorf("--zoom 0: err %v, stderr %q", err, stderr)
+		}
+	})
 	t.Run("plot path is an input", func(t *testing.T) {
 		_, stderr, err := kenn("knn", "--model", model, "--images", index, "--queries", queries, "--plot", queries)
 		if err == nil || !strings.Contains(stderr, "--plot") {

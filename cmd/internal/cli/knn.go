@@ -19,7 +19,7 @@ import (
 // KNN is the knn command: the k nearest neighbours of queries in an
 // index, without the full matrix.
 func (e Env) KNN(ctx context.Context, args []string) error {
-	fs := NewFlags(e.Prog, "knn", "--model M.onnx --images A --queries B [-k 10] [-o knn.csv] [--plot grid.png]")
+	fs := NewFlags(e.Prog, "knn", "--model M.onnx --images A --queries B [-k 10] [-o knn.csv] [--plot grid.png [--zoom 3]]")
 	model := fs.String("model", "", "exported model (NAME.onnx or any file of its set) or a checkpoint")
 	index := fs.String("images", "", "images to search (the index)")
 	query := fs.String("queries", "", "query images")
@@ -31,13 +31,14 @@ func (e Env) KNN(ctx context.Context, args []string) error {
 	squared := fs.Bool("squared", false, "distances in W2² (pixels², column w2sq or exact_w2sq) whatever the model's target")
 	plot := fs.String("plot", "", "also draw the first --plot-rows queries as an image grid (.png, .svg or .pdf by the extension): a row per query, columns the query and neighbours 1…k, each neighbour captioned with its distance in the output's unit")
 	plotRows := fs.Int("plot-rows", 10, "--plot: queries drawn")
+	zoom := fs.Int("zoom", 3, "--plot: screen pixels per image pixel")
 	checkN := CheckFlag(fs)
 	open := RuntimeFlags(fs)
 	runner := e.Dist.Flags(fs)
 	if err := Parse(fs, args); err != nil {
 		return err
 	}
-	if err := Check(fs).Required("model", "images", "queries").Ints("check", 0, math.MaxInt).Ints("rerank", 0, math.MaxInt).Ints("k", 1, math.MaxInt).Ints("plot-rows", 1, math.MaxInt).Ints("threads", 0, math.MaxInt).Ints("attempts", 1, math.MaxInt).Err(); err != nil {
+	if err := Check(fs).Required("model", "images", "queries").Ints("check", 0, math.MaxInt).Ints("rerank", 0, math.MaxInt).Ints("k", 1, math.MaxInt).Ints("plot-rows", 1, math.MaxInt).Ints("zoom", 1, 64).Ints("threads", 0, math.MaxInt).Ints("attempts", 1, math.MaxInt).Err(); err != nil {
 		return err
 	}
 	unlock, err := Guard(Paths{Arg("-o", *out), Arg("--plot", *plot)}, Plus(ONNXSet("--model", *model), Paths{Arg("--images", *index), Arg("--queries", *query)})...)
@@ -71,7 +72,7 @@ func (e Env) KNN(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		return plotKNN(*plot, *index, *query, *model, column, nbs, *plotRows)
+		return plotKNN(*plot, *index, *query, *model, column, nbs, *plotRows, *zoom)
 	}
 	rt, m, err := open(*model)
 	if err != nil {
@@ -122,7 +123,7 @@ func (e Env) KNN(ctx context.Context, args []string) error {
 	if err != nil || *plot == "" {
 		return err
 	}
-	return plotKNN(*plot, *index, *query, *model, column, nbs, *plotRows)
+	return plotKNN(*plot, *index, *query, *model, column, nbs, *plotRows, *zoom)
 }
 
 // toW2Sq converts the neighbours' distances, on the scale target, to W2²

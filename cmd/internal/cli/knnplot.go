@@ -32,8 +32,9 @@ func KNNCaption(column string, d float64) string {
 
 // plotKNN draws the first rows queries of nbs as an image grid into path
 // (plots.Grid: one row per query, the query then its neighbours in rank
-// order, each captioned with its distance in column's unit).
-func plotKNN(path, indexPath, queryPath, model, column string, nbs [][]runtime.Neighbor, rows int) error {
+// order, each captioned with its distance in column's unit), each image
+// pixel as zoom×zoom screen pixels.
+func plotKNN(path, indexPath, queryPath, model, column string, nbs [][]runtime.Neighbor, rows, zoom int) error {
 	index, err := dataset.Load(indexPath)
 	if err != nil {
 		return fmt.Errorf("knn --plot: %w", err)
@@ -50,7 +51,7 @@ func plotKNN(path, indexPath, queryPath, model, column string, nbs [][]runtime.N
 	for _, list := range nbs[:rows] {
 		k = max(k, len(list))
 	}
-	g := plots.Grid{H: query.H, W: query.W, Zoom: 3, Cols: []string{"query"},
+	g := plots.Grid{H: query.H, W: query.W, Zoom: zoom, Cols: []string{"query"},
 		Title: fmt.Sprintf("%d nearest neighbours in %s of queries from %s (%s)", k, filepath.Base(indexPath), filepath.Base(queryPath), filepath.Base(model))}
 	for c := 1; c <= k; c++ {
 		g.Cols = append(g.Cols, fmt.Sprintf("neighbour %d", c))
