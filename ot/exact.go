@@ -203,7 +203,7 @@ func (s *Solver) solveInts(ctx context.Context, h, w int) (int64, error) {
 			return 0, err
 		}
 		if err := ctx.Err(); err != nil {
-			return 0, fmt.Errorf("ot: solve stopped after refining the coarse plan of %d nodes, %d arcs: %w", s.last.Nodes, s.last.Arcs, err)
+			return 0, fmt.Errorf("ot: solve stopped after refining the coarse plan onto %d nodes, %d arcs: %w", s.last.Nodes, s.last.Arcs, err)
 		}
 	}
 	c, err := s.net.solve(ctx)
