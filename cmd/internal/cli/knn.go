@@ -68,7 +68,7 @@ func (e Env) KNN(ctx context.Context, args []string) error {
 		if *plot == "" {
 			return nil
 		}
-		nbs, column, err := readKNNCSV(*out, *plotRows)
+		nbs, column, err := readKNNCSV(*out, *plotRows, *k)
 		if err != nil {
 			return err
 		}

@@ -2,7 +2,10 @@ package cli
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
+	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -46,7 +49,10 @@ func plotKNN(path, indexPath, queryPath, model, column string, nbs [][]runtime.N
 	if index.H != query.H || index.W != query.W {
 		return fmt.Errorf("knn --plot: the index %s has %d×%d images, the queries %s %d×%d", indexPath, index.H, index.W, queryPath, query.H, query.W)
 	}
-	rows = min(rows, len(nbs), query.N)
+	if want := min(rows, query.N); len(nbs) < want {
+		return fmt.Errorf("knn --plot: the neighbours of %d queries, want the first %d of the %d in %s", len(nbs), want, query.N, queryPath)
+	}
+	rows = min(rows, query.N)
 	k := 0
 	for _, list := range nbs[:rows] {
 		k = max(k, len(list))
@@ -74,48 +80,77 @@ func plotKNN(path, indexPath, queryPath, model, column string, nbs [][]runtime.N
 }
 
 // readKNNCSV reads the neighbours of the first rows queries back from a
-// knn CSV (query,rank,index,COLUMN, as a --runner job merges it) and
-// returns them with the distance column's name.
-func readKNNCSV(path string, rows int) ([][]runtime.Neighbor, string, error) {
+// knn CSV (query,rank,index,COLUMN, as a --runner job merges it: every
+// query from 0 on, each with its k neighbours in rank order) and returns
+// them with the distance column's name. Anything else is refused, with
+// the line: a rank outside 1..k, a query or rank out of order, a query
+// cut short (a truncated file), a distance that is not a finite number.
+// It keeps at most rows·k neighbours, whatever the file claims.
+func readKNNCSV(path string, rows, k int) ([][]runtime.Neighbor, string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, "", fmt.Errorf("knn --plot: %w", err)
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
+	nbs, column, err := parseKNNCSV(f, rows, k)
+	if err != nil {
+		return nil, "", fmt.Errorf("knn --plot: %s %w", path, err)
+	}
+	return nbs, column, nil
+}
+
+// parseKNNCSV is readKNNCSV on an open file; its errors start with the
+// line ("line 3: …").
+func parseKNNCSV(r io.Reader, rows, k int) ([][]runtime.Neighbor, string, error) {
+	sc := bufio.NewScanner(r)
 	if !sc.Scan() {
-		return nil, "", fmt.Errorf("knn --plot: %s: no header line: %w", path, sc.Err())
+		if err := sc.Err(); err != nil {
+			return nil, "", fmt.Errorf("line 1: %w", err)
+		}
+		return nil, "", errors.New("line 1: no header line")
 	}
 	head := strings.Split(sc.Text(), ",")
-	if len(head) != 4 || head[0] != "query" || head[1] != "rank" || head[2] != "index" {
-		return nil, "", fmt.Errorf("knn --plot: %s line 1: header %q, want query,rank,index,DISTANCE", path, sc.Text())
+	if len(head) != 4 || head[0] != "query" || head[1] != "rank" || head[2] != "index" || head[3] == "" {
+		return nil, "", fmt.Errorf("line 1: header %q, want query,rank,index,DISTANCE", sc.Text())
 	}
 	var nbs [][]runtime.Neighbor
-	for line := 2; sc.Scan(); line++ {
+	wantQ, wantR := 0, 1 // the next line's query and rank
+	line := 1
+	for sc.Scan() {
+		line++
 		f := strings.Split(sc.Text(), ",")
 		if len(f) != 4 {
-			return nil, "", fmt.Errorf("knn --plot: %s line %d: %d fields, want 4", path, line, len(f))
+			return nil, "", fmt.Errorf("line %d: %d fields, want 4", line, len(f))
 		}
 		q, e1 := strconv.Atoi(f[0])
 		r, e2 := strconv.Atoi(f[1])
 		i, e3 := strconv.Atoi(f[2])
 		d, e4 := strconv.ParseFloat(f[3], 32)
-		if e1 != nil || e2 != nil || e3 != nil || e4 != nil || q < 0 || r < 1 {
-			return nil, "", fmt.Errorf("knn --plot: %s line %d: %q is not query,rank,index,distance", path, line, sc.Text())
+		if e1 != nil || e2 != nil || e3 != nil || e4 != nil || i < 0 || math.IsNaN(d) || math.IsInf(d, 0) {
+			return nil, "", fmt.Errorf("line %d: %q is not query,rank,index,distance (whole numbers, an index ≥ 0, a finite distance)", line, sc.Text())
+		}
+		if r < 1 || r > k {
+			return nil, "", fmt.Errorf("line %d: rank %d outside 1..%d (-k)", line, r, k)
+		}
+		if q != wantQ || r != wantR {
+			return nil, "", fmt.Errorf("line %d: query %d rank %d, want query %d rank %d (each query's %d neighbours in rank order, queries from 0 in order)", line, q, r, wantQ, wantR, k)
+		}
+		if wantR++; wantR > k {
+			wantQ, wantR = wantQ+1, 1
 		}
 		if q >= rows {
-			continue
+			continue // checked, not kept
 		}
-		for len(nbs) <= q {
-			nbs = append(nbs, nil)
+		if r == 1 {
+			nbs = append(nbs, make([]runtime.Neighbor, 0, k))
 		}
-		for len(nbs[q]) < r {
-			nbs[q] = append(nbs[q], runtime.Neighbor{Index: -1})
-		}
-		nbs[q][r-1] = runtime.Neighbor{Index: i, Distance: float32(d)}
+		nbs[q] = append(nbs[q], runtime.Neighbor{Index: i, Distance: float32(d)})
 	}
 	if err := sc.Err(); err != nil {
-		return nil, "", fmt.Errorf("knn --plot: %s: %w", path, err)
+		return nil, "", fmt.Errorf("line %d: %w", line+1, err)
+	}
+	if wantR != 1 {
+		return nil, "", fmt.Errorf("line %d: ends inside query %d, after %d of its %d neighbours (a truncated file?)", line, wantQ, wantR-1, k)
 	}
 	return nbs, head[3], nil
 }
