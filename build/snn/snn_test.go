@@ -390,7 +390,7 @@ func TestSNNTrainingCurve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := readCurve(out+CurveSuffix, 100)
+	got, err := readCurve(out+CurveSuffix, 4)
 	if err != nil {
 		t.Fatal(err)
 	}

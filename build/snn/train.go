@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"gorgonia.org/tensor"
 
+	"github.com/kenn-ot/kenn/internal/atomicfile"
 	"github.com/kenn-ot/kenn/internal/gtrain"
 	"github.com/kenn-ot/kenn/models"
 	msnn "github.com/kenn-ot/kenn/models/snn"
@@ -401,10 +403,13 @@ func Train(ctx context.Context, m *msnn.Model, names []string, train, val Data, 
 		improved := gtrain.EndEpoch(st, c.Tensors, m.Params(), vl, &adam, opt.Patience, opt.LRPatience, time.Since(start))
 		rec := msnn.EpochLog{Epoch: st.Epoch, TrainW2: sum / float64(steps-startStep), ValW2: vl, LR: lr, Improved: improved, CatSigma: catSigma(c)}
 		curve = append(curve, rec)
-		if err := c.Save(statePath); err != nil {
+		// The curve first: a run stopped between the two writes resumes
+		// from a state no later than its curve, whose extra line
+		// readCurve drops, so no epoch's line is ever lost.
+		if err := writeCurve(curvePath, curve); err != nil {
 			return nil, err
 		}
-		if err := writeCurve(curvePath, curve); err != nil {
+		if err := c.Save(statePath); err != nil {
 			return nil, err
 		}
 		if opt.OnEpoch != nil {
@@ -830,73 +835,98 @@ const curveColumns = "epoch,train_local_w2sq,val_local_w2sq,lr,improved,cat_sigm
 
 // writeCurve writes the training curve as CSV (atomically).
 func writeCurve(path string, curve []msnn.EpochLog) error {
-	var b strings.Builder
-	w := csv.NewWriter(&b)
-	w.Write(strings.Split(curveColumns, ","))
-	for _, e := range curve {
-		imp := "0"
-		if e.Improved {
-			imp = "1"
+	err := atomicfile.WriteFile(path, func(f io.Writer) error {
+		w := csv.NewWriter(f)
+		w.Write(strings.Split(curveColumns, ","))
+		for _, e := range curve {
+			imp := "0"
+			if e.Improved {
+				imp = "1"
+			}
+			w.Write([]string{strconv.Itoa(e.Epoch), fmtF(e.TrainW2), fmtF(e.ValW2), fmtF(e.LR), imp, fmtF(e.CatSigma)})
 		}
-		w.Write([]string{strconv.Itoa(e.Epoch), fmtF(e.TrainW2), fmtF(e.ValW2), fmtF(e.LR), imp, fmtF(e.CatSigma)})
-	}
-	w.Flush()
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
-		return fmt.Errorf("snn: training curve: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+		w.Flush()
+		return w.Error()
+	})
+	if err != nil {
 		return fmt.Errorf("snn: training curve: %w", err)
 	}
 	return nil
 }
 
-func fmtF(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
-
-// readCurve reads the curve of a run being resumed: its lines up to epoch
-// done (a missing file: none).
+// readCurve reads the curve of a run being resumed after epoch done: its
+// lines for epochs 1..done, which must all be there, in order. A line
+// for the epoch after done (written just before a stop that kept the
+// earlier state) is dropped; anything else is refused rather than
+// resumed into a curve with epochs missing.
 func readCurve(path string, done int) ([]msnn.EpochLog, error) {
 	if done == 0 {
 		return nil, nil
 	}
 	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
 	if err != nil {
-		return nil, fmt.Errorf("snn: training curve: %w", err)
+		return nil, fmt.Errorf("snn: the run resumes after epoch %d but its training curve is missing (restore it, or remove %s to start over): %w", done, strings.TrimSuffix(path, CurveSuffix)+TrainSuffix, err)
 	}
 	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
+	out, err := parseCurve(f, done)
 	if err != nil {
 		return nil, fmt.Errorf("snn: training curve %s: %w", path, err)
 	}
+	return out, nil
+}
+
+// parseCurve is readCurve on an open file.
+func parseCurve(r io.Reader, done int) ([]msnn.EpochLog, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1 // counted below, with the line
+	cr.ReuseRecord = true
+	head, err := cr.Read()
+	if err != nil || strings.Join(head, ",") != curveColumns {
+		return nil, fmt.Errorf("line 1: header %q, want %s (%v)", strings.Join(head, ","), curveColumns, err)
+	}
+	nf := strings.Count(curveColumns, ",") + 1
 	var out []msnn.EpochLog
-	for i, r := range rows {
-		if i == 0 {
-			continue
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
 		}
-		if len(r) != strings.Count(curveColumns, ",")+1 {
-			return nil, fmt.Errorf("snn: training curve %s line %d: %d fields, want %s", path, i+1, len(r), curveColumns)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", line, err)
+		}
+		if len(rec) != nf {
+			return nil, fmt.Errorf("line %d: %d fields, want %s", line, len(rec), curveColumns)
 		}
 		var e msnn.EpochLog
 		var v [4]float64
-		e.Epoch, err = strconv.Atoi(r[0])
+		e.Epoch, err = strconv.Atoi(rec[0])
 		for k, j := range []int{1, 2, 3, 5} {
 			if err == nil {
-				v[k], err = strconv.ParseFloat(r[j], 64)
+				v[k], err = strconv.ParseFloat(rec[j], 64)
 			}
 		}
+		if err == nil && rec[4] != "0" && rec[4] != "1" {
+			err = fmt.Errorf("improved %q, want 0 or 1", rec[4])
+		}
 		if err != nil {
-			return nil, fmt.Errorf("snn: training curve %s line %d: %w", path, i+1, err)
+			return nil, fmt.Errorf("line %d: %w", line, err)
 		}
-		e.TrainW2, e.ValW2, e.LR, e.CatSigma, e.Improved = v[0], v[1], v[2], v[3], r[4] == "1"
-		if e.Epoch <= done {
-			out = append(out, e)
+		if want := len(out) + 1; e.Epoch != want {
+			return nil, fmt.Errorf("line %d: epoch %d, want %d (epochs 1..%d in order)", line, e.Epoch, want, done)
 		}
+		if e.Epoch > done {
+			break // the line of an epoch the state does not have
+		}
+		e.TrainW2, e.ValW2, e.LR, e.CatSigma, e.Improved = v[0], v[1], v[2], v[3], rec[4] == "1"
+		out = append(out, e)
+	}
+	if len(out) != done {
+		return nil, fmt.Errorf("epochs 1..%d, but the run resumes after epoch %d (restore the curve, or remove the run's %s file to start over)", len(out), done, TrainSuffix)
 	}
 	return out, nil
 }
+
+func fmtF(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
 
 // Sample draws n samples of y for each input row x (data units, in the
 // model's input column order) with the checkpoint's network in Gorgonia;
