@@ -54,82 +54,39 @@ func (m *Model) Embed(ctx context.Context, imgs *dataset.Images, opt tiling.Embe
 }
 
 // checkFeatures refuses features that are not rows of the model's F.
-func (m *Model) checkFeatures(xs ...dataset.Features) error {
-	for _, x := range xs {
-		if err := tiling.CheckFeatures(x, m.F); err != nil {
-			return fmt.Errorf("runtime: %s: %w", m.Path, err)
-		}
-	}
-	return nil
-}
+func (m *Model) checkFeatures(xs ...dataset.Features) error { return m.surf.Check(xs...) }
 
 // Pairwise returns the a.N×b.N matrix (row-major, the model's distances:
 // kenn.target) between the rows of a and of b, in memory, computed in
 // tiles of opt.Tile×opt.Tile (0: tiling.DefaultTile).
 func (m *Model) Pairwise(ctx context.Context, a, b dataset.Features, opt tiling.TileOptions) ([]float32, error) {
-	if err := m.checkFeatures(a, b); err != nil {
-		return nil, err
-	}
-	tile, err := m.Matrix(a, b)
-	if err != nil {
-		return nil, err
-	}
-	return tiling.PairwiseOf(ctx, tiling.Grid{Rows: a.N, Cols: b.N, Side: opt.Side(tiling.DefaultTile)}, tile)
+	return m.surf.Pairwise(ctx, a, b, opt)
 }
 
 // AllPairs returns the a.N×a.N all-pairs matrix of a, in memory: tiles
 // on and above the diagonal are computed and mirrored, so the result is
 // exactly symmetric, with a zero diagonal.
 func (m *Model) AllPairs(ctx context.Context, a dataset.Features, opt tiling.TileOptions) ([]float32, error) {
-	if err := m.checkFeatures(a); err != nil {
-		return nil, err
-	}
-	tile, err := m.Matrix(a, a)
-	if err != nil {
-		return nil, err
-	}
-	return tiling.PairwiseOf(ctx, tiling.Grid{Rows: a.N, Cols: a.N, Side: opt.Side(tiling.DefaultTile), Sym: true}, tile)
+	return m.surf.AllPairs(ctx, a, opt)
 }
 
 // Matrix is the tiling.MatrixFunc of the distances between the rows of a
-// and of b, as Pairwise, AllPairs and PairwiseNPY compute them: with the
-// native kernel (PairwiseKernel) a runtime/segdist Matrix centred on the
-// mean row of the whole of a (Centre), each set's rows packed once for
-// all the tiles; with the graph, PairwiseTile on the tiles' rows.
-func (m *Model) Matrix(a, b dataset.Features) (tiling.MatrixFunc, error) {
-	return m.MatrixAbout(a, b, m.Centre(a))
-}
+// and of b, as Pairwise, AllPairs and PairwiseNPY compute them
+// (tiling.Surface.Matrix): with the native kernel (PairwiseKernel) centred
+// on the mean row of the whole of a (Centre), with the graph PairwiseTile
+// on the tiles' rows.
+func (m *Model) Matrix(a, b dataset.Features) (tiling.MatrixFunc, error) { return m.surf.Matrix(a, b) }
 
-// Centre is the centre the native kernel takes a's matrices about: the
-// mean of a's rows with finite values, weighted as the kernel folds the
-// weights (segdist.Kernel.Centre); nil with the graph, for no rows, or
-// for rows that are not the model's (MatrixAbout then refuses them).
-func (m *Model) Centre(a dataset.Features) []float32 {
-	if m.native == nil || a.N == 0 || m.checkFeatures(a) != nil {
-		return nil
-	}
-	return m.native.Centre(a)
-}
+// Centre is the centre the native kernel takes a's matrices about
+// (tiling.Surface.Centre); nil with the graph.
+func (m *Model) Centre(a dataset.Features) []float32 { return m.surf.Centre(a) }
 
 // MatrixAbout is Matrix about the given centre (Centre of some set; nil:
-// Centre(a)). With the native kernel, a tile's values depend only on its
-// rows and the centre: MatrixAbout(a.Rows(i, ni), b.Rows(j, nj), Centre(a))
-// gives tile (i, j) of Matrix(a, b) bit for bit on a machine running the
-// same kernel (kenn-beam computes its tiles so). With the graph the
-// centre is the graph's own (each run's rows of a) and centre is
-// ignored.
+// Centre(a)): with the native kernel, MatrixAbout(a.Rows(i, ni),
+// b.Rows(j, nj), Centre(a)) gives tile (i, j) of Matrix(a, b) bit for bit
+// (tiling.Surface.MatrixAbout; kenn-beam computes its tiles so).
 func (m *Model) MatrixAbout(a, b dataset.Features, centre []float32) (tiling.MatrixFunc, error) {
-	if err := m.checkFeatures(a, b); err != nil {
-		return nil, err
-	}
-	if m.native == nil || (a.N == 0 && centre == nil) {
-		return tiling.ByRows(a, b, m.PairwiseTile), nil
-	}
-	mx, err := m.native.Matrix(a, b, centre)
-	if err != nil {
-		return nil, fmt.Errorf("runtime: %w", err)
-	}
-	return mx.Tile, nil
+	return m.surf.MatrixAbout(a, b, centre)
 }
 
 // HasDecoder reports whether the model came with a decoder
@@ -179,18 +136,12 @@ func (m *Model) Decode(f dataset.Features) ([]float32, error) {
 // own a's mean row; the matrices and kNN take their tiles from Matrix
 // instead, centred on the whole set (the graph path is the same in both).
 func (m *Model) PairwiseTile(a, b dataset.Features, out []float32) error {
-	if err := m.checkFeatures(a, b); err != nil {
-		return err
-	}
-	if len(out) < a.N*b.N {
-		return fmt.Errorf("runtime: a %d×%d tile into %d values", a.N, b.N, len(out))
-	}
-	if m.native != nil {
-		if err := m.native.Tile(a, b, out); err != nil {
-			return fmt.Errorf("runtime: %w", err)
-		}
-		return nil
-	}
+	return m.surf.Tile(a, b, out)
+}
+
+// graphTile is PairwiseTile with the graph (the Surface's Graph): in runs
+// of at most pairwiseBlock distances.
+func (m *Model) graphTile(a, b dataset.Features, out []float32) error {
 	na, nb := a.N, b.N
 	rows := max(1, pairwiseBlock/max(nb, 1))
 	for r := 0; r < na; r += rows {

@@ -19,12 +19,5 @@ type Neighbor = tiling.Neighbor
 // query's distances do not depend on the other queries (kenn-beam's
 // blocks of queries give kenn knn's bits).
 func (m *Model) KNN(ctx context.Context, index, query dataset.Features, k int, opt tiling.TileOptions) ([][]Neighbor, error) {
-	if err := m.checkFeatures(index, query); err != nil {
-		return nil, err
-	}
-	tile, err := m.MatrixAbout(query, index, m.Centre(index))
-	if err != nil {
-		return nil, err
-	}
-	return tiling.KNNOf(ctx, tiling.Grid{Rows: query.N, Cols: index.N, Side: opt.Side(tiling.DefaultTile)}, k, tile)
+	return m.surf.KNN(ctx, index, query, k, opt)
 }

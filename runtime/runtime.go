@@ -3,7 +3,6 @@ package runtime
 import (
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime/segdist"
+	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
 // LibraryEnv names the environment variable that overrides the library.
@@ -240,13 +240,13 @@ type Model struct {
 	Weights        []float32
 	embed, pairwis *ort.DynamicAdvancedSession
 	decoder        *ort.DynamicAdvancedSession // NAME.decoder.onnx, if present
-	native         *segdist.Kernel             // computes the tiles, if set (Options.Pairwise)
+	surf           tiling.Surface              // tiles, matrices, kNN: the native kernel's if set (Options.Pairwise), else the graph's
 }
 
 // PairwiseKernel says what computes the model's distance tiles: "native
 // avx512 8×32" (runtime/segdist's kernel) or "graph" (NAME.pairwise.onnx
 // in onnxruntime).
-func (m *Model) PairwiseKernel() string { return m.native.Describe() }
+func (m *Model) PairwiseKernel() string { return m.surf.Kernel.Describe() }
 
 // Load opens NAME.onnx and NAME.pairwise.onnx (see export.Paths), and
 // NAME.decoder.onnx if present. Every file of the set that exists is read
@@ -272,7 +272,8 @@ func (r *Runtime) Load(path string) (*Model, error) {
 		return nil, fmt.Errorf("runtime: %w", err)
 	}
 	m.Kind, m.Target, m.H, m.W, m.F, m.Segments, m.Weights = meta.Kind, meta.Target, meta.H, meta.W, meta.F, meta.Segments, meta.Weights
-	if m.native, err = segdist.ForModel(r.opt.Pairwise, r.opt.Device == "cpu", m.Kind.Form(), m.Segments, m.Weights, r.opt.Threads); err != nil {
+	m.surf = tiling.Surface{Prefix: "runtime", Path: embedPath, F: m.F, Graph: m.graphTile}
+	if m.surf.Kernel, err = segdist.ForModel(r.opt.Pairwise, r.opt.Device == "cpu", m.Kind.Form(), m.Segments, m.Weights, r.opt.Threads); err != nil {
 		return nil, fmt.Errorf("runtime: %s: %w", embedPath, err)
 	}
 	so, err := r.sessionOptions()
@@ -344,25 +345,10 @@ func (m *Model) destroy() error {
 }
 
 // Distance is the model's distance between two feature rows, as the
-// pairwise model computes it (exact norms, no Gram form): W2² for dwe,
-// W2 otherwise.
+// pairwise model computes it (exact norms, no Gram form: segdist.Exact):
+// W2² for dwe, W2 otherwise.
 func (m *Model) Distance(fx, fy []float32) float64 {
-	var total float64
-	off := 0
-	for l, n := range m.Segments {
-		var s float64
-		for i := off; i < off+n; i++ {
-			d := float64(fx[i]) - float64(fy[i])
-			s += d * d
-		}
-		if m.Kind.Form() == models.FormSquared {
-			total += s
-		} else {
-			total += float64(m.Weights[l]) * math.Sqrt(s)
-		}
-		off += n
-	}
-	return total
+	return segdist.Exact(m.Kind.Form(), m.Segments, m.Weights, fx, fy)
 }
 
 var graphOpt ort.GraphOptimizationLevel = ort.GraphOptimizationLevelEnableAll

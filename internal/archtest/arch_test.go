@@ -22,7 +22,7 @@ func deps(t *testing.T, pkg string) []string {
 func TestImportRules(t *testing.T) {
 	rules := []struct {
 		pkg       string
-		forbidden []string // import path prefixes
+		forbidden []string // import path prefixes, or whole paths ending in $
 	}{
 		// ot imports no other package of ours
 		{"ot", []string{module + "/"}},
@@ -62,9 +62,11 @@ func TestImportRules(t *testing.T) {
 		{"runtime", []string{"github.com/apache/beam/"}},
 		// the onnxruntime path never links the onnx-go backend (Gorgonia)
 		{"runtime", []string{"github.com/owulveryck/onnx-go", module + "/runtime/onnxgo"}},
-		// what both backends share (options, tiling, kNN merge, writers) is
-		// pure Go and neither backend's: no onnxruntime, onnx-go or Gorgonia
-		{"runtime/tiling", []string{"github.com/yalue/onnxruntime_go", "github.com/owulveryck/onnx-go", "gorgonia.org/", module + "/runtime", module + "/build", module + "/export", "github.com/apache/beam/"}},
+		// what both backends share (options, tiling, kNN merge, writers, the
+		// Surface of matrices over the native kernel) is pure Go and neither
+		// backend's: no onnxruntime, onnx-go or Gorgonia, no package of
+		// runtime's but the kernel
+		{"runtime/tiling", []string{"github.com/yalue/onnxruntime_go", "github.com/owulveryck/onnx-go", "gorgonia.org/", module + "/runtime$", module + "/runtime/onnxgo", module + "/runtime/hybrid", module + "/runtime/web", module + "/build", module + "/export", "github.com/apache/beam/"}},
 		// the native segment-distance kernel both backends use is pure Go
 		// (with Go assembly) and neither backend's: no onnxruntime, onnx-go,
 		// Gorgonia, export or training
@@ -84,10 +86,38 @@ func TestImportRules(t *testing.T) {
 				continue
 			}
 			for _, f := range r.forbidden {
-				if strings.HasPrefix(d, f) {
+				if forbids(f, d) {
 					t.Errorf("%s depends on %s, which the architecture rules forbid", r.pkg, d)
 				}
 			}
+		}
+	}
+}
+
+// forbids reports whether rule f (an import path prefix, or a whole path
+// ending in $) names package d.
+func forbids(f, d string) bool {
+	if exact, ok := strings.CutSuffix(f, "$"); ok {
+		return d == exact
+	}
+	return strings.HasPrefix(d, f)
+}
+
+func TestForbids(t *testing.T) {
+	for _, c := range []struct {
+		rule, pkg string
+		want      bool
+	}{
+		{module + "/runtime", module + "/runtime", true},
+		{module + "/runtime", module + "/runtime/segdist", true},
+		{module + "/runtime$", module + "/runtime", true},
+		{module + "/runtime$", module + "/runtime/segdist", false},
+		{module + "/runtime$", module + "/runtimes", false},
+		{"gorgonia.org/", "gorgonia.org/tensor", true},
+		{"gorgonia.org/", "github.com/x", false},
+	} {
+		if got := forbids(c.rule, c.pkg); got != c.want {
+			t.Errorf("forbids(%q, %q) = %v, want %v", c.rule, c.pkg, got, c.want)
 		}
 	}
 }

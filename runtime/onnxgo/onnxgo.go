@@ -3,7 +3,6 @@ package onnxgo
 import (
 	"context"
 	"fmt"
-	"math"
 	"os"
 	"strings"
 	"sync"
@@ -32,7 +31,7 @@ type Model struct {
 
 	mu                     sync.Mutex
 	embed, pairwise, decod *graphFile
-	native                 *segdist.Kernel // computes the tiles, if set (Options.Pairwise)
+	surf                   tiling.Surface // tiles, matrices, kNN: the native kernel's if set (Options.Pairwise), else the graph's
 }
 
 // Options configures LoadWith. Zero values take the defaults.
@@ -50,7 +49,7 @@ type Options struct {
 // PairwiseKernel says what computes the model's distance tiles: "native
 // avx512 8×32" (runtime/segdist's kernel) or "graph"
 // (NAME.onnxgo.pairwise.onnx in onnx-go).
-func (m *Model) PairwiseKernel() string { return m.native.Describe() }
+func (m *Model) PairwiseKernel() string { return m.surf.Kernel.Describe() }
 
 // graphFile is one file's bytes and its built graphs, one per input
 // shape (gorgonnx fixes every shape when it builds a graph).
@@ -131,6 +130,7 @@ func LoadWith(path string, opt Options) (*Model, error) {
 		return nil, fmt.Errorf("onnxgo: %w", err)
 	}
 	m := &Model{Path: main, Kind: meta.Kind, Target: meta.Target, ModelID: set.Main.ModelID(), H: meta.H, W: meta.W, F: meta.F, Segments: meta.Segments, Weights: meta.Weights}
+	m.surf = tiling.Surface{Prefix: "onnxgo", Path: main, F: m.F, Graph: m.graphTile}
 	m.embed = &graphFile{path: main, raw: set.Main.Raw}
 	m.pairwise = &graphFile{path: pwPath, raw: pw.Raw}
 	if d := set.File(export.DecoderPath(main)); d != nil {
@@ -149,7 +149,7 @@ func LoadWith(path string, opt Options) (*Model, error) {
 	if choice != segdist.Graph {
 		// Auto is Native here: even the portable Go kernel is faster than
 		// the graph in gorgonnx.
-		if m.native, err = segdist.New(m.Kind.Form(), m.Segments, m.Weights, segdist.Options{Threads: opt.Threads}); err != nil {
+		if m.surf.Kernel, err = segdist.New(m.Kind.Form(), m.Segments, m.Weights, segdist.Options{Threads: opt.Threads}); err != nil {
 			return nil, fmt.Errorf("onnxgo: %s: %w", main, err)
 		}
 		return m, nil
@@ -248,32 +248,19 @@ func (m *Model) Embed(ctx context.Context, imgs *dataset.Images, opt tiling.Embe
 }
 
 // checkFeatures refuses features that are not rows of the model's F.
-func (m *Model) checkFeatures(xs ...dataset.Features) error {
-	for _, x := range xs {
-		if err := tiling.CheckFeatures(x, m.F); err != nil {
-			return fmt.Errorf("onnxgo: %s: %w", m.Path, err)
-		}
-	}
-	return nil
-}
+func (m *Model) checkFeatures(xs ...dataset.Features) error { return m.surf.Check(xs...) }
 
 // PairwiseTile writes into out (a.N×b.N, row-major) the model distances
 // (kenn.target) between the rows of a and the rows of b, centred on a's
 // mean row (a tiling.TileFunc; the matrices and kNN take their tiles from
 // Matrix, centred on the whole set).
 func (m *Model) PairwiseTile(a, b dataset.Features, out []float32) error {
-	if err := m.checkFeatures(a, b); err != nil {
-		return err
-	}
-	if len(out) < a.N*b.N {
-		return fmt.Errorf("onnxgo: a %d×%d tile into %d values", a.N, b.N, len(out))
-	}
-	if m.native != nil {
-		if err := m.native.Tile(a, b, out); err != nil {
-			return fmt.Errorf("onnxgo: %w", err)
-		}
-		return nil
-	}
+	return m.surf.Tile(a, b, out)
+}
+
+// graphTile is PairwiseTile with NAME.onnxgo.pairwise.onnx (the Surface's
+// Graph).
+func (m *Model) graphTile(a, b dataset.Features, out []float32) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	na, nb := a.N, b.N
@@ -291,36 +278,14 @@ func (m *Model) PairwiseTile(a, b dataset.Features, out []float32) error {
 // Pairwise returns the a.N×b.N matrix between the rows of a and of b, in
 // tiles of opt.Tile×opt.Tile (0: DefaultTile).
 func (m *Model) Pairwise(ctx context.Context, a, b dataset.Features, opt tiling.TileOptions) ([]float32, error) {
-	if err := m.checkFeatures(a, b); err != nil {
-		return nil, err
-	}
-	tile, err := m.Matrix(a, b)
-	if err != nil {
-		return nil, err
-	}
-	d, err := tiling.PairwiseOf(ctx, tiling.Grid{Rows: a.N, Cols: b.N, Side: opt.Side(DefaultTile)}, tile)
-	if err != nil {
-		return nil, fmt.Errorf("onnxgo: %w", err)
-	}
-	return d, nil
+	return m.surf.Pairwise(ctx, a, b, opt)
 }
 
 // AllPairs returns the a.N×a.N all-pairs matrix of a: tiles on and above
 // the diagonal are computed and mirrored, so the result is exactly
 // symmetric with a zero diagonal (as runtime.Model's).
 func (m *Model) AllPairs(ctx context.Context, a dataset.Features, opt tiling.TileOptions) ([]float32, error) {
-	if err := m.checkFeatures(a); err != nil {
-		return nil, err
-	}
-	tile, err := m.Matrix(a, a)
-	if err != nil {
-		return nil, err
-	}
-	d, err := tiling.PairwiseOf(ctx, tiling.Grid{Rows: a.N, Cols: a.N, Side: opt.Side(DefaultTile), Sym: true}, tile)
-	if err != nil {
-		return nil, fmt.Errorf("onnxgo: %w", err)
-	}
-	return d, nil
+	return m.surf.AllPairs(ctx, a, opt)
 }
 
 // Neighbor is one nearest neighbour: an index row and its distance
@@ -329,62 +294,25 @@ type Neighbor = tiling.Neighbor
 
 // KNN returns, for each row of query, its k nearest rows of index,
 // nearest first (ties by lower index), from tiles of opt.Tile×opt.Tile
-// (0: DefaultTile) without the full matrix (tiling.KNN). k must be in
-// [1, index.N], as on onnxruntime (runtime.Model.KNN).
+// (0: DefaultTile) without the full matrix (tiling.Surface.KNN). k must be
+// in [1, index.N], as on onnxruntime (runtime.Model.KNN).
 func (m *Model) KNN(ctx context.Context, index, query dataset.Features, k int, opt tiling.TileOptions) ([][]Neighbor, error) {
-	if err := m.checkFeatures(index, query); err != nil {
-		return nil, err
-	}
-	tile, err := m.MatrixAbout(query, index, m.Centre(index))
-	if err != nil {
-		return nil, err
-	}
-	nbs, err := tiling.KNNOf(ctx, tiling.Grid{Rows: query.N, Cols: index.N, Side: opt.Side(DefaultTile)}, k, tile)
-	if err != nil {
-		return nil, fmt.Errorf("onnxgo: %w", err)
-	}
-	return nbs, nil
+	return m.surf.KNN(ctx, index, query, k, opt)
 }
 
 // Matrix is the tiling.MatrixFunc of the distances between the rows of a
-// and of b, as Pairwise, AllPairs and PairwiseNPY compute them: with the
-// native kernel (PairwiseKernel) a runtime/segdist Matrix centred on the
-// mean row of the whole of a (Centre), each set's rows packed once for
-// all the tiles; with the graph, PairwiseTile on the tiles' rows.
-func (m *Model) Matrix(a, b dataset.Features) (tiling.MatrixFunc, error) {
-	return m.MatrixAbout(a, b, m.Centre(a))
-}
+// and of b, as Pairwise, AllPairs and PairwiseNPY compute them
+// (tiling.Surface.Matrix, as runtime.Model's).
+func (m *Model) Matrix(a, b dataset.Features) (tiling.MatrixFunc, error) { return m.surf.Matrix(a, b) }
 
-// Centre is the centre the native kernel takes a's matrices about: the
-// mean of a's rows with finite values, weighted as the kernel folds the
-// weights (segdist.Kernel.Centre); nil with the graph, for no rows, or
-// for rows that are not the model's (MatrixAbout then refuses them).
-func (m *Model) Centre(a dataset.Features) []float32 {
-	if m.native == nil || a.N == 0 || m.checkFeatures(a) != nil {
-		return nil
-	}
-	return m.native.Centre(a)
-}
+// Centre is the centre the native kernel takes a's matrices about
+// (tiling.Surface.Centre); nil with the graph.
+func (m *Model) Centre(a dataset.Features) []float32 { return m.surf.Centre(a) }
 
 // MatrixAbout is Matrix about the given centre (Centre of some set; nil:
-// Centre(a)). With the native kernel, a tile's values depend only on its
-// rows and the centre: MatrixAbout(a.Rows(i, ni), b.Rows(j, nj), Centre(a))
-// gives tile (i, j) of Matrix(a, b) bit for bit on a machine running the
-// same kernel (kenn-beam computes its tiles so). With the graph the
-// centre is the graph's own (each run's rows of a) and centre is
-// ignored.
+// Centre(a)), as runtime.Model's (tiling.Surface.MatrixAbout).
 func (m *Model) MatrixAbout(a, b dataset.Features, centre []float32) (tiling.MatrixFunc, error) {
-	if err := m.checkFeatures(a, b); err != nil {
-		return nil, err
-	}
-	if m.native == nil || (a.N == 0 && centre == nil) {
-		return tiling.ByRows(a, b, m.PairwiseTile), nil
-	}
-	mx, err := m.native.Matrix(a, b, centre)
-	if err != nil {
-		return nil, fmt.Errorf("onnxgo: %w", err)
-	}
-	return mx.Tile, nil
+	return m.surf.MatrixAbout(a, b, centre)
 }
 
 // HasDecoder reports whether the set has a decoder (dwe).
@@ -417,22 +345,7 @@ func (m *Model) Decode(f dataset.Features) ([]float32, error) {
 }
 
 // Distance is the model's distance between two feature rows, exactly
-// (float64 norms, no Gram form): W2² for dwe, W2 otherwise.
+// (float64 norms, no Gram form: segdist.Exact): W2² for dwe, W2 otherwise.
 func (m *Model) Distance(fx, fy []float32) float64 {
-	var total float64
-	off := 0
-	for l, n := range m.Segments {
-		var s float64
-		for i := off; i < off+n; i++ {
-			d := float64(fx[i]) - float64(fy[i])
-			s += d * d
-		}
-		if m.Kind.Form() == models.FormSquared {
-			total += s
-		} else {
-			total += float64(m.Weights[l]) * math.Sqrt(s)
-		}
-		off += n
-	}
-	return total
+	return segdist.Exact(m.Kind.Form(), m.Segments, m.Weights, fx, fy)
 }

@@ -1,6 +1,7 @@
 // Package tiling is what kenn's two runtime backends share: package
 // runtime (onnxruntime, cgo) and package runtime/onnxgo (pure Go) both
-// import it, and it imports neither, so it builds with CGO_ENABLED=0
+// import it, and it imports neither (of runtime's packages only the
+// native kernel, runtime/segdist), so it builds with CGO_ENABLED=0
 // (internal/archtest checks that it links no cgo package, no
 // onnxruntime_go, no onnx-go and no Gorgonia).
 //
@@ -13,6 +14,13 @@
 // from a backend's TileFunc (rows against rows) or MatrixFunc (a tile of
 // one matrix by position: ByRows of a TileFunc, or runtime/segdist's
 // Matrix.Tile).
+//
+// Surface puts these together for a model: its tiles, matrices and
+// nearest neighbours from the native kernel (runtime/segdist, the one
+// package of runtime's that tiling imports) or else from the backend's
+// run of the pairwise graph. Both backends' Models forward to one, so a
+// third backend supplies its graph's TileFunc and gets the same
+// Pairwise, AllPairs, KNN, Matrix, Centre and MatrixAbout.
 //
 // # Shapes and units
 //
