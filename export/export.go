@@ -258,10 +258,16 @@ func rk4(g *graph, c *models.Checkpoint, z string) []string {
 		h := g.op("Tanh", []string{g.op("Add", []string{g.op("MatMul", []string{z, W1z}), bias})})
 		return g.op("Add", []string{g.op("MatMul", []string{h, W2}), b2})
 	}
+	return rk4Steps(g, o.Steps, z, field)
+}
+
+// rk4Steps unrolls K RK4 steps of dz/dt = field(z, t) over t ∈ [0, 1]
+// from z, in build's order of operations, and returns z(t_0), …, z(t_K).
+// Both profiles share it; only their field differs.
+func rk4Steps(g *graph, K int, z string, field func(z string, t float64) string) []string {
 	axpy := func(a float64, x, y string) string {
 		return g.op("Add", []string{y, g.op("Mul", []string{g.scalar(float32(a)), x})})
 	}
-	K := o.Steps
 	h := 1 / float64(K)
 	states := []string{z}
 	for k := 0; k < K; k++ {

@@ -217,23 +217,7 @@ func rk4OG(g *graph, c *models.Checkpoint, z string) []string {
 		h := g.op("Tanh", []string{g.op("Add", []string{g.op("MatMul", []string{z, W1z}), bias(float32(t))})})
 		return g.op("Add", []string{g.op("MatMul", []string{h, W2}), b2})
 	}
-	axpy := func(a float64, x, y string) string {
-		return g.op("Add", []string{y, g.op("Mul", []string{g.scalar(float32(a)), x})})
-	}
-	K := o.Steps
-	h := 1 / float64(K)
-	states := []string{z}
-	for k := 0; k < K; k++ {
-		t := float64(k) * h
-		k1 := field(z, t)
-		k2 := field(axpy(h/2, k1, z), t+h/2)
-		k3 := field(axpy(h/2, k2, z), t+h/2)
-		k4 := field(axpy(h, k3, z), t+h)
-		sum := g.op("Add", []string{g.op("Add", []string{k1, k4}), g.op("Mul", []string{g.scalar(2), g.op("Add", []string{k2, k3})})})
-		z = axpy(h/6, sum, z)
-		states = append(states, z)
-	}
-	return states
+	return rk4Steps(g, o.Steps, z, field)
 }
 
 // pairwiseOG is pairwise in the profile's operators.
