@@ -2,7 +2,6 @@ package snn
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -830,103 +828,39 @@ func catSigma(c *msnn.Checkpoint) float64 {
 	return sum / float64(n)
 }
 
-// curveColumns is the header of the training curve's CSV.
-const curveColumns = "epoch,train_local_w2sq,val_local_w2sq,lr,improved,cat_sigma"
-
-// writeCurve writes the training curve as CSV (atomically).
+// writeCurve writes the training curve as CSV (msnn.WriteCurve,
+// atomically).
 func writeCurve(path string, curve []msnn.EpochLog) error {
-	err := atomicfile.WriteFile(path, func(f io.Writer) error {
-		w := csv.NewWriter(f)
-		w.Write(strings.Split(curveColumns, ","))
-		for _, e := range curve {
-			imp := "0"
-			if e.Improved {
-				imp = "1"
-			}
-			w.Write([]string{strconv.Itoa(e.Epoch), fmtF(e.TrainW2), fmtF(e.ValW2), fmtF(e.LR), imp, fmtF(e.CatSigma)})
-		}
-		w.Flush()
-		return w.Error()
-	})
-	if err != nil {
+	if err := atomicfile.WriteFile(path, func(w io.Writer) error { return msnn.WriteCurve(w, curve) }); err != nil {
 		return fmt.Errorf("snn: training curve: %w", err)
 	}
 	return nil
 }
 
 // readCurve reads the curve of a run being resumed after epoch done: its
-// lines for epochs 1..done, which must all be there, in order. A line
-// for the epoch after done (written just before a stop that kept the
-// earlier state) is dropped; anything else is refused rather than
-// resumed into a curve with epochs missing.
+// lines for epochs 1..done, which must all be there. A line for the epoch
+// after done (written just before a stop that kept the earlier state) is
+// dropped; anything else is refused rather than resumed into a curve with
+// epochs missing.
 func readCurve(path string, done int) ([]msnn.EpochLog, error) {
 	if done == 0 {
 		return nil, nil
 	}
+	remedy := fmt.Sprintf("restore it, or remove %s to start over", strings.TrimSuffix(path, CurveSuffix)+TrainSuffix)
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("snn: the run resumes after epoch %d but its training curve is missing (restore it, or remove %s to start over): %w", done, strings.TrimSuffix(path, CurveSuffix)+TrainSuffix, err)
+		return nil, fmt.Errorf("snn: the run resumes after epoch %d but its training curve is missing (%s): %w", done, remedy, err)
 	}
 	defer f.Close()
-	out, err := parseCurve(f, done)
+	curve, err := msnn.ParseCurve(f)
 	if err != nil {
-		return nil, fmt.Errorf("snn: training curve %s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return out, nil
+	if n := len(curve); n < done || n > done+1 {
+		return nil, fmt.Errorf("snn: training curve %s: epochs 1..%d, but the run resumes after epoch %d (%s)", path, n, done, remedy)
+	}
+	return curve[:done], nil
 }
-
-// parseCurve is readCurve on an open file.
-func parseCurve(r io.Reader, done int) ([]msnn.EpochLog, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1 // counted below, with the line
-	cr.ReuseRecord = true
-	head, err := cr.Read()
-	if err != nil || strings.Join(head, ",") != curveColumns {
-		return nil, fmt.Errorf("line 1: header %q, want %s (%v)", strings.Join(head, ","), curveColumns, err)
-	}
-	nf := strings.Count(curveColumns, ",") + 1
-	var out []msnn.EpochLog
-	for line := 2; ; line++ {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", line, err)
-		}
-		if len(rec) != nf {
-			return nil, fmt.Errorf("line %d: %d fields, want %s", line, len(rec), curveColumns)
-		}
-		var e msnn.EpochLog
-		var v [4]float64
-		e.Epoch, err = strconv.Atoi(rec[0])
-		for k, j := range []int{1, 2, 3, 5} {
-			if err == nil {
-				v[k], err = strconv.ParseFloat(rec[j], 64)
-			}
-		}
-		if err == nil && rec[4] != "0" && rec[4] != "1" {
-			err = fmt.Errorf("improved %q, want 0 or 1", rec[4])
-		}
-		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", line, err)
-		}
-		if want := len(out) + 1; e.Epoch != want {
-			return nil, fmt.Errorf("line %d: epoch %d, want %d (epochs 1..%d in order)", line, e.Epoch, want, done)
-		}
-		if e.Epoch > done {
-			break // the line of an epoch the state does not have
-		}
-		e.TrainW2, e.ValW2, e.LR, e.CatSigma, e.Improved = v[0], v[1], v[2], v[3], rec[4] == "1"
-		out = append(out, e)
-	}
-	if len(out) != done {
-		return nil, fmt.Errorf("epochs 1..%d, but the run resumes after epoch %d (restore the curve, or remove the run's %s file to start over)", len(out), done, TrainSuffix)
-	}
-	return out, nil
-}
-
-func fmtF(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
 
 // Sample draws n samples of y for each input row x (data units, in the
 // model's input column order) with the checkpoint's network in Gorgonia;
