@@ -16,6 +16,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -34,7 +35,10 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := onnxgo.Command(ctx, os.Args[1], os.Args[2:], os.Stdout, os.Stderr); err != nil {
+	if err := onnxgo.Command(ctx, "kenn-purego "+os.Args[1], os.Args[1], os.Args[2:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return // the usage is printed
+		}
 		fmt.Fprintln(os.Stderr, "kenn-purego:", err)
 		if errors.Is(err, onnxgo.ErrUsage) {
 			os.Exit(2)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"math"
 	"os"
 	"os/exec"
@@ -10,10 +11,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kenn-ot/kenn/cmd/internal/clitest"
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime"
+	"github.com/kenn-ot/kenn/runtime/onnxgo"
 	"github.com/kenn-ot/kenn/runtime/segdist"
 	"github.com/kenn-ot/kenn/runtime/tiling"
 )
@@ -113,5 +116,38 @@ func TestPureGoBinaryMatchesOnnxruntime(t *testing.T) {
 				t.Errorf("no sidecar: %v", err)
 			}
 		})
+	}
+}
+
+// Every command's -h (exit 0) is its golden help, testdata/golden/help/
+// (go test -run TestHelpGolden ./cmd/kenn-purego/ -update-golden rewrites
+// them); with no command, the binary lists the commands and exits 2.
+func TestHelpGolden(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "kenn-purego")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("CGO_ENABLED=0 go build ./cmd/kenn-purego: %v\n%s", err, out)
+	}
+	run := func(args ...string) (string, string, error) {
+		var stdout, stderr bytes.Buffer
+		cmd := exec.Command(bin, args...)
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		return stdout.String(), stderr.String(), err
+	}
+	cases := map[string][]string{}
+	for _, name := range onnxgo.Commands {
+		cases[name] = []string{name, "-h"}
+	}
+	clitest.GoldenHelp(t, "kenn-purego", "./cmd/kenn-purego/", cases, run, func(t *testing.T, name, help string) {
+		if !strings.HasPrefix(help, "Usage: kenn-purego "+name+" ") {
+			t.Errorf("help starts %q", strings.SplitN(help, "\n", 2)[0])
+		}
+	})
+	_, stderr, err := run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(stderr, "Usage: kenn-purego embed|pairwise|knn") {
+		t.Errorf("no command: %v, %q; want exit 2 and the commands", err, stderr)
 	}
 }

@@ -31,7 +31,7 @@ func withBackend(name string, run func(ctx context.Context, args []string) error
 			}
 			return err
 		case runtime.BackendOnnxGo:
-			err := onnxgo.Command(ctx, name, rest, os.Stdout, os.Stderr)
+			err := onnxgo.Command(ctx, "kenn "+name+" --backend onnx-go", name, rest, os.Stdout, os.Stderr)
 			if errors.Is(err, onnxgo.ErrUsage) {
 				return usagef("%v", err)
 			}

@@ -6,11 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/internal/atomicfile"
+	"github.com/kenn-ot/kenn/internal/outpath"
 	"github.com/kenn-ot/kenn/internal/sidecar"
+	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime/segdist"
 	"github.com/kenn-ot/kenn/runtime/tiling"
 )
@@ -24,21 +28,35 @@ var ErrUsage = errors.New("usage")
 // Command runs kenn's command name (embed, pairwise or knn) with args on
 // the onnx-go backend, as `kenn NAME --backend onnx-go ...` and the pure-Go
 // binary kenn-purego do: the same flags and outputs as the onnxruntime
-// commands (.npy with its sidecar, the kNN CSV), less the onnxruntime and
-// Beam options (--device, --threads, --runner, --check, --rerank). stdout
-// receives the kNN CSV without -o; stderr the --timing line.
-func Command(ctx context.Context, name string, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("kenn "+name+" --backend onnx-go", flag.ContinueOnError)
+// commands (.npy with its sidecar, the kNN CSV with its distance column
+// named by unit, w2 or w2sq), less the onnxruntime and Beam options
+// (--device, --threads, --runner, --check, --rerank). prog is the command
+// line before the flags, for the usage ("kenn-purego embed"). stdout
+// receives the kNN CSV without -o; stderr the usage and the --timing
+// line. -h prints the usage and returns an error wrapping flag.ErrHelp
+// (success for the caller); a wrong command line, one wrapping ErrUsage.
+// An -o that names an input (the images, the model or its set's files)
+// is refused before any work, as are two runs writing the same output.
+func Command(ctx context.Context, prog, name string, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet(prog, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: %s --model NAME.onnx|M.ckpt [flags]\n\nkenn %s on the onnx-go backend (pure Go): %s.\n\nFlags:\n", prog, name, summary(name))
+		fs.PrintDefaults()
+	}
 	model := fs.String("model", "", "exported model NAME.onnx (with its onnx-go profile NAME.onnxgo.onnx) or a checkpoint .ckpt")
-	out := fs.String("o", "", "output (.npy; knn: CSV, default stdout)")
+	outUsage := "output .npy, with its sidecar NAME.npy.json"
+	if name == "knn" {
+		outUsage = "output CSV (default: stdout)"
+	}
+	out := fs.String("o", "", outUsage)
 	var images, against, index, query *string
 	var k, tile *int
 	var timing *bool
 	pairwise := new(string)
 	switch name {
 	case "embed":
-		images = fs.String("images", "", "images")
+		images = fs.String("images", "", "images to embed")
 	case "pairwise":
 		images = fs.String("images", "", "images A (rows)")
 		against = fs.String("against", "", "images B (columns; default: A, one triangle computed and mirrored)")
@@ -57,6 +75,9 @@ func Command(ctx context.Context, name string, args []string, stdout, stderr io.
 		return fmt.Errorf("onnxgo: %w: the onnx-go backend runs %v, not %q", ErrUsage, Commands, name)
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
 		return fmt.Errorf("onnxgo: %w: %w", ErrUsage, err)
 	}
 	if fs.NArg() > 0 {
@@ -84,6 +105,20 @@ func Command(ctx context.Context, name string, args []string, stdout, stderr io.
 	if err != nil {
 		return fmt.Errorf("onnxgo: %w: %w", ErrUsage, err)
 	}
+	var inputs []outpath.Path
+	for _, in := range []struct {
+		flag string
+		p    *string
+	}{{"--images", images}, {"--against", against}, {"--images", index}, {"--queries", query}} {
+		if in.p != nil && *in.p != "" {
+			inputs = append(inputs, outpath.P(in.flag, *in.p))
+		}
+	}
+	guard, err := outpath.Prepare([]outpath.Path{outpath.P("-o", *out)}, append(inputs, modelFiles(*model)...))
+	if err != nil {
+		return fmt.Errorf("onnxgo: %w", err)
+	}
+	defer guard.Release()
 	m, err := OpenWith(*model, Options{Pairwise: choice})
 	if err != nil {
 		return err
@@ -147,13 +182,48 @@ func Command(ctx context.Context, name string, args []string, stdout, stderr io.
 		if err != nil {
 			return err
 		}
-		// the column is "distance" (the model's, kenn.target), as this
-		// backend has always written it
-		if *out == "" {
-			return tiling.WriteKNN(stdout, "distance", nbs)
+		// the column names the unit, as kenn knn's: w2 (pixels) or w2sq
+		// (pixels², a W2² model's kenn.target)
+		col := sidecar.W2
+		if m.Target == models.TargetW2Sq {
+			col = sidecar.W2Sq
 		}
-		return atomicfile.WriteFile(*out, func(w io.Writer) error { return tiling.WriteKNN(w, "distance", nbs) })
+		if *out == "" {
+			return tiling.WriteKNN(stdout, col, nbs)
+		}
+		return atomicfile.WriteFile(*out, func(w io.Writer) error { return tiling.WriteKNN(w, col, nbs) })
 	}
+}
+
+// summary says what command name does, for its usage.
+func summary(name string) string {
+	switch name {
+	case "embed":
+		return "embed images into the model's features (.npy, N×F float32)"
+	case "pairwise":
+		return "the model's distance matrix between images (.npy, float32: W2 in pixels, or W2² in pixels² for a W2² model)"
+	}
+	return "each query's k nearest index images by the model's distance (CSV query,rank,index,w2|w2sq)"
+}
+
+// modelFiles lists what --model reads, so that -o cannot overwrite any of
+// it: the path itself and, for an exported set, every file of its default
+// and onnx-go profiles.
+func modelFiles(model string) []outpath.Path {
+	if model == "" {
+		return nil
+	}
+	out := []outpath.Path{outpath.P("--model", model)}
+	if !strings.HasSuffix(model, ".onnx") {
+		return out
+	}
+	main := strings.TrimSuffix(ProfilePath(model), ".onnxgo.onnx") + ".onnx"
+	e, pw, pr := export.Paths(main)
+	g := export.OnnxGoPath(main)
+	for _, f := range []string{e, pw, pr, export.DecoderPath(main), export.NoisePath(main), g, strings.TrimSuffix(g, ".onnx") + ".pairwise.onnx", strings.TrimSuffix(g, ".onnx") + ".decoder.onnx"} {
+		out = append(out, outpath.P("--model (its set's "+filepath.Base(f)+")", f))
+	}
+	return out
 }
 
 // writeSidecar writes the sidecar of a .npy the model made (values "" from
@@ -167,7 +237,7 @@ func writeSidecar(npy, model string, m *Model, values string, rows, cols int, im
 	}
 	if s.Values == "" {
 		s.Values = sidecar.W2
-		if m.Target == "w2sq" {
+		if m.Target == models.TargetW2Sq {
 			s.Values = sidecar.W2Sq
 		}
 	}

@@ -1,5 +1,6 @@
 // Package clitest holds what the tests of kenn's binaries (cmd/kenn,
-// cmd/kenn-beam) share: the golden comparison of every command's help.
+// cmd/kenn-beam, cmd/kenn-purego) share: the golden comparison of every
+// command's help.
 // It is imported by tests only, so the binaries do not link package
 // testing.
 package clitest
