@@ -247,9 +247,6 @@ func (m *Model) Embed(ctx context.Context, imgs *dataset.Images, opt tiling.Embe
 	return dataset.Features{Data: out, N: imgs.N, F: m.F}, nil
 }
 
-// checkFeatures refuses features that are not rows of the model's F.
-func (m *Model) checkFeatures(xs ...dataset.Features) error { return m.surf.Check(xs...) }
-
 // PairwiseTile writes into out (a.N×b.N, row-major) the model distances
 // (kenn.target) between the rows of a and the rows of b, centred on a's
 // mean row (a tiling.TileFunc; the matrices and kNN take their tiles from
