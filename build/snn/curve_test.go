@@ -40,8 +40,8 @@ func TestReadCurve(t *testing.T) {
 		path string
 		want string
 	}{
-		{"short", 4, path, "epochs 1..3, but the run resumes after epoch 4"},
-		{"ahead", 1, path, "epochs 1..3, but the run resumes after epoch 1"},
+		{"short", 4, path, "it has 3 epochs, but the run resumes after epoch 4"},
+		{"ahead", 1, path, "it has 3 epochs, but the run resumes after epoch 1"},
 		{"missing", 2, filepath.Join(dir, "gone"+CurveSuffix), "curve is missing (restore it, or remove " + filepath.Join(dir, "gone"+TrainSuffix)},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -848,16 +848,19 @@ func readCurve(path string, done int) ([]msnn.EpochLog, error) {
 	}
 	remedy := fmt.Sprintf("restore it, or remove %s to start over", strings.TrimSuffix(path, CurveSuffix)+TrainSuffix)
 	f, err := os.Open(path)
-	if err != nil {
+	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("snn: the run resumes after epoch %d but its training curve is missing (%s): %w", done, remedy, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("snn: training curve: %w", err)
 	}
 	defer f.Close()
 	curve, err := msnn.ParseCurve(f)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("snn: training curve %s (%s): %w", path, remedy, err)
 	}
 	if n := len(curve); n < done || n > done+1 {
-		return nil, fmt.Errorf("snn: training curve %s: epochs 1..%d, but the run resumes after epoch %d (%s)", path, n, done, remedy)
+		return nil, fmt.Errorf("snn: training curve %s: it has %d epochs, but the run resumes after epoch %d (%s)", path, n, done, remedy)
 	}
 	return curve[:done], nil
 }

@@ -29,9 +29,13 @@ import (
 
 func main() {
 	if len(os.Args) < 2 || !slices.Contains(onnxgo.Commands, os.Args[1]) {
-		fmt.Fprintf(os.Stderr, "kenn-purego: kenn's %s in pure Go (the onnx-go backend).\n\nUsage: kenn-purego %s --model NAME.onnx|M.ckpt [flags] (-h for a command's flags)\n",
+		w, code := os.Stderr, 2
+		if len(os.Args) == 2 && slices.Contains([]string{"-h", "-help", "--help", "help"}, os.Args[1]) {
+			w, code = os.Stdout, 0 // asked for
+		}
+		fmt.Fprintf(w, "kenn-purego: kenn's %s in pure Go (the onnx-go backend).\n\nUsage: kenn-purego %s --model NAME.onnx|M.ckpt [flags] (-h for a command's flags)\n",
 			strings.Join(onnxgo.Commands, ", "), strings.Join(onnxgo.Commands, "|"))
-		os.Exit(2)
+		os.Exit(code)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -32,7 +32,8 @@ func WriteCurve(w io.Writer, curve []EpochLog) error {
 func formatReal(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
 
 // ParseCurve reads a curve WriteCurve wrote: the header, then epochs 1,
-// 2, … in order, each once. Anything else is an error naming its line.
+// 2, … in order, each once (blank lines are skipped, as encoding/csv
+// does). Anything else is an error naming its line in the file.
 func ParseCurve(r io.Reader) ([]EpochLog, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1 // counted below, with the line
@@ -46,14 +47,15 @@ func ParseCurve(r io.Reader) ([]EpochLog, error) {
 	}
 	nf := strings.Count(CurveColumns, ",") + 1
 	var out []EpochLog
-	for line := 2; ; line++ {
+	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			return out, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("snn: curve line %d: %w", line, err)
+			return nil, fmt.Errorf("snn: curve: %w", err) // a csv.ParseError names its line
 		}
+		line, _ := cr.FieldPos(0) // the file's line, blank lines and quoted newlines counted
 		if len(rec) != nf {
 			return nil, fmt.Errorf("snn: curve line %d: %d fields, want %s", line, len(rec), CurveColumns)
 		}

@@ -36,7 +36,9 @@ func TestParseCurve(t *testing.T) {
 		{"fields", lines[0] + "1,0.5,0.25\n", "line 2: 3 fields"},
 		{"improved", lines[0] + strings.Replace(lines[1], ",1,", ",yes,", 1), "line 2: improved"},
 		{"number", lines[0] + strings.Replace(lines[1], "0.25", "x", 1), "line 2: "},
-		{"quote", lines[0] + "1,\"0.5,0.25,0.001,1,1\n", "line 2: "},
+		{"quote", lines[0] + "1,\"0.5,0.25,0.001,1,1\n", "line 2, column"},
+		// a blank line is skipped, and the next error names the file's line
+		{"line after a blank", lines[0] + lines[1] + "\n" + lines[3], "line 4: epoch 3, want 2"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := ParseCurve(strings.NewReader(c.csv))

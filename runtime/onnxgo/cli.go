@@ -62,7 +62,7 @@ func Command(ctx context.Context, prog, name string, args []string, stdout, stde
 		against = fs.String("against", "", "images B (columns; default: A, one triangle computed and mirrored)")
 		tile = fs.Int("tile", DefaultTile, "tile side")
 		timing = fs.Bool("timing", false, "print embedding and pairwise times to stderr")
-		pairwise = fs.String("pairwise", string(segdist.Auto), segdist.Usage)
+		pairwise = fs.String("pairwise", string(segdist.Auto), pairwiseUsage)
 	case "knn":
 		index = fs.String("images", "", "images to search (the index)")
 		fs.Var(stringAlias{index}, "index", "old spelling of --images")
@@ -70,7 +70,7 @@ func Command(ctx context.Context, prog, name string, args []string, stdout, stde
 		fs.Var(stringAlias{query}, "query", "old spelling of --queries")
 		k = fs.Int("k", 10, "neighbours per query")
 		tile = fs.Int("tile", DefaultTile, "tile side")
-		pairwise = fs.String("pairwise", string(segdist.Auto), segdist.Usage)
+		pairwise = fs.String("pairwise", string(segdist.Auto), pairwiseUsage)
 	default:
 		return fmt.Errorf("onnxgo: %w: the onnx-go backend runs %v, not %q", ErrUsage, Commands, name)
 	}
@@ -114,7 +114,11 @@ func Command(ctx context.Context, prog, name string, args []string, stdout, stde
 			inputs = append(inputs, outpath.P(in.flag, *in.p))
 		}
 	}
-	guard, err := outpath.Prepare([]outpath.Path{outpath.P("-o", *out)}, append(inputs, modelFiles(*model)...))
+	outputs := []outpath.Path{outpath.P("-o", *out)}
+	if name != "knn" {
+		outputs = append(outputs, outpath.P("-o (sidecar)", sidecar.Path(*out)))
+	}
+	guard, err := outpath.Prepare(outputs, append(inputs, modelFiles(*model)...))
 	if err != nil {
 		return fmt.Errorf("onnxgo: %w", err)
 	}
@@ -194,6 +198,10 @@ func Command(ctx context.Context, prog, name string, args []string, stdout, stde
 		return atomicfile.WriteFile(*out, func(w io.Writer) error { return tiling.WriteKNN(w, col, nbs) })
 	}
 }
+
+// pairwiseUsage is --pairwise on this backend, where auto is always the
+// native kernel (LoadWith).
+const pairwiseUsage = "what computes the distances: auto or native (runtime/segdist's kernel: Go assembly where AVX2 or AVX-512 runs, portable Go elsewhere), or graph (the profile's NAME.onnxgo.pairwise.onnx in onnx-go, far slower)"
 
 // summary says what command name does, for its usage.
 func summary(name string) string {

