@@ -3,6 +3,7 @@ package ot_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -133,12 +134,26 @@ func TestSolveCanceled(t *testing.T) {
 	})
 	// early: in the setup and the coarse levels; late: among the fine
 	// level's pivots
-	for _, wait := range []time.Duration{full / 5, full * 3 / 5} {
-		t.Run("after "+wait.String(), func(t *testing.T) { cancelAfter(t, a, b, wait) })
+	for _, frac := range []float64{0.2, 0.6} {
+		t.Run(fmt.Sprintf("after %.0f%%", 100*frac), func(t *testing.T) {
+			// A machine whose load drops after the timed solve runs the
+			// next one faster, and it may end before the cancel: then the
+			// cancel comes earlier, up to four times.
+			wait := time.Duration(frac * float64(full))
+			for try := 0; !cancelAfter(t, a, b, wait); try++ {
+				if try == 3 {
+					t.Fatalf("every solve ended before its cancel, the last at %v: the problem is too small for this test", wait)
+				}
+				wait /= 2
+			}
+		})
 	}
 }
 
-func cancelAfter(t *testing.T, a, b ot.Image, wait time.Duration) {
+// cancelAfter cancels a solve of a against b after wait and checks that it
+// stops within a second; it reports false when the solve ended before the
+// cancel, checking nothing.
+func cancelAfter(t *testing.T, a, b ot.Image, wait time.Duration) bool {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
@@ -149,7 +164,8 @@ func cancelAfter(t *testing.T, a, b ot.Image, wait time.Duration) {
 	}()
 	select {
 	case err := <-done:
-		t.Fatalf("solve ended after %v (err %v) before the cancel at %v: the problem is too small for this test", time.Since(start), err, wait)
+		t.Logf("solve ended after %v (err %v), before the cancel at %v", time.Since(start), err, wait)
+		return false
 	case <-time.After(wait):
 	}
 	cancel()
@@ -159,10 +175,11 @@ func cancelAfter(t *testing.T, a, b ot.Image, wait time.Duration) {
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v, want context.Canceled", err)
 		}
-		t.Logf("stopped %v after the cancel: %v", time.Since(canceled), err)
+		t.Logf("stopped %v after the cancel at %v: %v", time.Since(canceled), wait, err)
 	case <-time.After(time.Second):
 		t.Fatal("solve still running 1 s after its context was canceled")
 	}
+	return true
 }
 
 // stopAfter is a context canceled at the solver's k-th look at it, a
