@@ -58,6 +58,9 @@ type Solver struct {
 	midStart []int32
 	parts    []flowPart
 	entries  []planEntry
+	// byMove's buffers
+	moves     []planEntry
+	moveStart []int32
 	// stats of the last solve
 	last Stats
 	// noShield prices every arc (plain block search) instead of the

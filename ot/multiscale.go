@@ -1,10 +1,8 @@
 package ot
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 )
 
 // Multiscale warm start.
@@ -130,14 +128,7 @@ func (s *Solver) warmFromCoarse(ctx context.Context, h, w, side int) error {
 	// Longest coarse moves first (then heaviest): they have the fewest
 	// good fine partners. Measured: a fifth fewer fine pivots than the
 	// plan's own order, and fewer than shortest-first or heaviest-first.
-	slices.SortFunc(entries, func(a, b planEntry) int {
-		ca := sq(a.from/int32(w2)-a.to/int32(w2)) + sq(a.from%int32(w2)-a.to%int32(w2))
-		cb := sq(b.from/int32(w2)-b.to/int32(w2)) + sq(b.from%int32(w2)-b.to%int32(w2))
-		if c := cmp.Compare(cb, ca); c != 0 {
-			return c
-		}
-		return cmp.Compare(b.m, a.m)
-	})
+	entries = s.byMove(entries, h2, w2)
 	for _, e := range entries {
 		na := block(e.from, s.pixSrc, &fa)
 		nb := block(e.to, s.pixDst, &fb)
@@ -211,6 +202,54 @@ func (s *Solver) warmFromCoarse(ctx context.Context, h, w, side int) error {
 }
 
 func sq(x int32) int32 { return x * x }
+
+// byMove returns entries (of a plan on an h2×w2 grid) longest move first,
+// heaviest first among moves of one length, and in the plan's order among
+// equals: a counting sort on the squared length, at most (h2−1)² +
+// (w2−1)², then an insertion sort by mass within each length, whose runs
+// are short. A comparison sort of the closure kind took 3% of a 28×28
+// solve. The result is in s.moves, which the next call reuses.
+func (s *Solver) byMove(entries []planEntry, h2, w2 int) []planEntry {
+	w := int32(w2)
+	maxD := int(sq(int32(h2-1)) + sq(w-1))
+	move := func(e planEntry) int {
+		return int(sq(e.from/w-e.to/w) + sq(e.from%w-e.to%w))
+	}
+	start := grow32(s.moveStart, maxD+2)
+	clear(start)
+	for _, e := range entries {
+		start[maxD-move(e)+1]++ // longest first
+	}
+	for k := 1; k < len(start); k++ {
+		start[k] += start[k-1]
+	}
+	if cap(s.moves) < len(entries) {
+		s.moves = make([]planEntry, len(entries))
+	}
+	out := s.moves[:len(entries)]
+	for _, e := range entries {
+		k := maxD - move(e)
+		out[start[k]] = e
+		start[k]++
+	}
+	s.moveStart = start
+	// start[k] is now the end of length maxD−k's run
+	lo := 0
+	for k := 0; k <= maxD; k++ {
+		hi := int(start[k])
+		for i := lo + 1; i < hi; i++ { // stable: heavier moves ahead only
+			e := out[i]
+			j := i
+			for j > lo && out[j-1].m < e.m {
+				out[j] = out[j-1]
+				j--
+			}
+			out[j] = e
+		}
+		lo = hi
+	}
+	return out
+}
 
 // byFlow puts the refined arcs in Kruskal's order without comparisons and
 // without a scan of every arc: idx lists them by increasing arc index (a
