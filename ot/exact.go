@@ -58,6 +58,10 @@ type Solver struct {
 	midStart []int32
 	parts    []flowPart
 	entries  []planEntry
+	// the refined shipments and uncross's marks (see uncross.go)
+	ships                               []refShip
+	shipHead, shipNb, shipBox, shipWork []int32
+	shipQueued                          []bool
 	// byMove's buffers
 	moves     []planEntry
 	moveStart []int32

@@ -14,8 +14,10 @@ import (
 // solves the same problem on the grid coarsened 2×2 (pixel masses
 // summed, recursively coarsened again while large enough), and refines the coarse optimal plan: each coarse entry
 // A→B ships its mass between the fine pixels of blocks A and B, nearest
-// pairs first. The arcs of those fine shipments (each routed through its
-// intermediate node) that do not close a cycle form a forest, from which
+// pairs first; the crossings between neighbouring sources' shipments are
+// then swapped away (uncross.go). The arcs of those fine shipments (each
+// routed through its intermediate node) that do not close a cycle form a
+// forest, from which
 // the simplex starts (network.startFromForest). Only the starting point
 // changes: the result is the same LP optimum, checked against POT.
 
@@ -129,6 +131,7 @@ func (s *Solver) warmFromCoarse(ctx context.Context, h, w, side int) error {
 	// good fine partners. Measured: a fifth fewer fine pivots than the
 	// plan's own order, and fewer than shortest-first or heaviest-first.
 	entries = s.byMove(entries, h2, w2)
+	s.startShips(nS)
 	for _, e := range entries {
 		na := block(e.from, s.pixSrc, &fa)
 		nb := block(e.to, s.pixDst, &fb)
@@ -162,17 +165,28 @@ func (s *Solver) warmFromCoarse(ctx context.Context, h, w, side int) error {
 			left -= amt
 			s.ra[i] -= amt
 			s.rb[j] -= amt
-			p, q := s.src[i], s.dst[j]
-			e1 := int(i)*nR + int(s.rowOf[q.x])
-			e2 := nS*nR + int(j)*nC + int(s.colOf[p.y])
+			s.pushShip(i, j, amt) // each (i, j) lies in one entry's blocks
+		}
+	}
+	xn, yn, sx, sy := int32(h), int32(w), int32(w), int32(1)
+	if !s.rowsFirst {
+		xn, yn, sx, sy = yn, xn, sy, sx
+	}
+	s.uncross(xn, yn, sx, sy)
+	// each shipment i -> j runs i -> (x_j, y_i) -> j
+	for i, p := range s.src {
+		for k := s.shipHead[i]; k >= 0; k = s.ships[k].next {
+			sp := &s.ships[k]
+			e1 := i*nR + int(s.rowOf[sp.qx])
+			e2 := nS*nR + int(sp.j)*nC + int(s.colOf[p.y])
 			if s.rf[e1] == 0 {
 				s.used = append(s.used, int32(e1))
 			}
 			if s.rf[e2] == 0 {
 				s.used = append(s.used, int32(e2))
 			}
-			s.rf[e1] += amt
-			s.rf[e2] += amt
+			s.rf[e1] += sp.m
+			s.rf[e2] += sp.m
 		}
 	}
 	// Kruskal: keep the arcs of largest refined flow that form a forest.
