@@ -165,9 +165,9 @@ func (g *network) rebuildTier() {
 		tmin[i], tmax[i] = math.MaxInt32, -1
 	}
 	m := int32(g.arcs)
-	entOf, midRC, ps := sh.ent, sh.midRC, g.ps
+	entOf, midRC, ps := sh.ent, sh.midRC, g.ps[:g.nodes]
 	for u, e := range g.pred[:g.nodes] {
-		if e < 0 || e >= m {
+		if uint32(e) >= uint32(m) { // the root's -1 or an artificial arc
 			continue
 		}
 		// a tree arc joins an entity and an intermediate node
@@ -186,6 +186,7 @@ func (g *network) rebuildTier() {
 	}
 	lo, hi := sh.lo, sh.hi
 	nLines := len(sh.start) - 1
+	size := 0
 	for l := 0; l < nLines; l++ {
 		line := sh.order[sh.start[l]:sh.start[l+1]]
 		last := nR - 1
@@ -208,20 +209,16 @@ func (g *network) rebuildTier() {
 		next := int32(-1) // first tree node of the nearest entity after
 		for k := len(line) - 1; k >= 0; k-- {
 			a := line[k]
-			if tmax[a] < 0 {
-				continue
+			if tmax[a] >= 0 {
+				if next < 0 {
+					hi[a] = last
+				} else {
+					lo[a], hi[a] = min(lo[a], next), max(hi[a], next)
+				}
+				next = tmin[a]
 			}
-			if next < 0 {
-				hi[a] = last
-			} else {
-				lo[a], hi[a] = min(lo[a], next), max(hi[a], next)
-			}
-			next = tmin[a]
+			size += int(hi[a] - lo[a] + 1)
 		}
-	}
-	size := 0
-	for a := range lo {
-		size += int(hi[a] - lo[a] + 1)
 	}
 	if cap(g.tier) < size {
 		g.tier = make([]tierArc, 0, size)
@@ -234,24 +231,26 @@ func (g *network) rebuildTier() {
 	rows, cols := sh.rows, sh.cols
 	w := 0
 	for a := int32(0); a < nS; a++ {
-		base := a * nR
-		u, x, line := entNode[a], entX[a], mids[entMid[a]:]
 		l, h := lo[a], hi[a]
-		out := tier[w : w+int(h-l+1)]
-		for k := l; k <= h; k++ {
-			d := int64(x - rows[k])
-			out[k-l] = tierArc{d * d, u, line[k], base + k}
+		u, x, e := entNode[a], entX[a], a*nR+l
+		line := mids[entMid[a]+l : entMid[a]+h+1]
+		at := rows[l : h+1]
+		out := tier[w : w+len(line)]
+		for k, v := range line {
+			d := int64(x - at[k])
+			out[k] = tierArc{d * d, u, v, e + int32(k)}
 		}
 		w += len(out)
 	}
 	for a := nS; a < int32(len(lo)); a++ {
-		base := split + (a-nS)*nC
-		t, y, line := entNode[a], entX[a], mids[entMid[a]:]
 		l, h := lo[a], hi[a]
-		out := tier[w : w+int(h-l+1)]
-		for k := l; k <= h; k++ {
-			d := int64(y - cols[k])
-			out[k-l] = tierArc{d * d, line[k], t, base + k}
+		t, y, e := entNode[a], entX[a], split+(a-nS)*nC+l
+		line := mids[entMid[a]+l : entMid[a]+h+1]
+		at := cols[l : h+1]
+		out := tier[w : w+len(line)]
+		for k, v := range line {
+			d := int64(y - at[k])
+			out[k] = tierArc{d * d, v, t, e + int32(k)}
 		}
 		w += len(out)
 	}
