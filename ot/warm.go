@@ -123,6 +123,7 @@ func (g *network) startFromForest(artCost int64) {
 	g.ps[root].parent = -1
 	g.pred[root] = -1
 	g.nd[root].pi = 0
+	rel := g.rel // the potentials, from attachSingletons
 	stack := append(g.order[:0], root)
 	prev := int32(-1)
 	for len(stack) > 0 {
@@ -134,12 +135,7 @@ func (g *network) startFromForest(artCost int64) {
 		}
 		prev = u
 		if u != root {
-			e := g.pred[u]
-			if g.predDir[u] == dirUp {
-				g.nd[u].pi = g.nd[g.ps[u].parent].pi - g.cost[e]
-			} else {
-				g.nd[u].pi = g.nd[g.ps[u].parent].pi + g.cost[e]
-			}
+			g.nd[u].pi = rel[u]
 		}
 		for c := g.head[u]; c >= 0; c = g.fill[c] {
 			stack = append(stack, c)
@@ -255,6 +251,7 @@ func (g *network) attachSingletons(artCost int64) {
 		g.pred[v] = e
 		g.predDir[v] = dirDown
 		g.flow[e] = 0
+		rel[v] = g.bestPi[v] // the tail's potential plus the arc's cost
 	}
 }
 
