@@ -23,10 +23,14 @@ import "fmt"
 // per intermediate node: at most 24 bytes per node), the node record's
 // chunk (int32) and the start's potential scratch (int64), and the chunk
 // store (chunks.go: offset, record and chunkCap members per chunkMin
-// nodes).
+// nodes), and the refined shipments (uncross.go: at most two per node from
+// the refinement and two per swap, maxUncrossSwaps per source, 24 bytes
+// each) with uncross's tables (four int32 and one bool per source, eight
+// int32 of neighbours and eight of bounds).
 const (
 	bytesPerArc  = 24 + 8 + 24
-	bytesPerNode = 24 + 16 + 29 + 16 + 8 + 50 + 28 + 24 + 12 + (8+20+4+4*chunkCap)/chunkMin
+	bytesPerNode = 24 + 16 + 29 + 16 + 8 + 50 + 28 + 24 + 12 + (8+20+4+4*chunkCap)/chunkMin +
+		24*(2+2*maxUncrossSwaps) + 4*4 + 1 + 64
 )
 
 // footprint estimates the bytes a solve of s.ma, s.mb on h×w allocates,
