@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -244,4 +245,35 @@ func TestSolveStopsAtEveryLook(t *testing.T) {
 		}
 		t.Logf("look %d of %d: %v", k, n, err)
 	}
+}
+
+// A Solver whose solve was stopped at any look at its context solves the
+// next pair as a fresh one does, to the plan: a stop leaves no flow
+// behind (a stale flow leaves the value right and the plan wrong).
+func TestSolverReusedAfterStop(t *testing.T) {
+	a, b := noise(64, 7), noise(64, 8)
+	c, d := noise(64, 9), noise(64, 10)
+	want, err := ot.NewSolver().Plan(c, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe := &stopAfter{Context: context.Background(), k: math.MaxInt, done: make(chan struct{})}
+	if _, err := ot.NewSolver().W2SqContext(probe, a, b); err != nil {
+		t.Fatal(err)
+	}
+	for k := 1; k <= probe.calls; k++ {
+		s := ot.NewSolver()
+		ctx := &stopAfter{Context: context.Background(), k: k, done: make(chan struct{})}
+		if _, err := s.W2SqContext(ctx, a, b); !errors.Is(err, context.Canceled) {
+			t.Fatalf("look %d of %d: err = %v, want context.Canceled", k, probe.calls, err)
+		}
+		got, err := s.Plan(c, d)
+		if err != nil {
+			t.Fatalf("look %d of %d: the next solve: %v", k, probe.calls, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("look %d of %d: the next solve's plan (%v W2², %d entries) is not a fresh solver's (%v W2², %d entries)", k, probe.calls, got.W2Sq, len(got.Entries), want.W2Sq, len(want.Entries))
+		}
+	}
+	t.Logf("%d looks", probe.calls)
 }

@@ -134,7 +134,12 @@ func (g *network) reset(n, m int) {
 	g.src = grow32(g.src, all)
 	g.tgt = grow32(g.tgt, all)
 	g.cost = grow64(g.cost, all)
-	g.flow = grow64(g.flow, all)
+	if cap(g.flow) < all {
+		// zero as made: a start need not clear it (64 MB at 160×160)
+		g.flow = make([]int64, all)
+		g.flowArcs, g.flowClean = g.flowArcs[:0], true
+	}
+	g.flow = g.flow[:all]
 	g.supply = grow64(g.supply, n+1)
 	if cap(g.nd) < n+1 {
 		g.nd = make([]nodeRec, n+1)
@@ -221,9 +226,15 @@ func (g *network) solve(ctx context.Context) (int64, error) {
 
 	if g.useWarm {
 		g.useWarm = false
-		g.startFromForest(artCost)
+		if err := g.startFromForest(ctx, artCost); err != nil {
+			g.flowClean = false // the start wrote flows that flowArcs does not list
+			return 0, fmt.Errorf("ot: solve stopped in its start on %d nodes, %d arcs: %w", n, m, err)
+		}
 		g.loadTreeFlow()
 		g.resetChunks()
+		if err := ctx.Err(); err != nil {
+			return 0, fmt.Errorf("ot: solve stopped in its start on %d nodes, %d arcs: %w", n, m, err)
+		}
 	} else {
 		g.artificialStart(artCost)
 		g.loadTreeFlow()

@@ -1,5 +1,7 @@
 package ot
 
+import "context"
+
 // Uncrossing the refined plan.
 //
 // The refinement (warmFromCoarse) ships each coarse entry's mass between
@@ -88,14 +90,21 @@ func (s *Solver) addShip(i, j int32, m int64) {
 // sources (see above), and returns how many swaps it made. It stops once
 // it has made maxUncrossSwaps per source (a few more, the last pair's);
 // unless it made that many, no crossing is left between neighbours. A source at (x, y) is the pixel
-// x·sx + y·sy of s.pixSrc; xn and yn bound x and y.
-func (s *Solver) uncross(xn, yn, sx, sy int32) int {
+// x·sx + y·sy of s.pixSrc; xn and yn bound x and y. It looks at ctx
+// every passCheckEvery sources, and returns ctx's error once ctx is done,
+// its shipments still a valid plan.
+func (s *Solver) uncross(ctx context.Context, xn, yn, sx, sy int32) (int, error) {
 	nS := int32(len(s.src))
 	// nb[8i+k]: the source at i + offs[k] for k < 4, at i − offs[k−4]
 	// for k ≥ 4, or -1
 	nb := grow32(s.shipNb, 8*int(nS))
 	pixSrc := s.pixSrc
 	for i, p := range s.src {
+		if i%passCheckEvery == passCheckEvery-1 {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+		}
 		row := nb[8*i : 8*i+8]
 		for k := 0; k < 4; k++ {
 			dx, dy := uncrossOff(k)
@@ -121,6 +130,11 @@ func (s *Solver) uncross(xn, yn, sx, sy int32) int {
 	// One look at every pair, then at the pairs of every source whose
 	// shipments changed, until none has a crossing.
 	for i := int32(0); i < nS; i++ {
+		if i%passCheckEvery == passCheckEvery-1 {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+		}
 		w := 0
 		for k, i2 := range nb[8*i : 8*i+4] {
 			if i2 >= 0 && box[8*i+int32(k)] > box[8*i2+4+int32(k)] && budget > 0 {
@@ -137,7 +151,12 @@ func (s *Solver) uncross(xn, yn, sx, sy int32) int {
 			work = append(work, i)
 		}
 	}
-	for len(work) > 0 && budget > 0 {
+	for looks := 0; len(work) > 0 && budget > 0; looks++ {
+		if looks%passCheckEvery == passCheckEvery-1 {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+		}
 		i := work[len(work)-1]
 		work = work[:len(work)-1]
 		queued[i] = false
@@ -161,7 +180,7 @@ func (s *Solver) uncross(xn, yn, sx, sy int32) int {
 		}
 	}
 	s.shipQueued, s.shipWork = queued, work[:0]
-	return maxUncrossSwaps*int(nS) - budget
+	return maxUncrossSwaps*int(nS) - budget, nil
 }
 
 // boxOf sets source i's box (see uncrossOffs) from its shipments.

@@ -1,6 +1,7 @@
 package ot
 
 import (
+	"context"
 	"math/rand/v2"
 	"testing"
 )
@@ -97,7 +98,10 @@ func TestUncross(t *testing.T) {
 					return n
 				}
 				before, crossed := cost(), crossings()
-				swaps := s.uncross(xn, yn, sx, sy)
+				swaps, err := s.uncross(context.Background(), xn, yn, sx, sy)
+				if err != nil {
+					t.Fatal(err)
+				}
 				after := cost()
 				if swaps >= maxUncrossSwaps*len(s.src) {
 					exhausted++

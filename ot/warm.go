@@ -1,17 +1,25 @@
 package ot
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+)
 
 // startFromForest builds the initial spanning tree from the arcs listed in
 // g.warmArcs, in increasing order, which must form a forest. Tree arcs carry the flow that
 // conservation demands; an arc that would carry zero or negative flow is
 // cut, and the cut-off subtree hangs from the root by its artificial arc,
 // carrying its imbalance. All zero-flow tree arcs then point away from the
-// root: the tree is strongly feasible.
-func (g *network) startFromForest(artCost int64) {
+// root: the tree is strongly feasible. It looks at ctx between its
+// passes, and returns ctx's error, with the tree unfinished, once ctx is
+// done.
+func (g *network) startFromForest(ctx context.Context, artCost int64) error {
 	n, m := g.nodes, g.arcs
 	root := int32(n)
 	g.clearFlows() // before sub, which the last solve's flows may overlap
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	g.head = grow32(g.head, n+2)
 	for i := range g.head {
 		g.head[i] = 0
@@ -41,8 +49,16 @@ func (g *network) startFromForest(artCost int64) {
 		sub[u] = g.supply[u]
 		g.ps[u].parent = -2 // unvisited
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	order := g.order[:0]
 	for s := 0; s < n; s++ {
+		if s%passCheckEvery == passCheckEvery-1 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
 		if g.ps[s].parent != -2 {
 			continue
 		}
@@ -66,7 +82,15 @@ func (g *network) startFromForest(artCost int64) {
 		}
 	}
 	g.order = order
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	for k := n - 1; k >= 0; k-- { // children before parents
+		if k%passCheckEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
 		u := order[k]
 		if e := g.pred[u]; e >= 0 {
 			f := sub[u] // u -> parent carries S(u)
@@ -107,7 +131,12 @@ func (g *network) startFromForest(artCost int64) {
 			g.flow[a] = 0
 		}
 	}
-	g.attachSingletons(artCost)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := g.attachSingletons(ctx, artCost); err != nil {
+		return err
+	}
 	// children lists, then thread (preorder), potentials, subtree sizes
 	g.head = grow32(g.head, n+2)
 	for i := range g.head {
@@ -159,6 +188,7 @@ func (g *network) startFromForest(artCost int64) {
 			break
 		}
 	}
+	return nil
 }
 
 // attachSingletons hangs every node that the forest left alone and that
@@ -169,8 +199,9 @@ func (g *network) startFromForest(artCost int64) {
 // reduced cost. Left on its artificial arc, each such node would cost at
 // least one degenerate pivot to attach (a 28×28 pair has about a hundred).
 // It must run after the flows are set and before the tree structure is
-// built.
-func (g *network) attachSingletons(artCost int64) {
+// built. It looks at ctx every attachCheckEvery alone nodes, and returns
+// ctx's error once ctx is done.
+func (g *network) attachSingletons(ctx context.Context, artCost int64) error {
 	n, m := g.nodes, g.arcs
 	root := int32(n)
 	g.rel = grow64(g.rel, n)
@@ -216,9 +247,15 @@ func (g *network) attachSingletons(artCost int64) {
 	// nodes' in-arcs are read, from the shield's node-sized tables.
 	if sh := g.sh; sh != nil {
 		nR := int32(sh.nR)
+		seen := 0
 		for v := 0; v < n; v++ {
 			if alone[v] != -1 {
 				continue
+			}
+			if seen++; seen%attachCheckEvery == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
 			}
 			if sh.ent[v] >= 0 {
 				panic(fmt.Sprintf("ot: internal error: node %d of supply %d alone", v, g.supply[v]))
@@ -239,6 +276,9 @@ func (g *network) attachSingletons(artCost int64) {
 		}
 		g.attachScan(end)
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	for v := 0; v < n; v++ {
 		e := arc[v]
 		if e < 0 {
@@ -253,7 +293,13 @@ func (g *network) attachSingletons(artCost int64) {
 		g.flow[e] = 0
 		rel[v] = g.bestPi[v] // the tail's potential plus the arc's cost
 	}
+	return nil
 }
+
+// attachCheckEvery is how many alone nodes attachSingletons attaches
+// between two looks at its context: each reads a column's sources, up to
+// a few hundred arcs.
+const attachCheckEvery = 1024
 
 // attachScan is attachSingletons' search over the arcs [0, end): for
 // each alone node, its in-arc of least tail potential plus cost, the
