@@ -133,11 +133,14 @@ func (s *Solver) warmFromCoarse(ctx context.Context, h, w, side int) error {
 	// good fine partners. Measured: a fifth fewer fine pivots than the
 	// plan's own order, and fewer than shortest-first or heaviest-first.
 	entries = s.byMove(entries, h2, w2)
+	stopped := func(err error) error {
+		return fmt.Errorf("ot: solve stopped in the start of its %d×%d level: %w", h, w, err)
+	}
 	s.startShips(nS)
 	for k, e := range entries {
 		if k%passCheckEvery == passCheckEvery-1 {
 			if err := ctx.Err(); err != nil {
-				return fmt.Errorf("ot: solve stopped in the start of its %d×%d level: %w", h, w, err)
+				return stopped(err)
 			}
 		}
 		na := block(e.from, s.pixSrc, &fa)
@@ -180,16 +183,16 @@ func (s *Solver) warmFromCoarse(ctx context.Context, h, w, side int) error {
 		xn, yn, sx, sy = yn, xn, sy, sx
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("ot: solve stopped in the start of its %d×%d level: %w", h, w, err)
+		return stopped(err)
 	}
 	if _, err := s.uncross(ctx, xn, yn, sx, sy); err != nil {
-		return fmt.Errorf("ot: solve stopped in the start of its %d×%d level: %w", h, w, err)
+		return stopped(err)
 	}
 	// each shipment i -> j runs i -> (x_j, y_i) -> j
 	for i, p := range s.src {
 		if i%passCheckEvery == passCheckEvery-1 {
 			if err := ctx.Err(); err != nil {
-				return s.dropRefined(fmt.Errorf("ot: solve stopped in the start of its %d×%d level: %w", h, w, err))
+				return s.dropRefined(stopped(err))
 			}
 		}
 		for k := s.shipHead[i]; k >= 0; k = s.ships[k].next {
@@ -207,7 +210,7 @@ func (s *Solver) warmFromCoarse(ctx context.Context, h, w, side int) error {
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return s.dropRefined(fmt.Errorf("ot: solve stopped in the start of its %d×%d level: %w", h, w, err))
+		return s.dropRefined(stopped(err))
 	}
 	// Kruskal: keep the arcs of largest refined flow that form a forest.
 	idx, ord := s.byFlow(s.used)
