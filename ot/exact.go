@@ -202,6 +202,11 @@ func (s *Solver) solveInts(ctx context.Context, h, w int) (int64, error) {
 	// arcs anyway, and plain block search took fewer pivots there
 	// (MNIST's 14×14 level: 667 pivots per pair in all instead of 727).
 	warm := s.coarsens(h, w, len(s.src), len(s.dst))
+	// A solve stopped before its pivots may have left its shield and its
+	// warm start set: this level prices by the shield, and starts warm,
+	// only if it sets them now.
+	s.net.endPricing()
+	s.net.useWarm = false
 	if !s.noShield && (warm || !s.multiscale) {
 		s.setShield()
 	}

@@ -248,31 +248,39 @@ func TestSolveStopsAtEveryLook(t *testing.T) {
 }
 
 // A Solver whose solve was stopped at any look at its context solves the
-// next pair as a fresh one does, to the plan: a stop leaves no flow
-// behind (a stale flow leaves the value right and the plan wrong).
+// next pairs as a fresh one does, to the plan: a stop leaves no flow and
+// no pricing setup behind (a stale flow leaves the value right and the
+// plan wrong). The next pairs are of the same size and smaller ones, whose
+// levels reuse the stopped solve's levels in other roles (a cold coarsest
+// level on a shielded level's network, a grid too small to coarsen).
 func TestSolverReusedAfterStop(t *testing.T) {
 	a, b := noise(64, 7), noise(64, 8)
-	c, d := noise(64, 9), noise(64, 10)
-	want, err := ot.NewSolver().Plan(c, d)
-	if err != nil {
-		t.Fatal(err)
+	next := [][2]ot.Image{{noise(64, 9), noise(64, 10)}, {noise(32, 9), noise(32, 10)}, {noise(3, 9), noise(3, 10)}}
+	want := make([]*ot.Plan, len(next))
+	for i, p := range next {
+		var err error
+		if want[i], err = ot.NewSolver().Plan(p[0], p[1]); err != nil {
+			t.Fatal(err)
+		}
 	}
 	probe := &stopAfter{Context: context.Background(), k: math.MaxInt, done: make(chan struct{})}
 	if _, err := ot.NewSolver().W2SqContext(probe, a, b); err != nil {
 		t.Fatal(err)
 	}
 	for k := 1; k <= probe.calls; k++ {
-		s := ot.NewSolver()
-		ctx := &stopAfter{Context: context.Background(), k: k, done: make(chan struct{})}
-		if _, err := s.W2SqContext(ctx, a, b); !errors.Is(err, context.Canceled) {
-			t.Fatalf("look %d of %d: err = %v, want context.Canceled", k, probe.calls, err)
-		}
-		got, err := s.Plan(c, d)
-		if err != nil {
-			t.Fatalf("look %d of %d: the next solve: %v", k, probe.calls, err)
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("look %d of %d: the next solve's plan (%v W2², %d entries) is not a fresh solver's (%v W2², %d entries)", k, probe.calls, got.W2Sq, len(got.Entries), want.W2Sq, len(want.Entries))
+		for i, p := range next {
+			s := ot.NewSolver()
+			ctx := &stopAfter{Context: context.Background(), k: k, done: make(chan struct{})}
+			if _, err := s.W2SqContext(ctx, a, b); !errors.Is(err, context.Canceled) {
+				t.Fatalf("look %d of %d: err = %v, want context.Canceled", k, probe.calls, err)
+			}
+			got, err := s.Plan(p[0], p[1])
+			if err != nil {
+				t.Fatalf("look %d of %d: the next %d×%d solve: %v", k, probe.calls, p[0].H, p[0].W, err)
+			}
+			if !reflect.DeepEqual(got, want[i]) {
+				t.Fatalf("look %d of %d: the next %d×%d solve's plan (%v W2², %d entries) is not a fresh solver's (%v W2², %d entries)", k, probe.calls, p[0].H, p[0].W, got.W2Sq, len(got.Entries), want[i].W2Sq, len(want[i].Entries))
+			}
 		}
 	}
 	t.Logf("%d looks", probe.calls)
