@@ -107,7 +107,8 @@ var ErrTooLarge = errors.New("ot: transport problem too large")
 // NewSolver returns a Solver with empty buffers.
 func NewSolver() *Solver { return &Solver{multiscale: true} }
 
-// LastStats returns statistics of the most recent successful solve.
+// LastStats returns statistics of the most recent solve: of the work done
+// before the error, for one that failed or was stopped.
 func (s *Solver) LastStats() Stats { return s.last }
 
 // W2Sq returns the exact squared 2-Wasserstein distance between a and b,
@@ -120,12 +121,13 @@ func (s *Solver) W2Sq(a, b Image) (float64, error) {
 
 // W2SqContext is W2Sq stopped by ctx: a solve looks at ctx between its
 // phases, every buildCheckEvery supports while it builds a graph, every
-// passCheckEvery items in a level's start and every ctxEvery pivots, and
-// returns ctx's error (wrapped) soon after it is done. Measured on a
-// dense 160×160 pair under the race detector, which slows these passes
-// ten-fold: the longest stretch without a look is 0.25 s, the last proof
-// of optimality over every arc. A Solver stopped this way solves its next
-// pair as a fresh one would.
+// passCheckEvery items in most passes of a level's start (every
+// attachCheckEvery nodes it attaches), every ctxEvery pivots, and returns
+// ctx's error (wrapped) soon after it is done; the longest stretch
+// without a look is one pass over the arcs (measured on a dense 160×160
+// pair under the race detector, which slows these passes ten-fold: 0.25
+// s, the last proof of optimality). A Solver stopped this way solves its
+// next pair as a fresh one would.
 func (s *Solver) W2SqContext(ctx context.Context, a, b Image) (float64, error) {
 	w, _, err := s.solve(ctx, a, b, false)
 	return w, err

@@ -263,25 +263,78 @@ func TestSolverReusedAfterStop(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	reuse := func(stop string, ctx func() context.Context) (last error) {
+		t.Helper()
+		for i, p := range next {
+			s := ot.NewSolver()
+			_, err := s.W2SqContext(ctx(), a, b)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("%s: err = %v, want context.Canceled", stop, err)
+			}
+			last = err
+			got, err := s.Plan(p[0], p[1])
+			if err != nil {
+				t.Fatalf("%s (%v): the next %d×%d solve: %v", stop, err, p[0].H, p[0].W, err)
+			}
+			if !reflect.DeepEqual(got, want[i]) {
+				t.Fatalf("%s (%v): the next %d×%d solve's plan (%v W2², %d entries) is not a fresh solver's (%v W2², %d entries)", stop, err, p[0].H, p[0].W, got.W2Sq, len(got.Entries), want[i].W2Sq, len(want[i].Entries))
+			}
+		}
+		return last
+	}
 	probe := &stopAfter{Context: context.Background(), k: math.MaxInt, done: make(chan struct{})}
 	if _, err := ot.NewSolver().W2SqContext(probe, a, b); err != nil {
 		t.Fatal(err)
 	}
 	for k := 1; k <= probe.calls; k++ {
-		for i, p := range next {
-			s := ot.NewSolver()
-			ctx := &stopAfter{Context: context.Background(), k: k, done: make(chan struct{})}
-			if _, err := s.W2SqContext(ctx, a, b); !errors.Is(err, context.Canceled) {
-				t.Fatalf("look %d of %d: err = %v, want context.Canceled", k, probe.calls, err)
-			}
-			got, err := s.Plan(p[0], p[1])
-			if err != nil {
-				t.Fatalf("look %d of %d: the next %d×%d solve: %v", k, probe.calls, p[0].H, p[0].W, err)
-			}
-			if !reflect.DeepEqual(got, want[i]) {
-				t.Fatalf("look %d of %d: the next %d×%d solve's plan (%v W2², %d entries) is not a fresh solver's (%v W2², %d entries)", k, probe.calls, p[0].H, p[0].W, got.W2Sq, len(got.Entries), want[i].W2Sq, len(want[i].Entries))
-			}
+		reuse(fmt.Sprintf("look %d of %d", k, probe.calls), func() context.Context {
+			return &stopAfter{Context: context.Background(), k: k, done: make(chan struct{})}
+		})
+	}
+	// stops among the pivots of each level in turn
+	levels := &stopInPivots{Context: context.Background(), k: math.MaxInt, done: make(chan struct{})}
+	if _, err := ot.NewSolver().W2SqContext(levels, a, b); err != nil {
+		t.Fatal(err)
+	}
+	inPivots := 0
+	for k := 1; k <= levels.dones; k++ {
+		err := reuse(fmt.Sprintf("level %d of %d", k, levels.dones), func() context.Context {
+			return &stopInPivots{Context: context.Background(), k: k, done: make(chan struct{})}
+		})
+		if strings.Contains(err.Error(), "stopped after") && strings.Contains(err.Error(), "pivots on") {
+			inPivots++
 		}
 	}
-	t.Logf("%d looks", probe.calls)
+	if levels.dones < 3 || inPivots < levels.dones-1 {
+		t.Fatalf("%d of %d levels stopped among their pivots, want all but at most one", inPivots, levels.dones)
+	}
+	t.Logf("%d looks; %d levels, %d stopped among their pivots", probe.calls, levels.dones, inPivots)
+}
+
+// stopInPivots is a context done among the pivots of the solve's k-th
+// level: its Done channel closes at the k-th call of Done (a level's
+// simplex takes it once, before its pivots, which then watch it), and Err
+// answers nil to the level's first look before its pivots and
+// context.Canceled after, so that the stop comes from the pivots' watch.
+type stopInPivots struct {
+	context.Context
+	k, dones, errs int
+	done           chan struct{}
+}
+
+func (c *stopInPivots) Done() <-chan struct{} {
+	if c.dones++; c.dones == c.k {
+		close(c.done)
+	}
+	return c.done
+}
+
+func (c *stopInPivots) Err() error {
+	if c.dones < c.k {
+		return nil
+	}
+	if c.errs++; c.errs == 1 {
+		return nil
+	}
+	return context.Canceled
 }

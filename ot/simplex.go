@@ -172,7 +172,8 @@ func (g *network) clearFlows() {
 		clear(g.flow[:cap(g.flow)])
 	}
 	// Until storeTreeFlow lists them, the flows stay in tflow: an ended
-	// or failed solve leaves the whole of flow zero.
+	// or failed solve leaves the whole of flow zero, but for one stopped
+	// in its start from a forest, which clears flowClean instead.
 	g.flowArcs = g.flowArcs[:0]
 	g.flowClean = true
 }
@@ -314,6 +315,7 @@ func (g *network) iterate(ctx context.Context) (int64, error) {
 	done := ctx.Done() // nil for a context that is never done
 	if done != nil {
 		if err := ctx.Err(); err != nil {
+			g.endPricing()
 			return 0, fmt.Errorf("ot: solve stopped before its first pivot on %d nodes, %d arcs: %w", n, m, err)
 		}
 	}
