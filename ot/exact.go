@@ -435,6 +435,15 @@ const buildCheckEvery = 1024
 // (page faults; more so under the race detector).
 const passCheckEvery = 4096
 
+// lookEvery is ctx's error at every every-th item i of a pass (i = every−1,
+// 2·every−1, …), nil at the others and while ctx is not done.
+func lookEvery(ctx context.Context, i, every int) error {
+	if i%every != every-1 {
+		return nil
+	}
+	return ctx.Err()
+}
+
 // layoutBlock is the side, in grid lines, of the square blocks by which
 // layout numbers the nodes.
 const layoutBlock = 4

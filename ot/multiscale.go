@@ -138,10 +138,8 @@ func (s *Solver) warmFromCoarse(ctx context.Context, h, w, side int) error {
 	}
 	s.startShips(nS)
 	for k, e := range entries {
-		if k%passCheckEvery == passCheckEvery-1 {
-			if err := ctx.Err(); err != nil {
-				return stopped(err)
-			}
+		if err := lookEvery(ctx, k, passCheckEvery); err != nil {
+			return stopped(err)
 		}
 		na := block(e.from, s.pixSrc, &fa)
 		nb := block(e.to, s.pixDst, &fb)
@@ -190,10 +188,8 @@ func (s *Solver) warmFromCoarse(ctx context.Context, h, w, side int) error {
 	}
 	// each shipment i -> j runs i -> (x_j, y_i) -> j
 	for i, p := range s.src {
-		if i%passCheckEvery == passCheckEvery-1 {
-			if err := ctx.Err(); err != nil {
-				return s.dropRefined(stopped(err))
-			}
+		if err := lookEvery(ctx, i, passCheckEvery); err != nil {
+			return s.dropRefined(stopped(err))
 		}
 		for k := s.shipHead[i]; k >= 0; k = s.ships[k].next {
 			sp := &s.ships[k]

@@ -100,10 +100,8 @@ func (s *Solver) uncross(ctx context.Context, xn, yn, sx, sy int32) (int, error)
 	nb := grow32(s.shipNb, 8*int(nS))
 	pixSrc := s.pixSrc
 	for i, p := range s.src {
-		if i%passCheckEvery == passCheckEvery-1 {
-			if err := ctx.Err(); err != nil {
-				return 0, err
-			}
+		if err := lookEvery(ctx, i, passCheckEvery); err != nil {
+			return 0, err
 		}
 		row := nb[8*i : 8*i+8]
 		for k := 0; k < 4; k++ {
@@ -130,10 +128,8 @@ func (s *Solver) uncross(ctx context.Context, xn, yn, sx, sy int32) (int, error)
 	// One look at every pair, then at the pairs of every source whose
 	// shipments changed, until none has a crossing.
 	for i := int32(0); i < nS; i++ {
-		if i%passCheckEvery == passCheckEvery-1 {
-			if err := ctx.Err(); err != nil {
-				return 0, err
-			}
+		if err := lookEvery(ctx, int(i), passCheckEvery); err != nil {
+			return 0, err
 		}
 		w := 0
 		for k, i2 := range nb[8*i : 8*i+4] {
@@ -152,10 +148,8 @@ func (s *Solver) uncross(ctx context.Context, xn, yn, sx, sy int32) (int, error)
 		}
 	}
 	for looks := 0; len(work) > 0 && budget > 0; looks++ {
-		if looks%passCheckEvery == passCheckEvery-1 {
-			if err := ctx.Err(); err != nil {
-				return 0, err
-			}
+		if err := lookEvery(ctx, looks, passCheckEvery); err != nil {
+			return 0, err
 		}
 		i := work[len(work)-1]
 		work = work[:len(work)-1]

@@ -54,10 +54,8 @@ func (g *network) startFromForest(ctx context.Context, artCost int64) error {
 	}
 	order := g.order[:0]
 	for s := 0; s < n; s++ {
-		if s%passCheckEvery == passCheckEvery-1 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
+		if err := lookEvery(ctx, s, passCheckEvery); err != nil {
+			return err
 		}
 		if g.ps[s].parent != -2 {
 			continue
@@ -86,10 +84,8 @@ func (g *network) startFromForest(ctx context.Context, artCost int64) error {
 		return err
 	}
 	for k := n - 1; k >= 0; k-- { // children before parents
-		if k%passCheckEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
+		if err := lookEvery(ctx, n-1-k, passCheckEvery); err != nil {
+			return err
 		}
 		u := order[k]
 		if e := g.pred[u]; e >= 0 {
@@ -252,11 +248,10 @@ func (g *network) attachSingletons(ctx context.Context, artCost int64) error {
 			if alone[v] != -1 {
 				continue
 			}
-			if seen++; seen%attachCheckEvery == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
+			if err := lookEvery(ctx, seen, attachCheckEvery); err != nil {
+				return err
 			}
+			seen++
 			if sh.ent[v] >= 0 {
 				panic(fmt.Sprintf("ot: internal error: node %d of supply %d alone", v, g.supply[v]))
 			}
