@@ -27,7 +27,8 @@
 // # Budget
 //
 // The plan is made once, from two measurements on the training images:
-// the exact solver's wall time per pair with the given workers, and the
+// the exact solver's wall time per pair with the given workers (random
+// training pairs, timed for 3 s after a second's warm-up), and the
 // training throughput in pairs per second. The test set takes the all-pairs
 // set of as many test images (at most 500) as 7% of the budget pays for;
 // the validation set pairs within groups over the validation images; the

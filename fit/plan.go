@@ -1,17 +1,9 @@
 package fit
 
 import (
-	"context"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"time"
-
-	"github.com/kenn-ot/kenn/build"
-	"github.com/kenn-ot/kenn/dataset"
-	"github.com/kenn-ot/kenn/models"
-	"github.com/kenn-ot/kenn/ot"
-	"github.com/kenn-ot/kenn/pairs"
 )
 
 // Shares of the budget, from the runs in docs/results*: the test set's
@@ -165,28 +157,4 @@ func minBudget(o Options, p Plan, spp, epochCost float64) time.Duration {
 	need := (float64(minValGroups*groupPairs(o.Group))*spp + overhead.Seconds() + n*(spp+minEpochs*epochCost)) / (useShare - testShare)
 	need = math.Max(need, float64(groupPairs(minTest))*spp/testShare) // the smallest test set within its share
 	return time.Duration(math.Ceil(need/60)) * time.Minute
-}
-
-// measure times the exact solver on random training pairs and a few
-// training steps of the model.
-func measure(ctx context.Context, o Options, train *dataset.Images, m *models.Model) (spp, pps float64, err error) {
-	rng := rand.New(rand.NewPCG(o.Seed, 0x70726f6265)) // "probe"
-	const probePairs = 300
-	ps := make([]pairs.Pair, 0, probePairs)
-	for len(ps) < probePairs {
-		i, j := rng.IntN(train.N), rng.IntN(train.N)
-		if i != j {
-			ps = append(ps, pairs.Pair{I: min(i, j), J: max(i, j)})
-		}
-	}
-	start := time.Now()
-	if _, err := pairs.Compute(ctx, train, ps, pairs.Options{Method: ot.NewSolver(), Workers: o.Workers}); err != nil {
-		return 0, 0, fmt.Errorf("fit: measuring the exact solver: %w", err)
-	}
-	spp = time.Since(start).Seconds() / probePairs
-	sp, err := build.Benchmark(m, train, build.ModeBlock, o.Group, 8, o.Seed)
-	if err != nil {
-		return 0, 0, fmt.Errorf("fit: measuring training: %w", err)
-	}
-	return spp, sp.PairsPerSec, nil
 }
