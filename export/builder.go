@@ -1,8 +1,6 @@
 package export
 
 import (
-	"strings"
-
 	"github.com/kenn-ot/kenn/internal/onnxpb"
 	"github.com/kenn-ot/kenn/models"
 )
@@ -11,10 +9,6 @@ import (
 // (package export/snn): a set of NAME.onnx, which samples y | x, and
 // NAME.noise.onnx, the same network with its noise as inputs.
 const SamplerKind = "snn"
-
-// NoisePath returns the noise-input variant's file name for NAME.onnx:
-// NAME.noise.onnx.
-func NoisePath(path string) string { return strings.TrimSuffix(path, ".onnx") + ".noise.onnx" }
 
 // Builder is the graph builder of export's own compilers, for companion
 // compilers of other model families (export/snn): nodes and initializers

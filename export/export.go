@@ -306,16 +306,6 @@ func pairDistance(g *graph, c *models.Checkpoint, ex, ey string) string {
 	return total
 }
 
-// Paths returns the three file names for an embedding path NAME.onnx.
-func Paths(path string) (embed, pairwise, pair string) {
-	base := strings.TrimSuffix(path, ".onnx")
-	return base + ".onnx", base + ".pairwise.onnx", base + ".pair.onnx"
-}
-
-// DecoderPath returns the decoder's file name for an embedding path
-// NAME.onnx: NAME.decoder.onnx.
-func DecoderPath(path string) string { return strings.TrimSuffix(path, ".onnx") + ".decoder.onnx" }
-
 // WriteFiles exports c next to path (see Paths and DecoderPath) and
 // returns the paths written. The set is written as a unit (see writeSet):
 // every file goes to a temporary name first and all are renamed into place

@@ -47,14 +47,12 @@ var ErrNoLibrary = errors.New("onnxruntime shared library not found")
 
 // MainPath is the main file NAME.onnx of a set for any file of it:
 // NAME.pairwise.onnx, NAME.pair.onnx or NAME.decoder.onnx name their
-// set's NAME.onnx when it exists; any other path is returned as is.
+// set's NAME.onnx (export.MainOf) when it exists; any other path is
+// returned as is.
 func MainPath(path string) string {
-	for _, suf := range []string{".pairwise.onnx", ".pair.onnx", ".decoder.onnx"} {
-		if strings.HasSuffix(path, suf) {
-			main := strings.TrimSuffix(path, suf) + ".onnx"
-			if _, err := os.Stat(main); err == nil {
-				return main
-			}
+	if main := export.MainOf(path); main != path {
+		if _, err := os.Stat(main); err == nil {
+			return main
 		}
 	}
 	return path

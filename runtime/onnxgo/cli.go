@@ -226,9 +226,7 @@ func modelFiles(model string) []outpath.Path {
 		return out
 	}
 	main := strings.TrimSuffix(ProfilePath(model), ".onnxgo.onnx") + ".onnx"
-	e, pw, pr := export.Paths(main)
-	g := export.OnnxGoPath(main)
-	for _, f := range []string{e, pw, pr, export.DecoderPath(main), export.NoisePath(main), g, strings.TrimSuffix(g, ".onnx") + ".pairwise.onnx", strings.TrimSuffix(g, ".onnx") + ".decoder.onnx"} {
+	for _, f := range append(export.SetFiles(main), export.SetFiles(export.OnnxGoPath(main))...) {
 		out = append(out, outpath.P("--model (its set's "+filepath.Base(f)+")", f))
 	}
 	return out

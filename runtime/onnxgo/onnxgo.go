@@ -79,20 +79,11 @@ const DefaultTile = 512
 // or any of its siblings give NAME.onnxgo.onnx; a path already in the
 // profile is returned as is.
 func ProfilePath(path string) string {
-	for _, suf := range []string{".onnxgo.pairwise.onnx", ".onnxgo.decoder.onnx"} {
-		if strings.HasSuffix(path, suf) {
-			return strings.TrimSuffix(path, suf) + ".onnxgo.onnx"
-		}
+	main := export.MainOf(path)
+	if strings.HasSuffix(main, ".onnxgo.onnx") {
+		return main
 	}
-	if strings.HasSuffix(path, ".onnxgo.onnx") {
-		return path
-	}
-	for _, suf := range []string{".pairwise.onnx", ".pair.onnx", ".decoder.onnx"} {
-		if strings.HasSuffix(path, suf) {
-			return export.OnnxGoPath(strings.TrimSuffix(path, suf) + ".onnx")
-		}
-	}
-	return export.OnnxGoPath(path)
+	return export.OnnxGoPath(main)
 }
 
 // Load reads and verifies (export.ReadSet) the onnx-go profile set of

@@ -108,16 +108,6 @@ func Units(target string) string {
 	return "W2 (pixels)"
 }
 
-// mainPath maps any file of a set to its NAME.onnx.
-func mainPath(path string) string {
-	for _, suf := range []string{".pairwise.onnx", ".pair.onnx", ".decoder.onnx"} {
-		if strings.HasSuffix(path, suf) {
-			return strings.TrimSuffix(path, suf) + ".onnx"
-		}
-	}
-	return path
-}
-
 // OrtCandidates are the folders tried for onnxruntime-web, in order: the
 // explicit one (only it, if given), $KENN_ORT_WEB, .cache/web/... under
 // the working folder and beside the kenn binary's folder (make web-deps
@@ -176,7 +166,7 @@ func Build(opt Options) (*Site, error) {
 	if opt.Out == "" {
 		return nil, errors.New("web: no output folder")
 	}
-	path := mainPath(opt.Model)
+	path := export.MainOf(opt.Model)
 	set, err := export.ReadSet(path)
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)

@@ -37,15 +37,8 @@ func ONNXSet(flag, path string) Paths {
 		return Paths{Arg(flag, path)}
 	}
 	out := Paths{Arg(flag, path)}
-	// any file of a set names the set (runtime.MainPath): list them all
-	for _, suf := range []string{".pairwise.onnx", ".pair.onnx", ".decoder.onnx", ".noise.onnx"} {
-		if strings.HasSuffix(path, suf) {
-			path = strings.TrimSuffix(path, suf) + ".onnx"
-			break
-		}
-	}
-	e, pw, pr := export.Paths(path)
-	for _, s := range []string{e, pw, pr, export.DecoderPath(path), export.NoisePath(path)} {
+	// any file of a set names the set: list them all
+	for _, s := range export.SetFiles(export.SetOf(path)) {
 		if s != out[0].Path {
 			out = append(out, Arg(flag+" (set member)", s))
 		}
