@@ -82,8 +82,8 @@ func modelW2(ctx context.Context, m *runtime.Model, imgs *dataset.Images) ([]flo
 
 func runWassmap(ctx context.Context, args []string) error {
 	fs := newFlags("wassmap", "(--distances D.npy [--squared] | --model M.onnx|M.ckpt --images FILE | --exact --images FILE | --pairs ALL.txt --images FILE) [--labels L] [--dims 2] -o coords.csv [--plot map.png] [--compare-exact | --compare-pairs ALL.txt]")
-	dists := fs.String("distances", "", "a W2 matrix .npy (n×n, e.g. from kenn pairwise)")
-	squared := fs.Bool("squared", false, "the --distances matrix holds W2² (a dwe model's output): take square roots")
+	dists := fs.String("distances", "", "a W2 matrix .npy (n×n, e.g. from kenn pairwise); a W2² one is read by its square roots where its sidecar NAME.npy.json says W2²")
+	squared := fs.Bool("squared", false, "the --distances matrix holds W2² (a dwe model's output): take square roots (for a .npy without a sidecar; one with a sidecar is read as it says)")
 	model := fs.String("model", "", "a model (NAME.onnx or a checkpoint): its W2 matrix of --images")
 	exact := fs.Bool("exact", false, "the exact W2 matrix of --images (n(n−1)/2 exact solves)")
 	pairsPath := fs.String("pairs", "", "the exact W2 matrix from a kenn pairs file of all pairs of --images")
@@ -134,9 +134,10 @@ func runWassmap(ctx context.Context, args []string) error {
 	}
 	var d *manifold.Distances
 	var err error
+	var read string
 	switch {
 	case *dists != "":
-		d, err = manifold.ReadDistances(*dists, *squared)
+		d, read, err = manifold.ReadDistances(*dists, *squared)
 		if err == nil && imgs != nil && imgs.N != d.N {
 			err = fmt.Errorf("%s is %d×%d but %s has %d images", *dists, d.N, d.N, *images, imgs.N)
 		}
@@ -177,6 +178,9 @@ func runWassmap(ctx context.Context, args []string) error {
 	share := 0.0
 	for _, v := range e.Eigen {
 		share += math.Max(v, 0) / e.Trace
+	}
+	if *dists != "" {
+		fmt.Printf("distances           %s: %s\n", *dists, read)
 	}
 	fmt.Printf("points              %d\n", e.N)
 	fmt.Printf("eigenvalues         %s\n", fmtFloats(e.Eigen))

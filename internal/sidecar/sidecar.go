@@ -67,20 +67,50 @@ func Write(npy string, s Sidecar) error {
 	})
 }
 
-// Read reads the sidecar of npy; found is false when there is none.
+// Read reads the sidecar of npy; found is false when there is none. A
+// sidecar that Parse refuses, or over maxSize bytes, is an error naming
+// its path.
 func Read(npy string) (s Sidecar, found bool, err error) {
 	b, err := os.ReadFile(Path(npy))
 	if errors.Is(err, os.ErrNotExist) {
 		return Sidecar{}, false, nil
 	}
-	if err == nil && len(b) > 1<<20 {
+	if err == nil && len(b) > maxSize {
 		err = fmt.Errorf("%d bytes: not a kenn sidecar", len(b))
 	}
 	if err == nil {
-		err = json.Unmarshal(b, &s)
+		s, err = Parse(b)
 	}
 	if err != nil {
 		return Sidecar{}, true, fmt.Errorf("sidecar: %s: %w", Path(npy), err)
 	}
 	return s, true, nil
+}
+
+// maxSize bounds a sidecar file: kenn's are a few hundred bytes.
+const maxSize = 1 << 20
+
+// Parse decodes a sidecar and checks what it says: values W2, W2Sq or
+// Features, their units (UnitsOf; empty is taken as those), and a shape
+// of at least one row and column.
+func Parse(b []byte) (Sidecar, error) {
+	var s Sidecar
+	if err := json.Unmarshal(b, &s); err != nil {
+		return Sidecar{}, err
+	}
+	switch s.Values {
+	case W2, W2Sq, Features:
+	default:
+		return Sidecar{}, fmt.Errorf("values %q: want %q, %q or %q", s.Values, W2, W2Sq, Features)
+	}
+	if s.Units == "" {
+		s.Units = UnitsOf(s.Values)
+	}
+	if want := UnitsOf(s.Values); s.Units != want {
+		return Sidecar{}, fmt.Errorf("units %q for values %q: want %q", s.Units, s.Values, want)
+	}
+	if s.Rows < 1 || s.Cols < 1 {
+		return Sidecar{}, fmt.Errorf("shape %d×%d: want at least 1×1", s.Rows, s.Cols)
+	}
+	return s, nil
 }
