@@ -396,7 +396,9 @@ func FormatValue(v float64) string { return strconv.FormatFloat(v, 'g', 17, 64) 
 // ReadValueCSV reads a CSV of "i,j,w2sq" lines (a header line allowed),
 // as written by `kenn w2`, checking indices against n images (n > 0) and
 // that every w2sq is finite and non-negative; blank lines, comments and a
-// byte-order mark as in ReadPairList.
+// byte-order mark as in ReadPairList. A header whose value column is
+// kenn's name for W2 in pixels (w2, exact_w2) is refused: its values are
+// not W2².
 func ReadValueCSV(path string, n int) (*File, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -419,6 +421,9 @@ func readValueCSV(path string, r io.Reader, n int) (*File, error) {
 		p, v, err := parseLine(text, true, n)
 		if err != nil {
 			if line == 1 && isHeader(text) {
+				if col := w2Column(text); col != "" {
+					return nil, fmt.Errorf("%s:%d: column %q holds W2 (pixels), not W2² (pixels²): square the values and name the column w2sq", path, line, col)
+				}
 				continue
 			}
 			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
@@ -434,6 +439,21 @@ func readValueCSV(path string, r io.Reader, n int) (*File, error) {
 	}
 	pf.Header.Count = len(pf.Pairs)
 	return pf, nil
+}
+
+// w2Column returns the value column of a header line "i,j,NAME" when NAME
+// is one kenn gives W2 in pixels ("w2", "exact_w2"), not W2², and "" for
+// any other header.
+func w2Column(header string) string {
+	f := strings.Split(header, ",")
+	if len(f) != 3 {
+		return ""
+	}
+	switch col := strings.TrimSpace(f[2]); strings.ToLower(col) {
+	case "w2", "exact_w2":
+		return col
+	}
+	return ""
 }
 
 // isComment accepts "#" alone or followed by a space as a comment line of

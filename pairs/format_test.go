@@ -144,3 +144,32 @@ func TestPairsFileRefused(t *testing.T) {
 		})
 	}
 }
+
+// A value CSV whose header names W2 in pixels is refused: its values are
+// not W2², and read as W2² every score of them would be wrong. Other
+// headers, and none, are accepted as before.
+func TestValueCSVRefusesW2Column(t *testing.T) {
+	for _, c := range []struct {
+		header string
+		ok     bool
+	}{
+		{"i,j,w2sq\n", true},
+		{"i,j,exact_w2sq\n", true},
+		{"i,j,value\n", true},
+		{"", true},
+		{"i,j,w2\n", false},
+		{"i, j, W2\n", false},
+		{"i,j,exact_w2\n", false},
+	} {
+		t.Run(c.header, func(t *testing.T) {
+			p := writeFile(t, "v.csv", []byte(c.header+"0,1,2.5\n1,2,4\n"))
+			f, err := ReadValueCSV(p, 5)
+			switch {
+			case c.ok && (err != nil || len(f.Pairs) != 2 || f.W2Sq[1] != 4):
+				t.Fatalf("refused or misread: %v", err)
+			case !c.ok && (err == nil || !strings.Contains(err.Error(), p+":1:") || !strings.Contains(err.Error(), "not W2²")):
+				t.Fatalf("got %v, want an error naming %s:1 and saying the column is not W2²", err, p)
+			}
+		})
+	}
+}
