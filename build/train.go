@@ -170,6 +170,14 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 	if err := disjoint(train, val); err != nil {
 		return nil, err
 	}
+	if err := sameMethod(train, val, "validation"); err != nil {
+		return nil, err
+	}
+	if opt.Monitor.Pairs != nil && len(opt.Monitor.Pairs.Pairs) > 0 {
+		if err := sameMethod(train, opt.Monitor, "monitor"); err != nil {
+			return nil, err
+		}
+	}
 	mode := opt.Mode
 	if mode == "" {
 		mode = ModePair
@@ -509,6 +517,17 @@ func checkData(d Data, what string) error {
 	}
 	if len(d.Pairs.Pairs) == 0 {
 		return fmt.Errorf("build: no %s pairs", what)
+	}
+	return nil
+}
+
+// sameMethod refuses other pairs (what: validation, monitor) computed
+// with another method than the training pairs (their headers' method,
+// ot.Method.String()): early stopping and the history would measure the
+// model against other values than it learns.
+func sameMethod(train, other Data, what string) error {
+	if a, b := train.Pairs.Header.Method, other.Pairs.Header.Method; a != b {
+		return fmt.Errorf("build: the training pairs hold W2² by method %q, the %s pairs by %q: compute both with one method", a, what, b)
 	}
 	return nil
 }

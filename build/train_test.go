@@ -219,6 +219,27 @@ func TestValidationMustBeSplitByImages(t *testing.T) {
 	}
 }
 
+// Validation or monitor pairs computed by another method than the
+// training pairs are refused: early stopping would measure the model
+// against other values than it learns.
+func TestValidationMustShareTheMethod(t *testing.T) {
+	tr, va := testData(t, false)
+	other := *va.Pairs
+	other.Header.Method = "sliced directions=64"
+	sliced := Data{va.Images, &other}
+	for _, c := range []struct {
+		name     string
+		val, mon Data
+	}{{"validation", sliced, Data{}}, {"monitor", va, sliced}} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Train(context.Background(), tiny(models.KindNaive), tr, c.val, Options{Epochs: 1, Batch: 16, Monitor: c.mon, Out: filepath.Join(t.TempDir(), "x.ckpt")})
+			if err == nil || !strings.Contains(err.Error(), `the `+c.name+` pairs by "sliced directions=64"`) {
+				t.Fatalf("got %v, want the %s pairs' method refused", err, c.name)
+			}
+		})
+	}
+}
+
 // A resumable state of another model kind is refused, not silently used.
 func TestResumeRefusesOtherKind(t *testing.T) {
 	tr, va := testData(t, false)
