@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -143,6 +145,45 @@ func TestPNGDir(t *testing.T) {
 	f.Close()
 	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "d.png") {
 		t.Fatalf("size mismatch: %v", err)
+	}
+}
+
+// One PNG is a collection of one image: the image the folder holding it
+// reads, with the file's SHA-256, from a file or a pipe.
+func TestPNGFile(t *testing.T) {
+	dir := t.TempDir()
+	g := image.NewGray16(image.Rect(0, 0, 3, 2))
+	g.SetGray16(2, 1, color.Gray16{40000})
+	g.SetGray16(0, 0, color.Gray16{7})
+	p := filepath.Join(dir, "a.png")
+	f, _ := os.Create(p)
+	png.Encode(f, g)
+	f.Close()
+	one, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := FileSHA256(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.N != 1 || one.H != 2 || one.W != 3 || !slices.Equal(one.Pix, all.Pix) || one.Pix[5] != 40000 || one.SHA256 != sum || one.Source != p {
+		t.Fatalf("got %+v, want the folder's image %v with sha256 %s", one, all.Pix, sum)
+	}
+	raw, _ := os.ReadFile(p)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { w.Write(raw); w.Close() }()
+	defer r.Close()
+	piped, err := Load(fmt.Sprintf("/dev/fd/%d", r.Fd()))
+	if err != nil || !slices.Equal(piped.Pix, one.Pix) || piped.SHA256 != sum {
+		t.Fatalf("from a pipe: %+v, %v", piped, err)
 	}
 }
 

