@@ -167,6 +167,9 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 	if err := checkData(val, "validation"); err != nil {
 		return nil, err
 	}
+	if h := train.Pairs.Header; h.Method != "" && !h.Exact() {
+		return nil, fmt.Errorf("build: the training pairs hold W2² by method %q, not exact: a W2 surrogate learns exact values (kenn pairs without --method)", h.Method)
+	}
 	if err := disjoint(train, val); err != nil {
 		return nil, err
 	}

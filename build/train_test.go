@@ -219,22 +219,32 @@ func TestValidationMustBeSplitByImages(t *testing.T) {
 	}
 }
 
-// Validation or monitor pairs computed by another method than the
-// training pairs are refused: early stopping would measure the model
-// against other values than it learns.
-func TestValidationMustShareTheMethod(t *testing.T) {
+// Training pairs not computed by the exact solver, and validation or
+// monitor pairs computed by another method than the training pairs, are
+// refused: the model would learn, or early stopping measure it against,
+// other values than exact W2².
+func TestPairsMustBeExactAndOfOneMethod(t *testing.T) {
 	tr, va := testData(t, false)
 	other := *va.Pairs
 	other.Header.Method = "sliced directions=64"
 	sliced := Data{va.Images, &other}
+	trOther := *tr.Pairs
+	trOther.Header.Method = "sliced directions=64"
+	trSliced := Data{tr.Images, &trOther}
 	for _, c := range []struct {
-		name     string
-		val, mon Data
-	}{{"validation", sliced, Data{}}, {"monitor", va, sliced}} {
+		name       string
+		train, val Data
+		mon        Data
+		want       string
+	}{
+		{"validation", tr, sliced, Data{}, `the validation pairs by "sliced directions=64"`},
+		{"monitor", tr, va, sliced, `the monitor pairs by "sliced directions=64"`},
+		{"training", trSliced, sliced, Data{}, `training pairs hold W2² by method "sliced directions=64", not exact`},
+	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := Train(context.Background(), tiny(models.KindNaive), tr, c.val, Options{Epochs: 1, Batch: 16, Monitor: c.mon, Out: filepath.Join(t.TempDir(), "x.ckpt")})
-			if err == nil || !strings.Contains(err.Error(), `the `+c.name+` pairs by "sliced directions=64"`) {
-				t.Fatalf("got %v, want the %s pairs' method refused", err, c.name)
+			_, err := Train(context.Background(), tiny(models.KindNaive), c.train, c.val, Options{Epochs: 1, Batch: 16, Monitor: c.mon, Out: filepath.Join(t.TempDir(), "x.ckpt")})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want %q", err, c.want)
 			}
 		})
 	}

@@ -75,6 +75,21 @@ func (h Header) Write(w io.Writer) error {
 	return err
 }
 
+// Exact reports whether the pairs hold exact W2² (the header's method is
+// the exact solver's), not a Sinkhorn or sliced approximation.
+func (h Header) Exact() bool { return h.Method == method(nil).String() }
+
+// CheckExact is an error, naming path and what needs exact values (use),
+// when the pairs were computed by another method than the exact solver.
+// Values read from a CSV (no header, no method) pass: they are what their
+// writer says.
+func (h Header) CheckExact(path, use string) error {
+	if h.Method == "" || h.Exact() {
+		return nil
+	}
+	return fmt.Errorf("%s: made with method %q, not exact: %s takes exact W2² (kenn pairs without --method)", path, h.Method, use)
+}
+
 // Matches reports how h differs from want in what defines the job (the
 // images' content, the method, the selection and the count); the path of
 // the images may differ.

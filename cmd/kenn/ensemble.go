@@ -44,6 +44,9 @@ func runEnsemble(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
+		if err := val.Pairs.Header.CheckExact(*valPath, "kenn ensemble --val"); err != nil {
+			return err
+		}
 		if err := e.CheckCompatible("", val.Images.H, val.Images.W); err != nil {
 			return fmt.Errorf("%s: %w", *valPath, err)
 		}

@@ -52,6 +52,9 @@ func runEval(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := pf.Header.CheckExact(*pairsPath, "kenn eval"); err != nil {
+		return err
+	}
 	if err := c.CheckCompatible("", imgs.H, imgs.W); err != nil {
 		return fmt.Errorf("%s: %w", *model, err)
 	}
@@ -71,6 +74,9 @@ func evalONNX(ctx context.Context, modelPath, imagesPath, pairsPath string, asJS
 	defer rt.Close()
 	imgs, pf, err := evalData(pairsPath, imagesPath)
 	if err != nil {
+		return err
+	}
+	if err := pf.Header.CheckExact(pairsPath, "kenn eval"); err != nil {
 		return err
 	}
 	is, js := make([]int, len(pf.Pairs)), make([]int, len(pf.Pairs))

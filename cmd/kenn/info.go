@@ -154,8 +154,12 @@ func infoCheckpoint(w io.Writer, path string, c *models.Checkpoint) error {
 
 func infoPairs(w io.Writer, path string, pf *pairs.File) error {
 	h := pf.Header
-	fmt.Fprintf(w, "%s: kenn pairs file\nvalues: w2sq (exact W2², pixels²)\nimages: %s (%d images of %dx%d, sha256 %s)\nmethod: %s\nselection: %s\npairs: %d\n",
-		path, h.Images, h.ImagesCount, h.H, h.W, h.ImagesSHA, h.Method, h.Selection, len(pf.Pairs))
+	values := "exact W2², pixels²"
+	if !h.Exact() {
+		values = "W2², pixels², approximated by method " + h.Method
+	}
+	fmt.Fprintf(w, "%s: kenn pairs file\nvalues: w2sq (%s)\nimages: %s (%d images of %dx%d, sha256 %s)\nmethod: %s\nselection: %s\npairs: %d\n",
+		path, values, h.Images, h.ImagesCount, h.H, h.W, h.ImagesSHA, h.Method, h.Selection, len(pf.Pairs))
 	if n := len(pf.W2Sq); n > 0 {
 		v := append([]float64(nil), pf.W2Sq...)
 		sort.Float64s(v)
@@ -174,8 +178,11 @@ func infoNPY(w io.Writer, path string) error {
 		return err
 	} else if found {
 		kind := "model"
-		if sc.Exact {
+		switch {
+		case sc.Exact:
 			kind = "exact"
+		case sc.Method != "":
+			kind = "method " + sc.Method
 		}
 		fmt.Fprintf(w, "values: %s (%s, %s), %d×%d\nimages: %s\n", sc.Values, sc.Units, kind, sc.Rows, sc.Cols, strings.Join(sc.Images, ", "))
 		if sc.Model != "" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -83,5 +84,62 @@ func TestExactMatrixAndSidecars(t *testing.T) {
 	}
 	if sc, found, err := sidecar.Read(e); err != nil || !found || sc.Values != "features" || sc.Cols != 864 {
 		t.Fatalf("embed sidecar %+v (found %v, %v)", sc, found, err)
+	}
+}
+
+// Pairs computed by an approximation are never taken for exact: the
+// matrix's sidecar and kenn info say which method made them, and the
+// commands that need exact W2² (score --exact, eval, plot pred, wassmap
+// --pairs, train) refuse them, naming the file and its method.
+func TestApproximatePairsAreNotExact(t *testing.T) {
+	dir := t.TempDir()
+	all, err := dataset.Load("../../testdata/mnist-test-images-idx3-ubyte")
+	if err != nil {
+		t.Fatal(err)
+	}
+	imgs := filepath.Join(dir, "f-images-idx3-ubyte")
+	if err := dataset.WriteIDXImages(imgs, all.Subset([]int{0, 1, 2, 3, 4, 5, 6, 7})); err != nil {
+		t.Fatal(err)
+	}
+	pf, npy := filepath.Join(dir, "s.pairs"), filepath.Join(dir, "s.npy")
+	if _, stderr, err := kenn("pairs", "--all", "--images", imgs, "--method", "sliced", "-o", pf, "--matrix", npy); err != nil {
+		t.Fatalf("%v: %s", err, stderr)
+	}
+	sc, _, err := sidecar.Read(npy)
+	if err != nil || sc.Exact || sc.Method != "sliced directions=64" {
+		t.Fatalf("sidecar %+v, %v: want exact false, method sliced directions=64", sc, err)
+	}
+	if out, _, err := kenn("info", npy); err != nil || !strings.Contains(out, "values: w2sq (pixels^2, method sliced directions=64)") {
+		t.Errorf("kenn info %s: %v\n%s", npy, err, out)
+	}
+	if out, _, err := kenn("info", pf); err != nil || !strings.Contains(out, "values: w2sq (W2², pixels², approximated by method sliced directions=64)") {
+		t.Errorf("kenn info %s: %v\n%s", pf, err, out)
+	}
+	model := "../../pretrained/deepkenn.ckpt"
+	pred := filepath.Join(dir, "pred.csv")
+	if err := os.WriteFile(pred, []byte("i,j,w2sq\n0,1,3.5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	refused := `made with method "sliced directions=64", not exact`
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"score --exact", []string{"score", "--pred", pred, "--exact", pf}},
+		{"eval", []string{"eval", "--model", model, "--pairs", pf}},
+		{"plot pred", []string{"plot", "pred", "--model", model, "--pairs", pf, "-o", filepath.Join(dir, "p.png")}},
+		{"wassmap --pairs", []string{"wassmap", "--pairs", pf, "--images", imgs, "-o", filepath.Join(dir, "c.csv")}},
+		{"train", []string{"train", "--model", "naive", "--pairs", pf, "--val", pf, "-o", filepath.Join(dir, "m.ckpt")}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, stderr, err := kenn(c.args...)
+			want := refused
+			if c.name == "train" {
+				want = `training pairs hold W2² by method "sliced directions=64", not exact`
+			}
+			if code := exitCode(t, err); code != 1 || !strings.Contains(stderr, want) {
+				t.Fatalf("exit %d, %q; want exit 1 and %q", code, stderr, want)
+			}
+		})
 	}
 }

@@ -115,6 +115,9 @@ func runPlot(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := pf.Header.CheckExact(*pairsPath, "kenn plot pred"); err != nil {
+		return err
+	}
 	f, err := m.Embed(ctx, imgs, tiling.EmbedOptions{})
 	if err != nil {
 		return err

@@ -26,9 +26,14 @@ func runScore(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	e, _, err := pairs.ReadValues(*exact, 0)
+	e, isPairsFile, err := pairs.ReadValues(*exact, 0)
 	if err != nil {
 		return err
+	}
+	if isPairsFile {
+		if err := e.Header.CheckExact(*exact, "--exact"); err != nil {
+			return err
+		}
 	}
 	a, b := 1.0, 0.0
 	if *scale != "" {

@@ -50,6 +50,9 @@ func pairsW2(path string, imgs *dataset.Images) (*manifold.Distances, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := pf.Header.CheckExact(path, "kenn wassmap --pairs and --compare-pairs"); err != nil {
+		return nil, err
+	}
 	if err := pf.Header.CheckImages(imgs); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -26,7 +26,10 @@ const (
 type Sidecar struct {
 	Values string `json:"values"` // W2, W2Sq or Features
 	Units  string `json:"units"`  // "pixels", "pixels^2" or ""
-	Exact  bool   `json:"exact"`  // exact OT (kenn's network simplex) or a model
+	Exact  bool   `json:"exact"`  // exact OT (kenn's network simplex), not a model or an approximation
+	// Method is the OT method of values computed by one (ot.Method's
+	// String: "exact", "sliced directions=64"), empty for a model's.
+	Method string `json:"method,omitempty"`
 	Rows   int    `json:"rows"`
 	Cols   int    `json:"cols"`
 	// Model is the model file that made the values, ModelID its kenn.model_id.
@@ -91,8 +94,9 @@ func Read(npy string) (s Sidecar, found bool, err error) {
 const maxSize = 1 << 20
 
 // Parse decodes a sidecar and checks what it says: values W2, W2Sq or
-// Features, their units (UnitsOf; empty is taken as those), and a shape
-// of at least one row and column.
+// Features, their units (UnitsOf; empty is taken as those), exact as its
+// method says (when it names one), and a shape of at least one row and
+// column.
 func Parse(b []byte) (Sidecar, error) {
 	var s Sidecar
 	if err := json.Unmarshal(b, &s); err != nil {
@@ -108,6 +112,9 @@ func Parse(b []byte) (Sidecar, error) {
 	}
 	if want := UnitsOf(s.Values); s.Units != want {
 		return Sidecar{}, fmt.Errorf("units %q for values %q: want %q", s.Units, s.Values, want)
+	}
+	if s.Method != "" && s.Exact != (s.Method == "exact") {
+		return Sidecar{}, fmt.Errorf("exact %v for method %q", s.Exact, s.Method)
 	}
 	if s.Rows < 1 || s.Cols < 1 {
 		return Sidecar{}, fmt.Errorf("shape %d×%d: want at least 1×1", s.Rows, s.Cols)

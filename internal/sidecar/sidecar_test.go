@@ -36,6 +36,8 @@ func TestParseRefuses(t *testing.T) {
 		{"units of W2 for W2²", `{"values":"w2sq","units":"pixels","rows":2,"cols":2}`},
 		{"units for features", `{"values":"features","units":"pixels","rows":2,"cols":2}`},
 		{"no rows", `{"values":"w2","cols":2}`},
+		{"exact by an approximation", `{"values":"w2sq","exact":true,"method":"sliced directions=64","rows":2,"cols":2}`},
+		{"not exact by the exact solver", `{"values":"w2sq","exact":false,"method":"exact","rows":2,"cols":2}`},
 		{"negative cols", `{"values":"w2","rows":2,"cols":-1}`},
 		{"not an object", `[1,2]`},
 		{"truncated", `{"values":"w2","rows":2`},
@@ -63,7 +65,7 @@ func FuzzParseSidecar(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if s.Units != UnitsOf(s.Values) || s.Rows < 1 || s.Cols < 1 {
+		if s.Units != UnitsOf(s.Values) || s.Rows < 1 || s.Cols < 1 || (s.Method != "" && s.Exact != (s.Method == "exact")) {
 			t.Fatalf("accepted %+v", s)
 		}
 		npy := filepath.Join(t.TempDir(), "d.npy")

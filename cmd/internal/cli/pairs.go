@@ -122,8 +122,8 @@ func (e Env) Pairs(ctx context.Context, args []string) error {
 	return nil
 }
 
-// writeExactMatrix writes the N×N exact W2² matrix of an all-pairs file
-// and its sidecar.
+// writeExactMatrix writes the N×N W2² matrix of an all-pairs file and its
+// sidecar, which says whether the values are exact (the file's method).
 func writeExactMatrix(pairsPath, npy string, imgs *dataset.Images) error {
 	pf, err := pairs.ReadFile(pairsPath)
 	if err != nil {
@@ -136,11 +136,11 @@ func writeExactMatrix(pairsPath, npy string, imgs *dataset.Images) error {
 	if err := pairs.WriteMatrixNPY(npy, imgs.N, imgs.N, v); err != nil {
 		return err
 	}
-	if err := sidecar.Write(npy, sidecar.Sidecar{Values: sidecar.W2Sq, Exact: true, Rows: imgs.N, Cols: imgs.N,
+	if err := sidecar.Write(npy, sidecar.Sidecar{Values: sidecar.W2Sq, Exact: pf.Header.Exact(), Method: pf.Header.Method, Rows: imgs.N, Cols: imgs.N,
 		Images: []string{pf.Header.Images}, ImagesSHA256: []string{pf.Header.ImagesSHA}, Kenn: export.Version}); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "%s: exact W2² (pixels²) matrix %d×%d, float64\n", npy, imgs.N, imgs.N)
+	fmt.Fprintf(os.Stderr, "%s: W2² (pixels², method %s) matrix %d×%d, float64\n", npy, pf.Header.Method, imgs.N, imgs.N)
 	return nil
 }
 
