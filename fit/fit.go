@@ -296,8 +296,19 @@ func (f *fitRun) stagePlan(ctx context.Context) error {
 		if got, w := planKey(p), planKey(want); !reflect.DeepEqual(got, w) {
 			return fmt.Errorf("fit: %s was planned with %v; given %v: rerun with the same options or use another --work folder", f.path("plan.json"), got, w)
 		}
-		if !p.Measured && (p.Epochs != f.o.Epochs) {
-			return fmt.Errorf("fit: %s fixes %d epochs, given %d", f.path("plan.json"), p.Epochs, f.o.Epochs)
+		switch explicit := f.o.TrainPairs > 0; {
+		case p.Measured && explicit:
+			return fmt.Errorf("fit: %s was planned by measuring this machine; given --train-pairs %d: rerun without it or use another --work folder", f.path("plan.json"), f.o.TrainPairs)
+		case !p.Measured && !explicit:
+			return fmt.Errorf("fit: %s fixes %d training pairs and %d epochs; given none: rerun with them or use another --work folder", f.path("plan.json"), p.TrainPairs, p.Epochs)
+		case !p.Measured:
+			e, err := explicitPlan(f.o, f.res.Split)
+			if err != nil {
+				return err
+			}
+			if e.TrainPairs != p.TrainPairs || p.Epochs != f.o.Epochs {
+				return fmt.Errorf("fit: %s fixes %d training pairs and %d epochs; given %d pairs (%d in whole groups) and %d epochs", f.path("plan.json"), p.TrainPairs, p.Epochs, f.o.TrainPairs, e.TrainPairs, f.o.Epochs)
+			}
 		}
 		f.res.Resumed = append(f.res.Resumed, StagePlan)
 	} else {

@@ -216,3 +216,36 @@ func TestFitRefusals(t *testing.T) {
 		t.Error("the input was changed")
 	}
 }
+
+// A fit resumed with another fixed plan, or with none, is refused before
+// any work: the plan on disk made the pairs already there.
+func TestFitResumeRefusesAnotherPlan(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	o := WithStageHook(small(dir), func(stage string, _ int) {
+		if stage == "pairs train" {
+			cancel()
+		}
+	})
+	if _, err := Run(ctx, o); !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("got %v, want an interrupted fit", err)
+	}
+	cancel()
+	for _, c := range []struct {
+		name string
+		edit func(*Options)
+		want string
+	}{
+		{"more pairs", func(o *Options) { o.TrainPairs = 224 }, "fixes 112 training pairs and 2 epochs; given 224 pairs"},
+		{"more epochs", func(o *Options) { o.Epochs = 3 }, "given 112 pairs (112 in whole groups) and 3 epochs"},
+		{"a measured plan", func(o *Options) { o.TrainPairs, o.Epochs = 0, 0 }, "fixes 112 training pairs and 2 epochs; given none"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o := small(dir)
+			c.edit(&o)
+			if _, err := Run(context.Background(), o); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want %q", err, c.want)
+			}
+		})
+	}
+}
