@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/kenn-ot/kenn/metrics"
 	"github.com/kenn-ot/kenn/pairs"
@@ -22,6 +24,13 @@ func runScore(ctx context.Context, args []string) error {
 	if err := check(fs).required("pred", "exact").err(); err != nil {
 		return err
 	}
+	a, b := 1.0, 0.0
+	if *scale != "" {
+		var err error
+		if a, b, err = parseCalibration(*scale); err != nil {
+			return err
+		}
+	}
 	p, err := pairs.ReadValueCSV(*pred, 0)
 	if err != nil {
 		return err
@@ -33,12 +42,6 @@ func runScore(ctx context.Context, args []string) error {
 	if isPairsFile {
 		if err := e.Header.CheckExact(*exact, "--exact"); err != nil {
 			return err
-		}
-	}
-	a, b := 1.0, 0.0
-	if *scale != "" {
-		if _, err := fmt.Sscanf(*scale, "%g,%g", &a, &b); err != nil || math.IsNaN(a+b) || math.IsInf(a+b, 0) {
-			return usagef("--calibrate %q: want a,b, two finite numbers", *scale)
 		}
 	}
 	want := make(map[pairs.Pair]float64, len(e.Pairs))
@@ -59,4 +62,19 @@ func runScore(ctx context.Context, args []string) error {
 	r := metrics.Score(is, js, pv, tv, 0)
 	r.TargetMSE, r.PairsPerSecond = math.NaN(), math.NaN()
 	return printMetrics(os.Stdout, r.Map(), *asJSON)
+}
+
+// parseCalibration reads --calibrate a,b: exactly two finite numbers.
+func parseCalibration(s string) (a, b float64, err error) {
+	f := strings.Split(s, ",")
+	if len(f) == 2 {
+		a, err = strconv.ParseFloat(strings.TrimSpace(f[0]), 64)
+		if err == nil {
+			b, err = strconv.ParseFloat(strings.TrimSpace(f[1]), 64)
+		}
+	}
+	if len(f) != 2 || err != nil || math.IsNaN(a+b) || math.IsInf(a+b, 0) {
+		return 0, 0, usagef("--calibrate %q: want a,b, two finite numbers", s)
+	}
+	return a, b, nil
 }
