@@ -40,6 +40,9 @@ func runEmbed(ctx context.Context, args []string) error {
 	if err := tiling.WriteFeatures(*out, f); err != nil {
 		return err
 	}
+	if err := sidecar.Drop(*out); err != nil {
+		return err
+	}
 	return cli.WriteModelSidecar(*out, *model, sidecar.Features, f.N, f.F, *images)
 }
 

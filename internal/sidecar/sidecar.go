@@ -70,6 +70,18 @@ func Write(npy string, s Sidecar) error {
 	})
 }
 
+// Drop removes the sidecar of npy, if any: a writer calls it as soon as it
+// has replaced npy, so that the old sidecar, which describes the old
+// matrix, never stays beside the new one (if the new sidecar is not
+// written, the matrix has none, and no reader takes it for what the old
+// one said).
+func Drop(npy string) error {
+	if err := os.Remove(Path(npy)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("sidecar: %w", err)
+	}
+	return nil
+}
+
 // Read reads the sidecar of npy; found is false when there is none. A
 // sidecar that Parse refuses, or over maxSize bytes, is an error naming
 // its path.

@@ -78,3 +78,20 @@ func FuzzParseSidecar(f *testing.F) {
 		}
 	})
 }
+
+// Drop removes a sidecar and is a no-op without one.
+func TestDrop(t *testing.T) {
+	npy := filepath.Join(t.TempDir(), "d.npy")
+	if err := Drop(npy); err != nil {
+		t.Fatalf("no sidecar: %v", err)
+	}
+	if err := Write(npy, Sidecar{Values: W2, Rows: 2, Cols: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Drop(npy); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, err := Read(npy); found || err != nil {
+		t.Fatalf("after Drop: found %v, %v", found, err)
+	}
+}

@@ -136,6 +136,9 @@ func Command(ctx context.Context, prog, name string, args []string, stdout, stde
 		if err := tiling.WriteFeatures(*out, f); err != nil {
 			return err
 		}
+		if err := sidecar.Drop(*out); err != nil {
+			return err
+		}
 		return writeSidecar(*out, *model, m, sidecar.Features, f.N, m.F, *images)
 	case "pairwise":
 		start := time.Now()
@@ -162,6 +165,9 @@ func Command(ctx context.Context, prog, name string, args []string, stdout, stde
 		tPair := time.Since(start).Seconds() - tEmbed
 		na, nb := a.N, b.N
 		if err := tiling.WriteNPY(*out, na, nb, d); err != nil {
+			return err
+		}
+		if err := sidecar.Drop(*out); err != nil {
 			return err
 		}
 		if *timing {

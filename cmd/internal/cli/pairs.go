@@ -136,6 +136,9 @@ func writeExactMatrix(pairsPath, npy string, imgs *dataset.Images) error {
 	if err := pairs.WriteMatrixNPY(npy, imgs.N, imgs.N, v); err != nil {
 		return err
 	}
+	if err := sidecar.Drop(npy); err != nil {
+		return err
+	}
 	if err := sidecar.Write(npy, sidecar.Sidecar{Values: sidecar.W2Sq, Exact: pf.Header.Exact(), Method: pf.Header.Method, Rows: imgs.N, Cols: imgs.N,
 		Images: []string{pf.Header.Images}, ImagesSHA256: []string{pf.Header.ImagesSHA}, Kenn: export.Version}); err != nil {
 		return err

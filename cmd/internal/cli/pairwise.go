@@ -53,6 +53,9 @@ func (e Env) Pairwise(ctx context.Context, args []string) error {
 		if sum.Rows < 1 || sum.Cols < 1 {
 			return fmt.Errorf("pairwise: the %s runner reported a %d×%d matrix for %s", r.Name(), sum.Rows, sum.Cols, *out)
 		}
+		if err := sidecar.Drop(*out); err != nil {
+			return err
+		}
 		if err := SquareIf(*out, *model, *squared); err != nil {
 			return err
 		}
@@ -105,6 +108,9 @@ func (e Env) Pairwise(ctx context.Context, args []string) error {
 			nimg, tEmbed, float64(nimg)/tEmbed, na, nb, total-tEmbed, float64(na)*float64(nb)/(total-tEmbed), m.PairwiseKernel(), st.ComputeSecs, st.Computed, float64(st.Computed)/st.ComputeSecs, total)
 	}
 	if err != nil {
+		return err
+	}
+	if err := sidecar.Drop(*out); err != nil {
 		return err
 	}
 	if err := SquareIf(*out, *model, *squared); err != nil {
