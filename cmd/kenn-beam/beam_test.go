@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/internal/sidecar"
 )
 
@@ -35,6 +36,28 @@ func TestRunnerPrismMatchesLocal(t *testing.T) {
 		if a, b := must(os.ReadFile(local)), must(os.ReadFile(beam)); !bytes.Equal(a, b) {
 			t.Fatalf("%v: --runner prism wrote another file than the local run", sel)
 		}
+	}
+	// --matrix of an all-pairs job: the runner's file gives the local matrix
+	sub := filepath.Join(dir, "sub-images-idx3-ubyte")
+	all, err := dataset.Load(test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dataset.WriteIDXImages(sub, all.Subset([]int{0, 1, 2, 3, 4, 5})); err != nil {
+		t.Fatal(err)
+	}
+	lm, bm := filepath.Join(dir, "local-m.npy"), filepath.Join(dir, "beam-m.npy")
+	if _, stderr, err := kenn("pairs", "--all", "--images", sub, "-o", filepath.Join(dir, "lm.txt"), "--matrix", lm); err != nil {
+		t.Fatal(stderr)
+	}
+	if _, stderr, err := kennBeam("pairs", "--all", "--images", sub, "-o", filepath.Join(dir, "bm.txt"), "--matrix", bm, "--runner", "prism"); err != nil {
+		t.Fatal(stderr)
+	}
+	if a, b := must(os.ReadFile(lm)), must(os.ReadFile(bm)); len(a) == 0 || !bytes.Equal(a, b) {
+		t.Fatal("kenn-beam pairs --all --matrix --runner prism wrote another matrix than kenn pairs, or none")
+	}
+	if sc, found, err := sidecar.Read(bm); err != nil || !found || !sc.Exact {
+		t.Fatalf("the runner's matrix sidecar: %+v, %v, %v", sc, found, err)
 	}
 	ck, onnx := filepath.Join(dir, "m.ckpt"), filepath.Join(dir, "m.onnx")
 	kenn("init", "--model", "naive", "-o", ck)
@@ -63,6 +86,11 @@ func TestRunnerPrismMatchesLocal(t *testing.T) {
 		{[]string{"pairs", "--images", test, "--n", "5", "-o", filepath.Join(dir, "o.txt"), "--runner", "flink", "--endpoint", "127.0.0.1:1"}, "unreachable"},
 		{[]string{"pairs", "--images", test, "--n", "5", "-o", filepath.Join(dir, "o.txt"), "--runner", "spark"}, "--endpoint host:port"},
 		{[]string{"pairwise", "--model", onnx, "--images", test, "-o", filepath.Join(dir, "o.npy"), "--runner", "nosuch"}, `unknown runner "nosuch"`},
+		// flags the pipelines would not apply
+		{[]string{"pairs", "--images", test, "--n", "5", "--workers", "2", "-o", filepath.Join(dir, "o.txt"), "--runner", "prism"}, "--workers is not applied by the prism runner"},
+		{[]string{"pairwise", "--model", onnx, "--images", test, "-o", filepath.Join(dir, "o.npy"), "--check", "5", "--runner", "prism"}, "--check is not applied by the prism runner"},
+		{[]string{"pairwise", "--model", onnx, "--images", test, "-o", filepath.Join(dir, "o.npy"), "--device", "cpu", "--runner", "prism"}, "--device is not applied"},
+		{[]string{"knn", "--model", onnx, "--images", test, "--queries", test, "-o", filepath.Join(dir, "o.csv"), "--rerank", "20", "--runner", "prism"}, "--rerank is not applied by the prism runner"},
 	} {
 		_, stderr, err := kennBeam(c.args...)
 		if err == nil || !strings.Contains(stderr, c.want) {

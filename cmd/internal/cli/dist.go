@@ -102,3 +102,18 @@ func (NoBeam) Flags(fs *flag.FlagSet) func() (Runner, error) {
 		return nil, Usagef("%s: %w: run kenn-beam %s with the same flags", given, ErrNeedsKennBeam, cmd)
 	}
 }
+
+// NotWithRunner refuses the flags names given on the command line when r
+// (nil: a local run) runs the command: its pipelines do not apply them,
+// and a flag accepted but ignored gives another result than asked for.
+func NotWithRunner(fs *flag.FlagSet, r Runner, names ...string) error {
+	if r == nil {
+		return nil
+	}
+	for _, n := range names {
+		if Visited(fs, n) {
+			return Usagef("%s is not applied by the %s runner: run without --runner to use it", FlagName(n), r.Name())
+		}
+	}
+	return nil
+}

@@ -49,6 +49,9 @@ func (e Env) KNN(ctx context.Context, args []string) error {
 	if r, err := runner(); err != nil {
 		return err
 	} else if r != nil {
+		if err := NotWithRunner(fs, r, "rerank", "check", "device", "pairwise"); err != nil {
+			return err
+		}
 		if *out == "" {
 			return errors.New("--runner needs -o (the shards are merged into a file)")
 		}

@@ -59,6 +59,9 @@ func (e Env) Pairs(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := NotWithRunner(fs, r, "workers"); err != nil {
+		return err
+	}
 	m, err := method()
 	if err != nil {
 		return err
@@ -94,6 +97,9 @@ func (e Env) Pairs(ctx context.Context, args []string) error {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "%s: %d shards (%d resumed, %d computed) in %d pipeline(s) on %s, %.1fs\n", *out, sum.Shards, sum.Resumed, sum.Computed, sum.Pipelines, r.Name(), time.Since(start).Seconds())
+		if *matrix != "" {
+			return writeExactMatrix(*out, *matrix, imgs)
+		}
 		return nil
 	}
 	var bar *progress.Bar
