@@ -38,7 +38,11 @@ func runEval(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := check(fs).required("model", "pairs").ints("threads", 0, math.MaxInt).err(); err != nil {
+	fc := check(fs).required("model", "pairs").ints("threads", 0, math.MaxInt)
+	if !strings.HasSuffix(*model, ".onnx") && (fc.c.Given("device") || fc.c.Given("threads")) {
+		fc.failf("--device and --threads apply to an .onnx --model, which onnxruntime runs; a checkpoint runs in Gorgonia on the CPU")
+	}
+	if err := fc.err(); err != nil {
 		return err
 	}
 	if strings.HasSuffix(*model, ".onnx") {

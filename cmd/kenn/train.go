@@ -204,6 +204,20 @@ func checkModel(fc *checker, kind, backbone string) {
 	if _, err := parseBackbone(backbone); err != nil {
 		fc.failf("%v", err)
 	}
+	// a size flag the kind does not have would be accepted and ignored
+	k := models.Kind(kind)
+	for _, f := range []struct {
+		name    string
+		applies bool
+	}{
+		{"backbone", k != models.KindDWE},
+		{"match", k != models.KindDWE},
+		{"steps", k == models.KindODEKENN},
+	} {
+		if k.Known() && !f.applies && fc.c.Given(f.name) {
+			fc.failf("%s does not apply to a %s model", flagName(f.name), kind)
+		}
+	}
 }
 
 func printMetrics(w *os.File, m map[string]float64, asJSON bool) error {

@@ -108,6 +108,9 @@ func runWassmap(ctx context.Context, args []string) error {
 	if *compare && *comparePairs != "" {
 		fc.failf("give at most one of --compare-exact and --compare-pairs")
 	}
+	if *model == "" && fc.c.Given("device") || *model == "" && fc.c.Given("threads") {
+		fc.failf("--device and --threads apply to --model only (onnxruntime runs nothing else here)")
+	}
 	if *squared && *dists == "" {
 		fc.failf("--squared applies to --distances only")
 	}

@@ -107,7 +107,7 @@ def main():
             if not os.path.exists(ck):
                 r, s = kenn('train', '--model', kind, '--pairs', P['train'][0], '--val', P['val'][0], '-o', ck, '--seed', str(seed),
                             '--epochs', str(EPOCHS), '--patience', os.environ.get('PATIENCE', '8'), '--batch', os.environ.get('BATCH', '64'),
-                            *(['--backbone', os.environ['BACKBONE']] if 'BACKBONE' in os.environ else []),
+                            *(['--backbone', os.environ['BACKBONE']] if 'BACKBONE' in os.environ and kind != 'dwe' else []),
                             *(['--augment', os.environ['AUGMENT']] if 'AUGMENT' in os.environ else []),
                             *(['--loss', os.environ['LOSS']] if 'LOSS' in os.environ else []))
                 timing['train-' + name] = s
