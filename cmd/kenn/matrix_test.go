@@ -143,3 +143,25 @@ func TestApproximatePairsAreNotExact(t *testing.T) {
 		})
 	}
 }
+
+// pairwise --check runs on a checkpoint as on its export: the same pairs,
+// the same report, the promise read from the checkpoint's metrics.
+func TestPairwiseCheckOfACheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	test := "../../testdata/mnist-test-images-idx3-ubyte"
+	var reports []string
+	for _, m := range []string{"../../pretrained/deepkenn.ckpt", "../../pretrained/deepkenn.onnx"} {
+		_, stderr, err := kenn("pairwise", "--model", m, "--images", test, "--check", "20", "-o", filepath.Join(dir, filepath.Base(m)+".npy"))
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", m, err, stderr)
+		}
+		i := strings.Index(stderr, "check: 20 random pairs")
+		if i < 0 || !strings.Contains(stderr, "promised by its training record") {
+			t.Fatalf("%s: no check report:\n%s", m, stderr)
+		}
+		reports = append(reports, strings.SplitN(stderr[i:], "\n", 2)[0])
+	}
+	if reports[0] != reports[1] {
+		t.Errorf("checkpoint and export disagree:\n%s\n%s", reports[0], reports[1])
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/export"
@@ -24,19 +25,28 @@ type Promise struct {
 	Source string  // e.g. "kenn fit card: test relative MSE 0.0021 [0.0018, 0.0025]"
 }
 
-// ReadPromise reads the promise of an exported model from its metadata
-// (kenn.metrics): the test figures of a kenn fit card when present,
-// otherwise the validation figures of training. ok is false when the model
-// records neither.
-func ReadPromise(onnxPath string) (p Promise, ok bool, err error) {
-	f, err := export.ReadModel(onnxPath)
-	if err != nil {
-		return Promise{}, false, fmt.Errorf("hybrid: %w", err)
-	}
+// ReadPromise reads the promise of a model from its metrics: an exported
+// model's metadata (kenn.metrics), or a checkpoint's (.ckpt), which
+// export copies there. It is the test figures of a kenn fit card when
+// present, otherwise the validation figures of training. ok is false when
+// the model records neither.
+func ReadPromise(path string) (p Promise, ok bool, err error) {
 	var m map[string]float64
-	if s := f.Meta[models.MetaMetrics]; s != "" && s != "null" {
-		if err := json.Unmarshal([]byte(s), &m); err != nil {
-			return Promise{}, false, fmt.Errorf("hybrid: %s: kenn.metrics: %w", onnxPath, err)
+	if strings.HasSuffix(path, ".ckpt") {
+		c, err := models.LoadCheckpoint(path)
+		if err != nil {
+			return Promise{}, false, fmt.Errorf("hybrid: %w", err)
+		}
+		m = c.Metrics
+	} else {
+		f, err := export.ReadModel(path)
+		if err != nil {
+			return Promise{}, false, fmt.Errorf("hybrid: %w", err)
+		}
+		if s := f.Meta[models.MetaMetrics]; s != "" && s != "null" {
+			if err := json.Unmarshal([]byte(s), &m); err != nil {
+				return Promise{}, false, fmt.Errorf("hybrid: %s: kenn.metrics: %w", path, err)
+			}
 		}
 	}
 	if v, has := m["test_rel_mse_w2sq"]; has {
@@ -84,9 +94,10 @@ type CheckOptions struct {
 // fa (as Embed returns them: a.N rows of m.F); b and fb, when b is not nil,
 // a second collection (fb is ignored when b is nil):
 // the pairs then join a and b, as the rows and columns of a distance matrix
-// or the queries and index of a kNN search. onnxPath is the model's file,
-// whose metadata holds its promise.
-func Check(ctx context.Context, m *runtime.Model, onnxPath string, a *dataset.Images, fa dataset.Features, b *dataset.Images, fb dataset.Features, opt CheckOptions) (CheckResult, error) {
+// or the queries and index of a kNN search. modelPath is the model's
+// file, an exported model or the checkpoint it was exported from, whose
+// metrics hold its promise (ReadPromise).
+func Check(ctx context.Context, m *runtime.Model, modelPath string, a *dataset.Images, fa dataset.Features, b *dataset.Images, fb dataset.Features, opt CheckOptions) (CheckResult, error) {
 	if opt.Pairs < 20 {
 		return CheckResult{}, fmt.Errorf("hybrid: a check of %d pairs: want at least 20", opt.Pairs)
 	}
@@ -161,7 +172,7 @@ func Check(ctx context.Context, m *runtime.Model, onnxPath string, a *dataset.Im
 		return CheckResult{}, fmt.Errorf("hybrid: %w", err)
 	}
 	r := CheckResult{Pairs: len(ps), Pearson: bs.Pearson, RelMSE: bs.RelMSE, MeanRelErr: rel / float64(len(ps))}
-	if r.Promise, r.Found, err = ReadPromise(onnxPath); err != nil {
+	if r.Promise, r.Found, err = ReadPromise(modelPath); err != nil {
 		return CheckResult{}, err
 	}
 	if r.Found && r.RelMSE.Lo > WarnFactor*r.Promise.RelMSE {

@@ -204,3 +204,12 @@ func TestRerank(t *testing.T) {
 		t.Error("k above the candidates was accepted")
 	}
 }
+
+// A checkpoint promises what its export does: export copies its metrics.
+func TestPromiseOfACheckpoint(t *testing.T) {
+	fromONNX, ok1, err1 := ReadPromise("../../pretrained/deepkenn.onnx")
+	fromCkpt, ok2, err2 := ReadPromise("../../pretrained/deepkenn.ckpt")
+	if err1 != nil || err2 != nil || !ok1 || !ok2 || fromONNX != fromCkpt {
+		t.Fatalf("onnx %+v (%v, %v), ckpt %+v (%v, %v)", fromONNX, ok1, err1, fromCkpt, ok2, err2)
+	}
+}

@@ -90,7 +90,7 @@ func (e Env) KNN(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := RunCheck(ctx, m, *query, q, *index, a, *checkN); err != nil {
+	if err := RunCheck(ctx, *model, m, *query, q, *index, a, *checkN); err != nil {
 		return err
 	}
 	if *rerank > 0 && *rerank < *k {

@@ -101,10 +101,11 @@ func CheckFlag(fs *flag.FlagSet) *int {
 	return fs.Int("check", 0, "solve this many random pairs of these images exactly and compare them with the model; warns when its error is well above what its card promises (0: no check)")
 }
 
-// RunCheck runs the check of --check and prints its report, and its
-// warning if any, to stderr. imagesB is "" (and fb ignored) for one
-// collection.
-func RunCheck(ctx context.Context, m *runtime.Model, imagesA string, fa dataset.Features, imagesB string, fb dataset.Features, n int) error {
+// RunCheck runs the check of --check on the model of --model (model: an
+// exported set's file or a checkpoint, whose metrics hold the promise)
+// and prints its report, and its warning if any, to stderr. imagesB is ""
+// (and fb ignored) for one collection.
+func RunCheck(ctx context.Context, model string, m *runtime.Model, imagesA string, fa dataset.Features, imagesB string, fb dataset.Features, n int) error {
 	if n == 0 {
 		return nil
 	}
@@ -118,7 +119,10 @@ func RunCheck(ctx context.Context, m *runtime.Model, imagesA string, fa dataset.
 			return err
 		}
 	}
-	r, err := hybrid.Check(ctx, m, m.Path, a, fa, b, fb, hybrid.CheckOptions{Pairs: n, Seed: 1})
+	if !strings.HasSuffix(model, ".ckpt") {
+		model = runtime.MainPath(model)
+	}
+	r, err := hybrid.Check(ctx, m, model, a, fa, b, fb, hybrid.CheckOptions{Pairs: n, Seed: 1})
 	if err != nil {
 		return err
 	}

@@ -82,7 +82,7 @@ func (e Env) Pairwise(ctx context.Context, args []string) error {
 	}
 	na, nb := a.N, b.N
 	tEmbed := time.Since(start).Seconds()
-	if err := RunCheck(ctx, m, *images, a, *against, b, *checkN); err != nil {
+	if err := RunCheck(ctx, *model, m, *images, a, *against, b, *checkN); err != nil {
 		return err
 	}
 	var bar *progress.Bar
