@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kenn-ot/kenn/build"
+	"github.com/kenn-ot/kenn/cmd/internal/cli"
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/pairs"
@@ -39,7 +40,7 @@ func runEval(ctx context.Context, args []string) error {
 		return err
 	}
 	fc := check(fs).required("model", "pairs").ints("threads", 0, math.MaxInt)
-	if !strings.HasSuffix(*model, ".onnx") && (fc.c.Given("device") || fc.c.Given("threads")) {
+	if !strings.HasSuffix(*model, ".onnx") && cli.Visited(fs, "device", "threads") {
 		fc.failf("--device and --threads apply to an .onnx --model, which onnxruntime runs; a checkpoint runs in Gorgonia on the CPU")
 	}
 	if err := fc.err(); err != nil {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kenn-ot/kenn/cmd/internal/cli"
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/internal/atomicfile"
 	"github.com/kenn-ot/kenn/internal/progress"
@@ -108,7 +109,7 @@ func runWassmap(ctx context.Context, args []string) error {
 	if *compare && *comparePairs != "" {
 		fc.failf("give at most one of --compare-exact and --compare-pairs")
 	}
-	if *model == "" && fc.c.Given("device") || *model == "" && fc.c.Given("threads") {
+	if *model == "" && cli.Visited(fs, "device", "threads") {
 		fc.failf("--device and --threads apply to --model only (onnxruntime runs nothing else here)")
 	}
 	if *squared && *dists == "" {
