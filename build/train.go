@@ -131,6 +131,17 @@ const (
 	LossW2Sq  = "w2sq"
 )
 
+// LossUnits names the scale of the losses Train reports for m under the
+// loss scale loss (Options.Loss): the training loss and EpochDone's
+// valMSE are MSEs on W2² (pixels⁴) for a W2² model or LossW2Sq, on W2
+// (pixels²) otherwise.
+func LossUnits(m *models.Model, loss string) string {
+	if m.Target == models.TargetW2Sq || loss == LossW2Sq {
+		return "on W2², pixels⁴"
+	}
+	return "on W2, pixels²"
+}
+
 // target converts W2² to the model's target scale.
 func target(m *models.Model, w2sq float64) float64 { return models.FromW2Sq(m.Target, w2sq) }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -218,6 +219,9 @@ func TestTrainAndEval(t *testing.T) {
 	}
 	if !strings.Contains(out, "pearson") || !strings.Contains(stderr, "epoch 2") {
 		t.Fatalf("train output:\n%s\n%s", out, stderr)
+	}
+	if !strings.Contains(stderr, "validation MSE") || !regexp.MustCompile(`validation MSE \S+ \(on W2, pixels²\)`).MatchString(stderr) {
+		t.Errorf("the epoch lines of a W2 model do not name the MSE's scale (W2, pixels²):\n%s", stderr)
 	}
 	out, stderr, err = kenn("eval", "--model", ck, "--images", "../../testdata/mnist-test-images-idx3-ubyte", "--pairs", va, "--json")
 	if err != nil {

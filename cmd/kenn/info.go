@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -107,7 +109,7 @@ func infoONNX(w io.Writer, path string) error {
 	}
 	var m map[string]float64
 	if s := meta[models.MetaMetrics]; s != "" && json.Unmarshal([]byte(s), &m) == nil && len(m) > 0 {
-		writeMetrics(w, m)
+		writeMetrics(w, m, meta[models.MetaTarget])
 	}
 	if meta[models.MetaCard] != "" {
 		fmt.Fprintf(w, "card: kenn fit model card in kenn.card (and %s)\n", strings.TrimSuffix(path, ".onnx")+".card.md")
@@ -115,14 +117,49 @@ func infoONNX(w io.Writer, path string) error {
 	return nil
 }
 
-func writeMetrics(w io.Writer, m map[string]float64) {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// writeMetrics lists a model's recorded metrics, each with its unit or
+// scale: test_* from held-out images, the others from validation pairs.
+func writeMetrics(w io.Writer, m map[string]float64, target string) {
+	fmt.Fprintf(w, "metrics (test_* from held-out images, others from validation):\n")
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		fmt.Fprintf(w, "  %s: %.6g%s\n", k, m[k], metricUnit(k, target))
 	}
-	sort.Strings(keys)
-	fmt.Fprintf(w, "metrics (W2² scale unless named _w2; test_* from held-out images, others from validation):\n")
-	for _, k := range keys {
+}
+
+// metricUnit is the unit or scale of metric name (" pixels⁴ (MSE on
+// W2²)", " s", …), "" for counts; target is the model's target scale,
+// that of target_mse.
+func metricUnit(name, target string) string {
+	base := strings.TrimPrefix(name, "test_")
+	for _, b := range []string{"_lo", "_hi"} { // 95% interval bounds
+		base = strings.TrimSuffix(base, b)
+	}
+	switch {
+	case base == "target_mse" && target == models.TargetW2Sq:
+		return " pixels⁴ (MSE on W2², the model's target)"
+	case base == "target_mse":
+		return " pixels² (MSE on W2, the model's target)"
+	case base == "mse_w2sq":
+		return " pixels⁴ (MSE on W2²)"
+	case base == "mse_w2":
+		return " pixels² (MSE on W2)"
+	case base == "rel_mse_w2sq":
+		return " (relative MSE on W2²)"
+	case base == "rel_mse_w2":
+		return " (relative MSE on W2)"
+	case base == "pearson" || base == "spearman":
+		return " (on W2²)"
+	case strings.HasSuffix(base, "_seconds"):
+		return " s"
+	case base == "pairs_per_s":
+		return " pairs/s"
+	}
+	return ""
+}
+
+// writeMetricValues lists m by name, one per line.
+func writeMetricValues(w io.Writer, m map[string]float64) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		fmt.Fprintf(w, "  %s: %.6g\n", k, m[k])
 	}
 }
@@ -147,7 +184,7 @@ func infoCheckpoint(w io.Writer, path string, c *models.Checkpoint) error {
 		fmt.Fprintf(w, "training: %d epochs (best %d), %.0f s, %s\n", st.Epoch, st.BestEpoch, st.Seconds, st.StopReason)
 	}
 	if len(c.Metrics) > 0 {
-		writeMetrics(w, c.Metrics)
+		writeMetrics(w, c.Metrics, m.Target)
 	}
 	return nil
 }

@@ -48,8 +48,8 @@ func TestInfo(t *testing.T) {
 		file string
 		want []string
 	}{
-		{"../../pretrained/odekenn-ensemble.onnx", []string{"kind: ensemble", "target: w2 (W2, pixels)", "input: 28x28", "model id: ", "odekenn-ensemble.pairwise.onnx: a, b → distances", "rel_mse_w2sq: "}},
-		{"../../pretrained/deepkenn.ckpt", []string{"kind: deepkenn", "target: w2 (W2, pixels)", "parameters: 407432", "trained on: 137088 pairs"}},
+		{"../../pretrained/odekenn-ensemble.onnx", []string{"kind: ensemble", "target: w2 (W2, pixels)", "input: 28x28", "model id: ", "odekenn-ensemble.pairwise.onnx: a, b → distances", "rel_mse_w2sq: ", "(relative MSE on W2²)"}},
+		{"../../pretrained/deepkenn.ckpt", []string{"kind: deepkenn", "target: w2 (W2, pixels)", "parameters: 407432", "trained on: 137088 pairs", "pixels⁴ (MSE on W2²)\n", "pixels² (MSE on W2, the model's target)\n"}},
 		{pf, []string{"kenn pairs file", "values: w2sq (exact W2², pixels²)", "pairs: 20", "method: exact"}},
 		{npy, []string{"NumPy array", "shape: [200 ", "values: features"}},
 		{"../../testdata/mnist-test-images-idx3-ubyte", []string{"images", "count: 500", "size: 28x28 pixels", "labels: true"}},
@@ -71,5 +71,28 @@ func TestInfo(t *testing.T) {
 	}
 	if out, _, err := kenn("version"); err != nil || !strings.HasPrefix(out, "kenn ") {
 		t.Errorf("kenn version: %v %q", err, out)
+	}
+}
+
+// Every metric kenn records is listed with the unit of its definition
+// (metrics.Result, fit's card): W2² errors in pixels⁴, W2 in pixels²,
+// target_mse on the model's own target.
+func TestMetricUnit(t *testing.T) {
+	for _, c := range []struct{ name, target, want string }{
+		{"mse_w2sq", "w2", " pixels⁴ (MSE on W2²)"},
+		{"mse_w2", "w2sq", " pixels² (MSE on W2)"},
+		{"target_mse", "w2", " pixels² (MSE on W2, the model's target)"},
+		{"target_mse", "w2sq", " pixels⁴ (MSE on W2², the model's target)"},
+		{"test_rel_mse_w2sq_lo", "w2", " (relative MSE on W2²)"},
+		{"test_pearson_hi", "w2", " (on W2²)"},
+		{"fit_seconds", "w2", " s"},
+		{"pairs_per_s", "w2", " pairs/s"},
+		{"test_pairs", "w2", ""},
+	} {
+		t.Run(c.name+"/"+c.target, func(t *testing.T) {
+			if got := metricUnit(c.name, c.target); got != c.want {
+				t.Errorf("metricUnit(%q, %q) = %q, want %q", c.name, c.target, got, c.want)
+			}
+		})
 	}
 }

@@ -374,7 +374,8 @@ func infoSNN(w io.Writer, path string, c *msnn.Checkpoint) error {
 		fmt.Fprintf(w, "training: %d epochs (best %d), %.0f s, %s; seed %d\n", st.Epoch, st.BestEpoch, st.Seconds, st.StopReason, c.Provenance.Seed)
 	}
 	if len(c.Metrics) > 0 {
-		writeMetrics(w, c.Metrics)
+		fmt.Fprintf(w, "metrics (val_local_w2sq: the validation loss, the generalized W2² in model space: squared standardized outputs, λ per categorical mismatch):\n")
+		writeMetricValues(w, c.Metrics)
 	}
 	return nil
 }

@@ -144,6 +144,7 @@ func runTrain(ctx context.Context, args []string) error {
 	fmt.Fprintf(os.Stderr, "%s: %d parameters (%d in the distance), %d training pairs on %d images, %d validation pairs\n",
 		m.Kind, m.NumParams(), m.NumDistanceParams(), len(train.Pairs.Pairs), train.Images.N, len(val.Pairs.Pairs))
 	var bar *progress.Bar
+	units := build.LossUnits(m, *loss)
 	opt := build.Options{
 		Epochs: *epochs, Batch: *batch, LR: *lr, Seed: *seed, Patience: *patience, LRPatience: *lrPatience, Mode: *mode, Out: *out, Augment: *augment, Loss: *loss,
 		Notice: func(msg string) { fmt.Fprintln(os.Stderr, msg) },
@@ -163,7 +164,7 @@ func runTrain(ctx context.Context, args []string) error {
 			if improved {
 				mark = " *"
 			}
-			fmt.Fprintf(os.Stderr, "epoch %d: train loss %.5g, validation MSE %.5g%s\n", epoch, tl, vm, mark)
+			fmt.Fprintf(os.Stderr, "epoch %d: train loss %.5g, validation MSE %.5g (%s)%s\n", epoch, tl, vm, units, mark)
 		},
 	}
 	var histErr error
