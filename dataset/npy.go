@@ -28,7 +28,9 @@ type npyHeader struct {
 }
 
 // ReadNPY reads a NumPy array of shape (N, H, W), or (N, D) with D a
-// perfect square, of dtype float32, float64 or uint8, C order. The file is
+// perfect square (N flattened square images), of dtype float32, float64
+// or uint8, C order. A square (D, D) array is refused as ambiguous: it is
+// most likely one D×D image, which a 2-D array cannot say. The file is
 // read once (a pipe works): its header is parsed strictly, the size it
 // declares is checked against the file's size before anything is
 // allocated, and truncated files, trailing bytes, zero, negative or
@@ -74,6 +76,9 @@ func decodeNPY(path string, r io.Reader, size int64) (*Images, error) {
 		side := int(math.Round(math.Sqrt(float64(hdr.Shape[1]))))
 		if side*side != hdr.Shape[1] {
 			return nil, fmt.Errorf("%s: shape %s: rows of %d pixels are not square images; save as (N, H, W)", path, shapeString(hdr.Shape), hdr.Shape[1])
+		}
+		if hdr.Shape[0] == hdr.Shape[1] {
+			return nil, fmt.Errorf("%s: shape %s is ambiguous: one %d×%d image, or %d flattened %d×%d images; save one image as (1, H, W) and a set as (N, H, W)", path, shapeString(hdr.Shape), hdr.Shape[0], hdr.Shape[1], hdr.Shape[0], side, side)
 		}
 		s.N, s.H, s.W = hdr.Shape[0], side, side
 	default:

@@ -107,6 +107,7 @@ func TestNPYRefused(t *testing.T) {
 		{"1-D", "want (N, H, W)", npyFile("|u1", "(4,)", []byte{1, 2, 3, 4})},
 		{"scalar", "a scalar", npyFile("|u1", "()", []byte{1})},
 		{"not square", "not square", npyFile("|u1", "(1, 3)", []byte{1, 2, 3})},
+		{"one 4×4 image as 2-D", "shape (4, 4) is ambiguous: one 4×4 image, or 4 flattened 2×2 images", npyFile("|u1", "(4, 4)", make([]byte, 16))},
 		{"f8 above float32", "image 0, pixel 2 (row 1, col 0) is 1e+39: above the largest float32", npyFile("<f8", "(1, 2, 2)", f64Bytes(1, 0, 1e39, 0))},
 		{"f8 below normal float32", "image 1, pixel 3 (row 1, col 1) is 1e-50: below the smallest normal float32", npyFile("<f8", "(2, 2, 2)", f64Bytes(1, 0, 0, 0, 1, 0, 0, 1e-50))},
 		{"f8 NaN", "is NaN: pixels must be finite and non-negative", npyFile("<f8", "(1, 2, 2)", f64Bytes(1, math.NaN(), 0, 0))},

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gorgonia.org/tensor"
@@ -413,5 +414,68 @@ func TestSNNTrainingCurve(t *testing.T) {
 		if math.Abs(v-got[3].ValW2) > 1e-7*v { // the file keeps 8 significant digits
 			t.Errorf("best (last) epoch: LocalW2 %.9f, curve %.9f", v, got[3].ValW2)
 		}
+	}
+}
+
+// A run resumes only the run that saved its state: another table, other
+// columns, layers, latent size or batch is refused, naming what differs,
+// rather than trained on with the saved model's description.
+func TestSNNResumeRefusesAnotherRun(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	var d, d2 Data
+	for i := 0; i < 200; i++ {
+		x, z := rng.Float64(), rng.Float64()
+		d.X = append(d.X, []float64{x, z})
+		d.Y = append(d.Y, []float64{x + 0.1*rng.NormFloat64()})
+		d2.X = append(d2.X, []float64{2 * x, z})
+		d2.Y = append(d2.Y, d.Y[i])
+	}
+	names := []string{"y"}
+	spec := Spec{X: []string{"a", "b"}, Y: names, Hidden: []int{4}}
+	model := func(d Data, f func(*Spec)) *msnn.Model {
+		sp := spec
+		if f != nil {
+			f(&sp)
+		}
+		m, err := NewModel(d.X, d.Y, sp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	out := filepath.Join(t.TempDir(), "s.ckpt")
+	ctx, cancel := context.WithCancel(context.Background())
+	opt := Options{Epochs: 3, Seed: 1, Out: out, OnEpoch: func(e msnn.EpochLog) { cancel() }}
+	if _, err := Train(ctx, model(d, nil), names, d, d, opt); !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	opt.OnEpoch = nil
+	for _, c := range []struct {
+		name string
+		m    *msnn.Model
+		data Data
+		opt  func(*Options)
+		want string
+	}{
+		{"hidden", model(d, func(s *Spec) { s.Hidden = []int{8} }), d, nil, "hidden: saved [4], given [8]"},
+		{"inputs", model(d, func(s *Spec) { s.X = []string{"b", "a"} }), d, nil, "inputs: saved [a b], given [b a]"},
+		{"table", model(d2, nil), d2, nil, "training table"},
+		{"latent", model(d, func(s *Spec) { s.Latent = 5 }), d, nil, "latent: saved 2, given 5"},
+		{"batch", model(d, nil), d, func(o *Options) { o.Neighbors = 16 }, "batch (centers × neighbours): saved 256, given 128"},
+		{"seed", model(d, nil), d, func(o *Options) { o.Seed = 2 }, "seed: saved 1, given 2"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o := opt
+			if c.opt != nil {
+				c.opt(&o)
+			}
+			_, err := Train(context.Background(), c.m, names, c.data, c.data, o)
+			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "another run") {
+				t.Errorf("resume with another %s: %v, want a refusal naming %q", c.name, err, c.want)
+			}
+		})
+	}
+	if _, err := Train(context.Background(), model(d, nil), names, d, d, opt); err != nil {
+		t.Errorf("resume with the same settings: %v", err)
 	}
 }

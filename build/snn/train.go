@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -250,7 +251,15 @@ type Options struct {
 	// EpochDone, if set, is called after every epoch with the same
 	// figures as OnEpoch.
 	EpochDone func(epoch int, trainLoss, valLoss float64, improved bool)
+	// Notice, if set, receives what the run does differently from what
+	// was asked (a validation table smaller than a neighbourhood).
+	Notice func(msg string)
 }
+
+// maxBatch is the most rows one training step takes (Options.Centers ×
+// Options.Neighbors): a step holds every row's activations and
+// gradients in every layer, gigabytes at this many rows of 64 units.
+const maxBatch = 1 << 20
 
 // TrainSuffix is appended to Options.Out for the resumable state.
 const TrainSuffix = gtrain.TrainSuffix
@@ -314,6 +323,15 @@ func Train(ctx context.Context, m *msnn.Model, names []string, train, val Data, 
 	if opt.LRPatience == 0 {
 		opt.LRPatience = 10
 	}
+	if opt.Neighbors > len(train.X) {
+		return nil, fmt.Errorf("snn: %d neighbours per neighbourhood, but the training table has %d rows: a neighbourhood would be the whole table, the law of y overall rather than of y given x", opt.Neighbors, len(train.X))
+	}
+	if opt.Neighbors > len(val.X) && opt.Notice != nil {
+		opt.Notice(fmt.Sprintf("the validation table has %d rows, fewer than %d neighbours: each validation neighbourhood is the whole table, so early stopping follows the W2² of y overall", len(val.X), opt.Neighbors))
+	}
+	if b := opt.Centers * opt.Neighbors; b > maxBatch {
+		return nil, fmt.Errorf("snn: %d centres × %d neighbours = %d rows per step, more than the %d a step may hold", opt.Centers, opt.Neighbors, b, maxBatch)
+	}
 	s := m
 	tr, err := encode(s, train, names, "training table")
 	if err != nil {
@@ -335,8 +353,8 @@ func Train(ctx context.Context, m *msnn.Model, names []string, train, val Data, 
 	c, err := msnn.LoadCheckpoint(statePath)
 	switch {
 	case err == nil:
-		if c.Provenance.Seed != opt.Seed || c.Model.Loss != s.Loss {
-			return nil, fmt.Errorf("snn: %s was made by another run; remove it to start over", statePath)
+		if d := resumeDiffs(c, s, opt, len(train.X)); len(d) > 0 {
+			return nil, fmt.Errorf("snn: %s was made by another run with other settings (%s); rerun with the saved ones to resume, or remove it to start over", statePath, strings.Join(d, "; "))
 		}
 		m = c.Model
 		s = m
@@ -962,4 +980,33 @@ func Forward(c *msnn.Checkpoint, x [][]float64, eps [][]float64) ([][]float64, e
 		out[i] = s.Decode(raw[i*D : (i+1)*D])
 	}
 	return out, nil
+}
+
+// resumeDiffs lists how the saved training state c differs from the run
+// asked for: model m (built from the given columns, layers and training
+// table of rows rows: its standardization is the table's) under opt. Only the number
+// of epochs and the learning-rate settings may change on a resume.
+func resumeDiffs(c *msnn.Checkpoint, m *msnn.Model, opt Options, rows int) []string {
+	sv := c.Model
+	var d []string
+	diff := func(name string, same bool, saved, given any) {
+		if !same {
+			d = append(d, fmt.Sprintf("%s: saved %v, given %v", name, saved, given))
+		}
+	}
+	diff("seed", c.Provenance.Seed == opt.Seed, c.Provenance.Seed, opt.Seed)
+	diff("loss", sv.Loss == m.Loss, sv.Loss, m.Loss)
+	diff("inputs", slices.Equal(sv.Inputs, m.Inputs), sv.Inputs, m.Inputs)
+	diff("outputs", slices.Equal(sv.Outputs, m.Outputs) && sv.Cont == m.Cont, sv.Outputs, m.Outputs)
+	diff("categories", slices.EqualFunc(sv.Categories, m.Categories, slices.Equal), sv.Categories, m.Categories)
+	diff("hidden", slices.Equal(sv.Hidden, m.Hidden), sv.Hidden, m.Hidden)
+	diff("lambda", sv.Lambda == m.Lambda, sv.Lambda, m.Lambda)
+	diff("init-sigma", sv.InitSigma == m.InitSigma, sv.InitSigma, m.InitSigma)
+	diff("latent", sv.Latent == m.Latent, sv.Latent, m.Latent)
+	same := slices.Equal(sv.InMean, m.InMean) && slices.Equal(sv.InStd, m.InStd) && slices.Equal(sv.OutMean, m.OutMean) && slices.Equal(sv.OutStd, m.OutStd)
+	diff("training table", same && c.Provenance.NumImages == rows, "another (its column statistics differ)", "this one")
+	if st := c.State; st != nil {
+		diff("batch (centers × neighbours)", st.Batch == opt.Centers*opt.Neighbors, st.Batch, opt.Centers*opt.Neighbors)
+	}
+	return d
 }

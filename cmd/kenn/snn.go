@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	bsnn "github.com/kenn-ot/kenn/build/snn"
+	"github.com/kenn-ot/kenn/cmd/internal/cli"
 	"github.com/kenn-ot/kenn/dataset"
 	esnn "github.com/kenn-ot/kenn/export/snn"
 	msnn "github.com/kenn-ot/kenn/models/snn"
@@ -186,6 +187,16 @@ func runSNNTrain(ctx context.Context, args []string) error {
 			fc.failf("--categorical %s: not one of the --y columns %s", name, *ycols)
 		}
 	}
+	if *loss != msnn.LossW2 {
+		for _, f := range []string{"latent", "init-sigma"} {
+			if cli.Visited(fs, f) {
+				fc.failf("--%s applies to --loss w2 (the stochastic network), not to the %s baseline", f, *loss)
+			}
+		}
+	}
+	if len(cats) == 0 && cli.Visited(fs, "lambda") {
+		fc.failf("--lambda is the cost of a categorical mismatch: it needs a --categorical output")
+	}
 	hid, err := intList(*hidden)
 	if err == nil && len(hid) == 0 {
 		err = errors.New("no width")
@@ -242,6 +253,7 @@ func runSNNTrain(ctx context.Context, args []string) error {
 	fmt.Fprintf(os.Stderr, "snn (%s loss): %d parameters, %d training rows, %d validation rows\n", *loss, m.NumParams(), len(tr.X), len(va.X))
 	c, err := bsnn.Train(ctx, m, y, tr, va, bsnn.Options{Epochs: *epochs, Centers: *centers, Neighbors: *neighbors, Delta: *delta,
 		LR: *lr, Seed: *seed, Patience: *patience, LRPatience: *lrPatience, Out: *out,
+		Notice: func(msg string) { fmt.Fprintln(os.Stderr, "snn train: "+msg) },
 		OnEpoch: func(e msnn.EpochLog) {
 			mark := ""
 			if e.Improved {

@@ -98,6 +98,10 @@ func TestSNNBadInput(t *testing.T) {
 		{"category outside the declared set", []string{"--table", tab, "--val", bad, "--categorical", "c=0:3"}, "line 52): c = 7 is not one of the declared categories {0, 3}"},
 		{"unknown column", []string{"--table", tab, "--x", "x,z"}, `has no column "z"`},
 		{"empty neighbourhood", []string{"--table", far, "--val", far, "--delta", "0.5", "--neighbors", "3"}, "neighbourhood of data row 2 (line 4) is empty"},
+		{"neighbourhood of the whole table", []string{"--table", tab, "--neighbors", "81"}, "81 neighbours per neighbourhood, but the training table has 80 rows"},
+		{"latent on a baseline", []string{"--table", tab, "--loss", "mse", "--latent", "3"}, "--latent applies to --loss w2"},
+		{"init-sigma on a baseline", []string{"--table", tab, "--loss", "ce", "--init-sigma", "0.1"}, "--init-sigma applies to --loss w2"},
+		{"too large a step", []string{"--table", tab, "--centers", "100000", "--neighbors", "80"}, "rows per step, more than"},
 	}
 	for _, c := range cases {
 		args := []string{"snn", "train", "--x", "x", "--y", "y,c", "--categorical", "c", "-o", ck, "--epochs", "1"}
@@ -106,6 +110,9 @@ func TestSNNBadInput(t *testing.T) {
 		if err == nil || !strings.Contains(stderr, c.want) {
 			t.Errorf("%s: %v %q, want an error with %q", c.name, err, stderr, c.want)
 		}
+	}
+	if _, stderr, err := kenn("snn", "train", "--table", tab, "--x", "x", "--y", "y", "--lambda", "2", "--epochs", "1", "-o", ck); err == nil || !strings.Contains(stderr, "--lambda is the cost of a categorical mismatch") {
+		t.Errorf("--lambda without a categorical output: %v %s", err, stderr)
 	}
 	// samples of a model with other inputs: the missing column is named
 	if _, stderr, err := kenn("snn", "train", "--table", tab, "--x", "x", "--y", "y,c", "--categorical", "c", "--epochs", "1", "-o", ck); err != nil {
