@@ -214,3 +214,31 @@ func TestResumeNamesDifferences(t *testing.T) {
 		})
 	}
 }
+
+// The validation split is by images: a validation pair on an image that
+// training pairs use is refused, whether both sets index one file or the
+// validation file copies training images; disjoint sets pass.
+func TestValidationDisjoint(t *testing.T) {
+	const mn = "../testdata/mnist-train-images-idx3-ubyte"
+	train := handData(t, mn, 20, pairs.Selection{All: true})
+	sameFile := handData(t, mn, 20, pairs.Selection{All: true})
+	copied := handData(t, mn, 10, pairs.Selection{All: true}) // the first 10 training images, another file
+	copied.Images.SHA256 = "copy"
+	other := handData(t, "../testdata/mnist-test-images-idx3-ubyte", 10, pairs.Selection{All: true})
+	for _, c := range []struct {
+		name string
+		val  Data
+		want string
+	}{
+		{"same file", sameFile, "which training pairs use too"},
+		{"copied images", copied, "the same pixels as training image"},
+		{"disjoint", other, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := disjoint(train, c.val)
+			if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+				t.Errorf("disjoint: %v, want %q", err, c.want)
+			}
+		})
+	}
+}

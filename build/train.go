@@ -4,12 +4,15 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -546,20 +549,47 @@ func sameMethod(train, other Data, what string) error {
 	return nil
 }
 
-// disjoint enforces the validation split by images: when both sets come
-// from one images file, no image may appear in both.
+// disjoint enforces the validation split by images: no image of a
+// validation pair may be one of the training pairs', by index when both
+// sets come from one images file, by pixels otherwise (a validation file
+// that copies some training images).
 func disjoint(train, val Data) error {
-	if train.Images.SHA256 != val.Images.SHA256 {
-		return nil
-	}
 	used := make(map[int]bool)
 	for _, p := range train.Pairs.Pairs {
 		used[p.I], used[p.J] = true, true
 	}
+	if train.Images.SHA256 == val.Images.SHA256 {
+		for k, p := range val.Pairs.Pairs {
+			for _, i := range []int{p.I, p.J} {
+				if used[i] {
+					return fmt.Errorf("build: validation pair %d uses image %d, which training pairs use too; split train and validation by images", k, i)
+				}
+			}
+		}
+		return nil
+	}
+	if train.Images.H != val.Images.H || train.Images.W != val.Images.W {
+		return nil // refused elsewhere
+	}
+	seed := maphash.MakeSeed()
+	buf := make([]byte, 4*train.Images.H*train.Images.W)
+	key := func(s *dataset.Images, i int) uint64 {
+		for k, v := range s.Row(i) {
+			binary.LittleEndian.PutUint32(buf[4*k:], math.Float32bits(v))
+		}
+		return maphash.Bytes(seed, buf)
+	}
+	byKey := make(map[uint64][]int, len(used))
+	for i := range used {
+		k := key(train.Images, i)
+		byKey[k] = append(byKey[k], i)
+	}
 	for k, p := range val.Pairs.Pairs {
 		for _, i := range []int{p.I, p.J} {
-			if used[i] {
-				return fmt.Errorf("build: validation pair %d uses image %d, which training pairs use too; split train and validation by images", k, i)
+			for _, t := range byKey[key(val.Images, i)] {
+				if slices.Equal(train.Images.Row(t), val.Images.Row(i)) {
+					return fmt.Errorf("build: validation pair %d uses image %d of %s, the same pixels as training image %d of %s; split train and validation by images", k, i, val.Images.Source, t, train.Images.Source)
+				}
 			}
 		}
 	}
