@@ -30,7 +30,8 @@ type Options struct {
 	Seeds int
 	// Workers is the number of exact-solver goroutines (0: all CPUs).
 	Workers int
-	// Seed drives the split, the pairs and the first training seed.
+	// Seed drives the split, the pairs and the first training seed
+	// (0: seed 1).
 	Seed uint64
 	// Group is the size of the image groups whose pairs train the model,
 	// and the training batch (default 36).
@@ -109,6 +110,8 @@ func (o Options) validate() error {
 		return fmt.Errorf("fit: no images")
 	case !strings.HasSuffix(o.Out, ".onnx") || filepath.Base(o.Out) == ".onnx":
 		return fmt.Errorf("fit: output %q: want NAME.onnx", o.Out)
+	case o.Budget < 0:
+		return fmt.Errorf("fit: budget %s: negative", o.Budget)
 	case o.Budget < time.Minute && (o.TrainPairs == 0 || o.Epochs == 0):
 		return fmt.Errorf("fit: budget %s: want at least 1m (or explicit train pairs and epochs)", o.Budget)
 	case o.Seeds < 1 || o.Seeds > 16:

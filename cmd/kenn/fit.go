@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kenn-ot/kenn/cmd/internal/cli"
 	"github.com/kenn-ot/kenn/fit"
 	"github.com/kenn-ot/kenn/internal/progress"
 	"github.com/kenn-ot/kenn/models"
@@ -19,7 +20,7 @@ func runFit(ctx context.Context, args []string) error {
 	out := fs.String("o", "", "output NAME.onnx (with NAME.pairwise.onnx, NAME.pair.onnx and the card NAME.card.md)")
 	budget := fs.Duration("budget", 15*time.Minute, "wall-clock budget of the whole fit")
 	kind := fs.String("model", "odekenn", "odekenn | deepkenn | naive | dwe")
-	seeds := fs.Int("seeds", 0, "training seeds averaged into an ensemble (0: by budget: 1 under 8m, 2 under 20m, else 3)")
+	seeds := fs.Int("seeds", 0, "training seeds averaged into an ensemble (0: by --budget, its default with a fixed plan: 1 under 8m, 2 under 20m, else 3; dwe: 1)")
 	workers := fs.Int("workers", 0, "exact-solver goroutines (0: all CPUs)")
 	work := fs.String("work", "", "folder of the stages' files, for resuming (default NAME.fit)")
 	seed := fs.Uint64("seed", 1, "seed of the split, the pairs and the first training run")
@@ -38,6 +39,12 @@ func runFit(ctx context.Context, args []string) error {
 	}
 	if *budget < time.Minute && *trainPairs == 0 {
 		return usagef("--budget %s: want at least 1m", *budget)
+	}
+	if *trainPairs > 0 && cli.Visited(fs, "budget") {
+		return usagef("--budget plans a fit; a fixed plan (--train-pairs and --epochs) is not timed: choose its ensemble with --seeds")
+	}
+	if *seed == 0 {
+		return usagef("--seed 0: seeds start at 1 (a seed of 0 would run as seed 1)")
 	}
 	if (*trainPairs > 0) != (*epochs > 0) {
 		return usagef("--train-pairs and --epochs go together (a fixed plan), or neither (a plan from --budget)")
