@@ -213,3 +213,30 @@ func TestPromiseOfACheckpoint(t *testing.T) {
 		t.Fatalf("onnx %+v (%v, %v), ckpt %+v (%v, %v)", fromONNX, ok1, err1, fromCkpt, ok2, err2)
 	}
 }
+
+// A check of a collection against itself (kenn knn --queries = --images)
+// solves pairs of two different images only: of 5 images against the
+// same 5, exactly 20 pairs qualify, and a 21st is not found.
+func TestCheckSkipsAnImageAgainstItself(t *testing.T) {
+	m, done := open(t)
+	defer done()
+	all, err := dataset.Load("../../testdata/mnist-test-images-idx3-ubyte")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := all.Subset([]int{0, 1, 2, 3, 4})
+	fa, err := m.Embed(context.Background(), a, tiling.EmbedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Check(context.Background(), m, model, a, fa, a, fa, CheckOptions{Pairs: 20, Seed: 3, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Pairs != 20 {
+		t.Errorf("%d pairs, want the 20 of two different images", r.Pairs)
+	}
+	if _, err := Check(context.Background(), m, model, a, fa, a, fa, CheckOptions{Pairs: 21, Seed: 3, Workers: 2}); err == nil || !strings.Contains(err.Error(), "found only 20 pairs of two different images") {
+		t.Errorf("a check of 21 pairs among 20: %v", err)
+	}
+}
