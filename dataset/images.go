@@ -106,6 +106,29 @@ func (s *Images) Check() error {
 	return nil
 }
 
+// CheckModelMass refuses images whose total mass a model's float32
+// normalization cannot divide by: a total above MaxModelMass (a larger
+// one overflows the graph's float32 sums and every distance comes out 0)
+// or below 1/MaxModelMass. W2 does not depend on the scale of an image:
+// rescale such images. Call it after Check.
+func (s *Images) CheckModelMass() error {
+	n := s.Size()
+	for i := 0; i < s.N; i++ {
+		var sum float64
+		for _, v := range s.Pix[i*n : (i+1)*n] {
+			sum += float64(v)
+		}
+		if sum > MaxModelMass || sum < 1/MaxModelMass {
+			return fmt.Errorf("%s: image %d has a total mass of %.3g: a model normalizes in float32 and takes totals from %g to %g; W2 does not depend on an image's scale, so rescale the images", s.Source, i, sum, 1/MaxModelMass, MaxModelMass)
+		}
+	}
+	return nil
+}
+
+// MaxModelMass bounds the total mass of an image given to a model
+// (CheckModelMass), far inside float32's range (3.4e38).
+const MaxModelMass = 1e30
+
 // FileSHA256 returns the hex SHA-256 of a file's bytes.
 func FileSHA256(path string) (string, error) {
 	f, err := os.Open(path)

@@ -12,12 +12,16 @@ import (
 )
 
 // CheckImages refuses images of another size than the model's, and
-// images with no mass (they have no normalization).
+// images with no mass (they have no normalization) or a mass float32
+// cannot normalize (dataset.Images.CheckModelMass).
 func (m *Model) CheckImages(imgs *dataset.Images) error {
 	if imgs.H != m.H || imgs.W != m.W {
 		return fmt.Errorf("%s takes %dx%d images, %s has %dx%d", m.Path, m.H, m.W, imgs.Source, imgs.H, imgs.W)
 	}
-	return imgs.Check()
+	if err := imgs.Check(); err != nil {
+		return err
+	}
+	return imgs.CheckModelMass()
 }
 
 // Embed returns the features of every image, [imgs.N, m.F], computed in

@@ -202,12 +202,15 @@ func runGraph(g *gorgonnx.Graph) (err error) {
 }
 
 // CheckImages refuses images of another size than the model's, and
-// images with no mass.
+// images with no mass or a mass float32 cannot normalize.
 func (m *Model) CheckImages(imgs *dataset.Images) error {
 	if imgs.H != m.H || imgs.W != m.W {
 		return fmt.Errorf("onnxgo: %s takes %dx%d images, %s has %dx%d", m.Path, m.H, m.W, imgs.Source, imgs.H, imgs.W)
 	}
-	return imgs.Check()
+	if err := imgs.Check(); err != nil {
+		return err
+	}
+	return imgs.CheckModelMass()
 }
 
 // Embed returns the features [imgs.N, m.F] of every image, computed in
