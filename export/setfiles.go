@@ -67,3 +67,8 @@ func SetFiles(main string) []string {
 	}
 	return out
 }
+
+// CardPath is where kenn fit writes the model card of set NAME.onnx:
+// NAME.card.md, beside the set (the card itself is also in the main
+// file's metadata).
+func CardPath(main string) string { return strings.TrimSuffix(main, ".onnx") + ".card.md" }

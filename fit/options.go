@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/models"
 )
 
@@ -137,7 +138,7 @@ func (o Options) validate() error {
 }
 
 // CardPath is the model card's path for the output NAME.onnx.
-func CardPath(out string) string { return strings.TrimSuffix(out, ".onnx") + ".card.md" }
+func CardPath(out string) string { return export.CardPath(out) }
 
 // CheckpointPath is the path of the checkpoint a fit writes beside its
 // output NAME.onnx: the model with its card, from which kenn export writes

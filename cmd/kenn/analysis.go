@@ -103,7 +103,7 @@ func checkDecoder(fs *flag.FlagSet) *checker {
 // the other inputs (each a flag and a path), loads the DWE model with its
 // decoder and embeds the images; done releases the model and the lock.
 func openDecoder(ctx context.Context, out, model, images string, inputs ...outpath.Path) (*runtime.Model, func(), *dataset.Images, dataset.Features, error) {
-	unlock, err := guard(paths{arg("-o", out)}, plus(onnxSet("--model", model), append(paths{arg("--images", images)}, inputs...))...)
+	unlock, err := guard(paths{arg("-o", out)}, plus(modelInput("--model", model), append(paths{arg("--images", images)}, inputs...))...)
 	if err != nil {
 		return nil, nil, nil, dataset.Features{}, err
 	}

@@ -23,7 +23,7 @@ func runEmbed(ctx context.Context, args []string) error {
 	if err := check(fs).required("model", "images", "o").ints("threads", 0, math.MaxInt).err(); err != nil {
 		return err
 	}
-	unlock, err := guard(paths{arg("-o", *out), arg("-o (sidecar)", sidecar.Path(*out))}, plus(onnxSet("--model", *model), paths{arg("--images", *images)})...)
+	unlock, err := guard(paths{arg("-o", *out), arg("-o (sidecar)", sidecar.Path(*out))}, plus(modelInput("--model", *model), paths{arg("--images", *images)})...)
 	if err != nil {
 		return err
 	}

@@ -19,3 +19,5 @@ func onnxSet(flag, path string) paths { return cli.ONNXSet(flag, path) }
 func plus(lists ...paths) paths { return cli.Plus(lists...) }
 
 func argList(flag string, ps ...string) paths { return cli.ArgList(flag, ps...) }
+
+func modelInput(flag, path string) paths { return cli.ModelInput(flag, path) }

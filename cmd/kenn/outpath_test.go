@@ -91,6 +91,9 @@ func makeInputs(t *testing.T) cliInputs {
 			inputsErr = "export: " + stderr
 			return
 		}
+		// the card and the checkpoint beside the set, as kenn fit leaves them
+		os.WriteFile(j("m.card.md"), []byte("# model card\n"), 0o644)
+		os.WriteFile(j("m.ckpt"), b, 0o644)
 		// a checkpoint named like a sibling of the export's output set
 		in.pairwiseCkpt = j("e.pairwise.onnx")
 		os.WriteFile(in.pairwiseCkpt, b, 0o644)
@@ -132,6 +135,8 @@ func TestOutputIsInputRefused(t *testing.T) {
 		{"embed -o model", []string{"embed", "--model", in.model, "--images", in.images, "-o", in.model}, in.model, "--model"},
 		{"embed -o model sibling", []string{"embed", "--model", in.model, "--images", in.images, "-o", filepath.Join(in.dir, "m.pairwise.onnx")}, filepath.Join(in.dir, "m.pairwise.onnx"), "--model"},
 		{"embed -o images", []string{"embed", "--model", in.model, "--images", in.images, "-o", in.images}, in.images, "--images"},
+		{"embed -o model card", []string{"embed", "--model", in.model, "--images", in.images, "-o", filepath.Join(in.dir, "m.card.md")}, filepath.Join(in.dir, "m.card.md"), "--model (its card)"},
+		{"knn -o model checkpoint", []string{"knn", "--model", filepath.Join(in.dir, "m.pair.onnx"), "--index", in.images, "--query", in.images2, "-o", filepath.Join(in.dir, "m.ckpt")}, filepath.Join(in.dir, "m.ckpt"), "--model (its checkpoint)"},
 		{"pairwise -o model", []string{"pairwise", "--model", in.model, "--images", in.images, "-o", in.model}, in.model, "--model"},
 		{"pairwise -o pairwise model", []string{"pairwise", "--model", in.model, "--images", in.images, "-o", filepath.Join(in.dir, "m.pairwise.onnx")}, filepath.Join(in.dir, "m.pairwise.onnx"), "--model"},
 		{"pairwise --model sibling -o main file", []string{"pairwise", "--model", filepath.Join(in.dir, "m.pairwise.onnx"), "--images", in.images, "-o", in.model}, in.model, "--model"},

@@ -101,7 +101,7 @@ func runPlot(ctx context.Context, args []string) error {
 	if err := check(fs).required("model", "pairs", "o").ints("points", 1, math.MaxInt).ints("threads", 0, math.MaxInt).err(); err != nil {
 		return err
 	}
-	unlock, err := guard(paths{arg("-o", *out)}, plus(onnxSet("--model", *model), paths{arg("--images", *images), arg("--pairs", *pairsPath)})...)
+	unlock, err := guard(paths{arg("-o", *out)}, plus(modelInput("--model", *model), paths{arg("--images", *images), arg("--pairs", *pairsPath)})...)
 	if err != nil {
 		return err
 	}

@@ -320,7 +320,7 @@ func runSNNSample(ctx context.Context, args []string) error {
 	if err := check(fs).required("model", "x", "o").ints("n", 1, math.MaxInt).err(); err != nil {
 		return err
 	}
-	unlock, err := guard(paths{arg("-o", *out)}, plus(onnxSet("--model", *model), paths{arg("--x", *xpath)})...)
+	unlock, err := guard(paths{arg("-o", *out)}, plus(modelInput("--model", *model), paths{arg("--x", *xpath)})...)
 	if err != nil {
 		return err
 	}

@@ -124,7 +124,7 @@ func runWassmap(ctx context.Context, args []string) error {
 	if err := fc.err(); err != nil {
 		return err
 	}
-	unlock, gerr := guard(paths{arg("-o", *out), arg("--plot", *plotPath)}, plus(paths{arg("--distances", *dists)}, onnxSet("--model", *model),
+	unlock, gerr := guard(paths{arg("-o", *out), arg("--plot", *plotPath)}, plus(paths{arg("--distances", *dists)}, modelInput("--model", *model),
 		paths{arg("--pairs", *pairsPath), arg("--compare-pairs", *comparePairs), arg("--images", *images), arg("--labels", *labelsPath)})...)
 	if gerr != nil {
 		return gerr

@@ -57,3 +57,16 @@ func Plus(lists ...Paths) Paths {
 
 // ArgList names several paths with one flag (positional arguments).
 func ArgList(flag string, ps ...string) Paths { return outpath.Paths(flag, ps...) }
+
+// ModelInput lists the files of a model given as input under flag: those
+// of its set (ONNXSet) and, beside an .onnx set, its card (NAME.card.md)
+// and the checkpoint it was exported from (NAME.ckpt), which no output
+// may overwrite either.
+func ModelInput(flag, path string) Paths {
+	out := ONNXSet(flag, path)
+	if strings.HasSuffix(path, ".onnx") {
+		main := export.SetOf(path)
+		out = append(out, Arg(flag+" (its card)", export.CardPath(main)), Arg(flag+" (its checkpoint)", strings.TrimSuffix(main, ".onnx")+".ckpt"))
+	}
+	return out
+}

@@ -41,7 +41,7 @@ func (e Env) KNN(ctx context.Context, args []string) error {
 	if err := Check(fs).Required("model", "images", "queries").Ints("check", 0, math.MaxInt).Ints("rerank", 0, math.MaxInt).Ints("k", 1, math.MaxInt).Ints("plot-rows", 1, math.MaxInt).Ints("zoom", 1, 64).Ints("threads", 0, math.MaxInt).Ints("attempts", 1, math.MaxInt).Err(); err != nil {
 		return err
 	}
-	unlock, err := Guard(Paths{Arg("-o", *out), Arg("--plot", *plot)}, Plus(ONNXSet("--model", *model), Paths{Arg("--images", *index), Arg("--queries", *query)})...)
+	unlock, err := Guard(Paths{Arg("-o", *out), Arg("--plot", *plot)}, Plus(ModelInput("--model", *model), Paths{Arg("--images", *index), Arg("--queries", *query)})...)
 	if err != nil {
 		return err
 	}

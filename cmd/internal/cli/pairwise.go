@@ -35,7 +35,7 @@ func (e Env) Pairwise(ctx context.Context, args []string) error {
 	if err := Check(fs).Required("model", "images", "o").Ints("check", 0, math.MaxInt).Ints("tile", 1, math.MaxInt).Ints("threads", 0, math.MaxInt).Ints("attempts", 1, math.MaxInt).Err(); err != nil {
 		return err
 	}
-	unlock, err := Guard(Paths{Arg("-o", *out), Arg("-o (sidecar)", sidecar.Path(*out))}, Plus(ONNXSet("--model", *model), Paths{Arg("--images", *images), Arg("--against", *against)})...)
+	unlock, err := Guard(Paths{Arg("-o", *out), Arg("-o (sidecar)", sidecar.Path(*out))}, Plus(ModelInput("--model", *model), Paths{Arg("--images", *images), Arg("--against", *against)})...)
 	if err != nil {
 		return err
 	}
