@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -580,7 +581,7 @@ func disjoint(train, val Data) error {
 		return maphash.Bytes(seed, buf)
 	}
 	byKey := make(map[uint64][]int, len(used))
-	for i := range used {
+	for _, i := range slices.Sorted(maps.Keys(used)) { // the error names the first copy
 		k := key(train.Images, i)
 		byKey[k] = append(byKey[k], i)
 	}

@@ -72,3 +72,8 @@ func SetFiles(main string) []string {
 // NAME.card.md, beside the set (the card itself is also in the main
 // file's metadata).
 func CardPath(main string) string { return strings.TrimSuffix(main, ".onnx") + ".card.md" }
+
+// CheckpointPath is where a set NAME.onnx's checkpoint lies when kept
+// beside it, as kenn fit leaves it: NAME.ckpt, from which kenn export
+// writes the same set.
+func CheckpointPath(main string) string { return strings.TrimSuffix(main, ".onnx") + ".ckpt" }

@@ -143,4 +143,4 @@ func CardPath(out string) string { return export.CardPath(out) }
 // CheckpointPath is the path of the checkpoint a fit writes beside its
 // output NAME.onnx: the model with its card, from which kenn export writes
 // the same ONNX files.
-func CheckpointPath(out string) string { return strings.TrimSuffix(out, ".onnx") + ".ckpt" }
+func CheckpointPath(out string) string { return export.CheckpointPath(out) }

@@ -983,9 +983,10 @@ func Forward(c *msnn.Checkpoint, x [][]float64, eps [][]float64) ([][]float64, e
 }
 
 // resumeDiffs lists how the saved training state c differs from the run
-// asked for: model m (built from the given columns, layers and training
-// table of rows rows: its standardization is the table's) under opt. Only the number
-// of epochs and the learning-rate settings may change on a resume.
+// asked for: model m, built from the given columns and layers and from a
+// training table of rows rows (its standardization is the table's), under
+// opt. Only the number of epochs and the learning-rate settings may
+// change on a resume.
 func resumeDiffs(c *msnn.Checkpoint, m *msnn.Model, opt Options, rows int) []string {
 	sv := c.Model
 	var d []string

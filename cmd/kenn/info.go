@@ -112,7 +112,7 @@ func infoONNX(w io.Writer, path string) error {
 		writeMetrics(w, m, meta[models.MetaTarget])
 	}
 	if meta[models.MetaCard] != "" {
-		fmt.Fprintf(w, "card: kenn fit model card in kenn.card (and %s)\n", strings.TrimSuffix(path, ".onnx")+".card.md")
+		fmt.Fprintf(w, "card: kenn fit model card in kenn.card (and %s)\n", export.CardPath(path))
 	}
 	return nil
 }

@@ -91,11 +91,10 @@ type CheckOptions struct {
 }
 
 // Check solves opt.Pairs random pairs of two different images (pixels
-// that differ) exactly and compares
-// the model's distances with them. a holds the images with their features
-// fa (as Embed returns them: a.N rows of m.F); b and fb, when b is not nil,
-// a second collection (fb is ignored when b is nil):
-// the pairs then join a and b, as the rows and columns of a distance matrix
+// that differ) exactly and compares the model's distances with them. a
+// holds the images with their features fa (as Embed returns them: a.N
+// rows of m.F); b and fb, when b is not nil, a second collection (fb is
+// ignored when b is nil): the pairs then join a and b, as the rows and columns of a distance matrix
 // or the queries and index of a kNN search. modelPath is the model's
 // file, an exported model or the checkpoint it was exported from, whose
 // metrics hold its promise (ReadPromise).

@@ -66,7 +66,7 @@ func ModelInput(flag, path string) Paths {
 	out := ONNXSet(flag, path)
 	if strings.HasSuffix(path, ".onnx") {
 		main := export.SetOf(path)
-		out = append(out, Arg(flag+" (its card)", export.CardPath(main)), Arg(flag+" (its checkpoint)", strings.TrimSuffix(main, ".onnx")+".ckpt"))
+		out = append(out, Arg(flag+" (its card)", export.CardPath(main)), Arg(flag+" (its checkpoint)", export.CheckpointPath(main)))
 	}
 	return out
 }
