@@ -254,6 +254,9 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 			TrainPairs: train.Pairs.Header.Images, TrainSHA256: train.Pairs.Header.ImagesSHA + "/" + train.Pairs.Header.Selection,
 			ImagesSHA256: train.Images.SHA256, NumPairs: len(train.Pairs.Pairs), NumImages: train.Images.N, Mode: mode, Augment: augment, Loss: loss, Seed: opt.Seed,
 		}
+		if c.Domain, err = TrainingDomain(train); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, err
 	}
@@ -518,7 +521,7 @@ func endEpoch(c *models.Checkpoint, val float64, adam *Adam, patience, lrPatienc
 // finalCheckpoint is the result of a training run: its best weights (the
 // current ones if none was kept), no optimizer state, the state marked done.
 func finalCheckpoint(c *models.Checkpoint) *models.Checkpoint {
-	final := &models.Checkpoint{Model: c.Model, Provenance: c.Provenance}
+	final := &models.Checkpoint{Model: c.Model, Provenance: c.Provenance, Domain: c.Domain}
 	final.Tensors, final.Shapes, final.State = gtrain.Final(c.State, c.Tensors, c.Model.Params())
 	return final
 }

@@ -42,7 +42,10 @@
 // (pixel), kenn.input ("HxW"), kenn.normalization, kenn.features (the
 // segment lengths), kenn.segment_weights, kenn.train_sha256,
 // kenn.metrics (JSON), kenn.version, kenn.card (JSON, only for a model
-// made by kenn fit: its model card, see package fit), and the three keys that tie a set
+// made by kenn fit: its model card, see package fit), kenn.domain (JSON,
+// when the checkpoint has one: models.Domain, the range of three image
+// statistics over the training images, against which the runtimes screen
+// a collection), and the three keys that tie a set
 // together and protect each file, kenn.model_id, kenn.initializers_sha256
 // and kenn.file_sha256 (below). An snn export (package export/snn,
 // built with Builder: NAME.onnx and NAME.noise.onnx, kind SamplerKind) carries kenn.kind, kenn.inputs, kenn.outputs, kenn.snn,

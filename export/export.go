@@ -164,6 +164,10 @@ func metadata(c *models.Checkpoint) []*onnxpb.StringStringEntryProto {
 	if len(c.Card) > 0 {
 		kv = append(kv, [2]string{models.MetaCard, string(c.Card)})
 	}
+	if c.Domain != nil {
+		dom, _ := json.Marshal(c.Domain)
+		kv = append(kv, [2]string{models.MetaDomain, string(dom)})
+	}
 	out := make([]*onnxpb.StringStringEntryProto, len(kv))
 	for i, p := range kv {
 		out[i] = &onnxpb.StringStringEntryProto{Key: p[0], Value: p[1]}

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -18,6 +19,9 @@ type Meta struct {
 	H, W, F  int
 	Segments []int
 	Weights  []float32
+	// Domain is kenn.domain: the training images' models.Domain, nil in
+	// files exported from a checkpoint without one.
+	Domain *models.Domain
 }
 
 // ImageMeta parses and checks f's model metadata; every error names the file
@@ -52,6 +56,20 @@ func (f *File) ImageMeta() (Meta, error) {
 	}
 	if len(m.Weights) != len(m.Segments) {
 		return Meta{}, fmt.Errorf("export: %s: %d kenn.segment_weights for %d kenn.features segments", f.Path, len(m.Weights), len(m.Segments))
+	}
+	if dom, ok := f.Meta[models.MetaDomain]; ok {
+		m.Domain = &models.Domain{}
+		dec := json.NewDecoder(strings.NewReader(dom))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(m.Domain); err != nil || dec.More() {
+			return Meta{}, fmt.Errorf("export: %s: bad kenn.domain %q", f.Path, dom)
+		}
+		if err := m.Domain.Validate(); err != nil {
+			return Meta{}, fmt.Errorf("export: %s: kenn.domain: %w", f.Path, err)
+		}
+		if m.Domain.H != m.H || m.Domain.W != m.W {
+			return Meta{}, fmt.Errorf("export: %s: kenn.domain of %dx%d images for a %dx%d model", f.Path, m.Domain.H, m.Domain.W, m.H, m.W)
+		}
 	}
 	return m, nil
 }

@@ -15,7 +15,8 @@ import (
 //	version  uint32   1
 //	hlen     uint32   length of the JSON header
 //	header   hlen bytes of JSON: {"model", "provenance", "metrics",
-//	         "state", "card", "tensors": [{"name", "shape", "offset"}]}
+//	         "state", "card", "domain", "tensors": [{"name", "shape",
+//	         "offset"}]}
 //	data     float32 values of every tensor, at its offset (in values)
 //	sha256   32 bytes over everything above
 //
@@ -82,6 +83,11 @@ type Checkpoint struct {
 	// NAME.card.md as JSON: data, split, pairs, training, held-out test
 	// figures); export carries it into every ONNX file as kenn.card.
 	Card json.RawMessage `json:"card,omitempty"`
+	// Domain describes the training images (NewDomain); nil in
+	// checkpoints written before it existed. export carries it into
+	// every ONNX file as kenn.domain, and the runtimes screen images
+	// against it.
+	Domain *Domain `json:"domain,omitempty"`
 	// Tensors maps names to float32 values, shaped as in Shapes.
 	Tensors map[string][]float32 `json:"-"`
 	Shapes  map[string][]int     `json:"-"`
@@ -222,6 +228,14 @@ func decodeCheckpoint(path string, raw []byte) (*Checkpoint, error) {
 	}
 	if err := c.Model.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if c.Domain != nil {
+		if err := c.Domain.Validate(); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if c.Domain.H != c.Model.H || c.Domain.W != c.Model.W {
+			return nil, fmt.Errorf("%s: domain of %dx%d images for a model of %dx%d", path, c.Domain.H, c.Domain.W, c.Model.H, c.Model.W)
+		}
 	}
 	var names []string
 	var shapes [][]int

@@ -144,6 +144,7 @@ func (c *Checkpoint) Member(k int) *Checkpoint {
 // provenance is kept, and the ensemble's own is the first member's with the
 // number of exact pairs unchanged when all were trained on the same pairs
 // (otherwise an error: the pairs behind an ensemble must be stated once).
+// Its Domain is the Union of the members'.
 func NewEnsemble(members ...*Checkpoint) (*Checkpoint, error) {
 	var ms []*Model
 	for _, mc := range members {
@@ -174,10 +175,14 @@ func NewEnsemble(members ...*Checkpoint) (*Checkpoint, error) {
 	c.Provenance.NumPairs = members[0].Provenance.NumPairs
 	c.Provenance.NumImages = members[0].Provenance.NumImages
 	c.Provenance.Mode = members[0].Provenance.Mode
-	for _, mc := range members[1:] {
+	domains := make([]*Domain, len(members))
+	for k, mc := range members[1:] {
 		if mc.Provenance.Mode != c.Provenance.Mode {
 			c.Provenance.Mode = "" // members trained in different modes: no one mode
 		}
+		domains[k+1] = mc.Domain
 	}
+	domains[0] = members[0].Domain
+	c.Domain = Union(domains...) // the same pairs: the same domain, unless one lacks it
 	return c, nil
 }

@@ -53,6 +53,7 @@ const (
 	MetaModel          = "kenn.model"           // the Model as JSON
 	MetaVersion        = "kenn.version"         // the exporting kenn's version
 	MetaCard           = "kenn.card"            // Checkpoint.Card, when there is one
+	MetaDomain         = "kenn.domain"          // Checkpoint.Domain as JSON, when there is one
 	MetaProfile        = "kenn.profile"         // the export profile; absent in the default one
 	// The keys that tie an exported set together and verify its bytes.
 	MetaModelID      = "kenn.model_id"

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
@@ -22,6 +23,9 @@ import (
 type Backend interface {
 	// CheckImages refuses images the model cannot take.
 	CheckImages(imgs *dataset.Images) error
+	// Screen places images against the model's training domain
+	// (tiling.Screen); ok is false when the model records none.
+	Screen(imgs *dataset.Images) (r models.Screening, ok bool)
 	// Embed returns the features [imgs.N, F] of every image.
 	Embed(ctx context.Context, imgs *dataset.Images, opt tiling.EmbedOptions) (dataset.Features, error)
 	// PairwiseTile writes the a.N×b.N distances between the rows of a and

@@ -8,6 +8,7 @@ import (
 	ort "github.com/yalue/onnxruntime_go"
 
 	"github.com/kenn-ot/kenn/dataset"
+	"github.com/kenn-ot/kenn/models"
 	"github.com/kenn-ot/kenn/runtime/tiling"
 )
 
@@ -265,4 +266,11 @@ func (m *Model) pairwiseNPY(ctx context.Context, a, b dataset.Features, sym bool
 		opt.Stats.TotalSecs = time.Since(start).Seconds()
 	}
 	return nil
+}
+
+// Screen places imgs against the model's training domain (Domain): ok is
+// false when the model records none. Images must be of the model's size
+// (CheckImages).
+func (m *Model) Screen(imgs *dataset.Images) (r models.Screening, ok bool) {
+	return tiling.Screen(m.Domain, imgs)
 }

@@ -230,12 +230,15 @@ func (r *Runtime) sessionOptions() (*ort.SessionOptions, error) {
 
 // Model is an exported kenn model: its embedding and pairwise sessions.
 type Model struct {
-	Path           string
-	Kind           models.Kind
-	Target         string
-	H, W, F        int
-	Segments       []int
-	Weights        []float32
+	Path     string
+	Kind     models.Kind
+	Target   string
+	H, W, F  int
+	Segments []int
+	Weights  []float32
+	// Domain is the training images' domain (kenn.domain; nil when the
+	// file records none): Screen places a collection against it.
+	Domain         *models.Domain
 	embed, pairwis *ort.DynamicAdvancedSession
 	decoder        *ort.DynamicAdvancedSession // NAME.decoder.onnx, if present
 	surf           tiling.Surface              // tiles, matrices, kNN: the native kernel's if set (Options.Pairwise), else the graph's
@@ -269,7 +272,7 @@ func (r *Runtime) Load(path string) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("runtime: %w", err)
 	}
-	m.Kind, m.Target, m.H, m.W, m.F, m.Segments, m.Weights = meta.Kind, meta.Target, meta.H, meta.W, meta.F, meta.Segments, meta.Weights
+	m.Kind, m.Target, m.H, m.W, m.F, m.Segments, m.Weights, m.Domain = meta.Kind, meta.Target, meta.H, meta.W, meta.F, meta.Segments, meta.Weights, meta.Domain
 	m.surf = tiling.Surface{Prefix: "runtime", Path: embedPath, F: m.F, Graph: m.graphTile}
 	if m.surf.Kernel, err = segdist.ForModel(r.opt.Pairwise, r.opt.Device == "cpu", m.Kind.Form(), m.Segments, m.Weights, r.opt.Threads); err != nil {
 		return nil, fmt.Errorf("runtime: %s: %w", embedPath, err)

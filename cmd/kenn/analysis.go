@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kenn-ot/kenn/cmd/internal/cli"
 	"github.com/kenn-ot/kenn/dataset"
 	"github.com/kenn-ot/kenn/export"
 	"github.com/kenn-ot/kenn/internal/outpath"
@@ -122,6 +123,11 @@ func openDecoder(ctx context.Context, out, model, images string, inputs ...outpa
 		done()
 		return nil, nil, nil, dataset.Features{}, err
 	}
+	if err := m.CheckImages(imgs); err != nil {
+		done()
+		return nil, nil, nil, dataset.Features{}, err
+	}
+	cli.ScreenImages(os.Stderr, m, imgs)
 	f, err := m.Embed(ctx, imgs, tiling.EmbedOptions{})
 	if err != nil {
 		done()

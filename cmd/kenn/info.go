@@ -111,6 +111,13 @@ func infoONNX(w io.Writer, path string) error {
 	if s := meta[models.MetaMetrics]; s != "" && json.Unmarshal([]byte(s), &m) == nil && len(m) > 0 {
 		writeMetrics(w, m, meta[models.MetaTarget])
 	}
+	if meta[models.MetaKind] != msnn.Kind {
+		im, err := set.Main.ImageMeta()
+		if err != nil {
+			return err
+		}
+		writeDomain(w, im.Domain)
+	}
 	if meta[models.MetaCard] != "" {
 		fmt.Fprintf(w, "card: kenn fit model card in kenn.card (and %s)\n", export.CardPath(path))
 	}
@@ -186,7 +193,19 @@ func infoCheckpoint(w io.Writer, path string, c *models.Checkpoint) error {
 	if len(c.Metrics) > 0 {
 		writeMetrics(w, c.Metrics, m.Target)
 	}
+	writeDomain(w, c.Domain)
 	return nil
+}
+
+// writeDomain describes a model's training domain (models.Domain), or
+// says it records none.
+func writeDomain(w io.Writer, d *models.Domain) {
+	if d == nil {
+		fmt.Fprintf(w, "domain: not recorded (no screen of the images a command is given; --check measures the model's error on them)\n")
+		return
+	}
+	fmt.Fprintf(w, "domain: %s, each range holding %.1f%% of %d images: spread %.2f–%.2f px, centroid offset up to %.2f px, support %.3f–%.3f of the grid; commands warn when more than %.0f%% of a collection lies outside\n",
+		d.Source, 100*models.DomainCoverage, d.Images, d.Spread.Lo, d.Spread.Hi, d.Offset.Hi, d.Support.Lo, d.Support.Hi, 100*models.DomainWarnShare)
 }
 
 func infoPairs(w io.Writer, path string, pf *pairs.File) error {

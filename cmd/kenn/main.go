@@ -35,6 +35,7 @@ func commands() map[string]command {
 		"version":     {"kenn's version, build and the onnxruntime library it finds", runVersion},
 		"fit":         {"from a collection of images to a validated W2 model (ONNX) and its card, within a time budget", runFit},
 		"ensemble":    {"combine trained deepkenn/odekenn/naive checkpoints into one model that averages their W2 predictions", runEnsemble},
+		"domain":      {"record in a checkpoint the range of image statistics of its training images, against which every model command screens the images it is given", runDomain},
 		"export":      {"compile a checkpoint to ONNX (embedding, pairwise, pair and dwe decoder models)", runExport},
 		"bench-train": {"training throughput of a model (images/s, pairs/s), for make bench-train", runBenchTrain},
 		"score":       {"score predicted W2² (a CSV) against exact pairs, optionally linearly calibrated", runScore},

@@ -131,6 +131,8 @@ func TestOutputIsInputRefused(t *testing.T) {
 		{"snn train -o table", []string{"snn", "train", "--table", in.table, "--x", "a", "--y", "b", "--epochs", "1", "-o", in.table}, in.table, "--table"},
 		{"ensemble -o member", []string{"ensemble", "-o", in.ckpt, in.ckpt, in.ckpt2}, in.ckpt, "member"},
 		{"ensemble -o val", []string{"ensemble", "-o", in.valPairs, "--val", in.valPairs, in.ckpt, in.ckpt2}, in.valPairs, "--val"},
+		{"domain -o checkpoint", []string{"domain", in.ckpt, "--images", in.images, "-o", in.ckpt}, in.ckpt, "checkpoint"},
+		{"domain -o images", []string{"domain", in.ckpt, "--images", in.images, "-o", in.images}, in.images, "--images"},
 		{"export -o sibling of the checkpoint", []string{"export", in.pairwiseCkpt, "-o", filepath.Join(in.dir, "e.onnx")}, in.pairwiseCkpt, "checkpoint"},
 		{"embed -o model", []string{"embed", "--model", in.model, "--images", in.images, "-o", in.model}, in.model, "--model"},
 		{"embed -o model sibling", []string{"embed", "--model", in.model, "--images", in.images, "-o", filepath.Join(in.dir, "m.pairwise.onnx")}, filepath.Join(in.dir, "m.pairwise.onnx"), "--model"},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -69,6 +70,10 @@ func pairsW2(path string, imgs *dataset.Images) (*manifold.Distances, error) {
 
 // modelW2 is a model's W2 matrix of a collection (square roots for dwe).
 func modelW2(ctx context.Context, m *runtime.Model, imgs *dataset.Images) ([]float64, error) {
+	if err := m.CheckImages(imgs); err != nil {
+		return nil, err
+	}
+	cli.ScreenImages(os.Stderr, m, imgs)
 	f, err := m.Embed(ctx, imgs, tiling.EmbedOptions{})
 	if err != nil {
 		return nil, err

@@ -129,7 +129,7 @@ func Command(ctx context.Context, prog, name string, args []string, stdout, stde
 	}
 	switch name {
 	case "embed":
-		f, err := m.EmbedImages(ctx, *images)
+		f, err := m.EmbedImages(ctx, *images, stderr)
 		if err != nil {
 			return err
 		}
@@ -142,13 +142,13 @@ func Command(ctx context.Context, prog, name string, args []string, stdout, stde
 		return writeSidecar(*out, *model, m, sidecar.Features, f.N, m.F, *images)
 	case "pairwise":
 		start := time.Now()
-		a, err := m.EmbedImages(ctx, *images)
+		a, err := m.EmbedImages(ctx, *images, stderr)
 		if err != nil {
 			return err
 		}
 		b := a
 		if *against != "" {
-			if b, err = m.EmbedImages(ctx, *against); err != nil {
+			if b, err = m.EmbedImages(ctx, *against, stderr); err != nil {
 				return err
 			}
 		}
@@ -180,11 +180,11 @@ func Command(ctx context.Context, prog, name string, args []string, stdout, stde
 		}
 		return writeSidecar(*out, *model, m, "", na, nb, *images, *against)
 	default: // knn
-		a, err := m.EmbedImages(ctx, *index)
+		a, err := m.EmbedImages(ctx, *index, stderr)
 		if err != nil {
 			return err
 		}
-		q, err := m.EmbedImages(ctx, *query)
+		q, err := m.EmbedImages(ctx, *query, stderr)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package onnxgo
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,11 +45,19 @@ func OpenWith(path string, opt Options) (*Model, error) {
 	return LoadWith(onnx, opt)
 }
 
-// EmbedImages loads the images at path and embeds them ([N, m.F]).
-func (m *Model) EmbedImages(ctx context.Context, path string) (dataset.Features, error) {
+// EmbedImages loads the images at path and embeds them ([N, m.F]). When
+// they lie off the model's training domain (Screen, models.Screening.Off),
+// a warning naming path goes to warn unless it is nil.
+func (m *Model) EmbedImages(ctx context.Context, path string, warn io.Writer) (dataset.Features, error) {
 	imgs, err := dataset.Load(path)
 	if err != nil {
 		return dataset.Features{}, err
+	}
+	if err := m.CheckImages(imgs); err != nil {
+		return dataset.Features{}, err
+	}
+	if r, ok := m.Screen(imgs); ok && r.Off() && warn != nil {
+		fmt.Fprintf(warn, "WARNING: %s: %s\n", path, r.Warning())
 	}
 	return m.Embed(ctx, imgs, tiling.EmbedOptions{})
 }

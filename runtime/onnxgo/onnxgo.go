@@ -28,6 +28,9 @@ type Model struct {
 	Segments []int
 	Weights  []float32
 	ModelID  string // kenn.model_id, shared with the default profile's files
+	// Domain is the training images' domain (kenn.domain; nil when the
+	// file records none): Screen places a collection against it.
+	Domain *models.Domain
 
 	mu                     sync.Mutex
 	embed, pairwise, decod *graphFile
@@ -120,7 +123,7 @@ func LoadWith(path string, opt Options) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("onnxgo: %w", err)
 	}
-	m := &Model{Path: main, Kind: meta.Kind, Target: meta.Target, ModelID: set.Main.ModelID(), H: meta.H, W: meta.W, F: meta.F, Segments: meta.Segments, Weights: meta.Weights}
+	m := &Model{Path: main, Kind: meta.Kind, Target: meta.Target, ModelID: set.Main.ModelID(), H: meta.H, W: meta.W, F: meta.F, Segments: meta.Segments, Weights: meta.Weights, Domain: meta.Domain}
 	m.surf = tiling.Surface{Prefix: "onnxgo", Path: main, F: m.F, Graph: m.graphTile}
 	m.embed = &graphFile{path: main, raw: set.Main.Raw}
 	m.pairwise = &graphFile{path: pwPath, raw: pw.Raw}
@@ -339,4 +342,10 @@ func (m *Model) Decode(f dataset.Features) ([]float32, error) {
 // (float64 norms, no Gram form: segdist.Exact): W2² for dwe, W2 otherwise.
 func (m *Model) Distance(fx, fy []float32) float64 {
 	return segdist.Exact(m.Kind.Form(), m.Segments, m.Weights, fx, fy)
+}
+
+// Screen places imgs against the model's training domain (Domain): ok is
+// false when the model records none.
+func (m *Model) Screen(imgs *dataset.Images) (r models.Screening, ok bool) {
+	return tiling.Screen(m.Domain, imgs)
 }

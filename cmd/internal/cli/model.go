@@ -86,13 +86,28 @@ func OpenModelWith(path string, opt runtime.Options) (*runtime.Runtime, *runtime
 }
 
 // EmbedImages loads a collection and embeds it with the model ([N, m.F],
-// in batches of tiling.DefaultBatch images).
+// in batches of tiling.DefaultBatch images), after ScreenImages.
 func EmbedImages(ctx context.Context, m *runtime.Model, path string) (dataset.Features, error) {
 	imgs, err := dataset.Load(path)
 	if err != nil {
 		return dataset.Features{}, err
 	}
+	if err := m.CheckImages(imgs); err != nil {
+		return dataset.Features{}, err
+	}
+	ScreenImages(os.Stderr, m, imgs)
 	return m.Embed(ctx, imgs, tiling.EmbedOptions{})
+}
+
+// ScreenImages writes a warning to w when imgs lie off the model's
+// training domain (models.Screening.Warning; nothing when they do not,
+// or when the model records no domain).
+func ScreenImages(w io.Writer, m interface {
+	Screen(*dataset.Images) (models.Screening, bool)
+}, imgs *dataset.Images) {
+	if r, ok := m.Screen(imgs); ok && r.Off() {
+		fmt.Fprintf(w, "WARNING: %s: %s\n", imgs.Source, r.Warning())
+	}
 }
 
 // CheckFlag registers --check N: N random pairs of this run's images

@@ -1,0 +1,66 @@
+package export
+
+import (
+	"encoding/json"
+	"maps"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/kenn-ot/kenn/models"
+)
+
+// TestDomainMetadata: a checkpoint's Domain travels into every file of
+// its set as kenn.domain and back through ImageMeta; none is read from
+// a checkpoint without one, and a damaged or mismatched one is refused.
+func TestDomainMetadata(t *testing.T) {
+	dom := &models.Domain{Source: "40 images of train-images-idx3-ubyte", Images: 40, H: 12, W: 10,
+		Spread: models.Range{Lo: 1.5, Hi: 3.25}, Offset: models.Range{Hi: 0.75}, Support: models.Range{Lo: 0.125, Hi: 0.5}}
+	dir := t.TempDir()
+	for _, with := range []bool{true, false} {
+		c, err := models.NewCheckpoint(models.DeepKENN(12, 10, models.Backbone{C1: 3, C2: 2, Hidden: 8, Out: 5}), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if with {
+			c.Domain = dom
+		}
+		path := filepath.Join(dir, map[bool]string{true: "with", false: "without"}[with]+".onnx")
+		if _, err := WriteFiles(c, path); err != nil {
+			t.Fatal(err)
+		}
+		set, err := ReadSet(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range append([]*File{set.Main}, set.Siblings...) {
+			if _, ok := f.Meta[models.MetaDomain]; ok != with {
+				t.Errorf("%s: kenn.domain present %v, want %v", f.Path, ok, with)
+			}
+		}
+		m, err := set.Main.ImageMeta()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if with && !reflect.DeepEqual(m.Domain, dom) || !with && m.Domain != nil {
+			t.Errorf("with %v: read %+v, wrote %+v", with, m.Domain, dom)
+		}
+		if !with {
+			continue
+		}
+		for name, value := range map[string]string{
+			"not JSON":      "{",
+			"unknown field": `{"source":"s","images":40,"h":12,"w":10,"spread_px":{"lo":1,"hi":2},"offset_px":{"lo":0,"hi":1},"support":{"lo":0.1,"hi":0.2},"extra":1}`,
+			"two values":    `{"source":"s","images":40,"h":12,"w":10,"spread_px":{"lo":1,"hi":2},"offset_px":{"lo":0,"hi":1},"support":{"lo":0.1,"hi":0.2}} {}`,
+			"empty range":   `{"source":"s","images":40,"h":12,"w":10,"spread_px":{"lo":3,"hi":2},"offset_px":{"lo":0,"hi":1},"support":{"lo":0.1,"hi":0.2}}`,
+			"another size":  func() string { d := *dom; d.H = 28; b, _ := json.Marshal(d); return string(b) }(),
+		} {
+			f := *set.Main
+			f.Meta = maps.Clone(f.Meta)
+			f.Meta[models.MetaDomain] = value
+			if _, err := f.ImageMeta(); err == nil {
+				t.Errorf("kenn.domain %s: no error", name)
+			}
+		}
+	}
+}
