@@ -189,6 +189,7 @@ func (c Card) WriteMarkdown(w io.Writer) error {
 	p("## Use and limits")
 	p("")
 	p("- Trust the figures above for images like the collection's. On other images (another domain, size or preprocessing) the model can be far off without looking wrong.")
+	p("- Every model command screens the images it is given against the training images' spread, centroid offset and support (kenn.domain, shown by `kenn info`) and warns when more than 5%% lie outside their ranges; inside them is no promise.")
 	p("- Check it on your images: `kenn pairwise --model %s.onnx --images NEW --check 200 -o D.npy` (or `kenn knn … --check 200`) solves 200 random pairs of NEW exactly and warns when the model's error is well above this card's.", c.Name)
 	p("- Distances are symmetric and nonnegative by construction; the model is not guaranteed to be a metric.")
 	_, err := io.WriteString(w, b.String())
