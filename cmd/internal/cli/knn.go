@@ -63,6 +63,9 @@ func (e Env) KNN(ctx context.Context, args []string) error {
 		if *squared && target != models.TargetW2Sq {
 			return Usagef("--squared with --runner: not supported for a W2 model yet (square the w2 column, or run knn locally)")
 		}
+		if err := ScreenPaths(os.Stderr, *model, *index, *query); err != nil {
+			return err
+		}
 		sum, err := r.KNN(ctx, KNNJob{Model: *model, Index: *index, Query: *query, K: *k, Out: *out, Threads: th, Column: DistanceColumn(target, false)})
 		if err != nil {
 			return err

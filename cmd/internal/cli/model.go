@@ -110,6 +110,51 @@ func ScreenImages(w io.Writer, m interface {
 	}
 }
 
+// ScreenPaths is ScreenImages for a job that a runner runs elsewhere:
+// the domain is read from the model's file (a checkpoint, or any file of
+// an exported set) and each collection ("" skipped) is loaded here.
+func ScreenPaths(w io.Writer, model string, images ...string) error {
+	var d *models.Domain
+	if strings.HasSuffix(model, ".ckpt") {
+		c, err := models.LoadCheckpoint(model)
+		if err != nil {
+			return err
+		}
+		d = c.Domain
+	} else {
+		f, err := export.ReadModel(runtime.MainPath(model))
+		if err != nil {
+			return err
+		}
+		meta, err := f.ImageMeta()
+		if err != nil {
+			return err
+		}
+		d = meta.Domain
+	}
+	if d == nil {
+		return nil
+	}
+	for _, p := range images {
+		if p == "" {
+			continue
+		}
+		imgs, err := dataset.Load(p)
+		if err != nil {
+			return err
+		}
+		ScreenImages(w, domainScreen{d}, imgs)
+	}
+	return nil
+}
+
+// domainScreen screens against a domain read from a file.
+type domainScreen struct{ d *models.Domain }
+
+func (s domainScreen) Screen(imgs *dataset.Images) (models.Screening, bool) {
+	return tiling.Screen(s.d, imgs)
+}
+
 // CheckFlag registers --check N: N random pairs of this run's images
 // solved exactly and compared with the model (runtime/hybrid.Check).
 func CheckFlag(fs *flag.FlagSet) *int {

@@ -46,6 +46,9 @@ func (e Env) Pairwise(ctx context.Context, args []string) error {
 		if err := NotWithRunner(fs, r, "check", "device", "pairwise", "timing"); err != nil {
 			return err
 		}
+		if err := ScreenPaths(os.Stderr, *model, *images, *against); err != nil {
+			return err
+		}
 		start := time.Now()
 		th, _ := strconv.Atoi(threads.Value.String())
 		sum, err := r.Matrix(ctx, MatrixJob{Model: *model, Images: *images, Against: *against, Out: *out, Tile: *tile, Threads: th})
