@@ -54,4 +54,16 @@
 //
 // All are symmetric with d(x, x) = 0, and the W2 models are sums of
 // weighted Euclidean norms, hence pseudo-metrics (triangle inequality).
+//
+// # Domain
+//
+// A checkpoint records its training images' Domain (domain.go): for each
+// of three scale-free statistics of an image read as a distribution of
+// mass (ImageStats: spread and centroid offset in pixels, support as a
+// share of the grid), the range holding DomainCoverage (99.8%) of the
+// training images. Domain.Screen counts the images of a collection
+// outside those ranges; more than DomainWarnShare (5%) outside is
+// Screening.Off, and the commands warn. The screen catches collections
+// unlike the training images without an exact solve; passing it is no
+// promise (runtime/hybrid.Check measures the error).
 package models

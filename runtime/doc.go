@@ -51,4 +51,10 @@
 // refused naming it. Files exported before model ids were recorded are
 // refused (export.ErrNoModelID) with the command that re-exports them
 // from their checkpoint: kenn export M.ckpt -o NAME.onnx.
+//
+// # Domain
+//
+// Model.Domain is the training images' models.Domain from kenn.domain
+// (nil for a file that records none); Model.Screen places a collection
+// against it, as kenn's model commands do before they embed it.
 package runtime
