@@ -5,6 +5,7 @@ import (
 	"maps"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/kenn-ot/kenn/models"
@@ -63,4 +64,40 @@ func TestDomainMetadata(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzDomainMetadata: whatever kenn.domain holds, ImageMeta either refuses
+// it naming the file or returns a domain that validates and fits the
+// model's size.
+func FuzzDomainMetadata(f *testing.F) {
+	c := tinyCheckpoint(f, 1)
+	c.Domain = &models.Domain{Source: "s", Images: 25, H: 6, W: 5,
+		Spread: models.Range{Lo: 0.5, Hi: 2}, Offset: models.Range{Hi: 1}, Support: models.Range{Lo: 0.1, Hi: 0.9}}
+	set, err := Export(c)
+	if err != nil {
+		f.Fatal(err)
+	}
+	main := filesOf(set)[0]
+	meta := map[string]string{}
+	for _, kv := range main.MetadataProps {
+		meta[kv.Key] = kv.Value
+	}
+	f.Add(meta[models.MetaDomain])
+	f.Add(`{"images":1e400}`)
+	f.Add(`{"source":"s","images":25,"h":6,"w":5,"spread_px":{"lo":-0,"hi":7.9},"offset_px":{"lo":0,"hi":0},"support":{"lo":1,"hi":1}}`)
+	f.Fuzz(func(t *testing.T, value string) {
+		m := maps.Clone(meta)
+		m[models.MetaDomain] = value
+		file := &File{Path: "fuzz.onnx", Meta: m}
+		got, err := file.ImageMeta()
+		if err != nil {
+			if !strings.Contains(err.Error(), "fuzz.onnx") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		if got.Domain == nil || got.Domain.Validate() != nil || got.Domain.H != 6 || got.Domain.W != 5 {
+			t.Fatalf("accepted %q as %+v", value, got.Domain)
+		}
+	})
 }
