@@ -16,10 +16,7 @@ func runDomain(ctx context.Context, args []string) error {
 	fs := newFlags("domain", "M.ckpt --images TRAIN -o OUT.ckpt")
 	images := fs.String("images", "", "the collection the model was trained on (its sha256 must be the checkpoint's images_sha256, see kenn info)")
 	out := fs.String("o", "", "output checkpoint: M.ckpt with its domain recorded (kenn export then carries it into the ONNX files)")
-	var ckpt string
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		ckpt, args = args[0], args[1:]
-	}
+	ckpt, args := positional(args)
 	if err := parse(fs, args); err != nil {
 		return err
 	}

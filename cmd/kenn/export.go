@@ -14,10 +14,7 @@ func runExport(ctx context.Context, args []string) error {
 	out := fs.String("o", "", "output: NAME.onnx (embedding; NAME.pairwise.onnx, NAME.pair.onnx and for dwe NAME.decoder.onnx beside it); an snn checkpoint is exported by kenn snn export")
 	profile := fs.String("profile", "default", "default | onnx-go: also write the onnx-go profile (NAME.onnxgo.onnx, NAME.onnxgo.pairwise.onnx, for dwe NAME.onnxgo.decoder.onnx), the same model in operators the pure-Go backend runs (--backend onnx-go)")
 	// the checkpoint is positional: kenn export M.ckpt -o M.onnx
-	var ckpt string
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		ckpt, args = args[0], args[1:]
-	}
+	ckpt, args := positional(args)
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -53,3 +53,13 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+// positional splits a leading argument that is not a flag (the
+// checkpoint of kenn export M.ckpt -o …) from the flags after it; "" when
+// the arguments start with a flag.
+func positional(args []string) (first string, rest []string) {
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		return args[0], args[1:]
+	}
+	return "", args
+}

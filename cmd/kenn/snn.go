@@ -278,10 +278,7 @@ func runSNNTrain(ctx context.Context, args []string) error {
 func runSNNExport(ctx context.Context, args []string) error {
 	fs := newFlags("snn export", "S.ckpt -o S.onnx")
 	out := fs.String("o", "", "output: NAME.onnx (one sample of y | x per row, noise drawn in the graph), NAME.noise.onnx beside it (the noise as inputs)")
-	var ckpt string // positional, as for kenn export
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		ckpt, args = args[0], args[1:]
-	}
+	ckpt, args := positional(args)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
