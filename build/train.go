@@ -270,6 +270,11 @@ func Train(ctx context.Context, m *models.Model, train, val Data, opt Options) (
 			return nil, err
 		}
 		m = c.Model
+		if c.Domain == nil { // a state saved before domains were recorded
+			if c.Domain, err = TrainingDomain(train); err != nil {
+				return nil, err
+			}
+		}
 	}
 	c.State.Options = settingsMap(given)
 	st := c.State

@@ -15,7 +15,7 @@ import (
 // its set as kenn.domain and back through ImageMeta; none is read from
 // a checkpoint without one, and a damaged or mismatched one is refused.
 func TestDomainMetadata(t *testing.T) {
-	dom := &models.Domain{Source: "40 images of train-images-idx3-ubyte", Images: 40, H: 12, W: 10,
+	dom := &models.Domain{Source: "400 images of train-images-idx3-ubyte", Images: 400, H: 12, W: 10,
 		Spread: models.Range{Lo: 1.5, Hi: 3.25}, Offset: models.Range{Hi: 0.75}, Support: models.Range{Lo: 0.125, Hi: 0.5}}
 	dir := t.TempDir()
 	for _, with := range []bool{true, false} {
@@ -51,9 +51,9 @@ func TestDomainMetadata(t *testing.T) {
 		}
 		for name, value := range map[string]string{
 			"not JSON":      "{",
-			"unknown field": `{"source":"s","images":40,"h":12,"w":10,"spread_px":{"lo":1,"hi":2},"offset_px":{"lo":0,"hi":1},"support":{"lo":0.1,"hi":0.2},"extra":1}`,
-			"two values":    `{"source":"s","images":40,"h":12,"w":10,"spread_px":{"lo":1,"hi":2},"offset_px":{"lo":0,"hi":1},"support":{"lo":0.1,"hi":0.2}} {}`,
-			"empty range":   `{"source":"s","images":40,"h":12,"w":10,"spread_px":{"lo":3,"hi":2},"offset_px":{"lo":0,"hi":1},"support":{"lo":0.1,"hi":0.2}}`,
+			"unknown field": `{"source":"s","images":400,"h":12,"w":10,"spread_px":{"lo":1,"hi":2},"offset_px":{"lo":0,"hi":1},"support":{"lo":0.1,"hi":0.2},"extra":1}`,
+			"two values":    `{"source":"s","images":400,"h":12,"w":10,"spread_px":{"lo":1,"hi":2},"offset_px":{"lo":0,"hi":1},"support":{"lo":0.1,"hi":0.2}} {}`,
+			"empty range":   `{"source":"s","images":400,"h":12,"w":10,"spread_px":{"lo":3,"hi":2},"offset_px":{"lo":0,"hi":1},"support":{"lo":0.1,"hi":0.2}}`,
 			"another size":  func() string { d := *dom; d.H = 28; b, _ := json.Marshal(d); return string(b) }(),
 		} {
 			f := *set.Main
@@ -71,7 +71,7 @@ func TestDomainMetadata(t *testing.T) {
 // model's size.
 func FuzzDomainMetadata(f *testing.F) {
 	c := tinyCheckpoint(f, 1)
-	c.Domain = &models.Domain{Source: "s", Images: 25, H: 6, W: 5,
+	c.Domain = &models.Domain{Source: "s", Images: 250, H: 6, W: 5,
 		Spread: models.Range{Lo: 0.5, Hi: 2}, Offset: models.Range{Hi: 1}, Support: models.Range{Lo: 0.1, Hi: 0.9}}
 	set, err := Export(c)
 	if err != nil {
@@ -84,7 +84,7 @@ func FuzzDomainMetadata(f *testing.F) {
 	}
 	f.Add(meta[models.MetaDomain])
 	f.Add(`{"images":1e400}`)
-	f.Add(`{"source":"s","images":25,"h":6,"w":5,"spread_px":{"lo":-0,"hi":7.9},"offset_px":{"lo":0,"hi":0},"support":{"lo":1,"hi":1}}`)
+	f.Add(`{"source":"s","images":250,"h":6,"w":5,"spread_px":{"lo":-0,"hi":7.9},"offset_px":{"lo":0,"hi":0},"support":{"lo":1,"hi":1}}`)
 	f.Fuzz(func(t *testing.T, value string) {
 		m := maps.Clone(meta)
 		m[models.MetaDomain] = value

@@ -484,5 +484,14 @@ func (f *fitRun) stageTrain(ctx context.Context) error {
 		}
 		f.model = c
 	}
+	// The model's domain is the whole training split, not only the images
+	// the pairs use (a small budget pairs few of them, whose ranges are
+	// too narrow).
+	if err := build.RecordDomain(f.model, f.train); err != nil {
+		f.model.Domain = nil
+		f.logf("fit: no domain recorded: %v", err)
+	} else {
+		f.model.Domain.Source = fmt.Sprintf("the %d training images of the split of %s", f.train.N, filepath.Base(f.o.Images))
+	}
 	return nil
 }

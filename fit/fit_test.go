@@ -177,6 +177,16 @@ func TestFitCardMatchesTheTestSet(t *testing.T) {
 	if string(saved.Card) != set.Main.Meta["kenn.card"] {
 		t.Errorf("the checkpoint's card differs from the ONNX metadata's")
 	}
+	// The domain is the whole training split's (the 112 training pairs use
+	// fewer images than a domain needs).
+	trainSplit, err := dataset.Load(filepath.Join(dir, "m.fit", "train-images-idx3-ubyte"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := saved.Domain; d == nil || d.Images != len(s.Train) || trainSplit.N != len(s.Train) || !strings.Contains(d.Source, "training images of the split of ") ||
+		set.Main.Meta[models.MetaDomain] == "" {
+		t.Errorf("fit's domain %+v, want the %d training images'", d, len(s.Train))
+	}
 	again, err := export.Export(saved)
 	if err != nil {
 		t.Fatal(err)

@@ -62,8 +62,8 @@
 // mass (ImageStats: spread and centroid offset in pixels, support as a
 // share of the grid), the range holding DomainCoverage (99.8%) of the
 // training images. Domain.Screen counts the images of a collection
-// outside those ranges; more than DomainWarnShare (5%) outside is
-// Screening.Off, and the commands warn. The screen catches collections
+// outside those ranges; more than DomainWarnShare (5%) outside beyond
+// what chance leaves outside (Domain.Expected) is Screening.Off, and the commands warn. The screen catches collections
 // unlike the training images without an exact solve; passing it is no
 // promise (runtime/hybrid.Check measures the error).
 package models

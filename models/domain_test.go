@@ -80,7 +80,7 @@ func TestDomainRanges(t *testing.T) {
 		}
 		return pix
 	}
-	for _, n := range []int{40, 4000} {
+	for _, n := range []int{400, 4000} {
 		pix := make1(n)
 		d, err := models.NewDomain(pix, n, h, w, "test")
 		if err != nil {
@@ -113,14 +113,14 @@ func TestDomainRanges(t *testing.T) {
 	if r := d.Screen(pix, n, h, w); r.Spread != 6 {
 		t.Errorf("%d images outside the spread range, want 6: %+v", r.Spread, r)
 	}
-	if _, err := models.NewDomain(pix[:19*h*w], 19, h, w, "few"); err == nil {
-		t.Error("a domain of 19 images: no error")
+	if _, err := models.NewDomain(pix[:199*h*w], 199, h, w, "few"); err == nil {
+		t.Error("a domain of 199 images: no error")
 	}
 }
 
 // TestDomainValidate refuses impossible domains.
 func TestDomainValidate(t *testing.T) {
-	good := models.Domain{Source: "s", Images: 100, H: 28, W: 28,
+	good := models.Domain{Source: "s", Images: 300, H: 28, W: 28,
 		Spread: models.Range{Lo: 4, Hi: 9}, Offset: models.Range{Lo: 0, Hi: 1.4}, Support: models.Range{Lo: 0.05, Hi: 0.33}}
 	if err := good.Validate(); err != nil {
 		t.Fatal(err)
@@ -145,10 +145,10 @@ func TestDomainValidate(t *testing.T) {
 // TestDomainUnion joins the members' ranges; a member without a domain
 // leaves none.
 func TestDomainUnion(t *testing.T) {
-	a := &models.Domain{Source: "a", Images: 100, H: 4, W: 4, Spread: models.Range{Lo: 1, Hi: 2}, Support: models.Range{Lo: 0.1, Hi: 0.2}}
-	b := &models.Domain{Source: "b", Images: 200, H: 4, W: 4, Spread: models.Range{Lo: 0.5, Hi: 1.5}, Offset: models.Range{Hi: 1}, Support: models.Range{Lo: 0.15, Hi: 0.3}}
+	a := &models.Domain{Source: "a", Images: 300, H: 4, W: 4, Spread: models.Range{Lo: 1, Hi: 2}, Support: models.Range{Lo: 0.1, Hi: 0.2}}
+	b := &models.Domain{Source: "b", Images: 400, H: 4, W: 4, Spread: models.Range{Lo: 0.5, Hi: 1.5}, Offset: models.Range{Hi: 1}, Support: models.Range{Lo: 0.15, Hi: 0.3}}
 	u := models.Union(a, b)
-	if u.Spread != (models.Range{Lo: 0.5, Hi: 2}) || u.Offset != (models.Range{Hi: 1}) || u.Support != (models.Range{Lo: 0.1, Hi: 0.3}) || u.Source != "a; b" || u.Images != 200 {
+	if u.Spread != (models.Range{Lo: 0.5, Hi: 2}) || u.Offset != (models.Range{Hi: 1}) || u.Support != (models.Range{Lo: 0.1, Hi: 0.3}) || u.Source != "a; b" || u.Images != 400 {
 		t.Errorf("union %+v", *u)
 	}
 	if a.Spread.Lo != 1 {
@@ -184,6 +184,25 @@ func TestDomainScreensRealImages(t *testing.T) {
 	if !r.Off() || r.Share() < 0.5 || !strings.Contains(r.Warning(), "--check") {
 		t.Errorf("Fashion-MNIST: %s", r.Report())
 	}
+	// Ranges from few images are narrow, and the screen allows for it:
+	// from 200, 300 or 500 training digits (evenly spaced: the file is
+	// grouped by class), MNIST test digits pass and Fashion-MNIST does not.
+	for _, n := range []int{200, 300, 500} {
+		idx := make([]int, n)
+		for i := range idx {
+			idx[i] = i * train.N / n
+		}
+		sub := train.Subset(idx)
+		few, err := models.NewDomain(sub.Pix, n, 28, 28, "few")
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, off := few.Screen(mnist.Pix, mnist.N, 28, 28), few.Screen(fashion.Pix, fashion.N, 28, 28)
+		t.Logf("%d training digits (chance %.1f%%): MNIST %.1f%% outside, Fashion-MNIST %.1f%%", n, 100*few.Expected(), 100*in.Share(), 100*off.Share())
+		if in.Off() || !off.Off() {
+			t.Errorf("%d training digits: MNIST %s; Fashion-MNIST %s", n, in.Report(), off.Report())
+		}
+	}
 	// MNIST digits moved 6 pixels right (their last 6 columns are empty
 	// on most digits; the rest are cut).
 	moved := make([]float32, len(mnist.Pix))
@@ -206,7 +225,7 @@ func TestCheckpointDomain(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	good := models.Domain{Source: "s", Images: 50, H: 12, W: 10,
+	good := models.Domain{Source: "s", Images: 300, H: 12, W: 10,
 		Spread: models.Range{Lo: 1, Hi: 3}, Offset: models.Range{Hi: 1}, Support: models.Range{Lo: 0.1, Hi: 0.4}}
 	for _, tc := range []struct {
 		name string

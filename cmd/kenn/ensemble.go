@@ -39,6 +39,12 @@ func runEnsemble(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	for k, c := range cs {
+		if c.Domain == nil {
+			fmt.Fprintf(os.Stderr, "kenn ensemble: member %s records no training domain, so the ensemble records none (kenn domain %s --images TRAIN -o … records it)\n", fs.Arg(k), fs.Arg(k))
+			break
+		}
+	}
 	if *valPath != "" {
 		val, err := loadPairsData(*valPath, *valImages)
 		if err != nil {

@@ -204,8 +204,8 @@ func writeDomain(w io.Writer, d *models.Domain) {
 		fmt.Fprintf(w, "domain: not recorded (no screen of the images a command is given; --check measures the model's error on them)\n")
 		return
 	}
-	fmt.Fprintf(w, "domain: %s, each range holding %.1f%% of %d images: spread %.2f–%.2f px, centroid offset up to %.2f px, support %.3f–%.3f of the grid; commands warn when more than %.0f%% of a collection lies outside\n",
-		d.Source, 100*models.DomainCoverage, d.Images, d.Spread.Lo, d.Spread.Hi, d.Offset.Hi, d.Support.Lo, d.Support.Hi, 100*models.DomainWarnShare)
+	fmt.Fprintf(w, "domain: %s, %s: spread %.2f–%.2f px, centroid offset up to %.2f px, support %.3f–%.3f of the grid; commands warn when more than %.0f%% of a collection lies outside beyond the %.1f%% that chance leaves outside\n",
+		d.Source, d.Coverage(), d.Spread.Lo, d.Spread.Hi, d.Offset.Hi, d.Support.Lo, d.Support.Hi, 100*models.DomainWarnShare, 100*d.Expected())
 }
 
 func infoPairs(w io.Writer, path string, pf *pairs.File) error {

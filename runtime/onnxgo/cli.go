@@ -148,7 +148,7 @@ func Command(ctx context.Context, prog, name string, args []string, stdout, stde
 		}
 		b := a
 		if *against != "" {
-			if b, err = m.EmbedImages(ctx, *against, stderr); err != nil {
+			if b, err = m.EmbedImages(ctx, *against, unlessSame(stderr, *against, *images)); err != nil {
 				return err
 			}
 		}
@@ -184,7 +184,7 @@ func Command(ctx context.Context, prog, name string, args []string, stdout, stde
 		if err != nil {
 			return err
 		}
-		q, err := m.EmbedImages(ctx, *query, stderr)
+		q, err := m.EmbedImages(ctx, *query, unlessSame(stderr, *query, *index))
 		if err != nil {
 			return err
 		}
@@ -266,3 +266,12 @@ func (a stringAlias) String() string {
 	return *a.p
 }
 func (a stringAlias) Set(v string) error { *a.p = v; return nil }
+
+// unlessSame is w, or nil when path names the collection already
+// screened: one warning per collection.
+func unlessSame(w io.Writer, path, screened string) io.Writer {
+	if path == screened {
+		return nil
+	}
+	return w
+}

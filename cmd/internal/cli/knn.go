@@ -89,7 +89,7 @@ func (e Env) KNN(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	q, err := EmbedImages(ctx, m, *query)
+	q, err := embedImages(ctx, m, *query, *query != *index)
 	if err != nil {
 		return err
 	}

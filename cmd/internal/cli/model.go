@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/kenn-ot/kenn/dataset"
@@ -88,6 +89,12 @@ func OpenModelWith(path string, opt runtime.Options) (*runtime.Runtime, *runtime
 // EmbedImages loads a collection and embeds it with the model ([N, m.F],
 // in batches of tiling.DefaultBatch images), after ScreenImages.
 func EmbedImages(ctx context.Context, m *runtime.Model, path string) (dataset.Features, error) {
+	return embedImages(ctx, m, path, true)
+}
+
+// embedImages is EmbedImages, screening the images only if screen (a
+// collection given twice is screened once).
+func embedImages(ctx context.Context, m *runtime.Model, path string, screen bool) (dataset.Features, error) {
 	imgs, err := dataset.Load(path)
 	if err != nil {
 		return dataset.Features{}, err
@@ -95,7 +102,9 @@ func EmbedImages(ctx context.Context, m *runtime.Model, path string) (dataset.Fe
 	if err := m.CheckImages(imgs); err != nil {
 		return dataset.Features{}, err
 	}
-	ScreenImages(os.Stderr, m, imgs)
+	if screen {
+		ScreenImages(os.Stderr, m, imgs)
+	}
 	return m.Embed(ctx, imgs, tiling.EmbedOptions{})
 }
 
@@ -135,8 +144,8 @@ func ScreenPaths(w io.Writer, model string, images ...string) error {
 	if d == nil {
 		return nil
 	}
-	for _, p := range images {
-		if p == "" {
+	for k, p := range images {
+		if p == "" || slices.Contains(images[:k], p) {
 			continue
 		}
 		imgs, err := dataset.Load(p)

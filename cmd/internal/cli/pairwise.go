@@ -79,7 +79,7 @@ func (e Env) Pairwise(ctx context.Context, args []string) error {
 	}
 	b := a
 	if *against != "" {
-		if b, err = EmbedImages(ctx, m, *against); err != nil {
+		if b, err = embedImages(ctx, m, *against, *against != *images); err != nil {
 			return err
 		}
 	}
