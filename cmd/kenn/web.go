@@ -47,6 +47,9 @@ func runWeb(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(os.Stderr, "%s: %d images of %dx%d, %s model (%d features), distances in %s; %d files, %.1f MB (onnxruntime-web %s from %s)\n",
 		site.Dir, site.N, site.H, site.W, site.Kind, site.F, site.Units, len(site.Files), float64(site.Size)/1e6, site.OrtVer, site.OrtDir)
+	if r := site.Screening; r != nil && r.Off() {
+		fmt.Fprintf(os.Stderr, "WARNING: %s: %s\n", *images, r.Warning())
+	}
 	fmt.Fprintf(os.Stderr, "serve it from any static host, e.g. python3 -m http.server -d %s, and open index.html\n", site.Dir)
 	return nil
 }

@@ -76,6 +76,10 @@ type Site struct {
 	OrtDir, OrtVer   string
 	Files            []string // relative to Dir
 	ImageBytes, Size int64
+	// Screening places the site's images against the model's training
+	// domain (nil when the model records none): Off says they lie off
+	// it, and the neighbours the site shows may be wrong.
+	Screening *models.Screening
 }
 
 // manifest is site.json.
@@ -199,6 +203,11 @@ func Build(opt Options) (*Site, error) {
 			return nil, fmt.Errorf("web: %s: image %d is all zero (no mass, no W2 distance)", opt.Images, i)
 		}
 	}
+	var screen *models.Screening
+	if d := meta.Domain; d != nil {
+		r := d.Screen(imgs.Pix, imgs.N, imgs.H, imgs.W)
+		screen = &r
+	}
 	dist, ver, err := findOrt(opt.OrtWeb)
 	if err != nil {
 		return nil, err
@@ -249,7 +258,7 @@ func Build(opt Options) (*Site, error) {
 		return nil, fmt.Errorf("web: the page's assets: %w", err)
 	}
 	site := &Site{Dir: opt.Out, Model: path, Kind: string(meta.Kind), Target: meta.Target, Units: man.Units,
-		N: imgs.N, H: imgs.H, W: imgs.W, F: meta.F, OrtDir: dist, OrtVer: ver, ImageBytes: int64(len(pix))}
+		N: imgs.N, H: imgs.H, W: imgs.W, F: meta.F, OrtDir: dist, OrtVer: ver, ImageBytes: int64(len(pix)), Screening: screen}
 	if err := writeSite(opt.Out, files, dist, site); err != nil {
 		return nil, err
 	}

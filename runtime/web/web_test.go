@@ -82,6 +82,18 @@ func TestBuildSite(t *testing.T) {
 	if st, _ := os.Stat(filepath.Join(out, "images.f32")); st.Size() != 20*28*28*4 {
 		t.Fatalf("images.f32 has %d bytes", st.Size())
 	}
+	// MNIST digits through the MNIST ensemble are screened as in its
+	// domain; Fashion-MNIST images are not.
+	if r := site.Screening; r == nil || r.Images != 20 || r.Off() {
+		t.Errorf("MNIST site: screening %+v", r)
+	}
+	fashion, err := web.Build(web.Options{Model: model, Images: filepath.Join(root, "testdata/fashion-test-images-idx3-ubyte"), OrtWeb: ortWeb(t), Out: filepath.Join(t.TempDir(), "fashion")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := fashion.Screening; r == nil || !r.Off() {
+		t.Errorf("Fashion-MNIST site: screening %+v", r)
+	}
 	// again: the old site is replaced, nothing left beside it
 	if _, err := web.Build(web.Options{Model: model, Images: imgs, OrtWeb: ortWeb(t), Out: out, K: 3}); err != nil {
 		t.Fatal(err)
